@@ -61,7 +61,9 @@ impl ManualClock {
         let millis = SystemClock
             .now()
             .duration_since(UNIX_EPOCH)
-            .map_or(0, |elapsed| u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX));
+            .map_or(0, |elapsed| {
+                u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
+            });
         Self {
             unix_millis: Arc::new(AtomicU64::new(millis)),
         }

@@ -64,7 +64,10 @@ mod tests {
         assert_eq!(BearerErrorCode::InvalidRequest.http_status(), 400);
         assert_eq!(BearerErrorCode::InvalidToken.to_string(), "invalid_token");
         assert_eq!(BearerErrorCode::InvalidToken.http_status(), 401);
-        assert_eq!(BearerErrorCode::InsufficientScope.as_str(), "insufficient_scope");
+        assert_eq!(
+            BearerErrorCode::InsufficientScope.as_str(),
+            "insufficient_scope"
+        );
         assert_eq!(BearerErrorCode::InsufficientScope.http_status(), 403);
     }
 }

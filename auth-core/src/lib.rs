@@ -1,4 +1,61 @@
-//! auth-core (crate docs are written at the end of the foundation work).
+//! # auth-core
+//!
+//! The framework-neutral core of the auth crate family: access tokens, keys, passwords and
+//! opaque tokens, done the way RFC 8725, RFC 9068, NIST SP 800-63B and OWASP ASVS 5 ask.
+//! It knows no HTTP framework and no database.
+//!
+//! ## Overview
+//!
+//! * [`token`] — JWT access tokens (`typ: at+jwt`). [`token::SigningKey`] and
+//!   [`token::VerificationKey`] each carry a `kid` and exactly one algorithm (HS256/384/512,
+//!   RS256/384/512, PS256/384/512, ES256/384, EdDSA); [`token::KeySet`] rotates them with
+//!   overlap and exports the public half as a JWKS; [`token::AccessTokenIssuer`] signs;
+//!   [`token::AccessTokenVerifier`] verifies in one strict pass and refuses every known JWT
+//!   attack with a typed [`token::TokenError`].
+//! * [`password`] — argon2id hashing (OWASP minimum by default) with rehash-on-login, legacy
+//!   bcrypt verification for migrating users, a dummy verification for unknown accounts, and a
+//!   NIST SP 800-63B [`password::PasswordPolicy`].
+//! * [`opaque`] — refresh tokens and one-time codes: 256 random bits, stored only as SHA-256.
+//! * [`Clock`] — injected time, so expiry is tested without sleeping.
+//! * [`BearerErrorCode`] — the one mapping from errors to RFC 6750 codes.
+//!
+//! ## Quick start
+//!
+//! ```
+//! use auth_core::password::{PasswordHasher, PasswordPolicy};
+//! use auth_core::token::{AccessTokenIssuer, AccessTokenRequest, AccessTokenVerifier,
+//!     Algorithm, IssuerConfig, KeySet, SigningKey, VerifierConfig};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // Keys: in production read the secret from JWT_SECRET_KEY (≥ 32 bytes) or load a PEM.
+//! let keys = KeySet::new(SigningKey::generate_hmac("2026-11", Algorithm::HS256)?);
+//!
+//! let issuer = AccessTokenIssuer::new(IssuerConfig::new("https://auth.example", "api"), &keys);
+//! let verifier =
+//!     AccessTokenVerifier::new(VerifierConfig::new("https://auth.example", "api"), &keys);
+//!
+//! let issued = issuer.issue(&AccessTokenRequest::new("user-1").roles(["admin"]))?;
+//! let claims = verifier.verify(issued.token.secret())?;
+//! assert!(claims.has_role("admin"));
+//!
+//! // Passwords: check the policy at signup, hash with argon2id, verify at login.
+//! PasswordPolicy::default().check("mauve-tulip-orbit-42", &["kim@example.com"])?;
+//! let hasher = PasswordHasher::default();
+//! let stored = hasher.hash("mauve-tulip-orbit-42")?;
+//! assert!(hasher.verify("mauve-tulip-orbit-42", stored.as_str())?.is_match());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Feature flags
+//!
+//! | feature | default | what it does |
+//! |---|---|---|
+//! | `aws_lc_rs` | yes | signs and verifies with aws-lc-rs (fastest; builds with a C compiler) |
+//! | `rust_crypto` | no | signs and verifies with the pure-Rust RustCrypto crates |
+//!
+//! One backend is required; with both on, aws-lc-rs is used. jsonwebtoken alone would
+//! compile without a backend and panic at first use; this crate refuses to compile instead.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
@@ -12,10 +69,12 @@ pub mod opaque;
 pub mod password;
 pub mod token;
 
-pub use crypto_backend::crypto_backend_name;
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use crypto_backend::crypto_backend_name;
 pub use error::{BearerErrorCode, ToBearerError};
 
 /// The JWT crate this one builds on, re-exported so its types (`Algorithm`, `Jwk`, …) need no
 /// version matching.
 pub use jsonwebtoken;
+/// Constant-time comparison, re-exported for [`opaque::TokenHash`]'s `ConstantTimeEq`.
+pub use subtle;

@@ -22,7 +22,9 @@ struct OurClaims {
 
 fn issue(key: SigningKey) -> String {
     let issuer = AccessTokenIssuer::new(IssuerConfig::new(ISSUER, AUDIENCE), &KeySet::new(key));
-    let request = AccessTokenRequest::new("user-7").session("s-1").roles(["admin"]);
+    let request = AccessTokenRequest::new("user-7")
+        .session("s-1")
+        .roles(["admin"]);
     issuer.issue(&request).unwrap().token.into_secret()
 }
 
@@ -79,9 +81,12 @@ fn assert_theirs_verified_here(token: &str, key: SigningKey) {
 fn hs256_both_ways() {
     let ours = SigningKey::hmac("hs", Algorithm::HS256, HMAC_SECRET).unwrap();
     let theirs = HS256Key::from_bytes(HMAC_SECRET).with_key_id("hs");
-    let verified = theirs.verify_token::<OurClaims>(&issue(ours.clone()), Some(their_options("hs")));
+    let verified =
+        theirs.verify_token::<OurClaims>(&issue(ours.clone()), Some(their_options("hs")));
     assert_ours_verified_there(verified.unwrap());
-    let token = theirs.authenticate_with_options(their_claims(), &at_jwt()).unwrap();
+    let token = theirs
+        .authenticate_with_options(their_claims(), &at_jwt())
+        .unwrap();
     assert_theirs_verified_here(&token, ours);
 }
 

@@ -35,9 +35,17 @@ fn alg_none_is_rejected_in_any_letter_case() {
         let header = format!(r#"{{"alg":"{alg}","typ":"at+jwt","kid":"hs"}}"#);
         let claims = format!("{}}}", valid_claims());
         let unsigned = format!("{}.{}.", b64(header.as_bytes()), b64(claims.as_bytes()));
-        assert_eq!(verify(&unsigned).unwrap_err(), TokenError::AlgorithmNotAllowed, "{alg}");
+        assert_eq!(
+            verify(&unsigned).unwrap_err(),
+            TokenError::AlgorithmNotAllowed,
+            "{alg}"
+        );
         let with_mac = forge_hs256(&header, &claims);
-        assert_eq!(verify(&with_mac).unwrap_err(), TokenError::AlgorithmNotAllowed, "{alg}");
+        assert_eq!(
+            verify(&with_mac).unwrap_err(),
+            TokenError::AlgorithmNotAllowed,
+            "{alg}"
+        );
     }
 }
 
@@ -54,7 +62,10 @@ fn hmac_signed_with_the_rsa_public_key_is_rejected() {
         &EncodingKey::from_secret(RSA_PUB_PEM),
         Algorithm::HS256,
     );
-    assert_eq!(verifier.verify(&token).unwrap_err(), TokenError::AlgorithmNotAllowed);
+    assert_eq!(
+        verifier.verify(&token).unwrap_err(),
+        TokenError::AlgorithmNotAllowed
+    );
 }
 
 #[test]
@@ -66,14 +77,22 @@ fn alg_other_than_the_keys_own_is_rejected() {
     for (name, alg) in [("RS512", Algorithm::RS512), ("PS256", Algorithm::PS256)] {
         let header = format!(r#"{{"alg":"{name}","typ":"at+jwt","kid":"rsa"}}"#);
         let token = forge(&header, &format!("{}}}", valid_claims()), &rsa, alg);
-        assert_eq!(verifier.verify(&token).unwrap_err(), TokenError::AlgorithmNotAllowed);
+        assert_eq!(
+            verifier.verify(&token).unwrap_err(),
+            TokenError::AlgorithmNotAllowed
+        );
     }
 }
 
 // A kid only selects among loaded keys: a path, a URL or SQL in it is just an unknown id.
 #[test]
 fn unknown_kid_is_rejected_and_never_interpreted() {
-    for kid in ["other", "../../../../dev/null", "https://evil.example/key", "' OR 1=1 --"] {
+    for kid in [
+        "other",
+        "../../../../dev/null",
+        "https://evil.example/key",
+        "' OR 1=1 --",
+    ] {
         let token = forge_hs256(&hs256_header(kid), &format!("{}}}", valid_claims()));
         assert_eq!(verify(&token).unwrap_err(), TokenError::UnknownKey, "{kid}");
     }
@@ -81,7 +100,10 @@ fn unknown_kid_is_rejected_and_never_interpreted() {
 
 #[test]
 fn missing_kid_is_rejected() {
-    let token = forge_hs256(r#"{"alg":"HS256","typ":"at+jwt"}"#, &format!("{}}}", valid_claims()));
+    let token = forge_hs256(
+        r#"{"alg":"HS256","typ":"at+jwt"}"#,
+        &format!("{}}}", valid_claims()),
+    );
     assert_eq!(verify(&token).unwrap_err(), TokenError::MissingKeyId);
 }
 
@@ -96,7 +118,10 @@ fn embedded_jwk_and_key_urls_are_rejected() {
     ] {
         let header = format!(r#"{{"alg":"HS256","typ":"at+jwt","kid":"hs","{name}":{value}}}"#);
         let token = forge_hs256(&header, &format!("{}}}", valid_claims()));
-        assert_eq!(verify(&token).unwrap_err(), TokenError::ForbiddenHeader(name));
+        assert_eq!(
+            verify(&token).unwrap_err(),
+            TokenError::ForbiddenHeader(name)
+        );
     }
 }
 
@@ -104,9 +129,15 @@ fn embedded_jwk_and_key_urls_are_rejected() {
 #[test]
 fn unknown_crit_extension_is_rejected() {
     for crit in [r#"["exp"]"#, r#"["b64"]"#, "[]"] {
-        let header = format!(r#"{{"alg":"HS256","typ":"at+jwt","kid":"hs","crit":{crit},"exp":1,"b64":true}}"#);
+        let header = format!(
+            r#"{{"alg":"HS256","typ":"at+jwt","kid":"hs","crit":{crit},"exp":1,"b64":true}}"#
+        );
         let token = forge_hs256(&header, &format!("{}}}", valid_claims()));
-        assert_eq!(verify(&token).unwrap_err(), TokenError::UnsupportedCritical, "{crit}");
+        assert_eq!(
+            verify(&token).unwrap_err(),
+            TokenError::UnsupportedCritical,
+            "{crit}"
+        );
     }
 }
 
@@ -120,15 +151,17 @@ fn token_of_another_type_is_rejected() {
         r#"{"alg":"HS256","typ":"id_token+jwt","kid":"hs"}"#,
     ] {
         let token = forge_hs256(header, &format!("{}}}", valid_claims()));
-        assert_eq!(verify(&token).unwrap_err(), TokenError::WrongType, "{header}");
+        assert_eq!(
+            verify(&token).unwrap_err(),
+            TokenError::WrongType,
+            "{header}"
+        );
     }
 }
 
 #[test]
 fn missing_exp_is_rejected() {
-    let claims = format!(
-        r#"{{"iss":"{ISSUER}","sub":"user-1","aud":"{AUDIENCE}","iat":{NOW}}}"#
-    );
+    let claims = format!(r#"{{"iss":"{ISSUER}","sub":"user-1","aud":"{AUDIENCE}","iat":{NOW}}}"#);
     let token = forge_hs256(&hs256_header("hs"), &claims);
     assert_eq!(verify(&token).unwrap_err(), TokenError::MissingClaim("exp"));
 }
@@ -136,12 +169,23 @@ fn missing_exp_is_rejected() {
 // CVE-2026-25537 class: an exp that is not a number must never read as "no expiry".
 #[test]
 fn non_numeric_exp_is_rejected() {
-    for exp in [r#""9999999999""#, "null", "[9999999999]", r#"{"n":1}"#, "true", "-5"] {
+    for exp in [
+        r#""9999999999""#,
+        "null",
+        "[9999999999]",
+        r#"{"n":1}"#,
+        "true",
+        "-5",
+    ] {
         let claims = format!(
             r#"{{"iss":"{ISSUER}","sub":"user-1","aud":"{AUDIENCE}","iat":{NOW},"exp":{exp}}}"#
         );
         let token = forge_hs256(&hs256_header("hs"), &claims);
-        assert_eq!(verify(&token).unwrap_err(), TokenError::InvalidClaim("exp"), "{exp}");
+        assert_eq!(
+            verify(&token).unwrap_err(),
+            TokenError::InvalidClaim("exp"),
+            "{exp}"
+        );
     }
 }
 
@@ -151,9 +195,15 @@ fn expired_token_is_rejected_after_the_leeway() {
     let (issuer, verifier) = pair(&keys, &clock);
     let token = issuer.issue(&AccessTokenRequest::new("u")).unwrap().token;
     clock.advance(std::time::Duration::from_secs(15 * 60 + 29));
-    assert!(verifier.verify(token.secret()).is_ok(), "inside the 30 s leeway");
+    assert!(
+        verifier.verify(token.secret()).is_ok(),
+        "inside the 30 s leeway"
+    );
     clock.advance(std::time::Duration::from_secs(1));
-    assert_eq!(verifier.verify(token.secret()).unwrap_err(), TokenError::Expired);
+    assert_eq!(
+        verifier.verify(token.secret()).unwrap_err(),
+        TokenError::Expired
+    );
 }
 
 #[test]
@@ -189,7 +239,11 @@ fn issuer_must_match_exactly() {
             NOW + 60
         );
         let token = forge_hs256(&hs256_header("hs"), &claims);
-        assert_eq!(verify(&token).unwrap_err(), TokenError::WrongIssuer, "{iss}");
+        assert_eq!(
+            verify(&token).unwrap_err(),
+            TokenError::WrongIssuer,
+            "{iss}"
+        );
     }
 }
 
@@ -201,7 +255,11 @@ fn audience_must_include_ours() {
             NOW + 60
         );
         let token = forge_hs256(&hs256_header("hs"), &claims);
-        assert_eq!(verify(&token).unwrap_err(), TokenError::WrongAudience, "{aud}");
+        assert_eq!(
+            verify(&token).unwrap_err(),
+            TokenError::WrongAudience,
+            "{aud}"
+        );
     }
     let many = format!(
         r#"{{"iss":"{ISSUER}","sub":"u","aud":["x","{AUDIENCE}"],"iat":{NOW},"exp":{}}}"#,
@@ -216,13 +274,13 @@ fn malformed_compact_forms_are_rejected() {
     let (h, rest) = good.split_once('.').unwrap();
     let (p, s) = rest.split_once('.').unwrap();
     let cases = [
-        format!("{h}.{p}"),                  // two parts
-        format!("{h}.{p}.{s}.{s}"),          // four parts
-        format!("{h}.{p}.{s}.{s}.{s}"),      // JWE shape
-        format!("{h}=.{p}.{s}"),             // padding
-        format!("{h}.{p}.{s}=="),            // padded signature
+        format!("{h}.{p}"),                         // two parts
+        format!("{h}.{p}.{s}.{s}"),                 // four parts
+        format!("{h}.{p}.{s}.{s}.{s}"),             // JWE shape
+        format!("{h}=.{p}.{s}"),                    // padding
+        format!("{h}.{p}.{s}=="),                   // padded signature
         format!("{}.{p}.{s}", h.replace('e', "+")), // standard alphabet
-        format!("{h}.{p}.{s} "),             // whitespace
+        format!("{h}.{p}.{s} "),                    // whitespace
         format!("{}.{p}.{s}", b64(b"not json")),
         format!("{}.{p}.{s}", b64(b"[\"alg\"]")),
         String::new(),
@@ -241,17 +299,26 @@ fn malformed_compact_forms_are_rejected() {
 fn duplicate_names_in_header_or_claims_are_rejected() {
     let dup_header = r#"{"alg":"HS256","typ":"at+jwt","kid":"hs","kid":"hs"}"#;
     let token = forge_hs256(dup_header, &format!("{}}}", valid_claims()));
-    assert_eq!(verify(&token).unwrap_err(), TokenError::Malformed("duplicate member name"));
+    assert_eq!(
+        verify(&token).unwrap_err(),
+        TokenError::Malformed("duplicate member name")
+    );
 
     let dup_claims = format!("{},\"sub\":\"admin\"}}", valid_claims());
     let token = forge_hs256(&hs256_header("hs"), &dup_claims);
-    assert_eq!(verify(&token).unwrap_err(), TokenError::Malformed("duplicate member name"));
+    assert_eq!(
+        verify(&token).unwrap_err(),
+        TokenError::Malformed("duplicate member name")
+    );
 }
 
 #[test]
 fn oversized_token_is_rejected_before_decoding() {
     let huge = "A".repeat(10 * 1024 * 1024);
-    assert_eq!(verify(&huge).unwrap_err(), TokenError::TooLong { max: 8192 });
+    assert_eq!(
+        verify(&huge).unwrap_err(),
+        TokenError::TooLong { max: 8192 }
+    );
 
     let (keys, _) = hmac_setup();
     let strict = AccessTokenVerifier::new(
@@ -259,7 +326,10 @@ fn oversized_token_is_rejected_before_decoding() {
         &keys,
     );
     let token = forge_hs256(&hs256_header("hs"), &format!("{}}}", valid_claims()));
-    assert_eq!(strict.verify(&token).unwrap_err(), TokenError::TooLong { max: 64 });
+    assert_eq!(
+        strict.verify(&token).unwrap_err(),
+        TokenError::TooLong { max: 64 }
+    );
 }
 
 #[test]
@@ -286,8 +356,14 @@ fn token_signed_by_another_key_with_our_kid_is_rejected() {
     let (_, verifier) = pair(&keys, &ManualClock::at_unix(NOW));
     let impostor = SigningKey::from_pem("rsa", Algorithm::RS256, RSA_B_PEM).unwrap();
     let (impostor_issuer, _) = pair(&KeySet::new(impostor), &ManualClock::at_unix(NOW));
-    let token = impostor_issuer.issue(&AccessTokenRequest::new("u")).unwrap().token;
-    assert_eq!(verifier.verify(token.secret()).unwrap_err(), TokenError::InvalidSignature);
+    let token = impostor_issuer
+        .issue(&AccessTokenRequest::new("u"))
+        .unwrap()
+        .token;
+    assert_eq!(
+        verifier.verify(token.secret()).unwrap_err(),
+        TokenError::InvalidSignature
+    );
 }
 
 #[test]

@@ -28,7 +28,12 @@ fn every_algorithm() -> Vec<SigningKey> {
 #[test]
 fn the_default_features_select_a_crypto_backend() {
     // jsonwebtoken 11 without a backend compiles, then panics at first use.
-    assert_eq!(auth_core::crypto_backend_name(), "aws-lc-rs");
+    let expected = if cfg!(feature = "aws_lc_rs") {
+        "aws-lc-rs"
+    } else {
+        "rustcrypto"
+    };
+    assert_eq!(auth_core::crypto_backend_name(), expected);
     let keys = KeySet::new(rsa_key("rsa"));
     let clock = ManualClock::at_unix(NOW);
     let (issuer, verifier) = pair(&keys, &clock);
@@ -120,7 +125,13 @@ fn custom_claims_round_trip() {
         .unwrap()
         .token;
     let claims: Claims<Org> = verifier.verify_with(token.secret()).unwrap();
-    assert_eq!(claims.custom, Org { org: "acme".into(), seats: 5 });
+    assert_eq!(
+        claims.custom,
+        Org {
+            org: "acme".into(),
+            seats: 5
+        }
+    );
     // Without a custom type the extra claims are ignored, not an error.
     assert!(verifier.verify(token.secret()).is_ok());
 }
@@ -128,21 +139,34 @@ fn custom_claims_round_trip() {
 #[test]
 fn rotation_keeps_the_previous_key_verifying_until_removed() {
     let clock = ManualClock::at_unix(NOW);
-    let mut keys = KeySet::new(SigningKey::from_pem("2026-10", Algorithm::EdDSA, ED25519_PEM).unwrap());
+    let mut keys =
+        KeySet::new(SigningKey::from_pem("2026-10", Algorithm::EdDSA, ED25519_PEM).unwrap());
     let (old_issuer, _) = pair(&keys, &clock);
-    let old_token = old_issuer.issue(&AccessTokenRequest::new("u")).unwrap().token;
+    let old_token = old_issuer
+        .issue(&AccessTokenRequest::new("u"))
+        .unwrap()
+        .token;
 
     keys.rotate(SigningKey::from_pem("2026-11", Algorithm::EdDSA, ED25519_B_PEM).unwrap())
         .unwrap();
     let (new_issuer, verifier) = pair(&keys, &clock);
-    let new_token = new_issuer.issue(&AccessTokenRequest::new("u")).unwrap().token;
-    assert!(verifier.verify(old_token.secret()).is_ok(), "old key still loaded");
+    let new_token = new_issuer
+        .issue(&AccessTokenRequest::new("u"))
+        .unwrap()
+        .token;
+    assert!(
+        verifier.verify(old_token.secret()).is_ok(),
+        "old key still loaded"
+    );
     assert!(verifier.verify(new_token.secret()).is_ok());
     assert_eq!(keys.jwks().keys.len(), 2);
 
     keys.remove("2026-10").unwrap();
     let (_, verifier) = pair(&keys, &clock);
-    assert_eq!(verifier.verify(old_token.secret()).unwrap_err(), TokenError::UnknownKey);
+    assert_eq!(
+        verifier.verify(old_token.secret()).unwrap_err(),
+        TokenError::UnknownKey
+    );
     assert!(verifier.verify(new_token.secret()).is_ok());
 }
 
@@ -154,27 +178,45 @@ fn jwks_export_has_public_members_only_and_verifies_tokens() {
         let jwks = keys.jwks();
         let json = serde_json::to_value(&jwks).unwrap();
         if key.hmac_secret().is_some() {
-            assert_eq!(json["keys"].as_array().unwrap().len(), 0, "HMAC secrets never exported");
+            assert_eq!(
+                json["keys"].as_array().unwrap().len(),
+                0,
+                "HMAC secrets never exported"
+            );
             continue;
         }
         let jwk = &json["keys"][0];
         for private in ["d", "p", "q", "dp", "dq", "qi", "k", "oth"] {
-            assert!(jwk.get(private).is_none(), "{private} exported for {:?}", key.algorithm());
+            assert!(
+                jwk.get(private).is_none(),
+                "{private} exported for {:?}",
+                key.algorithm()
+            );
         }
         assert_eq!(jwk["kid"], key.kid().as_str());
         assert_eq!(jwk["use"], "sig");
-        assert_eq!(jwk["alg"], auth_core::token::algorithm_name(key.algorithm()));
+        assert_eq!(
+            jwk["alg"],
+            auth_core::token::algorithm_name(key.algorithm())
+        );
 
         // A resource server that only has the JWKS verifies our tokens.
-        let remote: Vec<VerificationKey> =
-            jwks.keys.iter().map(|jwk| VerificationKey::from_jwk(jwk).unwrap()).collect();
+        let remote: Vec<VerificationKey> = jwks
+            .keys
+            .iter()
+            .map(|jwk| VerificationKey::from_jwk(jwk).unwrap())
+            .collect();
         let verifier =
             AccessTokenVerifier::from_keys(VerifierConfig::new(ISSUER, AUDIENCE), remote)
                 .unwrap()
                 .with_clock(std::sync::Arc::new(clock.clone()));
         let (issuer, _) = pair(&keys, &clock);
         let token = issuer.issue(&AccessTokenRequest::new("u")).unwrap().token;
-        assert!(verifier.verify(token.secret()).is_ok(), "{:?}", key.algorithm());
+        assert!(
+            verifier.verify(token.secret()).is_ok(),
+            "{:?}",
+            key.algorithm()
+        );
     }
 }
 
@@ -190,10 +232,14 @@ fn public_pem_keys_verify() {
         let (issuer, _) = pair(&keys, &clock);
         let token = issuer.issue(&AccessTokenRequest::new("u")).unwrap().token;
         let public = VerificationKey::from_pem("k", algorithm, public).unwrap();
-        assert_eq!(public.public_jwk(), keys.verification_keys()[0].public_jwk());
-        let verifier = AccessTokenVerifier::from_keys(VerifierConfig::new(ISSUER, AUDIENCE), [public])
-            .unwrap()
-            .with_clock(std::sync::Arc::new(clock.clone()));
+        assert_eq!(
+            public.public_jwk(),
+            keys.verification_keys()[0].public_jwk()
+        );
+        let verifier =
+            AccessTokenVerifier::from_keys(VerifierConfig::new(ISSUER, AUDIENCE), [public])
+                .unwrap()
+                .with_clock(std::sync::Arc::new(clock.clone()));
         assert!(verifier.verify(token.secret()).is_ok(), "{algorithm:?}");
     }
 }
@@ -204,7 +250,10 @@ fn weak_or_mismatched_keys_are_refused_at_load() {
     // parses it and our own size check refuses it.
     let weak = SigningKey::from_pem("k", Algorithm::RS256, RSA1024_PEM).unwrap_err();
     assert!(
-        matches!(weak, KeyError::WeakRsaKey { bits: 1024 } | KeyError::InvalidKey { .. }),
+        matches!(
+            weak,
+            KeyError::WeakRsaKey { bits: 1024 } | KeyError::InvalidKey { .. }
+        ),
         "{weak:?}"
     );
     assert_eq!(
@@ -216,10 +265,16 @@ fn weak_or_mismatched_keys_are_refused_at_load() {
         (Algorithm::ES256, P384_PEM),
         (Algorithm::EdDSA, RSA_PEM),
         (Algorithm::ES256, ED25519_PEM),
-        (Algorithm::RS256, b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n".as_slice()),
+        (
+            Algorithm::RS256,
+            b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n".as_slice(),
+        ),
     ] {
         assert!(
-            matches!(SigningKey::from_pem("k", algorithm, pem), Err(KeyError::InvalidKey { .. })),
+            matches!(
+                SigningKey::from_pem("k", algorithm, pem),
+                Err(KeyError::InvalidKey { .. })
+            ),
             "{algorithm:?}"
         );
     }
@@ -232,19 +287,31 @@ fn jwks_entries_that_do_not_fit_are_refused() {
 
     let mut no_kid = good.clone();
     no_kid.common.key_id = None;
-    assert!(matches!(VerificationKey::from_jwk(&no_kid), Err(KeyError::InvalidKeyId(_))));
+    assert!(matches!(
+        VerificationKey::from_jwk(&no_kid),
+        Err(KeyError::InvalidKeyId(_))
+    ));
 
     let mut no_alg = good.clone();
     no_alg.common.key_algorithm = None;
-    assert_eq!(VerificationKey::from_jwk(&no_alg).unwrap_err(), KeyError::UnsupportedAlgorithm);
+    assert_eq!(
+        VerificationKey::from_jwk(&no_alg).unwrap_err(),
+        KeyError::UnsupportedAlgorithm
+    );
 
     let mut encryption = good.clone();
     encryption.common.public_key_use = Some(auth_core::jsonwebtoken::jwk::PublicKeyUse::Encryption);
-    assert!(matches!(VerificationKey::from_jwk(&encryption), Err(KeyError::InvalidKey { .. })));
+    assert!(matches!(
+        VerificationKey::from_jwk(&encryption),
+        Err(KeyError::InvalidKey { .. })
+    ));
 
     let mut wrong_alg = good.clone();
     wrong_alg.common.key_algorithm = Some(auth_core::jsonwebtoken::jwk::KeyAlgorithm::RS256);
-    assert!(matches!(VerificationKey::from_jwk(&wrong_alg), Err(KeyError::InvalidKey { .. })));
+    assert!(matches!(
+        VerificationKey::from_jwk(&wrong_alg),
+        Err(KeyError::InvalidKey { .. })
+    ));
 
     let short_secret: auth_core::token::Jwk =
         serde_json::from_str(r#"{"kty":"oct","k":"c2hvcnQ","kid":"s","alg":"HS256"}"#).unwrap();

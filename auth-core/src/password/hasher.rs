@@ -330,7 +330,10 @@ impl PasswordHasher {
     pub async fn hash_async(&self, password: Password) -> Result<PasswordHash, PasswordError> {
         check_length(password.expose_secret())?;
         let this = self.clone();
-        run_blocking(&self.inner.slots, move || this.hash(password.expose_secret())).await
+        run_blocking(&self.inner.slots, move || {
+            this.hash(password.expose_secret())
+        })
+        .await
     }
 
     /// [`verify`](Self::verify) on Tokio's blocking pool, off the async executor.
@@ -346,7 +349,10 @@ impl PasswordHasher {
     ) -> Result<PasswordVerification, PasswordError> {
         check_length(password.expose_secret())?;
         let this = self.clone();
-        run_blocking(&self.inner.slots, move || this.verify(password.expose_secret(), &stored)).await
+        run_blocking(&self.inner.slots, move || {
+            this.verify(password.expose_secret(), &stored)
+        })
+        .await
     }
 
     /// [`verify_dummy`](Self::verify_dummy) on Tokio's blocking pool, off the async executor.
@@ -357,7 +363,10 @@ impl PasswordHasher {
     pub async fn verify_dummy_async(&self, password: Password) -> Result<(), PasswordError> {
         check_length(password.expose_secret())?;
         let this = self.clone();
-        run_blocking(&self.inner.slots, move || this.verify_dummy(password.expose_secret())).await
+        run_blocking(&self.inner.slots, move || {
+            this.verify_dummy(password.expose_secret())
+        })
+        .await
     }
 }
 
@@ -714,7 +723,12 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn async_hashing_waits_for_a_free_slot() {
         let h = fast().with_max_concurrent_hashes(1);
-        let held = h.inner.slots.clone().try_acquire_owned().expect("free slot");
+        let held = h
+            .inner
+            .slots
+            .clone()
+            .try_acquire_owned()
+            .expect("free slot");
         let task = tokio::spawn({
             let h = h.clone();
             async move { h.hash_async(Password::from("pw")).await }
@@ -725,7 +739,11 @@ mod tests {
         assert!(!task.is_finished(), "hashing started without a slot");
         drop(held);
         assert!(task.await.expect("join").is_ok());
-        assert_eq!(h.inner.slots.available_permits(), 1, "slot released after use");
+        assert_eq!(
+            h.inner.slots.available_permits(),
+            1,
+            "slot released after use"
+        );
     }
 
     #[test]

@@ -274,10 +274,9 @@ impl<'de, E: DeserializeOwned> Visitor<'de> for ClaimsVisitor<'_, E> {
                     refusal.set_once(&mut claims.scope, scope)?;
                 }
                 "roles" => refusal.set_once(&mut claims.roles, value!("roles", Vec<String>))?,
-                "permissions" => refusal.set_once(
-                    &mut claims.permissions,
-                    value!("permissions", Vec<String>),
-                )?,
+                "permissions" => {
+                    refusal.set_once(&mut claims.permissions, value!("permissions", Vec<String>))?
+                }
                 "plan" => refusal.set_once(&mut claims.plan, value!("plan", String))?,
                 "tid" => refusal.set_once(&mut claims.tid, value!("tid", String))?,
                 "client_id" => {
@@ -338,8 +337,29 @@ pub(crate) struct OutgoingClaims<'a> {
     pub(crate) tid: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) client_id: Option<&'a str>,
-    #[serde(flatten)]
-    pub(crate) custom: &'a serde_json::Map<String, serde_json::Value>,
+}
+
+impl OutgoingClaims<'_> {
+    /// The claims as JSON with the host's `custom` members appended. Written by hand rather
+    /// than with `#[serde(flatten)]`, which would route every token through serde's slower
+    /// map path even when there are no custom claims.
+    pub(crate) fn to_json(
+        &self,
+        custom: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Vec<u8>, serde_json::Error> {
+        let mut json = serde_json::to_vec(self)?;
+        if !custom.is_empty() {
+            json.pop(); // the closing brace; the object is never empty (`iss` at least)
+            for (name, value) in custom {
+                json.push(b',');
+                serde_json::to_writer(&mut json, name)?;
+                json.push(b':');
+                serde_json::to_writer(&mut json, value)?;
+            }
+            json.push(b'}');
+        }
+        Ok(json)
+    }
 }
 
 /// Serializes the host's custom claims to a JSON object and checks they stay clear of the
@@ -350,10 +370,17 @@ pub(crate) fn custom_claims_object<E: Serialize>(
     let value = serde_json::to_value(custom)
         .map_err(|_| TokenError::InvalidCustomClaims("they do not serialize to JSON"))?;
     let serde_json::Value::Object(object) = value else {
-        return Err(TokenError::InvalidCustomClaims("they must serialize to a JSON object"));
+        return Err(TokenError::InvalidCustomClaims(
+            "they must serialize to a JSON object",
+        ));
     };
-    if object.keys().any(|name| REGISTERED_CLAIMS.contains(&name.as_str())) {
-        return Err(TokenError::InvalidCustomClaims("they use a registered claim name"));
+    if object
+        .keys()
+        .any(|name| REGISTERED_CLAIMS.contains(&name.as_str()))
+    {
+        return Err(TokenError::InvalidCustomClaims(
+            "they use a registered claim name",
+        ));
     }
     Ok(object)
 }
@@ -417,7 +444,11 @@ mod tests {
     fn negative_and_null_exp_are_invalid() {
         for exp in ["-1", "null", "1e300", "true"] {
             let json = format!(r#"{{"iss":"i","sub":"s","aud":"a","iat":1,"exp":{exp}}}"#);
-            assert_eq!(parse(&json).unwrap_err(), TokenError::InvalidClaim("exp"), "{exp}");
+            assert_eq!(
+                parse(&json).unwrap_err(),
+                TokenError::InvalidClaim("exp"),
+                "{exp}"
+            );
         }
     }
 
@@ -429,8 +460,17 @@ mod tests {
 
     #[test]
     fn non_object_and_trailing_data_are_malformed() {
-        for json in ["[]", "null", "\"x\"", &format!("{{{BASE}}} x"), &format!("{{{BASE}")] {
-            assert!(matches!(parse(json), Err(TokenError::Malformed(_))), "{json}");
+        for json in [
+            "[]",
+            "null",
+            "\"x\"",
+            &format!("{{{BASE}}} x"),
+            &format!("{{{BASE}"),
+        ] {
+            assert!(
+                matches!(parse(json), Err(TokenError::Malformed(_))),
+                "{json}"
+            );
         }
     }
 
@@ -444,7 +484,10 @@ mod tests {
             parse_claims(format!(r#"{{{BASE},"org":"acme"}}"#).as_bytes()).unwrap();
         assert_eq!(claims.custom.org, "acme");
         let missing = parse_claims::<Org>(format!(r#"{{{BASE}}}"#).as_bytes());
-        assert_eq!(missing.unwrap_err(), TokenError::InvalidClaim("custom claims"));
+        assert_eq!(
+            missing.unwrap_err(),
+            TokenError::InvalidClaim("custom claims")
+        );
     }
 
     #[test]
@@ -454,7 +497,10 @@ mod tests {
             sub: &'static str,
         }
         let err = custom_claims_object(&Sneaky { sub: "admin" }).unwrap_err();
-        assert_eq!(err, TokenError::InvalidCustomClaims("they use a registered claim name"));
+        assert_eq!(
+            err,
+            TokenError::InvalidCustomClaims("they use a registered claim name")
+        );
         assert!(custom_claims_object(&5).is_err());
         assert!(custom_claims_object(&NoCustomClaims {}).unwrap().is_empty());
     }

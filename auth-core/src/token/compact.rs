@@ -55,7 +55,12 @@ mod tests {
     fn splits_three_parts() {
         let parts = split("aaa.bbb.ccc").unwrap();
         assert_eq!(
-            (parts.signing_input, parts.header, parts.payload, parts.signature),
+            (
+                parts.signing_input,
+                parts.header,
+                parts.payload,
+                parts.signature
+            ),
             ("aaa.bbb", "aaa", "bbb", "ccc")
         );
         assert_eq!(split("aaa.bbb.").unwrap().signature, "");
@@ -64,7 +69,10 @@ mod tests {
     #[test]
     fn refuses_other_shapes() {
         for token in ["", "a", "a.b", "a.b.c.d", "a.b.c.d.e", ".b.c", "a..c"] {
-            assert!(matches!(split(token), Err(TokenError::Malformed(_))), "{token:?}");
+            assert!(
+                matches!(split(token), Err(TokenError::Malformed(_))),
+                "{token:?}"
+            );
         }
     }
 

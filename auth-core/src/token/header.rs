@@ -72,7 +72,9 @@ impl<'de> Visitor<'de> for HeaderVisitor<'_> {
                         "kid" => &mut kid,
                         _ => &mut typ,
                     };
-                    refusal.0.set(Some(TokenError::Malformed("header member is not a string")));
+                    refusal
+                        .0
+                        .set(Some(TokenError::Malformed("header member is not a string")));
                     let JsonStr(value) = map.next_value::<JsonStr<'de>>()?;
                     refusal.0.set(None);
                     refusal.set_once(slot, value)?;
@@ -86,7 +88,7 @@ impl<'de> Visitor<'de> for HeaderVisitor<'_> {
                 // and we understand none (b64=false included).
                 "crit" => return Err(refusal.reject(TokenError::UnsupportedCritical)),
                 _ => {
-                    if seen_other.iter().any(|seen| *seen == name) {
+                    if seen_other.contains(&name) {
                         return Err(refusal.reject(TokenError::Malformed("duplicate member name")));
                     }
                     map.next_value::<IgnoredAny>()?;
@@ -126,7 +128,10 @@ mod tests {
     #[test]
     fn reads_alg_kid_typ() {
         let (alg, kid, is_at) = parse(r#"{"alg":"HS256","kid":"k1","typ":"at+jwt"}"#).unwrap();
-        assert_eq!((alg.as_str(), kid.as_deref(), is_at), ("HS256", Some("k1"), true));
+        assert_eq!(
+            (alg.as_str(), kid.as_deref(), is_at),
+            ("HS256", Some("k1"), true)
+        );
     }
 
     #[test]
@@ -135,7 +140,13 @@ mod tests {
             let json = format!(r#"{{"alg":"HS256","typ":"{typ}"}}"#);
             assert!(parse(&json).unwrap().2, "{typ}");
         }
-        for typ in ["JWT", "at+jwt ", "application/jwt", "id_token+jwt", "rt+jwt"] {
+        for typ in [
+            "JWT",
+            "at+jwt ",
+            "application/jwt",
+            "id_token+jwt",
+            "rt+jwt",
+        ] {
             let json = format!(r#"{{"alg":"HS256","typ":"{typ}"}}"#);
             assert!(!parse(&json).unwrap().2, "{typ}");
         }
@@ -168,7 +179,13 @@ mod tests {
     fn crit_is_refused_and_alg_is_required() {
         let crit = parse(r#"{"alg":"HS256","crit":["exp"],"exp":1}"#).unwrap_err();
         assert_eq!(crit, TokenError::UnsupportedCritical);
-        assert_eq!(parse(r#"{"kid":"a"}"#).unwrap_err(), TokenError::Malformed("header has no alg"));
-        assert!(matches!(parse(r#"{"alg":1}"#), Err(TokenError::Malformed(_))));
+        assert_eq!(
+            parse(r#"{"kid":"a"}"#).unwrap_err(),
+            TokenError::Malformed("header has no alg")
+        );
+        assert!(matches!(
+            parse(r#"{"alg":1}"#),
+            Err(TokenError::Malformed(_))
+        ));
     }
 }

@@ -263,9 +263,9 @@ impl AccessTokenIssuer {
             plan: request.plan.as_deref(),
             tid: request.tid.as_deref(),
             client_id: request.client_id.as_deref(),
-            custom: &custom,
         };
-        let claims_json = serde_json::to_vec(&claims)
+        let claims_json = claims
+            .to_json(&custom)
             .map_err(|_| TokenError::InvalidCustomClaims("they do not serialize to JSON"))?;
 
         let mut token = String::with_capacity(inner.header_prefix.len() + claims_json.len() * 2);

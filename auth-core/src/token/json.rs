@@ -99,11 +99,7 @@ impl Refusal<'_> {
     }
 
     /// Sets a field once; a second value for it is a duplicate member name.
-    pub(crate) fn set_once<T, E: de::Error>(
-        self,
-        slot: &mut Option<T>,
-        value: T,
-    ) -> Result<(), E> {
+    pub(crate) fn set_once<T, E: de::Error>(self, slot: &mut Option<T>, value: T) -> Result<(), E> {
         if slot.is_some() {
             return Err(self.reject(TokenError::Malformed("duplicate member name")));
         }

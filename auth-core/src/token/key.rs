@@ -265,10 +265,10 @@ impl VerificationKey {
         if matches!(&jwk.common.public_key_use, Some(usage) if *usage != PublicKeyUse::Signature) {
             return Err(invalid("the JWK's use is not sig"));
         }
-        if let Some(operations) = &jwk.common.key_operations {
-            if !operations.contains(&KeyOperations::Verify) {
-                return Err(invalid("the JWK's key_ops do not include verify"));
-            }
+        if let Some(operations) = &jwk.common.key_operations
+            && !operations.contains(&KeyOperations::Verify)
+        {
+            return Err(invalid("the JWK's key_ops do not include verify"));
         }
         check_jwk_fits(algorithm, jwk)?;
         let decoding =
@@ -409,8 +409,7 @@ impl SigningKey {
         let decoding =
             DecodingKey::from_jwk(&jwk).map_err(|_| invalid("the public key cannot be derived"))?;
         let public_jwk = label_public_jwk(jwk, &kid, algorithm)?;
-        let verification =
-            VerificationKey::assemble(kid, algorithm, decoding, Some(public_jwk));
+        let verification = VerificationKey::assemble(kid, algorithm, decoding, Some(public_jwk));
         Self::assemble(encoding, verification)
     }
 
@@ -458,14 +457,13 @@ impl SigningKey {
     /// This is the signing secret: anyone holding it can mint tokens. Store it like a
     /// password and never log it.
     pub fn hmac_secret(&self) -> Option<&[u8]> {
-        (self.algorithm().family() == AlgorithmFamily::Hmac)
-            .then(|| self.inner.encoding.as_bytes())
+        (self.algorithm().family() == AlgorithmFamily::Hmac).then(|| self.inner.encoding.as_bytes())
     }
 
     /// Signs `message`, returning the raw signature.
     pub(crate) fn sign(&self, message: &[u8]) -> Result<Vec<u8>, ()> {
-        let signer = (provider().signer_factory)(&self.algorithm(), &self.inner.encoding)
-            .map_err(|_| ())?;
+        let signer =
+            (provider().signer_factory)(&self.algorithm(), &self.inner.encoding).map_err(|_| ())?;
         signer.try_sign(message).map_err(|_| ())
     }
 }
@@ -523,8 +521,8 @@ mod tests {
 
     #[test]
     fn debug_never_shows_key_material() {
-        let key = SigningKey::hmac("k", Algorithm::HS256, b"0123456789abcdef0123456789abcdef")
-            .unwrap();
+        let key =
+            SigningKey::hmac("k", Algorithm::HS256, b"0123456789abcdef0123456789abcdef").unwrap();
         let shown = format!("{key:?} {:?}", key.verification_key());
         assert!(!shown.contains("0123456789"), "{shown}");
         assert!(shown.contains("[redacted]"));
@@ -545,6 +543,9 @@ mod tests {
         assert!(check_rsa_bits(&modulus).is_ok());
         let mut short = vec![0x7f];
         short.extend(std::iter::repeat_n(0xff, 255));
-        assert_eq!(check_rsa_bits(&short), Err(KeyError::WeakRsaKey { bits: 2047 }));
+        assert_eq!(
+            check_rsa_bits(&short),
+            Err(KeyError::WeakRsaKey { bits: 2047 })
+        );
     }
 }

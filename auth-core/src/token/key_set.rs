@@ -89,7 +89,9 @@ impl KeySet {
 
     /// The verification key with id `kid`, compared exactly.
     pub fn find(&self, kid: &str) -> Option<&VerificationKey> {
-        self.verification.iter().find(|key| key.kid().as_str() == kid)
+        self.verification
+            .iter()
+            .find(|key| key.kid().as_str() == kid)
     }
 
     /// The public keys as a JWKS (RFC 7517 §5), for `/.well-known/jwks.json`.
@@ -120,8 +122,14 @@ mod tests {
     fn duplicate_kids_are_refused() {
         let mut keys = KeySet::new(hmac("a"));
         let again = hmac("a").verification_key().clone();
-        assert_eq!(keys.add_verification_key(again), Err(KeyError::DuplicateKeyId));
-        assert_eq!(keys.rotate(hmac("a")).unwrap_err(), KeyError::DuplicateKeyId);
+        assert_eq!(
+            keys.add_verification_key(again),
+            Err(KeyError::DuplicateKeyId)
+        );
+        assert_eq!(
+            keys.rotate(hmac("a")).unwrap_err(),
+            KeyError::DuplicateKeyId
+        );
     }
 
     #[test]

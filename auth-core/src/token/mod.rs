@@ -25,7 +25,9 @@ mod verifier;
 
 pub use claims::{Audience, Claims, NoCustomClaims, Scope};
 pub use error::{KeyError, TokenError};
-pub use issuer::{AccessToken, AccessTokenIssuer, AccessTokenRequest, IssuedAccessToken, IssuerConfig};
+pub use issuer::{
+    AccessToken, AccessTokenIssuer, AccessTokenRequest, IssuedAccessToken, IssuerConfig,
+};
 pub use jsonwebtoken::Algorithm;
 pub use jsonwebtoken::jwk::{Jwk, JwkSet};
 pub use key::{KeyId, SigningKey, VerificationKey, algorithm_name};

@@ -103,7 +103,11 @@ struct VerifierInner {
 impl AccessTokenVerifier {
     /// A verifier for every verification key of `keys`, reading the system clock.
     pub fn new(config: VerifierConfig, keys: &KeySet) -> Self {
-        Self::assemble(config, keys.verification_keys().to_vec(), Arc::new(SystemClock))
+        Self::assemble(
+            config,
+            keys.verification_keys().to_vec(),
+            Arc::new(SystemClock),
+        )
     }
 
     /// A verifier for `keys` (for instance loaded from another issuer's JWKS). Refuses two keys
@@ -114,7 +118,10 @@ impl AccessTokenVerifier {
     ) -> Result<Self, KeyError> {
         let keys: Vec<VerificationKey> = keys.into_iter().collect();
         for (index, key) in keys.iter().enumerate() {
-            if keys[..index].iter().any(|earlier| earlier.kid() == key.kid()) {
+            if keys[..index]
+                .iter()
+                .any(|earlier| earlier.kid() == key.kid())
+            {
                 return Err(KeyError::DuplicateKeyId);
             }
         }
@@ -210,7 +217,10 @@ impl AccessTokenVerifier {
         if now >= claims.exp.saturating_add(leeway) {
             return Err(TokenError::Expired);
         }
-        if claims.nbf.is_some_and(|nbf| nbf > now.saturating_add(leeway)) {
+        if claims
+            .nbf
+            .is_some_and(|nbf| nbf > now.saturating_add(leeway))
+        {
             return Err(TokenError::NotYetValid);
         }
         if claims.iat > now.saturating_add(leeway) {

@@ -42,11 +42,8 @@ pub fn rsa_key(kid: &str) -> SigningKey {
 /// An issuer and a verifier over `keys`, both reading `clock`.
 pub fn pair(keys: &KeySet, clock: &ManualClock) -> (AccessTokenIssuer, AccessTokenVerifier) {
     let clock: Arc<dyn Clock> = Arc::new(clock.clone());
-    let issuer = AccessTokenIssuer::with_clock(
-        IssuerConfig::new(ISSUER, AUDIENCE),
-        keys,
-        clock.clone(),
-    );
+    let issuer =
+        AccessTokenIssuer::with_clock(IssuerConfig::new(ISSUER, AUDIENCE), keys, clock.clone());
     let verifier =
         AccessTokenVerifier::new(VerifierConfig::new(ISSUER, AUDIENCE), keys).with_clock(clock);
     (issuer, verifier)
@@ -74,7 +71,12 @@ pub fn forge(header: &str, claims: &str, key: &EncodingKey, alg: Algorithm) -> S
 
 /// A token signed with the fixture HMAC secret, with `header` and `claims` as given.
 pub fn forge_hs256(header: &str, claims: &str) -> String {
-    forge(header, claims, &EncodingKey::from_secret(HMAC_SECRET), Algorithm::HS256)
+    forge(
+        header,
+        claims,
+        &EncodingKey::from_secret(HMAC_SECRET),
+        Algorithm::HS256,
+    )
 }
 
 pub fn hs256_header(kid: &str) -> String {
