@@ -3,98 +3,16 @@
 //! (aws-lc-rs) and equivalent validation (algorithm, `iss`, `aud`, `exp`, leeway), in one run.
 
 use std::hint::black_box;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use auth_benches::*;
 use auth_core::token::{
-    AccessTokenIssuer, AccessTokenRequest, AccessTokenVerifier, Algorithm, IssuerConfig, KeySet,
-    SigningKey, VerifierConfig,
+    AccessTokenIssuer, AccessTokenVerifier, IssuerConfig, KeySet, VerifierConfig,
 };
 use criterion::{Criterion, criterion_group, criterion_main};
-use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
-
-struct Case {
-    name: &'static str,
-    algorithm: Algorithm,
-    ours: SigningKey,
-    raw_encoding: EncodingKey,
-    raw_decoding: DecodingKey,
-}
-
-fn cases() -> Vec<Case> {
-    vec![
-        Case {
-            name: "HS256",
-            algorithm: Algorithm::HS256,
-            ours: SigningKey::hmac("k", Algorithm::HS256, HMAC_SECRET).unwrap(),
-            raw_encoding: EncodingKey::from_secret(HMAC_SECRET),
-            raw_decoding: DecodingKey::from_secret(HMAC_SECRET),
-        },
-        Case {
-            name: "RS256",
-            algorithm: Algorithm::RS256,
-            ours: SigningKey::from_pem("k", Algorithm::RS256, RSA_PEM).unwrap(),
-            raw_encoding: EncodingKey::from_rsa_pem(RSA_PEM).unwrap(),
-            raw_decoding: DecodingKey::from_rsa_pem(RSA_PUB_PEM).unwrap(),
-        },
-        Case {
-            name: "ES256",
-            algorithm: Algorithm::ES256,
-            ours: SigningKey::from_pem("k", Algorithm::ES256, P256_PEM).unwrap(),
-            raw_encoding: EncodingKey::from_ec_pem(P256_PEM).unwrap(),
-            raw_decoding: DecodingKey::from_ec_pem(P256_PUB_PEM).unwrap(),
-        },
-        Case {
-            name: "EdDSA",
-            algorithm: Algorithm::EdDSA,
-            ours: SigningKey::from_pem("k", Algorithm::EdDSA, ED25519_PEM).unwrap(),
-            raw_encoding: EncodingKey::from_ed_pem(ED25519_PEM).unwrap(),
-            raw_decoding: DecodingKey::from_ed_pem(ED25519_PUB_PEM).unwrap(),
-        },
-    ]
-}
-
-fn raw_claims() -> RawClaims {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    RawClaims {
-        iss: ISSUER.into(),
-        sub: "user-1".into(),
-        aud: AUDIENCE.into(),
-        exp: now + 900,
-        iat: now,
-        jti: "0123456789abcdefghijkl".into(),
-        sid: "session-1".into(),
-        roles: vec!["admin".into()],
-    }
-}
-
-fn raw_header(algorithm: Algorithm) -> Header {
-    let mut header = Header::new(algorithm);
-    header.typ = Some("at+jwt".into());
-    header.kid = Some("k".into());
-    header
-}
-
-fn raw_validation(algorithm: Algorithm) -> Validation {
-    let mut validation = Validation::new(algorithm);
-    validation.set_issuer(&[ISSUER]);
-    validation.set_audience(&[AUDIENCE]);
-    validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-    validation.leeway = 30;
-    validation
-}
-
-fn request() -> AccessTokenRequest {
-    AccessTokenRequest::new("user-1")
-        .session("session-1")
-        .roles(["admin"])
-}
 
 fn tokens(c: &mut Criterion) {
-    for case in cases() {
+    for case in token_cases() {
         let keys = KeySet::new(case.ours.clone());
         let issuer = AccessTokenIssuer::new(IssuerConfig::new(ISSUER, AUDIENCE), &keys);
         let verifier = AccessTokenVerifier::new(VerifierConfig::new(ISSUER, AUDIENCE), &keys);

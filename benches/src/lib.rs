@@ -4,6 +4,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use auth_core::token::{AccessTokenRequest, Algorithm, SigningKey};
+use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 /// Test-only RSA 2048 private key (PKCS#8 PEM).
@@ -46,4 +50,95 @@ pub struct RawClaims {
     pub sid: String,
     /// Roles.
     pub roles: Vec<String>,
+}
+
+/// One algorithm's keys, loaded for auth-core and for raw jsonwebtoken from the same material.
+pub struct Case {
+    /// The algorithm's JOSE name.
+    pub name: &'static str,
+    /// The algorithm.
+    pub algorithm: Algorithm,
+    /// auth-core's signing key (kid `k`).
+    pub ours: SigningKey,
+    /// jsonwebtoken's encoding key.
+    pub raw_encoding: EncodingKey,
+    /// jsonwebtoken's decoding key.
+    pub raw_decoding: DecodingKey,
+}
+
+/// HS256, RS256, ES256 and EdDSA.
+pub fn token_cases() -> Vec<Case> {
+    vec![
+        Case {
+            name: "HS256",
+            algorithm: Algorithm::HS256,
+            ours: SigningKey::hmac("k", Algorithm::HS256, HMAC_SECRET).unwrap(),
+            raw_encoding: EncodingKey::from_secret(HMAC_SECRET),
+            raw_decoding: DecodingKey::from_secret(HMAC_SECRET),
+        },
+        Case {
+            name: "RS256",
+            algorithm: Algorithm::RS256,
+            ours: SigningKey::from_pem("k", Algorithm::RS256, RSA_PEM).unwrap(),
+            raw_encoding: EncodingKey::from_rsa_pem(RSA_PEM).unwrap(),
+            raw_decoding: DecodingKey::from_rsa_pem(RSA_PUB_PEM).unwrap(),
+        },
+        Case {
+            name: "ES256",
+            algorithm: Algorithm::ES256,
+            ours: SigningKey::from_pem("k", Algorithm::ES256, P256_PEM).unwrap(),
+            raw_encoding: EncodingKey::from_ec_pem(P256_PEM).unwrap(),
+            raw_decoding: DecodingKey::from_ec_pem(P256_PUB_PEM).unwrap(),
+        },
+        Case {
+            name: "EdDSA",
+            algorithm: Algorithm::EdDSA,
+            ours: SigningKey::from_pem("k", Algorithm::EdDSA, ED25519_PEM).unwrap(),
+            raw_encoding: EncodingKey::from_ed_pem(ED25519_PEM).unwrap(),
+            raw_decoding: DecodingKey::from_ed_pem(ED25519_PUB_PEM).unwrap(),
+        },
+    ]
+}
+
+/// Claims equal to what auth-core issues for [`request`], valid for 15 minutes from now.
+pub fn raw_claims() -> RawClaims {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    RawClaims {
+        iss: ISSUER.into(),
+        sub: "user-1".into(),
+        aud: AUDIENCE.into(),
+        exp: now + 900,
+        iat: now,
+        jti: "0123456789abcdefghijkl".into(),
+        sid: "session-1".into(),
+        roles: vec!["admin".into()],
+    }
+}
+
+/// The header auth-core writes: `typ: at+jwt`, `kid: k`.
+pub fn raw_header(algorithm: Algorithm) -> Header {
+    let mut header = Header::new(algorithm);
+    header.typ = Some("at+jwt".into());
+    header.kid = Some("k".into());
+    header
+}
+
+/// Validation equivalent to auth-core's: algorithm, `iss`, `aud`, required claims, 30 s leeway.
+pub fn raw_validation(algorithm: Algorithm) -> Validation {
+    let mut validation = Validation::new(algorithm);
+    validation.set_issuer(&[ISSUER]);
+    validation.set_audience(&[AUDIENCE]);
+    validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+    validation.leeway = 30;
+    validation
+}
+
+/// The token request both sides' claims correspond to.
+pub fn request() -> AccessTokenRequest {
+    AccessTokenRequest::new("user-1")
+        .session("session-1")
+        .roles(["admin"])
 }
