@@ -67,6 +67,7 @@ mod crypto_backend;
 mod error;
 pub mod opaque;
 pub mod password;
+pub mod store;
 pub mod token;
 
 pub use clock::{Clock, ManualClock, SystemClock};

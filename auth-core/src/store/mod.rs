@@ -1,0 +1,40 @@
+//! The storage contract: small async traits that every backend implements, the records they
+//! keep, and in-memory implementations.
+//!
+//! | trait | keeps | must be atomic |
+//! |---|---|---|
+//! | [`UserStore`] | accounts | unique email/username on insert and update |
+//! | [`IdentityStore`] | provider links | unique `(provider, subject)` |
+//! | [`SessionStore`] | sessions + refresh tokens | [`SessionStore::rotate_refresh_token`]: one conditional write |
+//! | [`RevocationStore`] | revoked access-token `jti`s | — |
+//! | [`OneTimeTokenStore`] | reset / verification / login codes | consume once; a new token voids older ones |
+//! | [`ThrottleStore`] | recent failures per key | every concurrent failure counted |
+//! | [`AuditStore`] | security events | — |
+//!
+//! All traits are object-safe (`#[async_trait]`), `Send + Sync`, and return [`StoreError`]:
+//! "not found" is `Ok(None)`/`Ok(false)`, and `Err` means a conflict or a backend failure,
+//! which the flows treat as "refuse". Times are passed in, never read from the system clock,
+//! so stores stay deterministic under test.
+
+mod audit;
+mod error;
+mod identities;
+mod one_time;
+mod records;
+mod revocations;
+mod sessions;
+mod throttle;
+mod users;
+
+pub use audit::AuditStore;
+pub use error::StoreError;
+pub use identities::IdentityStore;
+pub use one_time::OneTimeTokenStore;
+pub use records::{
+    AuditEvent, AuditKind, OneTimePurpose, OneTimeToken, ProviderIdentity, RefreshTokenRecord,
+    RevokeReason, RevokedAccessToken, Session, SessionId, User, UserId, normalize_email,
+};
+pub use revocations::RevocationStore;
+pub use sessions::{Rotation, SessionStore};
+pub use throttle::ThrottleStore;
+pub use users::UserStore;

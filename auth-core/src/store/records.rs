@@ -1,0 +1,477 @@
+//! The records the stores keep. Plain data: the flows decide what they mean.
+
+use std::fmt;
+use std::time::SystemTime;
+
+use uuid::Uuid;
+
+use crate::opaque::TokenHash;
+
+/// A user's id: a random (v4) UUID.
+#[derive(
+    Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
+pub struct UserId(pub Uuid);
+
+/// A session's id (`sid`): a random (v4) UUID.
+#[derive(
+    Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
+pub struct SessionId(pub Uuid);
+
+macro_rules! uuid_id {
+    ($name:ident) => {
+        impl $name {
+            /// A fresh random id from the operating system's CSPRNG.
+            pub fn generate() -> Result<Self, crate::store::StoreError> {
+                let mut bytes = [0u8; 16];
+                getrandom::getrandom(&mut bytes)
+                    .map_err(|error| crate::store::StoreError::backend(error))?;
+                Ok(Self(uuid::Builder::from_random_bytes(bytes).into_uuid()))
+            }
+
+            /// Parses the hyphenated text form.
+            pub fn parse(text: &str) -> Option<Self> {
+                Uuid::try_parse(text).ok().map(Self)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&self.0.hyphenated(), f)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({})", stringify!($name), self.0.hyphenated())
+            }
+        }
+    };
+}
+
+uuid_id!(UserId);
+uuid_id!(SessionId);
+
+/// Lower-cases and trims an email address so that lookups and uniqueness do not depend on how
+/// the user typed it. (Local parts are case-sensitive in theory and case-insensitive in every
+/// mail system users meet; treating them as one avoids duplicate accounts.)
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// An account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct User {
+    /// Its id.
+    pub id: UserId,
+    /// Email, normalized with [`normalize_email`]; unique.
+    pub email: String,
+    /// Whether the user proved they own the email (verification link, or a provider's own
+    /// verified signal).
+    pub email_verified: bool,
+    /// Optional login name; unique when set (compared case-insensitively by stores).
+    pub username: Option<String>,
+    /// Name to show.
+    pub display_name: Option<String>,
+    /// Avatar URL.
+    pub avatar_url: Option<String>,
+    /// Preferred locale (BCP 47), e.g. `ko-KR`.
+    pub locale: Option<String>,
+    /// PHC string of the password, or `None` for accounts that sign in only with a provider.
+    pub password_hash: Option<String>,
+    /// `false` when the account is disabled: no login, and live tokens are refused.
+    pub active: bool,
+    /// Roles, carried into access tokens.
+    pub roles: Vec<String>,
+    /// Fine-grained permissions, carried into access tokens.
+    pub permissions: Vec<String>,
+    /// Subscription tier, if the host uses tiers.
+    pub plan: Option<String>,
+    /// Tenant, if the host is multi-tenant.
+    pub tenant_id: Option<String>,
+    /// When the account was created.
+    pub created_at: SystemTime,
+    /// When the record last changed.
+    pub updated_at: SystemTime,
+    /// Last successful login.
+    pub last_login_at: Option<SystemTime>,
+    /// Access tokens issued before this instant are refused (log out everywhere, password
+    /// change or reset, account disabled).
+    pub tokens_valid_after: Option<SystemTime>,
+}
+
+impl User {
+    /// A new active account with `email` (normalized here) and no password, roles or profile.
+    pub fn new(id: UserId, email: &str, now: SystemTime) -> Self {
+        Self {
+            id,
+            email: normalize_email(email),
+            email_verified: false,
+            username: None,
+            display_name: None,
+            avatar_url: None,
+            locale: None,
+            password_hash: None,
+            active: true,
+            roles: Vec::new(),
+            permissions: Vec::new(),
+            plan: None,
+            tenant_id: None,
+            created_at: now,
+            updated_at: now,
+            last_login_at: None,
+            tokens_valid_after: None,
+        }
+    }
+}
+
+/// An account at an external provider linked to a user (social login).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ProviderIdentity {
+    /// Provider name, e.g. `google`, `kakao`.
+    pub provider: String,
+    /// The provider's stable id for the account (`sub`). `(provider, subject)` is unique.
+    pub subject: String,
+    /// The linked user.
+    pub user_id: UserId,
+    /// Email the provider reported, if any.
+    pub email: Option<String>,
+    /// Whether the provider itself asserted that email as verified.
+    pub email_verified: bool,
+    /// When the link was made.
+    pub linked_at: SystemTime,
+}
+
+impl ProviderIdentity {
+    /// A link of `(provider, subject)` to `user_id`, made at `linked_at`.
+    pub fn new(
+        provider: impl Into<String>,
+        subject: impl Into<String>,
+        user_id: UserId,
+        linked_at: SystemTime,
+    ) -> Self {
+        Self {
+            provider: provider.into(),
+            subject: subject.into(),
+            user_id,
+            email: None,
+            email_verified: false,
+            linked_at,
+        }
+    }
+}
+
+/// Why a session ended early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RevokeReason {
+    /// The user logged out of this session.
+    Logout,
+    /// The user logged out everywhere.
+    LogoutAll,
+    /// The user ended this session from their session list.
+    EndedByUser,
+    /// A refresh token of the session was presented again after rotation (theft suspected).
+    RefreshTokenReuse,
+    /// The password was changed or reset.
+    PasswordChanged,
+    /// The account was disabled.
+    AccountDisabled,
+    /// An administrator ended it.
+    Administrative,
+}
+
+impl RevokeReason {
+    /// A stable lowercase name, for storage and audit details.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Logout => "logout",
+            Self::LogoutAll => "logout_all",
+            Self::EndedByUser => "ended_by_user",
+            Self::RefreshTokenReuse => "refresh_token_reuse",
+            Self::PasswordChanged => "password_changed",
+            Self::AccountDisabled => "account_disabled",
+            Self::Administrative => "administrative",
+        }
+    }
+
+    /// The reason named by [`RevokeReason::as_str`].
+    pub fn parse(name: &str) -> Option<Self> {
+        [
+            Self::Logout,
+            Self::LogoutAll,
+            Self::EndedByUser,
+            Self::RefreshTokenReuse,
+            Self::PasswordChanged,
+            Self::AccountDisabled,
+            Self::Administrative,
+        ]
+        .into_iter()
+        .find(|reason| reason.as_str() == name)
+    }
+}
+
+/// One login on one device; the family of its refresh tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Session {
+    /// Its id, the `sid` claim.
+    pub id: SessionId,
+    /// The signed-in user.
+    pub user_id: UserId,
+    /// Login time.
+    pub created_at: SystemTime,
+    /// Last refresh.
+    pub last_used_at: SystemTime,
+    /// Absolute end: no refresh after this, whatever the activity.
+    pub expires_at: SystemTime,
+    /// Idle end: no refresh after this; each refresh moves it forward.
+    pub idle_expires_at: SystemTime,
+    /// Client IP at login.
+    pub ip: Option<String>,
+    /// User agent at login.
+    pub user_agent: Option<String>,
+    /// A name the user or client gave the device.
+    pub device_name: Option<String>,
+    /// When the session was revoked, if it was.
+    pub revoked_at: Option<SystemTime>,
+    /// Why it was revoked.
+    pub revoke_reason: Option<RevokeReason>,
+}
+
+impl Session {
+    /// Whether the session can still be refreshed at `now`: not revoked, not past its absolute
+    /// or idle expiry.
+    pub fn is_active(&self, now: SystemTime) -> bool {
+        self.revoked_at.is_none() && now < self.expires_at && now < self.idle_expires_at
+    }
+}
+
+/// A refresh token, kept only as its hash, bound to a session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RefreshTokenRecord {
+    /// SHA-256 of the token; unique.
+    pub hash: TokenHash,
+    /// The session (family) it belongs to.
+    pub session_id: SessionId,
+    /// When it was issued.
+    pub issued_at: SystemTime,
+    /// When it was exchanged for its successor; `None` while it is the current one.
+    pub rotated_at: Option<SystemTime>,
+    /// When it stops being accepted.
+    pub expires_at: SystemTime,
+}
+
+impl RefreshTokenRecord {
+    /// The current (not yet rotated) token of `session_id`.
+    pub fn new(
+        hash: TokenHash,
+        session_id: SessionId,
+        issued_at: SystemTime,
+        expires_at: SystemTime,
+    ) -> Self {
+        Self {
+            hash,
+            session_id,
+            issued_at,
+            rotated_at: None,
+            expires_at,
+        }
+    }
+}
+
+/// What a one-time token is for. A token for one purpose never serves another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OneTimePurpose {
+    /// Resetting a forgotten password.
+    PasswordReset,
+    /// Proving ownership of the account's email.
+    EmailVerification,
+    /// Exchanging a social-login result for tokens without putting them in a URL.
+    LoginCode,
+}
+
+impl OneTimePurpose {
+    /// A stable lowercase name, for storage.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::PasswordReset => "password_reset",
+            Self::EmailVerification => "email_verification",
+            Self::LoginCode => "login_code",
+        }
+    }
+
+    /// The purpose named by [`OneTimePurpose::as_str`].
+    pub fn parse(name: &str) -> Option<Self> {
+        [
+            Self::PasswordReset,
+            Self::EmailVerification,
+            Self::LoginCode,
+        ]
+        .into_iter()
+        .find(|purpose| purpose.as_str() == name)
+    }
+}
+
+/// A single-use, short-lived token (reset link, verification link, login code), kept as a hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OneTimeToken {
+    /// What it is for.
+    pub purpose: OneTimePurpose,
+    /// SHA-256 of the token; unique.
+    pub hash: TokenHash,
+    /// The user it acts for.
+    pub user_id: UserId,
+    /// When it was issued.
+    pub created_at: SystemTime,
+    /// When it stops being accepted.
+    pub expires_at: SystemTime,
+    /// When it was used; a used token is never accepted again.
+    pub used_at: Option<SystemTime>,
+}
+
+impl OneTimeToken {
+    /// A fresh, unused token.
+    pub fn new(
+        purpose: OneTimePurpose,
+        hash: TokenHash,
+        user_id: UserId,
+        created_at: SystemTime,
+        expires_at: SystemTime,
+    ) -> Self {
+        Self {
+            purpose,
+            hash,
+            user_id,
+            created_at,
+            expires_at,
+            used_at: None,
+        }
+    }
+}
+
+/// What happened, for the audit trail (login history).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AuditKind {
+    /// Account created.
+    Signup,
+    /// Password login attempt (see `success`).
+    Login,
+    /// Social login.
+    SocialLogin,
+    /// Login refused by throttling.
+    LoginThrottled,
+    /// Refresh token rotated.
+    Refresh,
+    /// A rotated refresh token was presented again; its session was revoked.
+    RefreshTokenReuse,
+    /// Logout of one session.
+    Logout,
+    /// Logout of every session.
+    LogoutAll,
+    /// A session ended from the session list.
+    SessionEnded,
+    /// Password changed.
+    PasswordChanged,
+    /// Password reset requested.
+    PasswordResetRequested,
+    /// Password reset completed.
+    PasswordReset,
+    /// Email verified.
+    EmailVerified,
+    /// Provider identity linked.
+    IdentityLinked,
+    /// Provider identity unlinked.
+    IdentityUnlinked,
+}
+
+impl AuditKind {
+    /// A stable lowercase name, for storage.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Signup => "signup",
+            Self::Login => "login",
+            Self::SocialLogin => "social_login",
+            Self::LoginThrottled => "login_throttled",
+            Self::Refresh => "refresh",
+            Self::RefreshTokenReuse => "refresh_token_reuse",
+            Self::Logout => "logout",
+            Self::LogoutAll => "logout_all",
+            Self::SessionEnded => "session_ended",
+            Self::PasswordChanged => "password_changed",
+            Self::PasswordResetRequested => "password_reset_requested",
+            Self::PasswordReset => "password_reset",
+            Self::EmailVerified => "email_verified",
+            Self::IdentityLinked => "identity_linked",
+            Self::IdentityUnlinked => "identity_unlinked",
+        }
+    }
+}
+
+/// One entry of the audit trail. Never holds a secret (no passwords, tokens or hashes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AuditEvent {
+    /// What happened.
+    pub kind: AuditKind,
+    /// Who it concerned, when known (an unknown email at login has no user).
+    pub user_id: Option<UserId>,
+    /// The session concerned, when there is one.
+    pub session_id: Option<SessionId>,
+    /// Client IP.
+    pub ip: Option<String>,
+    /// Client user agent.
+    pub user_agent: Option<String>,
+    /// When it happened.
+    pub at: SystemTime,
+    /// Whether the attempt succeeded.
+    pub success: bool,
+    /// A short machine-readable detail (`"wrong_password"`, `"throttled"`, a revoke reason).
+    pub detail: Option<String>,
+}
+
+impl AuditEvent {
+    /// An event of `kind` at `at`, with nothing else filled in.
+    pub fn new(kind: AuditKind, at: SystemTime, success: bool) -> Self {
+        Self {
+            kind,
+            user_id: None,
+            session_id: None,
+            ip: None,
+            user_agent: None,
+            at,
+            success,
+            detail: None,
+        }
+    }
+}
+
+/// One access token revoked by its `jti` (RFC 7009 on an access token), kept until the token
+/// would have expired anyway.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RevokedAccessToken {
+    /// The token's `jti`.
+    pub jti: String,
+    /// The token's `exp`; the entry can be purged after it.
+    pub expires_at: SystemTime,
+}
+
+impl RevokedAccessToken {
+    /// A revocation of `jti` kept until `expires_at`.
+    pub fn new(jti: impl Into<String>, expires_at: SystemTime) -> Self {
+        Self {
+            jti: jti.into(),
+            expires_at,
+        }
+    }
+}
