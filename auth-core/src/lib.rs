@@ -62,18 +62,25 @@
 #![deny(unreachable_pub)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+pub mod authz;
 mod clock;
 mod crypto_backend;
 mod error;
+pub mod flows;
 pub mod opaque;
 pub mod password;
+pub mod revocation;
 pub mod store;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod token;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use crypto_backend::crypto_backend_name;
 pub use error::{BearerErrorCode, ToBearerError};
 
+/// The `#[async_trait]` macro the store traits use, re-exported for implementers.
+pub use async_trait::async_trait;
 /// The JWT crate this one builds on, re-exported so its types (`Algorithm`, `Jwk`, …) need no
 /// version matching.
 pub use jsonwebtoken;

@@ -19,6 +19,7 @@
 mod audit;
 mod error;
 mod identities;
+pub mod memory;
 mod one_time;
 mod records;
 mod revocations;

@@ -1,4 +1,7 @@
 //! The records the stores keep. Plain data: the flows decide what they mean.
+//!
+//! The structs are deliberately not `#[non_exhaustive]`: storage backends in other crates
+//! build them field by field from rows.
 
 use std::fmt;
 use std::time::SystemTime;
@@ -64,7 +67,6 @@ pub fn normalize_email(email: &str) -> String {
 
 /// An account.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct User {
     /// Its id.
     pub id: UserId,
@@ -131,7 +133,6 @@ impl User {
 
 /// An account at an external provider linked to a user (social login).
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct ProviderIdentity {
     /// Provider name, e.g. `google`, `kakao`.
     pub provider: String,
@@ -218,7 +219,6 @@ impl RevokeReason {
 
 /// One login on one device; the family of its refresh tokens.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct Session {
     /// Its id, the `sid` claim.
     pub id: SessionId,
@@ -254,7 +254,6 @@ impl Session {
 
 /// A refresh token, kept only as its hash, bound to a session.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct RefreshTokenRecord {
     /// SHA-256 of the token; unique.
     pub hash: TokenHash,
@@ -322,7 +321,6 @@ impl OneTimePurpose {
 
 /// A single-use, short-lived token (reset link, verification link, login code), kept as a hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct OneTimeToken {
     /// What it is for.
     pub purpose: OneTimePurpose,
@@ -419,7 +417,6 @@ impl AuditKind {
 
 /// One entry of the audit trail. Never holds a secret (no passwords, tokens or hashes).
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct AuditEvent {
     /// What happened.
     pub kind: AuditKind,
@@ -458,7 +455,6 @@ impl AuditEvent {
 /// One access token revoked by its `jti` (RFC 7009 on an access token), kept until the token
 /// would have expired anyway.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct RevokedAccessToken {
     /// The token's `jti`.
     pub jti: String,

@@ -55,6 +55,15 @@ pub trait SessionStore: Send + Sync {
     /// concurrent calls with the same `presented`, at most one returns
     /// [`Rotation::Rotated`]. `idle_timeout` moves the session's idle expiry to
     /// `now + idle_timeout` (never past its absolute expiry).
+    ///
+    /// `next.session_id` is ignored: the store binds `next` to the presented token's session
+    /// (the caller cannot know it without a read) and caps `next.expires_at` at that session's
+    /// `expires_at`. A `next.hash` that already exists is a [`StoreError::Conflict`].
+    ///
+    /// Outcomes are decided in this order: unknown token → [`Rotation::Unknown`]; already
+    /// rotated → [`Rotation::AlreadyRotated`] (even if the session has since been revoked or
+    /// expired, so a replay is always recognisable); token expired (`now >= expires_at`) or
+    /// session inactive → [`Rotation::Inactive`]; otherwise [`Rotation::Rotated`].
     async fn rotate_refresh_token(
         &self,
         presented: &TokenHash,

@@ -1,0 +1,149 @@
+//! [`AuthConfig`]: lifetimes, throttling and policy of the flows.
+
+use std::time::Duration;
+
+use crate::password::PasswordPolicy;
+
+/// How many failures a throttling key may collect within a window before attempts are
+/// refused with [`AuthError::Throttled`](super::AuthError::Throttled).
+///
+/// Throttling is always temporary: a key is refused only while it has `max_failures`
+/// failures in the last `window`, so it opens again by itself. There is no permanent lock-out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ThrottleLimit {
+    /// Failures tolerated within [`window`](Self::window); the next attempt is refused.
+    pub max_failures: u32,
+    /// The sliding window over which failures are counted.
+    pub window: Duration,
+}
+
+impl ThrottleLimit {
+    /// `max_failures` failures within `window`.
+    pub const fn new(max_failures: u32, window: Duration) -> Self {
+        Self {
+            max_failures,
+            window,
+        }
+    }
+}
+
+/// What the flows of [`AuthService`](super::AuthService) allow, for how long.
+///
+/// The [`Default`] is the secure choice for every field; change fields on a default value:
+///
+/// ```
+/// use std::time::Duration;
+/// use auth_core::flows::AuthConfig;
+///
+/// let mut config = AuthConfig::default();
+/// config.session_idle_timeout = Duration::from_secs(7 * 24 * 3600);
+/// assert_eq!(config.account_throttle.max_failures, 5);
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct AuthConfig {
+    /// Absolute lifetime of a session and of its refresh tokens, counted from login: no
+    /// refresh after it, however active the session. Defaults to 30 days.
+    pub refresh_token_lifetime: Duration,
+    /// A session not refreshed for this long ends (each refresh moves the idle expiry
+    /// forward, never past the absolute one). Defaults to 14 days.
+    pub session_idle_timeout: Duration,
+    /// How long after a refresh token was rotated a second presentation of it is answered
+    /// with [`AuthError::RefreshTokenRecentlyRotated`](super::AuthError::RefreshTokenRecentlyRotated)
+    /// (nothing revoked, no tokens issued) rather than treated as theft, which revokes the
+    /// session. Covers two tabs or a retry racing one refresh. Defaults to 5 seconds; zero
+    /// turns the tolerance off.
+    pub refresh_reuse_grace: Duration,
+    /// Password-login failures tolerated per account (and per unknown login name), counted
+    /// also by wrong current passwords at password change. Defaults to 5 in 15 minutes.
+    pub account_throttle: ThrottleLimit,
+    /// Password-login failures tolerated per client IP, across all accounts (credential
+    /// stuffing). Defaults to 20 in 15 minutes. Requests without an IP in their
+    /// [`ClientInfo`](super::ClientInfo) are throttled per account only.
+    pub ip_throttle: ThrottleLimit,
+    /// What a new password must satisfy at signup, change and reset. Defaults to
+    /// [`PasswordPolicy::default`] (NIST SP 800-63B).
+    pub password_policy: PasswordPolicy,
+    /// How long a password-reset link works. Defaults to 30 minutes.
+    pub password_reset_ttl: Duration,
+    /// How long an email-verification link works. Defaults to 24 hours.
+    pub email_verification_ttl: Duration,
+    /// At social login, link a new provider identity to the existing account with the same
+    /// email — only when the provider asserts that email as verified; an unverified email is
+    /// never linked. When `false`, such a login is refused with
+    /// [`AuthError::EmailTaken`](super::AuthError::EmailTaken) and the user links the
+    /// provider from their account instead. Defaults to `true`.
+    pub link_social_by_verified_email: bool,
+    /// Answer a correct password for a disabled account with
+    /// [`AuthError::InvalidCredentials`](super::AuthError::InvalidCredentials), exactly as a
+    /// wrong password, so that login does not reveal which accounts exist or are disabled.
+    /// When `false`, it is answered with
+    /// [`AuthError::AccountDisabled`](super::AuthError::AccountDisabled) (only after the
+    /// password verified). Defaults to `true`.
+    pub hide_inactive_accounts: bool,
+}
+
+impl AuthConfig {
+    /// The default absolute session lifetime: 30 days.
+    pub const DEFAULT_REFRESH_TOKEN_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
+    /// The default idle timeout: 14 days.
+    pub const DEFAULT_SESSION_IDLE_TIMEOUT: Duration = Duration::from_secs(14 * 24 * 3600);
+    /// The default reuse grace window: 5 seconds.
+    pub const DEFAULT_REFRESH_REUSE_GRACE: Duration = Duration::from_secs(5);
+    /// The default per-account limit: 5 failures in 15 minutes.
+    pub const DEFAULT_ACCOUNT_THROTTLE: ThrottleLimit =
+        ThrottleLimit::new(5, Duration::from_secs(15 * 60));
+    /// The default per-IP limit: 20 failures in 15 minutes.
+    pub const DEFAULT_IP_THROTTLE: ThrottleLimit =
+        ThrottleLimit::new(20, Duration::from_secs(15 * 60));
+    /// The default reset-link lifetime: 30 minutes.
+    pub const DEFAULT_PASSWORD_RESET_TTL: Duration = Duration::from_secs(30 * 60);
+    /// The default verification-link lifetime: 24 hours.
+    pub const DEFAULT_EMAIL_VERIFICATION_TTL: Duration = Duration::from_secs(24 * 3600);
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            refresh_token_lifetime: Self::DEFAULT_REFRESH_TOKEN_LIFETIME,
+            session_idle_timeout: Self::DEFAULT_SESSION_IDLE_TIMEOUT,
+            refresh_reuse_grace: Self::DEFAULT_REFRESH_REUSE_GRACE,
+            account_throttle: Self::DEFAULT_ACCOUNT_THROTTLE,
+            ip_throttle: Self::DEFAULT_IP_THROTTLE,
+            password_policy: PasswordPolicy::default(),
+            password_reset_ttl: Self::DEFAULT_PASSWORD_RESET_TTL,
+            email_verification_ttl: Self::DEFAULT_EMAIL_VERIFICATION_TTL,
+            link_social_by_verified_email: true,
+            hide_inactive_accounts: true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let config = AuthConfig::default();
+        assert_eq!(
+            config.refresh_token_lifetime,
+            Duration::from_secs(2_592_000)
+        );
+        assert_eq!(config.session_idle_timeout, Duration::from_secs(1_209_600));
+        assert_eq!(config.refresh_reuse_grace, Duration::from_secs(5));
+        assert_eq!(
+            config.account_throttle,
+            ThrottleLimit::new(5, Duration::from_secs(900))
+        );
+        assert_eq!(
+            config.ip_throttle,
+            ThrottleLimit::new(20, Duration::from_secs(900))
+        );
+        assert_eq!(config.password_policy, PasswordPolicy::default());
+        assert_eq!(config.password_reset_ttl, Duration::from_secs(1800));
+        assert_eq!(config.email_verification_ttl, Duration::from_secs(86_400));
+        assert!(config.link_social_by_verified_email);
+        assert!(config.hide_inactive_accounts);
+    }
+}

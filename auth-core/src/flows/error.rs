@@ -1,0 +1,328 @@
+//! [`AuthError`]: why a flow refused, and how that maps to HTTP.
+
+use std::time::Duration;
+
+use crate::error::{BearerErrorCode, ToBearerError};
+use crate::password::{PasswordError, PolicyError};
+use crate::store::StoreError;
+use crate::token::TokenError;
+
+/// Why a flow of [`AuthService`](super::AuthService) refused or failed.
+///
+/// Client-visible texts (`Display`) never say whether an account exists: an unknown login
+/// name, a wrong password and (with
+/// [`AuthConfig::hide_inactive_accounts`](super::AuthConfig::hide_inactive_accounts)) a
+/// disabled account all produce the very same [`AuthError::InvalidCredentials`]. They never
+/// contain a password, token or hash either. Infrastructure failures ([`Store`](Self::Store),
+/// [`Password`](Self::Password), [`Token`](Self::Token), [`Mail`](Self::Mail),
+/// [`Random`](Self::Random)) are never confused with a refused credential: they answer 5xx,
+/// and their cause is for logs, not for clients.
+///
+/// [`status_code`](Self::status_code) and [`error_code`](Self::error_code) are the one
+/// mapping to an HTTP response.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// Login with an unknown email or username, a wrong password, an account without a
+    /// password (social-only), or — while
+    /// [`hide_inactive_accounts`](super::AuthConfig::hide_inactive_accounts) is on — a
+    /// disabled account; also a wrong current password at password change. All identical.
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// The account is disabled: at login only after the password verified and only when
+    /// [`hide_inactive_accounts`](super::AuthConfig::hide_inactive_accounts) is off; at social
+    /// login and for signed-in operations always.
+    #[error("account disabled")]
+    AccountDisabled,
+    /// Too many recent failures for this account or this IP
+    /// ([`AuthConfig::account_throttle`](super::AuthConfig::account_throttle),
+    /// [`ip_throttle`](super::AuthConfig::ip_throttle)); the password was not checked.
+    #[error("too many attempts; try again later")]
+    Throttled {
+        /// When trying again will work at the latest (the throttling window: the store does
+        /// not say when the oldest counted failure leaves it). Send as `Retry-After`.
+        retry_after: Duration,
+    },
+    /// Signup with an email another account has (compared after normalization), or a social
+    /// login whose verified email belongs to an account while
+    /// [`link_social_by_verified_email`](super::AuthConfig::link_social_by_verified_email) is
+    /// off.
+    #[error("an account with this email already exists")]
+    EmailTaken,
+    /// Signup with a username another account has (compared case-insensitively).
+    #[error("this username is taken")]
+    UsernameTaken,
+    /// Signup with something that is not an email address (no `@`, empty parts, spaces, or
+    /// longer than 254 characters).
+    #[error("invalid email address")]
+    InvalidEmail,
+    /// Signup with a username that is empty, longer than 64 characters, or contains `@`,
+    /// whitespace or control characters (login reads anything with `@` as an email).
+    #[error("invalid username")]
+    InvalidUsername,
+    /// The new password does not satisfy the
+    /// [`password_policy`](super::AuthConfig::password_policy) (signup, change, reset).
+    /// Carries the violations, which are safe to show.
+    #[error(transparent)]
+    WeakPassword(PolicyError),
+    /// The refresh token is malformed, unknown, expired (absolute or idle), or its session is
+    /// revoked or its user gone, disabled or cut off.
+    #[error("invalid refresh token")]
+    InvalidRefreshToken,
+    /// The refresh token had already been exchanged, longer ago than
+    /// [`refresh_reuse_grace`](super::AuthConfig::refresh_reuse_grace): a replay of a stolen
+    /// token is assumed and the whole session is revoked (audit event `refresh_token_reuse`).
+    /// The user must sign in again.
+    #[error("refresh token reuse detected; the session has been ended")]
+    RefreshTokenReused,
+    /// The refresh token was exchanged moments ago (within
+    /// [`refresh_reuse_grace`](super::AuthConfig::refresh_reuse_grace)), typically by a
+    /// concurrent request of the same client. Nothing was revoked and nothing issued: the
+    /// client should use the token pair that the other request received.
+    #[error("refresh token was just rotated; use the newer token")]
+    RefreshTokenRecentlyRotated,
+    /// The session does not exist, is already ended, or belongs to another user (these are
+    /// deliberately indistinguishable).
+    #[error("session not found")]
+    SessionNotFound,
+    /// A password-reset or email-verification token that is malformed, unknown, used,
+    /// expired, voided by a newer one, meant for another purpose, or whose account is gone
+    /// or disabled.
+    #[error("invalid or expired link")]
+    InvalidOneTimeToken,
+    /// Social login with an email that an existing account has, but that the provider does
+    /// not assert as verified: linking on it would let anyone who registers that address at
+    /// a provider take over the account, so the login is refused and nothing is linked.
+    #[error("the provider has not verified this email; sign in and link the provider instead")]
+    EmailNotVerifiedByProvider,
+    /// Social login of a new user whose provider gave no email: an account is never created
+    /// without one.
+    #[error("the provider did not share an email address")]
+    ProviderEmailMissing,
+    /// A [`SocialProfile`](super::SocialProfile) without a provider name or subject (a bug in
+    /// the provider client, never the user's doing).
+    #[error("invalid provider profile")]
+    InvalidSocialProfile,
+    /// Linking a provider identity that is already linked to another account.
+    #[error("this provider account is linked to another account")]
+    IdentityInUse,
+    /// Unlinking a provider identity that is not linked to this user.
+    #[error("identity not found")]
+    IdentityNotFound,
+    /// Unlinking the user's only provider identity while they have no password: they could
+    /// never sign in again.
+    #[error("cannot remove the last way to sign in")]
+    LastSignInMethod,
+    /// A signed-in operation names a user that no longer exists (their access token outlived
+    /// the account).
+    #[error("user not found")]
+    UserNotFound,
+    /// A store failed. Treated as "refuse" (fail closed); the cause is for logs only.
+    #[error("storage failure")]
+    Store(#[source] StoreError),
+    /// Password hashing failed for a reason other than a wrong password (the blocking pool,
+    /// a corrupt stored hash at password change, …).
+    #[error("password hashing failure")]
+    Password(#[source] PasswordError),
+    /// An access token could not be issued (crypto backend, random generator).
+    #[error("token issuing failure")]
+    Token(#[source] TokenError),
+    /// The [`Mailer`](super::Mailer) failed to accept an email-verification message. (Failures
+    /// to send a password-reset message are logged, not returned: the answer must not reveal
+    /// whether the account exists.)
+    #[error("email delivery failure")]
+    Mail(#[source] MailError),
+    /// The operating system's random number generator failed while making a token.
+    #[error("random number generator failure")]
+    Random,
+}
+
+impl AuthError {
+    /// The HTTP status to answer with.
+    ///
+    /// 400 for malformed or unacceptable input, 401 for refused credentials and tokens, 403
+    /// for a disabled account or an unverified provider email, 404 for things not found, 409
+    /// for conflicts, 429 for throttling, 500 for infrastructure failures.
+    pub fn status_code(&self) -> u16 {
+        match self {
+            Self::InvalidEmail
+            | Self::InvalidUsername
+            | Self::WeakPassword(_)
+            | Self::InvalidOneTimeToken
+            | Self::ProviderEmailMissing
+            | Self::InvalidSocialProfile => 400,
+            Self::InvalidCredentials
+            | Self::InvalidRefreshToken
+            | Self::RefreshTokenReused
+            | Self::UserNotFound => 401,
+            Self::AccountDisabled | Self::EmailNotVerifiedByProvider => 403,
+            Self::SessionNotFound | Self::IdentityNotFound => 404,
+            Self::EmailTaken
+            | Self::UsernameTaken
+            | Self::RefreshTokenRecentlyRotated
+            | Self::IdentityInUse
+            | Self::LastSignInMethod => 409,
+            Self::Throttled { .. } => 429,
+            Self::Store(_) | Self::Password(_) | Self::Token(_) | Self::Mail(_) | Self::Random => {
+                500
+            }
+        }
+    }
+
+    /// A stable snake_case code for the `error` field of a JSON body, e.g.
+    /// `"invalid_credentials"`. Every 5xx error has the same code, `"server_error"`.
+    pub fn error_code(&self) -> &'static str {
+        match self {
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::AccountDisabled => "account_disabled",
+            Self::Throttled { .. } => "too_many_attempts",
+            Self::EmailTaken => "email_taken",
+            Self::UsernameTaken => "username_taken",
+            Self::InvalidEmail => "invalid_email",
+            Self::InvalidUsername => "invalid_username",
+            Self::WeakPassword(_) => "weak_password",
+            Self::InvalidRefreshToken => "invalid_refresh_token",
+            Self::RefreshTokenReused => "refresh_token_reused",
+            Self::RefreshTokenRecentlyRotated => "refresh_token_recently_rotated",
+            Self::SessionNotFound => "session_not_found",
+            Self::InvalidOneTimeToken => "invalid_one_time_token",
+            Self::EmailNotVerifiedByProvider => "email_not_verified_by_provider",
+            Self::ProviderEmailMissing => "provider_email_missing",
+            Self::InvalidSocialProfile => "invalid_social_profile",
+            Self::IdentityInUse => "identity_in_use",
+            Self::IdentityNotFound => "identity_not_found",
+            Self::LastSignInMethod => "last_sign_in_method",
+            Self::UserNotFound => "user_not_found",
+            Self::Store(_) | Self::Password(_) | Self::Token(_) | Self::Mail(_) | Self::Random => {
+                "server_error"
+            }
+        }
+    }
+
+    /// Whether this is an infrastructure failure (5xx) rather than a refusal.
+    pub fn is_server_error(&self) -> bool {
+        self.status_code() >= 500
+    }
+}
+
+/// For endpoints that answer in RFC 6750 form: the status is always
+/// [`AuthError::status_code`]; this gives the `error` code to go with it.
+///
+/// `None` exactly for the 5xx errors (as the trait asks); `invalid_token` for the 401 errors
+/// (refused credentials, refresh tokens, and a token whose user is gone); `invalid_request`
+/// for every other refusal.
+impl ToBearerError for AuthError {
+    fn bearer_error(&self) -> Option<BearerErrorCode> {
+        match self.status_code() {
+            500.. => None,
+            401 => Some(BearerErrorCode::InvalidToken),
+            _ => Some(BearerErrorCode::InvalidRequest),
+        }
+    }
+}
+
+impl From<StoreError> for AuthError {
+    fn from(error: StoreError) -> Self {
+        Self::Store(error)
+    }
+}
+
+impl From<PasswordError> for AuthError {
+    fn from(error: PasswordError) -> Self {
+        Self::Password(error)
+    }
+}
+
+impl From<TokenError> for AuthError {
+    fn from(error: TokenError) -> Self {
+        Self::Token(error)
+    }
+}
+
+impl From<PolicyError> for AuthError {
+    fn from(error: PolicyError) -> Self {
+        Self::WeakPassword(error)
+    }
+}
+
+impl From<MailError> for AuthError {
+    fn from(error: MailError) -> Self {
+        Self::Mail(error)
+    }
+}
+
+/// A [`Mailer`](super::Mailer) could not accept a message. Wraps the host's own error; its
+/// text is for logs only.
+#[derive(Debug, thiserror::Error)]
+#[error("mail could not be sent")]
+pub struct MailError(#[source] Box<dyn std::error::Error + Send + Sync>);
+
+impl MailError {
+    /// Wraps the mail system's error.
+    pub fn new(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self(error.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn every_variant() -> Vec<AuthError> {
+        vec![
+            AuthError::InvalidCredentials,
+            AuthError::AccountDisabled,
+            AuthError::Throttled {
+                retry_after: Duration::from_secs(60),
+            },
+            AuthError::EmailTaken,
+            AuthError::UsernameTaken,
+            AuthError::InvalidEmail,
+            AuthError::InvalidUsername,
+            AuthError::WeakPassword(PolicyError {
+                violations: vec![crate::password::PolicyViolation::Common],
+            }),
+            AuthError::InvalidRefreshToken,
+            AuthError::RefreshTokenReused,
+            AuthError::RefreshTokenRecentlyRotated,
+            AuthError::SessionNotFound,
+            AuthError::InvalidOneTimeToken,
+            AuthError::EmailNotVerifiedByProvider,
+            AuthError::ProviderEmailMissing,
+            AuthError::InvalidSocialProfile,
+            AuthError::IdentityInUse,
+            AuthError::IdentityNotFound,
+            AuthError::LastSignInMethod,
+            AuthError::UserNotFound,
+            AuthError::Store(StoreError::Conflict("email")),
+            AuthError::Password(PasswordError::Cancelled),
+            AuthError::Token(TokenError::Random),
+            AuthError::Mail(MailError::new("smtp down")),
+            AuthError::Random,
+        ]
+    }
+
+    #[test]
+    fn bearer_code_agrees_with_status() {
+        for error in every_variant() {
+            let status = error.status_code();
+            match error.bearer_error() {
+                None => assert!(status >= 500, "{error:?}"),
+                Some(BearerErrorCode::InvalidToken) => assert_eq!(status, 401, "{error:?}"),
+                Some(_) => assert!((400..500).contains(&status) && status != 401),
+            }
+            assert_eq!(
+                error.is_server_error(),
+                error.error_code() == "server_error"
+            );
+        }
+    }
+
+    #[test]
+    fn server_errors_do_not_show_their_cause() {
+        let store = AuthError::Store(StoreError::Conflict("email"));
+        assert_eq!(store.to_string(), "storage failure");
+        let mail = AuthError::Mail(MailError::new("smtp.internal:25 refused"));
+        assert!(!mail.to_string().contains("smtp"));
+    }
+}

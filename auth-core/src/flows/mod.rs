@@ -1,0 +1,86 @@
+//! The authentication flows: what a service does at signup, login, refresh, logout, in the
+//! session list, at password change and reset, email verification, social login, and when
+//! linking providers — orchestrated by [`AuthService`] over the [`store`](crate::store)
+//! traits.
+//!
+//! | concern | methods | file |
+//! |---|---|---|
+//! | accounts, password login | [`signup`](AuthService::signup), [`signup_with`](AuthService::signup_with), [`login`](AuthService::login), [`change_password`](AuthService::change_password), [`me`](AuthService::me) | `signup_login.rs` |
+//! | refresh rotation | [`refresh`](AuthService::refresh) | `refresh.rs` |
+//! | sessions | [`logout`](AuthService::logout), [`logout_all`](AuthService::logout_all), [`list_sessions`](AuthService::list_sessions), [`end_session`](AuthService::end_session) | `sessions.rs` |
+//! | password reset | [`request_password_reset`](AuthService::request_password_reset), [`reset_password`](AuthService::reset_password) | `password_reset.rs` |
+//! | email verification | [`request_email_verification`](AuthService::request_email_verification), [`verify_email`](AuthService::verify_email) | `email_verification.rs` |
+//! | social login | [`complete_social_login`](AuthService::complete_social_login), [`link_identity`](AuthService::link_identity), [`unlink_identity`](AuthService::unlink_identity), [`identities`](AuthService::identities) | `social.rs` |
+//!
+//! Guarantees every flow keeps:
+//!
+//! * **No account enumeration.** An unknown login name, a wrong password, an account
+//!   without a password and (by default) a disabled account give the same
+//!   [`AuthError::InvalidCredentials`], after the same amount of hashing (a dummy hash for
+//!   unknown accounts), the same throttling and the same audit shape. A reset request answers
+//!   `Ok` whether or not the address has an account.
+//! * **Throttling, never lock-out.** Per account and per IP, before any password check;
+//!   it lifts by itself when the window passes ([`AuthConfig::account_throttle`]).
+//! * **Fail closed.** A store error refuses the operation ([`AuthError::Store`]); it is never
+//!   read as "not revoked" or "no failures".
+//! * **Secrets stay secret.** Passwords travel as [`Password`](crate::password::Password),
+//!   hashed on the blocking pool; refresh and one-time tokens are stored only as hashes;
+//!   one-time tokens go only to the [`Mailer`]; tracing fields carry ids, never secrets.
+//! * **Everything is audited** to the [`AuditStore`](crate::store::AuditStore), with IP and
+//!   user agent where there is a client.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use auth_core::flows::{AuthConfig, AuthService, ClientInfo, RecordingMailer, Stores};
+//! use auth_core::password::{Password, PasswordHasher};
+//! use auth_core::token::{AccessTokenIssuer, Algorithm, IssuerConfig, KeySet, SigningKey};
+//! use auth_core::{Clock, SystemClock};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+//! let keys = KeySet::new(SigningKey::generate_hmac("k1", Algorithm::HS256)?);
+//! let issuer = AccessTokenIssuer::with_clock(
+//!     IssuerConfig::new("https://auth.example", "api"), &keys, clock.clone());
+//! # let hasher = PasswordHasher::insecure_fast_for_tests();
+//! // let hasher = PasswordHasher::default();
+//! let auth = AuthService::new(
+//!     AuthConfig::default(),
+//!     Stores::in_memory(),
+//!     issuer,
+//!     hasher,
+//!     clock,
+//!     Arc::new(RecordingMailer::default()), // your Mailer in production
+//! );
+//!
+//! let client = ClientInfo::default().ip("203.0.113.7").user_agent("example/1.0");
+//! let (user, _first) =
+//!     auth.signup("kim@example.com", Password::from("mauve-tulip-orbit-42"), &client).await?;
+//! let pair = auth.login("KIM@example.com", Password::from("mauve-tulip-orbit-42"), &client).await?;
+//! let next = auth.refresh(pair.refresh_token.secret(), &client).await?;
+//! auth.logout(next.session_id).await?;
+//! assert_eq!(auth.list_sessions(user.id).await?.len(), 1); // the signup's session
+//! # Ok(())
+//! # }
+//! ```
+
+mod config;
+mod email_verification;
+mod error;
+mod mailer;
+mod password_reset;
+mod refresh;
+mod service;
+mod sessions;
+mod signup_login;
+mod social;
+mod types;
+
+pub use config::{AuthConfig, ThrottleLimit};
+pub use error::{AuthError, MailError};
+pub use mailer::{MailKind, Mailer, RecordingMailer, SentMail};
+pub use service::{AuthService, Stores};
+pub use types::{ClientInfo, SignupRequest, SocialProfile, TokenPair};
+
+#[cfg(test)]
+mod test_support;

@@ -1,0 +1,158 @@
+//! Password reset by a one-time link sent through the [`Mailer`](super::Mailer).
+
+use tracing::field;
+
+use super::service::{EventExt as _, event, later, new_opaque_token, user_throttle_key};
+use super::{AuthError, AuthService, ClientInfo};
+use crate::opaque::OpaqueToken;
+use crate::password::Password;
+use crate::store::{AuditKind, OneTimePurpose, OneTimeToken, RevokeReason, normalize_email};
+
+impl AuthService {
+    /// Sends a password-reset link to `email` if an active account has it.
+    ///
+    /// Always answers `Ok(())` — for unknown addresses and disabled accounts too, and even
+    /// when the [`Mailer`](super::Mailer) fails (logged at error level) — so that the answer
+    /// does not reveal which addresses have accounts. For an active account, a single-use
+    /// token valid for [`password_reset_ttl`](super::AuthConfig::password_reset_ttl) is
+    /// stored (as a hash; it voids any older reset link) and handed to the mailer only.
+    /// Every request is audited as `password_reset_requested` (`success: false` when no
+    /// mail was sent).
+    ///
+    /// # Errors
+    /// Only infrastructure failures of the stores.
+    #[tracing::instrument(skip_all, fields(user_id = field::Empty))]
+    pub async fn request_password_reset(
+        &self,
+        email: &str,
+        client: &ClientInfo,
+    ) -> Result<(), AuthError> {
+        let stores = &self.inner.stores;
+        let now = self.now();
+        let email = normalize_email(email);
+        let user = if email.is_empty() {
+            None
+        } else {
+            stores.users.user_by_email(&email).await?
+        };
+        let user = match user {
+            Some(user) if user.active => user,
+            other => {
+                let detail = if other.is_some() {
+                    "account_disabled"
+                } else {
+                    "unknown_account"
+                };
+                self.audit(
+                    event(AuditKind::PasswordResetRequested, now, false)
+                        .maybe_user(other.map(|user| user.id))
+                        .client(client)
+                        .detail(detail),
+                )
+                .await?;
+                tracing::info!(reason = detail, "password reset requested; no mail sent");
+                return Ok(());
+            }
+        };
+        tracing::Span::current().record("user_id", field::display(user.id));
+
+        let token = new_opaque_token()?;
+        let expires_at = later(now, self.inner.config.password_reset_ttl);
+        stores
+            .one_time_tokens
+            .issue_one_time_token(&OneTimeToken::new(
+                OneTimePurpose::PasswordReset,
+                token.hash(),
+                user.id,
+                now,
+                expires_at,
+            ))
+            .await?;
+        let sent = self
+            .inner
+            .mailer
+            .send_password_reset(&user, &token, expires_at)
+            .await;
+        if let Err(error) = &sent {
+            tracing::error!(%error, "password reset mail could not be sent");
+        }
+        let mut audit = event(AuditKind::PasswordResetRequested, now, sent.is_ok())
+            .user(user.id)
+            .client(client);
+        if sent.is_err() {
+            audit = audit.detail("mail_failed");
+        }
+        self.audit(audit).await?;
+        tracing::info!("password reset requested");
+        Ok(())
+    }
+
+    /// Sets a new password with a reset link's token.
+    ///
+    /// The token must be a current password-reset token: unused, unexpired, not voided by a
+    /// newer link. It is consumed (single use) before anything else is done. The new
+    /// password must satisfy the policy; it is first checked without the account's details
+    /// so that an obviously weak password does not spend the link, then with them (a
+    /// password equal to the account's email or name is refused after the link is spent,
+    /// and a new link must be requested). Then the password is replaced, the email counts as
+    /// verified (the link reached its inbox), the user-wide cut-off `tokens_valid_after`
+    /// moves to now, every session is revoked (`password_changed`), login throttling of the
+    /// account is cleared, and the reset is audited as `password_reset`.
+    ///
+    /// # Errors
+    /// [`AuthError::InvalidOneTimeToken`] for a malformed, unknown, used, expired or voided
+    /// token, or one whose account is gone or disabled; [`AuthError::WeakPassword`].
+    #[tracing::instrument(skip_all, fields(user_id = field::Empty))]
+    pub async fn reset_password(&self, token: &str, new: Password) -> Result<(), AuthError> {
+        let Ok(presented) = OpaqueToken::parse(token) else {
+            return Err(AuthError::InvalidOneTimeToken);
+        };
+        let config = &self.inner.config;
+        let stores = &self.inner.stores;
+        config.password_policy.check(new.expose_secret(), &[])?;
+        let now = self.now();
+        let consumed = stores
+            .one_time_tokens
+            .consume_one_time_token(&presented.hash(), OneTimePurpose::PasswordReset, now)
+            .await?
+            .ok_or(AuthError::InvalidOneTimeToken)?;
+        tracing::Span::current().record("user_id", field::display(consumed.user_id));
+        let mut user = match stores.users.user_by_id(consumed.user_id).await? {
+            Some(user) if user.active => user,
+            _ => return Err(AuthError::InvalidOneTimeToken),
+        };
+        let mut context = vec![user.email.as_str()];
+        context.extend(user.username.as_deref());
+        context.extend(user.display_name.as_deref());
+        config
+            .password_policy
+            .check(new.expose_secret(), &context)?;
+        let password_hash = self.hash_password(new).await?;
+
+        user.password_hash = Some(password_hash);
+        user.email_verified = true;
+        user.tokens_valid_after = Some(now);
+        user.updated_at = now;
+        stores.users.update_user(&user).await?;
+        let ended = stores
+            .sessions
+            .revoke_user_sessions(user.id, None, RevokeReason::PasswordChanged, now)
+            .await?;
+        stores
+            .one_time_tokens
+            .void_one_time_tokens(user.id, OneTimePurpose::PasswordReset)
+            .await?;
+        stores
+            .throttle
+            .clear_failures(&user_throttle_key(user.id))
+            .await?;
+        self.audit(
+            event(AuditKind::PasswordReset, now, true)
+                .user(user.id)
+                .detail(format!("sessions_ended={ended}")),
+        )
+        .await?;
+        tracing::info!(sessions_ended = ended, "password reset");
+        Ok(())
+    }
+}

@@ -1,0 +1,440 @@
+//! [`AuthService`] and [`Stores`], and the pieces every flow shares: sessions, access
+//! tokens, password checks, throttling keys and audit events.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use super::{AuthConfig, AuthError, ClientInfo, Mailer, ThrottleLimit, TokenPair};
+use crate::clock::Clock;
+use crate::opaque::OpaqueToken;
+use crate::password::{Password, PasswordError, PasswordHasher, PasswordVerification};
+use crate::store::memory::MemoryStores;
+use crate::store::{
+    AuditEvent, AuditKind, AuditStore, IdentityStore, OneTimeTokenStore, RefreshTokenRecord,
+    RevocationStore, Session, SessionId, SessionStore, ThrottleStore, User, UserId, UserStore,
+};
+use crate::token::{AccessTokenIssuer, AccessTokenRequest, IssuedAccessToken};
+
+/// The seven stores the flows use, as trait objects.
+///
+/// Cheap to clone. Build it field by field, with [`Stores::from_one`] when one type
+/// implements every trait (a database backend), or with [`Stores::in_memory`].
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct Stores {
+    /// Accounts.
+    pub users: Arc<dyn UserStore>,
+    /// Provider identities (social login).
+    pub identities: Arc<dyn IdentityStore>,
+    /// Sessions and refresh tokens.
+    pub sessions: Arc<dyn SessionStore>,
+    /// Revoked access-token `jti`s.
+    pub revocations: Arc<dyn RevocationStore>,
+    /// Password-reset and email-verification tokens.
+    pub one_time_tokens: Arc<dyn OneTimeTokenStore>,
+    /// Failure counters for throttling.
+    pub throttle: Arc<dyn ThrottleStore>,
+    /// The audit trail.
+    pub audit: Arc<dyn AuditStore>,
+}
+
+impl Stores {
+    /// Every store from the given trait objects.
+    pub fn new(
+        users: Arc<dyn UserStore>,
+        identities: Arc<dyn IdentityStore>,
+        sessions: Arc<dyn SessionStore>,
+        revocations: Arc<dyn RevocationStore>,
+        one_time_tokens: Arc<dyn OneTimeTokenStore>,
+        throttle: Arc<dyn ThrottleStore>,
+        audit: Arc<dyn AuditStore>,
+    ) -> Self {
+        Self {
+            users,
+            identities,
+            sessions,
+            revocations,
+            one_time_tokens,
+            throttle,
+            audit,
+        }
+    }
+
+    /// Every store backed by one value that implements all seven traits (one database
+    /// connection pool, say).
+    pub fn from_one<S>(store: S) -> Self
+    where
+        S: UserStore
+            + IdentityStore
+            + SessionStore
+            + RevocationStore
+            + OneTimeTokenStore
+            + ThrottleStore
+            + AuditStore
+            + 'static,
+    {
+        let store = Arc::new(store);
+        Self {
+            users: store.clone(),
+            identities: store.clone(),
+            sessions: store.clone(),
+            revocations: store.clone(),
+            one_time_tokens: store.clone(),
+            throttle: store.clone(),
+            audit: store,
+        }
+    }
+}
+
+impl Stores {
+    /// Seven empty in-memory stores (see [`MemoryStores`]), for tests, examples and
+    /// single-process development servers. Nothing is durable.
+    pub fn in_memory() -> Self {
+        Self::from(MemoryStores::new())
+    }
+}
+
+impl From<MemoryStores> for Stores {
+    /// The in-memory stores as trait objects; the bundle's clones keep sharing their data,
+    /// so a test can keep `stores` and inspect what the flows wrote.
+    fn from(stores: MemoryStores) -> Self {
+        Self {
+            users: Arc::new(stores.users),
+            identities: Arc::new(stores.identities),
+            sessions: Arc::new(stores.sessions),
+            revocations: Arc::new(stores.revocations),
+            one_time_tokens: Arc::new(stores.one_time_tokens),
+            throttle: Arc::new(stores.throttle),
+            audit: Arc::new(stores.audit),
+        }
+    }
+}
+
+impl fmt::Debug for Stores {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Stores").finish_non_exhaustive()
+    }
+}
+
+/// The authentication flows: signup, login, refresh, logout, sessions, password change and
+/// reset, email verification, social login and provider links.
+///
+/// Cheap to clone (an `Arc` inside); build one at start-up and share it. Every operation is
+/// traced with `#[tracing::instrument]` carrying ids only — never a password, token, hash or
+/// email — and every security event is written to the audit store. Any store failure makes
+/// the operation fail with [`AuthError::Store`] (fail closed).
+///
+/// Give the [`AccessTokenIssuer`] the same clock as the service.
+#[derive(Clone)]
+pub struct AuthService {
+    pub(super) inner: Arc<Inner>,
+}
+
+pub(super) struct Inner {
+    pub(super) config: AuthConfig,
+    pub(super) stores: Stores,
+    pub(super) issuer: AccessTokenIssuer,
+    pub(super) hasher: PasswordHasher,
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) mailer: Arc<dyn Mailer>,
+    /// How many dummy verifications ran: lets unit tests prove that unknown accounts pay
+    /// for a hash (timing cannot be asserted reliably, a count can).
+    #[cfg(test)]
+    pub(super) dummy_verifications: std::sync::atomic::AtomicUsize,
+}
+
+impl AuthService {
+    /// A service with `config` over `stores`, signing access tokens with `issuer`, hashing
+    /// with `hasher`, reading time from `clock` and sending one-time links through `mailer`.
+    pub fn new(
+        config: AuthConfig,
+        stores: Stores,
+        issuer: AccessTokenIssuer,
+        hasher: PasswordHasher,
+        clock: Arc<dyn Clock>,
+        mailer: Arc<dyn Mailer>,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                stores,
+                issuer,
+                hasher,
+                clock,
+                mailer,
+                #[cfg(test)]
+                dummy_verifications: std::sync::atomic::AtomicUsize::new(0),
+            }),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &AuthConfig {
+        &self.inner.config
+    }
+
+    /// The stores.
+    pub fn stores(&self) -> &Stores {
+        &self.inner.stores
+    }
+
+    pub(super) fn now(&self) -> SystemTime {
+        self.inner.clock.now()
+    }
+
+    /// Starts a session for `user` with its first refresh token and issues an access token.
+    pub(super) async fn start_session(
+        &self,
+        user: &User,
+        client: &ClientInfo,
+        now: SystemTime,
+    ) -> Result<TokenPair, AuthError> {
+        let config = &self.inner.config;
+        let session_id = SessionId::generate()?;
+        let refresh_token = new_opaque_token()?;
+        let expires_at = later(now, config.refresh_token_lifetime);
+        let session = Session {
+            id: session_id,
+            user_id: user.id,
+            created_at: now,
+            last_used_at: now,
+            expires_at,
+            idle_expires_at: later(now, config.session_idle_timeout).min(expires_at),
+            ip: client.clean_ip(),
+            user_agent: client.clean_user_agent(),
+            device_name: client.clean_device_name(),
+            revoked_at: None,
+            revoke_reason: None,
+        };
+        let first = RefreshTokenRecord::new(refresh_token.hash(), session_id, now, expires_at);
+        self.inner
+            .stores
+            .sessions
+            .create_session(&session, &first)
+            .await?;
+        tracing::Span::current().record("session_id", tracing::field::display(session_id));
+        let access_token = self.access_token(user, session_id)?;
+        Ok(TokenPair {
+            access_token,
+            refresh_token,
+            session_id,
+            refresh_expires_at: expires_at,
+        })
+    }
+
+    /// An access token for `user` in session `session_id`, with the user's roles,
+    /// permissions, plan and tenant as claims.
+    pub(super) fn access_token(
+        &self,
+        user: &User,
+        session_id: SessionId,
+    ) -> Result<IssuedAccessToken, AuthError> {
+        let mut request = AccessTokenRequest::new(user.id.to_string())
+            .session(session_id.to_string())
+            .roles(user.roles.iter().cloned())
+            .permissions(user.permissions.iter().cloned());
+        if let Some(plan) = &user.plan {
+            request = request.plan(plan.clone());
+        }
+        if let Some(tenant) = &user.tenant_id {
+            request = request.tenant(tenant.clone());
+        }
+        Ok(self.inner.issuer.issue(&request)?)
+    }
+
+    /// Checks `password` against `stored`, or — when there is no stored hash (unknown user,
+    /// account without a password) — does the work of a verification against a dummy hash
+    /// and reports a mismatch, so that every refusal costs one hash.
+    ///
+    /// A password too long to hash, and a stored hash that cannot be read (logged at error
+    /// level, then a dummy verification for equal timing), also count as a mismatch: they
+    /// must not answer differently from a wrong password.
+    pub(super) async fn check_password(
+        &self,
+        password: Password,
+        stored: Option<&str>,
+    ) -> Result<PasswordCheck, AuthError> {
+        let hasher = &self.inner.hasher;
+        let Some(stored) = stored else {
+            self.dummy_verification(password).await?;
+            return Ok(PasswordCheck::Mismatch);
+        };
+        // Kept only if the stored hash is to be upgraded, and then for one more hash.
+        let rehash_copy = hasher
+            .needs_rehash(stored)
+            .then(|| Password::from(password.expose_secret()));
+        match hasher.verify_async(password, stored.to_owned()).await {
+            Ok(PasswordVerification::Match { needs_rehash }) => Ok(PasswordCheck::Match {
+                rehash_with: rehash_copy.filter(|_| needs_rehash),
+            }),
+            Ok(PasswordVerification::Mismatch) | Err(PasswordError::TooLong { .. }) => {
+                Ok(PasswordCheck::Mismatch)
+            }
+            Err(error @ (PasswordError::InvalidHash | PasswordError::UnsupportedHash)) => {
+                tracing::error!(%error, "stored password hash cannot be verified; refusing");
+                if let Some(copy) = rehash_copy {
+                    self.dummy_verification(copy).await?;
+                }
+                Ok(PasswordCheck::Mismatch)
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    async fn dummy_verification(&self, password: Password) -> Result<(), AuthError> {
+        #[cfg(test)]
+        self.inner
+            .dummy_verifications
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        match self.inner.hasher.verify_dummy_async(password).await {
+            Ok(()) | Err(PasswordError::TooLong { .. }) => Ok(()),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Hashes a new password on the blocking pool.
+    pub(super) async fn hash_password(&self, password: Password) -> Result<String, AuthError> {
+        Ok(self.inner.hasher.hash_async(password).await?.into_string())
+    }
+
+    /// `Some(retry_after)` if `key` has reached `limit` at `now`.
+    pub(super) async fn throttled(
+        &self,
+        key: &str,
+        limit: ThrottleLimit,
+        now: SystemTime,
+    ) -> Result<Option<Duration>, AuthError> {
+        let failures = self
+            .inner
+            .stores
+            .throttle
+            .failures(key, now, limit.window)
+            .await?;
+        Ok((failures >= limit.max_failures).then_some(limit.window))
+    }
+
+    /// Counts one failure for `key`.
+    pub(super) async fn record_failure(
+        &self,
+        key: &str,
+        limit: ThrottleLimit,
+        now: SystemTime,
+    ) -> Result<(), AuthError> {
+        self.inner
+            .stores
+            .throttle
+            .record_failure(key, now, limit.window)
+            .await?;
+        Ok(())
+    }
+
+    /// Appends `event` to the audit trail.
+    pub(super) async fn audit(&self, event: AuditEvent) -> Result<(), AuthError> {
+        self.inner.stores.audit.record_event(&event).await?;
+        Ok(())
+    }
+
+    /// Loads a user a signed-in operation acts for.
+    pub(super) async fn signed_in_user(&self, user_id: UserId) -> Result<User, AuthError> {
+        let user = self
+            .inner
+            .stores
+            .users
+            .user_by_id(user_id)
+            .await?
+            .ok_or(AuthError::UserNotFound)?;
+        if !user.active {
+            return Err(AuthError::AccountDisabled);
+        }
+        Ok(user)
+    }
+}
+
+impl fmt::Debug for AuthService {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthService")
+            .field("config", &self.inner.config)
+            .field("issuer", &self.inner.issuer)
+            .field("hasher", &self.inner.hasher)
+            .field("clock", &self.inner.clock)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What [`AuthService::check_password`] found.
+pub(super) enum PasswordCheck {
+    /// Correct. `rehash_with` holds the password when the stored hash should be upgraded.
+    Match { rehash_with: Option<Password> },
+    /// Wrong, or nothing to check against.
+    Mismatch,
+}
+
+/// `now + by`, or `now` if that is not representable (so an absurd lifetime expires at once
+/// rather than never).
+pub(super) fn later(now: SystemTime, by: Duration) -> SystemTime {
+    now.checked_add(by).unwrap_or(now)
+}
+
+pub(super) fn new_opaque_token() -> Result<OpaqueToken, AuthError> {
+    OpaqueToken::generate().map_err(|_| AuthError::Random)
+}
+
+/// Throttling key of a known account (shared by login and password change).
+pub(super) fn user_throttle_key(user_id: UserId) -> String {
+    format!("login:user:{user_id}")
+}
+
+/// Throttling key of a login name no account has: throttled exactly like a real account, so
+/// throttling does not reveal which accounts exist.
+pub(super) fn name_throttle_key(identifier: &str) -> String {
+    let name: String = identifier.trim().to_lowercase().chars().take(320).collect();
+    format!("login:name:{name}")
+}
+
+/// Throttling key of a client IP.
+pub(super) fn ip_throttle_key(ip: &str) -> String {
+    format!("login:ip:{ip}")
+}
+
+/// An audit event of `kind` at `at`, filled from the builder methods of [`EventExt`].
+pub(super) fn event(kind: AuditKind, at: SystemTime, success: bool) -> AuditEvent {
+    AuditEvent::new(kind, at, success)
+}
+
+/// Chained setters for [`AuditEvent`] (its fields are public; this keeps call sites short).
+pub(super) trait EventExt {
+    fn user(self, user_id: UserId) -> Self;
+    fn maybe_user(self, user_id: Option<UserId>) -> Self;
+    fn session(self, session_id: SessionId) -> Self;
+    fn client(self, client: &ClientInfo) -> Self;
+    fn detail(self, detail: impl Into<String>) -> Self;
+}
+
+impl EventExt for AuditEvent {
+    fn user(mut self, user_id: UserId) -> Self {
+        self.user_id = Some(user_id);
+        self
+    }
+
+    fn maybe_user(mut self, user_id: Option<UserId>) -> Self {
+        self.user_id = user_id;
+        self
+    }
+
+    fn session(mut self, session_id: SessionId) -> Self {
+        self.session_id = Some(session_id);
+        self
+    }
+
+    fn client(mut self, client: &ClientInfo) -> Self {
+        self.ip = client.clean_ip();
+        self.user_agent = client.clean_user_agent();
+        self
+    }
+
+    fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+}

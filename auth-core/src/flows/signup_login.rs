@@ -1,0 +1,542 @@
+//! Signup, password login, password change, and `me`.
+
+use tracing::field;
+
+use super::service::{
+    EventExt as _, PasswordCheck, event, ip_throttle_key, name_throttle_key, user_throttle_key,
+};
+use super::{AuthError, AuthService, ClientInfo, SignupRequest, TokenPair};
+use crate::password::Password;
+use crate::store::{
+    AuditKind, OneTimePurpose, RevokeReason, SessionId, StoreError, User, UserId, normalize_email,
+};
+
+/// Longest email accepted (RFC 5321's path limit less the angle brackets).
+const MAX_EMAIL_CHARS: usize = 254;
+/// Longest username accepted.
+const MAX_USERNAME_CHARS: usize = 64;
+
+impl AuthService {
+    /// Creates an account with `email` and `password`, signs it in, and returns it with its
+    /// first token pair. See [`signup_with`](Self::signup_with).
+    pub async fn signup(
+        &self,
+        email: &str,
+        password: Password,
+        client: &ClientInfo,
+    ) -> Result<(User, TokenPair), AuthError> {
+        self.signup_with(SignupRequest::new(email, password), client)
+            .await
+    }
+
+    /// Creates an account, signs it in, and returns it with its first token pair.
+    ///
+    /// The email is normalized (trimmed, lower-cased) and must look like an address; the
+    /// password must satisfy the policy, with the email, username and display name as
+    /// context; it is hashed on the blocking pool. The email starts unverified: call
+    /// [`request_email_verification`](Self::request_email_verification) to send the link.
+    /// Audited as `signup`.
+    ///
+    /// # Errors
+    /// [`AuthError::InvalidEmail`], [`AuthError::InvalidUsername`],
+    /// [`AuthError::WeakPassword`], [`AuthError::EmailTaken`] (also when the same address
+    /// differs only in case), [`AuthError::UsernameTaken`], and infrastructure errors.
+    #[tracing::instrument(skip_all, fields(user_id = field::Empty, session_id = field::Empty))]
+    pub async fn signup_with(
+        &self,
+        request: SignupRequest,
+        client: &ClientInfo,
+    ) -> Result<(User, TokenPair), AuthError> {
+        let SignupRequest {
+            email,
+            password,
+            username,
+            display_name,
+            locale,
+        } = request;
+        let email = normalize_email(&email);
+        if !is_valid_email(&email) {
+            return Err(AuthError::InvalidEmail);
+        }
+        let username = match username.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(name) if is_valid_username(name) => Some(name.to_owned()),
+            Some(_) => return Err(AuthError::InvalidUsername),
+        };
+        let mut context = vec![email.as_str()];
+        context.extend(username.as_deref());
+        context.extend(display_name.as_deref());
+        self.inner
+            .config
+            .password_policy
+            .check(password.expose_secret(), &context)?;
+        let password_hash = self.hash_password(password).await?;
+
+        let now = self.now();
+        let mut user = User::new(UserId::generate()?, &email, now);
+        user.username = username;
+        user.display_name = display_name;
+        user.locale = locale;
+        user.password_hash = Some(password_hash);
+        user.last_login_at = Some(now);
+        tracing::Span::current().record("user_id", field::display(user.id));
+        self.inner
+            .stores
+            .users
+            .insert_user(&user)
+            .await
+            .map_err(signup_conflict)?;
+
+        let pair = self.start_session(&user, client, now).await?;
+        self.audit(
+            event(AuditKind::Signup, now, true)
+                .user(user.id)
+                .session(pair.session_id)
+                .client(client),
+        )
+        .await?;
+        tracing::info!("account created");
+        Ok((user, pair))
+    }
+
+    /// Signs in with an email address (anything containing `@`) or a username, and a
+    /// password; starts a session and returns its first token pair.
+    ///
+    /// In order:
+    /// 1. Throttling, before any password is checked: if the account (or, for a name no
+    ///    account has, that name) has [`account_throttle`](super::AuthConfig::account_throttle)
+    ///    failures in the window, or the client IP has
+    ///    [`ip_throttle`](super::AuthConfig::ip_throttle) failures, the attempt is refused
+    ///    with [`AuthError::Throttled`] — even with the right password — and audited as
+    ///    `login_throttled`. It opens again by itself once the window has passed.
+    /// 2. The password is verified on the blocking pool. For an unknown name or an account
+    ///    without a password, a dummy hash is verified instead, so that the refusal takes as
+    ///    long as a wrong password.
+    /// 3. Unknown name, no password, wrong password: one failure is counted for the account
+    ///    (or name) and for the IP, the attempt is audited (`login`, `success: false`), and
+    ///    the answer is [`AuthError::InvalidCredentials`] — the same value in every case.
+    /// 4. Right password, disabled account: counted and audited the same way; the answer is
+    ///    `InvalidCredentials` too while
+    ///    [`hide_inactive_accounts`](super::AuthConfig::hide_inactive_accounts) is on,
+    ///    [`AuthError::AccountDisabled`] otherwise.
+    /// 5. Success: the account's failures are forgotten, a hash made with other parameters
+    ///    (or legacy bcrypt) is replaced by a fresh argon2id hash (best effort: a failure is
+    ///    logged, not fatal), `last_login_at` is set, a session starts, and the login is
+    ///    audited with IP and user agent.
+    #[tracing::instrument(skip_all, fields(user_id = field::Empty, session_id = field::Empty))]
+    pub async fn login(
+        &self,
+        identifier: &str,
+        password: Password,
+        client: &ClientInfo,
+    ) -> Result<TokenPair, AuthError> {
+        let config = &self.inner.config;
+        let now = self.now();
+        let user = self.find_login_user(identifier).await?;
+        let user_id = user.as_ref().map(|user| user.id);
+        if let Some(id) = user_id {
+            tracing::Span::current().record("user_id", field::display(id));
+        }
+        let account_key = user_id.map_or_else(|| name_throttle_key(identifier), user_throttle_key);
+        let ip_key = client.clean_ip().map(|ip| ip_throttle_key(&ip));
+
+        let mut retry_after = self
+            .throttled(&account_key, config.account_throttle, now)
+            .await?
+            .map(|retry| (retry, "account"));
+        if retry_after.is_none()
+            && let Some(ip_key) = &ip_key
+        {
+            retry_after = self
+                .throttled(ip_key, config.ip_throttle, now)
+                .await?
+                .map(|retry| (retry, "ip"));
+        }
+        if let Some((retry_after, which)) = retry_after {
+            self.audit(
+                event(AuditKind::LoginThrottled, now, false)
+                    .maybe_user(user_id)
+                    .client(client)
+                    .detail(which),
+            )
+            .await?;
+            tracing::info!(throttled_by = which, "login throttled");
+            return Err(AuthError::Throttled { retry_after });
+        }
+
+        let stored = user.as_ref().and_then(|user| user.password_hash.as_deref());
+        let check = self.check_password(password, stored).await?;
+        let (user, rehash_with) = match (user, check) {
+            (Some(user), PasswordCheck::Match { rehash_with }) if user.active => {
+                (user, rehash_with)
+            }
+            (user, check) => {
+                let detail = match (&user, &check) {
+                    (None, _) => "unknown_account",
+                    (Some(user), _) if user.password_hash.is_none() => "no_password",
+                    (Some(_), PasswordCheck::Mismatch) => "wrong_password",
+                    (Some(_), PasswordCheck::Match { .. }) => "account_disabled",
+                };
+                self.record_failure(&account_key, config.account_throttle, now)
+                    .await?;
+                if let Some(ip_key) = &ip_key {
+                    self.record_failure(ip_key, config.ip_throttle, now).await?;
+                }
+                self.audit(
+                    event(AuditKind::Login, now, false)
+                        .maybe_user(user_id)
+                        .client(client)
+                        .detail(detail),
+                )
+                .await?;
+                tracing::info!(reason = detail, "login refused");
+                return Err(
+                    if detail == "account_disabled" && !config.hide_inactive_accounts {
+                        AuthError::AccountDisabled
+                    } else {
+                        AuthError::InvalidCredentials
+                    },
+                );
+            }
+        };
+
+        let stores = &self.inner.stores;
+        stores.throttle.clear_failures(&account_key).await?;
+        if let Some(password) = rehash_with {
+            self.upgrade_hash(&user, password).await;
+        }
+        stores.users.record_login(user.id, now).await?;
+        let pair = self.start_session(&user, client, now).await?;
+        self.audit(
+            event(AuditKind::Login, now, true)
+                .user(user.id)
+                .session(pair.session_id)
+                .client(client),
+        )
+        .await?;
+        tracing::info!("login succeeded");
+        Ok(pair)
+    }
+
+    /// Changes the password of a signed-in user, who must give the current one.
+    ///
+    /// The current password is checked under the same per-account throttling as login (a
+    /// wrong one counts as a failure). The new one must satisfy the policy. Then every
+    /// **other** session of the user is revoked (`password_changed`), while
+    /// `current_session` — the one making the request — stays signed in; the user-wide
+    /// cut-off `tokens_valid_after` is deliberately not moved, because it would also end the
+    /// current session's access token. The other sessions' access tokens stop working
+    /// through their revoked `sid`. Outstanding password-reset links are voided. Audited as
+    /// `password_changed`.
+    ///
+    /// # Errors
+    /// [`AuthError::InvalidCredentials`] for a wrong current password or an account without
+    /// one (social-only accounts set a password through the reset flow),
+    /// [`AuthError::Throttled`], [`AuthError::WeakPassword`], [`AuthError::SessionNotFound`]
+    /// when `current_session` is not an active session of the user,
+    /// [`AuthError::UserNotFound`], [`AuthError::AccountDisabled`].
+    #[tracing::instrument(skip_all, fields(user_id = %user_id, session_id = %current_session))]
+    pub async fn change_password(
+        &self,
+        user_id: UserId,
+        current_session: SessionId,
+        current: Password,
+        new: Password,
+    ) -> Result<(), AuthError> {
+        let config = &self.inner.config;
+        let stores = &self.inner.stores;
+        let now = self.now();
+        let mut user = self.signed_in_user(user_id).await?;
+        match stores.sessions.session(current_session).await? {
+            Some(session) if session.user_id == user_id && session.is_active(now) => {}
+            _ => return Err(AuthError::SessionNotFound),
+        }
+        let account_key = user_throttle_key(user_id);
+        if let Some(retry_after) = self
+            .throttled(&account_key, config.account_throttle, now)
+            .await?
+        {
+            self.audit(
+                event(AuditKind::LoginThrottled, now, false)
+                    .user(user_id)
+                    .session(current_session)
+                    .detail("password_change"),
+            )
+            .await?;
+            return Err(AuthError::Throttled { retry_after });
+        }
+        let check = self
+            .check_password(current, user.password_hash.as_deref())
+            .await?;
+        if let PasswordCheck::Mismatch = check {
+            self.record_failure(&account_key, config.account_throttle, now)
+                .await?;
+            self.audit(
+                event(AuditKind::PasswordChanged, now, false)
+                    .user(user_id)
+                    .session(current_session)
+                    .detail("wrong_password"),
+            )
+            .await?;
+            return Err(AuthError::InvalidCredentials);
+        }
+        let mut context = vec![user.email.as_str()];
+        context.extend(user.username.as_deref());
+        context.extend(user.display_name.as_deref());
+        config
+            .password_policy
+            .check(new.expose_secret(), &context)?;
+        let password_hash = self.hash_password(new).await?;
+
+        user.password_hash = Some(password_hash);
+        user.updated_at = now;
+        stores.users.update_user(&user).await?;
+        let ended = stores
+            .sessions
+            .revoke_user_sessions(
+                user_id,
+                Some(current_session),
+                RevokeReason::PasswordChanged,
+                now,
+            )
+            .await?;
+        stores
+            .one_time_tokens
+            .void_one_time_tokens(user_id, OneTimePurpose::PasswordReset)
+            .await?;
+        stores.throttle.clear_failures(&account_key).await?;
+        self.audit(
+            event(AuditKind::PasswordChanged, now, true)
+                .user(user_id)
+                .session(current_session)
+                .detail(format!("other_sessions_ended={ended}")),
+        )
+        .await?;
+        tracing::info!(other_sessions_ended = ended, "password changed");
+        Ok(())
+    }
+
+    /// The signed-in user's account.
+    ///
+    /// # Errors
+    /// [`AuthError::UserNotFound`] when the account is gone, [`AuthError::AccountDisabled`]
+    /// when it is disabled.
+    #[tracing::instrument(skip_all, fields(user_id = %user_id))]
+    pub async fn me(&self, user_id: UserId) -> Result<User, AuthError> {
+        self.signed_in_user(user_id).await
+    }
+
+    /// The account a login name designates: by email if it contains `@`, else by username.
+    async fn find_login_user(&self, identifier: &str) -> Result<Option<User>, AuthError> {
+        let users = &self.inner.stores.users;
+        let identifier = identifier.trim();
+        let user = if identifier.contains('@') {
+            users.user_by_email(&normalize_email(identifier)).await?
+        } else if identifier.is_empty() {
+            None
+        } else {
+            users.user_by_username(identifier).await?
+        };
+        Ok(user)
+    }
+
+    /// Replaces `user`'s stored hash with a fresh one of `password`, if the stored hash has
+    /// not changed meanwhile. Best effort: failures are logged.
+    async fn upgrade_hash(&self, user: &User, password: Password) {
+        let users = &self.inner.stores.users;
+        let new_hash = match self.hash_password(password).await {
+            Ok(hash) => hash,
+            Err(error) => {
+                tracing::warn!(%error, "could not rehash password");
+                return;
+            }
+        };
+        // Re-read so that a concurrent change (password, account disabled) is not undone
+        // by writing back the record read before verification.
+        match users.user_by_id(user.id).await {
+            Ok(Some(mut fresh)) if fresh.password_hash == user.password_hash => {
+                fresh.password_hash = Some(new_hash);
+                fresh.updated_at = self.now();
+                match users.update_user(&fresh).await {
+                    Ok(()) => tracing::info!("password hash upgraded"),
+                    Err(error) => tracing::warn!(%error, "could not store upgraded hash"),
+                }
+            }
+            Ok(_) => tracing::debug!("account changed meanwhile; rehash skipped"),
+            Err(error) => tracing::warn!(%error, "could not rehash password"),
+        }
+    }
+}
+
+/// The user-facing error for a failed account insert.
+fn signup_conflict(error: StoreError) -> AuthError {
+    match error {
+        StoreError::Conflict(what) if what.contains("username") => AuthError::UsernameTaken,
+        StoreError::Conflict(_) => AuthError::EmailTaken,
+        other => AuthError::Store(other),
+    }
+}
+
+/// A normalized email that looks like an address: `local@domain`, both parts non-empty, no
+/// whitespace or control characters, at most 254 characters. (Deliverability is proved by
+/// the verification link, not by parsing.)
+pub(super) fn is_valid_email(email: &str) -> bool {
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return false;
+    };
+    email.chars().count() <= MAX_EMAIL_CHARS
+        && !local.is_empty()
+        && !domain.is_empty()
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// A username: 1 to 64 characters, no `@` (login treats anything with `@` as an email), no
+/// whitespace or control characters.
+fn is_valid_username(name: &str) -> bool {
+    let length = name.chars().count();
+    (1..=MAX_USERNAME_CHARS).contains(&length)
+        && !name
+            .chars()
+            .any(|c| c == '@' || c.is_whitespace() || c.is_control())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_shapes() {
+        for good in [
+            "kim@example.com",
+            "a@b",
+            "first.last+tag@mail.example.co.kr",
+        ] {
+            assert!(is_valid_email(good), "{good}");
+        }
+        let long = format!("{}@example.com", "a".repeat(250));
+        for bad in [
+            "",
+            "kim",
+            "@example.com",
+            "kim@",
+            "kim@.example",
+            "kim@example.",
+            "k im@example.com",
+            "kim@exa\u{0}mple.com",
+            long.as_str(),
+        ] {
+            assert!(!is_valid_email(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn username_shapes() {
+        assert!(is_valid_username("kim_42"));
+        assert!(!is_valid_username("kim@home"));
+        assert!(!is_valid_username("kim lee"));
+        assert!(!is_valid_username(&"k".repeat(65)));
+    }
+
+    #[test]
+    fn conflicts_map_to_the_taken_field() {
+        assert!(matches!(
+            signup_conflict(StoreError::Conflict("username")),
+            AuthError::UsernameTaken
+        ));
+        assert!(matches!(
+            signup_conflict(StoreError::Conflict("email")),
+            AuthError::EmailTaken
+        ));
+        assert!(matches!(
+            signup_conflict(StoreError::NotFound("user")),
+            AuthError::Store(_)
+        ));
+    }
+}
+
+/// Proof that refusals for unknown accounts pay for a hash. Timing cannot be asserted
+/// reliably in a test, so the service counts its dummy verifications (a `cfg(test)` counter
+/// in `check_password`'s dummy path) and these tests read the count.
+#[cfg(test)]
+mod dummy_hash_tests {
+    use std::sync::atomic::Ordering;
+
+    use super::super::test_support::{PASSWORD, service};
+    use super::*;
+    use crate::store::UserStore as _;
+
+    fn dummies(auth: &AuthService) -> usize {
+        auth.inner.dummy_verifications.load(Ordering::SeqCst)
+    }
+
+    #[tokio::test]
+    async fn unknown_user_and_passwordless_user_run_the_dummy_hash() {
+        let (auth, stores) = service();
+        let client = ClientInfo::default();
+        let (user, _) = auth
+            .signup("kim@example.com", Password::from(PASSWORD), &client)
+            .await
+            .expect("signup");
+        assert_eq!(dummies(&auth), 0);
+
+        // Unknown account: one dummy verification, then the common refusal.
+        let err = auth
+            .login("nobody@example.com", Password::from(PASSWORD), &client)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AuthError::InvalidCredentials));
+        assert_eq!(dummies(&auth), 1);
+
+        // Unknown username: the same.
+        let err = auth
+            .login("nobody", Password::from(PASSWORD), &client)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AuthError::InvalidCredentials));
+        assert_eq!(dummies(&auth), 2);
+
+        // Known account, wrong password: a real verification, no dummy.
+        let err = auth
+            .login(
+                "kim@example.com",
+                Password::from("wrong-password-1"),
+                &client,
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AuthError::InvalidCredentials));
+        assert_eq!(dummies(&auth), 2);
+
+        // Account without a password (social-only): a dummy verification.
+        let mut social = stores
+            .users
+            .user_by_id(user.id)
+            .await
+            .expect("store")
+            .expect("user");
+        social.password_hash = None;
+        stores.users.update_user(&social).await.expect("update");
+        let err = auth
+            .login("kim@example.com", Password::from(PASSWORD), &client)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AuthError::InvalidCredentials));
+        assert_eq!(dummies(&auth), 3);
+
+        // A stored hash that cannot be read: refused like a wrong password, after a dummy.
+        social.password_hash = Some("not a phc string".into());
+        stores.users.update_user(&social).await.expect("update");
+        let err = auth
+            .login("kim@example.com", Password::from(PASSWORD), &client)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AuthError::InvalidCredentials));
+        assert_eq!(
+            dummies(&auth),
+            4,
+            "an unreadable hash is followed by a dummy"
+        );
+    }
+}

@@ -1,0 +1,38 @@
+//! A service over in-memory stores, for the unit tests of this module.
+
+use std::sync::Arc;
+
+use super::{AuthConfig, AuthService, RecordingMailer, Stores};
+use crate::ManualClock;
+use crate::password::PasswordHasher;
+use crate::store::memory::MemoryStores;
+use crate::token::{AccessTokenIssuer, Algorithm, IssuerConfig, KeySet, SigningKey};
+
+pub(super) const PASSWORD: &str = "mauve-tulip-orbit-42";
+
+pub(super) fn service() -> (AuthService, MemoryStores) {
+    let clock = ManualClock::at_unix(1_800_000_000);
+    let keys = KeySet::new(
+        SigningKey::hmac(
+            "k1",
+            Algorithm::HS256,
+            b"a unit-test HS256 secret, 32+ bytes",
+        )
+        .expect("valid key"),
+    );
+    let issuer = AccessTokenIssuer::with_clock(
+        IssuerConfig::new("https://auth.test", "api"),
+        &keys,
+        Arc::new(clock.clone()),
+    );
+    let stores = MemoryStores::new();
+    let auth = AuthService::new(
+        AuthConfig::default(),
+        Stores::from(stores.clone()),
+        issuer,
+        PasswordHasher::insecure_fast_for_tests(),
+        Arc::new(clock),
+        Arc::new(RecordingMailer::default()),
+    );
+    (auth, stores)
+}

@@ -1,0 +1,99 @@
+//! A small bounded map whose entries go stale after a fixed time.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
+
+/// Entries older than `max_age` are ignored; when full, expired entries are dropped first and,
+/// if that frees nothing, the whole map is cleared (a cache miss only costs a store read).
+#[derive(Debug)]
+pub(crate) struct StaleCache<K, V> {
+    entries: Mutex<HashMap<K, (V, SystemTime)>>,
+    max_age: Duration,
+    capacity: usize,
+}
+
+impl<K: Eq + Hash, V: Clone> StaleCache<K, V> {
+    pub(crate) fn new(max_age: Duration, capacity: usize) -> Self {
+        Self {
+            entries: Mutex::new(HashMap::new()),
+            max_age,
+            capacity,
+        }
+    }
+
+    /// The cached value, if it was stored less than `max_age` before `now`. A zero `max_age`
+    /// caches nothing.
+    pub(crate) fn get(&self, key: &K, now: SystemTime) -> Option<V> {
+        if self.max_age.is_zero() {
+            return None;
+        }
+        let entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        let (value, stored_at) = entries.get(key)?;
+        let age = now.duration_since(*stored_at).unwrap_or(Duration::MAX);
+        (age < self.max_age).then(|| value.clone())
+    }
+
+    pub(crate) fn put(&self, key: K, value: V, now: SystemTime) {
+        if self.max_age.is_zero() || self.capacity == 0 {
+            return;
+        }
+        let mut entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        if entries.len() >= self.capacity {
+            let max_age = self.max_age;
+            entries.retain(|_, (_, stored_at)| {
+                now.duration_since(*stored_at)
+                    .is_ok_and(|age| age < max_age)
+            });
+            if entries.len() >= self.capacity {
+                entries.clear();
+            }
+        }
+        entries.insert(key, (value, now));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::UNIX_EPOCH;
+
+    fn at(seconds: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(seconds)
+    }
+
+    #[test]
+    fn entries_expire_after_max_age() {
+        let cache = StaleCache::new(Duration::from_secs(5), 10);
+        cache.put("a", 1, at(100));
+        assert_eq!(cache.get(&"a", at(104)), Some(1));
+        assert_eq!(cache.get(&"a", at(105)), None);
+        // A clock that moved backwards never serves a cached value.
+        assert_eq!(cache.get(&"a", at(99)), None);
+    }
+
+    #[test]
+    fn zero_max_age_caches_nothing() {
+        let cache = StaleCache::new(Duration::ZERO, 10);
+        cache.put("a", 1, at(100));
+        assert_eq!(cache.get(&"a", at(100)), None);
+    }
+
+    #[test]
+    fn capacity_is_bounded() {
+        let cache = StaleCache::new(Duration::from_secs(60), 3);
+        for key in 0..10 {
+            cache.put(key, key, at(100));
+        }
+        let held = cache.entries.lock().unwrap().len();
+        assert!(held <= 3, "{held}");
+        assert_eq!(cache.get(&9, at(100)), Some(9));
+    }
+}

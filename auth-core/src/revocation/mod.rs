@@ -1,0 +1,264 @@
+//! Does a verified access token still stand? Session revoked, user cut off or disabled, or the
+//! token itself revoked by `jti` — answered through the stores, with a small in-process cache.
+//!
+//! Signature and expiry are the verifier's job; this is the check that makes logout, "log out
+//! everywhere", password changes, disabled accounts and RFC 7009 revocation reach access
+//! tokens before they expire.
+//!
+//! # Staleness
+//! Answers are cached per session, per user and per `jti` for at most
+//! [`RevocationConfig::max_staleness`] (default 5 seconds): a revocation can take up to that
+//! long to reach an instance that looked the same key up just before. `Duration::ZERO`
+//! disables the cache (every check asks the stores). A store failure is never cached and
+//! never means "allow".
+//!
+//! # Cut-off precision
+//! `iat` has whole seconds, so a user cut-off (`tokens_valid_after`) refuses tokens whose
+//! `iat` is in an earlier second. A token issued in the same second as the cut-off passes this
+//! check — the flows that set a cut-off also revoke the sessions, and the session check
+//! refuses such a token by its `sid`.
+
+mod cache;
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::clock::{Clock, SystemClock};
+use crate::error::{BearerErrorCode, ToBearerError};
+use crate::store::{RevocationStore, SessionId, SessionStore, StoreError, UserId, UserStore};
+use crate::token::Claims;
+use cache::StaleCache;
+
+/// How the revocation check caches.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct RevocationConfig {
+    /// The longest a cached answer is trusted. Defaults to 5 seconds; `Duration::ZERO` means
+    /// always ask the stores.
+    pub max_staleness: Duration,
+    /// Entries kept per cache (sessions, users, `jti`s) before old ones are dropped. Defaults
+    /// to 10 000.
+    pub cache_capacity: usize,
+}
+
+impl Default for RevocationConfig {
+    fn default() -> Self {
+        Self {
+            max_staleness: Duration::from_secs(5),
+            cache_capacity: 10_000,
+        }
+    }
+}
+
+impl RevocationConfig {
+    /// Sets [`RevocationConfig::max_staleness`].
+    pub fn max_staleness(mut self, max_staleness: Duration) -> Self {
+        self.max_staleness = max_staleness;
+        self
+    }
+}
+
+/// Why a verified access token no longer stands.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RevocationError {
+    /// The token's session was revoked or has ended (or does not exist).
+    #[error("the session has ended")]
+    SessionEnded,
+    /// The token was issued before the user's cut-off (log out everywhere, password change).
+    #[error("the token predates the user's cut-off")]
+    UserCutOff,
+    /// The user's account is disabled.
+    #[error("the account is disabled")]
+    UserDisabled,
+    /// `sub` names no user of this service.
+    #[error("the token's subject is not a known user")]
+    UnknownUser,
+    /// The token itself was revoked by its `jti`.
+    #[error("the token has been revoked")]
+    TokenRevoked,
+    /// A store could not answer. Fail closed: the request is refused.
+    #[error("revocation status unavailable")]
+    Unavailable(#[source] StoreError),
+}
+
+impl ToBearerError for RevocationError {
+    fn bearer_error(&self) -> Option<BearerErrorCode> {
+        match self {
+            Self::Unavailable(_) => None,
+            _ => Some(BearerErrorCode::InvalidToken),
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum SessionState {
+    Live { expires_at: SystemTime },
+    Ended,
+}
+
+#[derive(Clone, Copy)]
+struct UserState {
+    active: bool,
+    tokens_valid_after: Option<SystemTime>,
+}
+
+/// Checks verified claims against the stores. Cheap to clone; share one per process.
+#[derive(Clone)]
+pub struct RevocationChecker {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    users: Arc<dyn UserStore>,
+    sessions: Arc<dyn SessionStore>,
+    revocations: Arc<dyn RevocationStore>,
+    clock: Arc<dyn Clock>,
+    session_cache: StaleCache<SessionId, SessionState>,
+    user_cache: StaleCache<UserId, UserState>,
+    jti_cache: StaleCache<String, bool>,
+}
+
+impl RevocationChecker {
+    /// A checker over the three stores that know about revocation, reading the system clock.
+    pub fn new(
+        config: RevocationConfig,
+        users: Arc<dyn UserStore>,
+        sessions: Arc<dyn SessionStore>,
+        revocations: Arc<dyn RevocationStore>,
+    ) -> Self {
+        Self::with_clock(config, users, sessions, revocations, Arc::new(SystemClock))
+    }
+
+    /// The same, reading time from `clock` (for staleness and session expiry).
+    pub fn with_clock(
+        config: RevocationConfig,
+        users: Arc<dyn UserStore>,
+        sessions: Arc<dyn SessionStore>,
+        revocations: Arc<dyn RevocationStore>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        let (max_age, capacity) = (config.max_staleness, config.cache_capacity);
+        Self {
+            inner: Arc::new(Inner {
+                users,
+                sessions,
+                revocations,
+                clock,
+                session_cache: StaleCache::new(max_age, capacity),
+                user_cache: StaleCache::new(max_age, capacity),
+                jti_cache: StaleCache::new(max_age, capacity),
+            }),
+        }
+    }
+
+    /// `Ok(())` when the token still stands: its session (if it names one) is live, its user
+    /// exists, is active and was not cut off after the token was issued, and its `jti` (if any)
+    /// is not revoked.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn check<E>(&self, claims: &Claims<E>) -> Result<(), RevocationError> {
+        let inner = &*self.inner;
+        let now = inner.clock.now();
+
+        let user_id = UserId::parse(&claims.sub).ok_or(RevocationError::UnknownUser)?;
+        let user = self.user_state(user_id, now).await?;
+        if !user.active {
+            return Err(RevocationError::UserDisabled);
+        }
+        // Whole seconds on both sides (see "Cut-off precision" above).
+        let cut_off_second = |cut_off: SystemTime| {
+            cut_off
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |since| since.as_secs())
+        };
+        if user
+            .tokens_valid_after
+            .is_some_and(|cut_off| claims.iat < cut_off_second(cut_off))
+        {
+            return Err(RevocationError::UserCutOff);
+        }
+
+        if let Some(sid) = &claims.sid {
+            let session_id = SessionId::parse(sid).ok_or(RevocationError::SessionEnded)?;
+            match self.session_state(session_id, user_id, now).await? {
+                SessionState::Live { expires_at } if now < expires_at => {}
+                _ => return Err(RevocationError::SessionEnded),
+            }
+        }
+
+        if let Some(jti) = &claims.jti
+            && self.jti_revoked(jti, now).await?
+        {
+            return Err(RevocationError::TokenRevoked);
+        }
+        Ok(())
+    }
+
+    async fn user_state(&self, id: UserId, now: SystemTime) -> Result<UserState, RevocationError> {
+        let inner = &*self.inner;
+        if let Some(state) = inner.user_cache.get(&id, now) {
+            return Ok(state);
+        }
+        let user = inner
+            .users
+            .user_by_id(id)
+            .await
+            .map_err(RevocationError::Unavailable)?
+            .ok_or(RevocationError::UnknownUser)?;
+        let state = UserState {
+            active: user.active,
+            tokens_valid_after: user.tokens_valid_after,
+        };
+        inner.user_cache.put(id, state, now);
+        Ok(state)
+    }
+
+    async fn session_state(
+        &self,
+        id: SessionId,
+        user_id: UserId,
+        now: SystemTime,
+    ) -> Result<SessionState, RevocationError> {
+        let inner = &*self.inner;
+        if let Some(state) = inner.session_cache.get(&id, now) {
+            return Ok(state);
+        }
+        let session = inner
+            .sessions
+            .session(id)
+            .await
+            .map_err(RevocationError::Unavailable)?;
+        let state = match session {
+            // A session of another user is as good as none: `sid` and `sub` must agree.
+            Some(session) if session.user_id == user_id && session.revoked_at.is_none() => {
+                SessionState::Live {
+                    expires_at: session.expires_at,
+                }
+            }
+            _ => SessionState::Ended,
+        };
+        inner.session_cache.put(id, state, now);
+        Ok(state)
+    }
+
+    async fn jti_revoked(&self, jti: &str, now: SystemTime) -> Result<bool, RevocationError> {
+        let inner = &*self.inner;
+        let key = jti.to_owned();
+        if let Some(revoked) = inner.jti_cache.get(&key, now) {
+            return Ok(revoked);
+        }
+        let revoked = inner
+            .revocations
+            .is_access_token_revoked(jti)
+            .await
+            .map_err(RevocationError::Unavailable)?;
+        inner.jti_cache.put(key, revoked, now);
+        Ok(revoked)
+    }
+}
+
+impl std::fmt::Debug for RevocationChecker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RevocationChecker").finish_non_exhaustive()
+    }
+}

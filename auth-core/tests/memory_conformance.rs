@@ -1,0 +1,317 @@
+//! The conformance test-kit run against the in-memory stores, and against deliberately broken
+//! stores to show that the kit catches the bugs it is meant to catch.
+
+// Without the feature there is no test-kit to run (Cargo.toml may also make this file require it).
+#![cfg(feature = "testkit")]
+
+use std::sync::Arc;
+
+use auth_core::flows::Stores;
+use auth_core::store::memory::{
+    MemoryAuditStore, MemoryIdentityStore, MemoryOneTimeTokenStore, MemoryRevocationStore,
+    MemorySessionStore, MemoryStores, MemoryThrottleStore, MemoryUserStore,
+};
+use auth_core::testkit;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_user_store_conforms() {
+    testkit::user_store_conformance(Arc::new(MemoryUserStore::new())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_identity_store_conforms() {
+    let users = MemoryUserStore::new();
+    testkit::identity_store_conformance(Arc::new(MemoryIdentityStore::new()), &users).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_session_store_conforms() {
+    let users = MemoryUserStore::new();
+    testkit::session_store_conformance(Arc::new(MemorySessionStore::new()), &users).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_revocation_store_conforms() {
+    testkit::revocation_store_conformance(Arc::new(MemoryRevocationStore::new())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_one_time_token_store_conforms() {
+    let users = MemoryUserStore::new();
+    testkit::one_time_token_store_conformance(Arc::new(MemoryOneTimeTokenStore::new()), &users)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_throttle_store_conforms() {
+    testkit::throttle_store_conformance(Arc::new(MemoryThrottleStore::new())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_audit_store_conforms() {
+    let users = MemoryUserStore::new();
+    testkit::audit_store_conformance(Arc::new(MemoryAuditStore::new()), &users).await;
+}
+
+/// The kit never assumes an empty store: a second run over the data of the first passes too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_all_passes_twice_on_the_same_stores() {
+    let stores = Stores::from(MemoryStores::new());
+    testkit::run_all(&stores).await;
+    testkit::run_all(&stores).await;
+}
+
+/// The kit also runs (with less real parallelism) on a current-thread runtime.
+#[tokio::test]
+async fn run_all_passes_on_a_current_thread_runtime() {
+    testkit::run_all(&Stores::from(MemoryStores::new())).await;
+}
+
+/// Callers may spawn the kit: its futures are `Send`.
+#[test]
+fn run_all_future_is_send() {
+    fn assert_send<T: Send>(_: &T) {}
+    let stores = Stores::from(MemoryStores::new());
+    let future = testkit::run_all(&stores);
+    assert_send(&future);
+}
+
+/// Stores with one bug each. Every one must make the kit fail, with a message naming the rule.
+mod broken {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, SystemTime};
+
+    use async_trait::async_trait;
+    use auth_core::opaque::TokenHash;
+    use auth_core::store::memory::{MemoryOneTimeTokenStore, MemorySessionStore, MemoryUserStore};
+    use auth_core::store::{
+        OneTimePurpose, OneTimeToken, OneTimeTokenStore, RefreshTokenRecord, RevokeReason,
+        Rotation, Session, SessionId, SessionStore, StoreError, ThrottleStore, User, UserId,
+        UserStore,
+    };
+    use auth_core::testkit;
+
+    /// Finds usernames only in the case they were stored in.
+    #[derive(Default)]
+    struct CaseSensitiveUsernames(MemoryUserStore);
+
+    #[async_trait]
+    impl UserStore for CaseSensitiveUsernames {
+        async fn insert_user(&self, user: &User) -> Result<(), StoreError> {
+            self.0.insert_user(user).await
+        }
+        async fn user_by_id(&self, id: UserId) -> Result<Option<User>, StoreError> {
+            self.0.user_by_id(id).await
+        }
+        async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+            self.0.user_by_email(email).await
+        }
+        async fn user_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
+            let found = self.0.user_by_username(username).await?;
+            Ok(found.filter(|user| user.username.as_deref() == Some(username)))
+        }
+        async fn update_user(&self, user: &User) -> Result<(), StoreError> {
+            self.0.update_user(user).await
+        }
+        async fn record_login(&self, id: UserId, at: SystemTime) -> Result<(), StoreError> {
+            self.0.record_login(id, at).await
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[should_panic(expected = "usernames are compared case-insensitively")]
+    async fn case_sensitive_usernames_are_caught() {
+        testkit::user_store_conformance(Arc::new(CaseSensitiveUsernames::default())).await;
+    }
+
+    /// Reports a replayed refresh token as merely inactive, hiding the theft signal.
+    #[derive(Default)]
+    struct ReplayLooksInactive(MemorySessionStore);
+
+    #[async_trait]
+    impl SessionStore for ReplayLooksInactive {
+        async fn create_session(
+            &self,
+            session: &Session,
+            first_token: &RefreshTokenRecord,
+        ) -> Result<(), StoreError> {
+            self.0.create_session(session, first_token).await
+        }
+        async fn session(&self, id: SessionId) -> Result<Option<Session>, StoreError> {
+            self.0.session(id).await
+        }
+        async fn active_sessions(
+            &self,
+            user_id: UserId,
+            now: SystemTime,
+        ) -> Result<Vec<Session>, StoreError> {
+            self.0.active_sessions(user_id, now).await
+        }
+        async fn rotate_refresh_token(
+            &self,
+            presented: &TokenHash,
+            next: &RefreshTokenRecord,
+            now: SystemTime,
+            idle_timeout: Duration,
+        ) -> Result<Rotation, StoreError> {
+            Ok(
+                match self
+                    .0
+                    .rotate_refresh_token(presented, next, now, idle_timeout)
+                    .await?
+                {
+                    Rotation::AlreadyRotated { session, .. } => Rotation::Inactive(session),
+                    other => other,
+                },
+            )
+        }
+        async fn revoke_session(
+            &self,
+            id: SessionId,
+            reason: RevokeReason,
+            at: SystemTime,
+        ) -> Result<bool, StoreError> {
+            self.0.revoke_session(id, reason, at).await
+        }
+        async fn revoke_user_sessions(
+            &self,
+            user_id: UserId,
+            keep: Option<SessionId>,
+            reason: RevokeReason,
+            at: SystemTime,
+        ) -> Result<u64, StoreError> {
+            self.0.revoke_user_sessions(user_id, keep, reason, at).await
+        }
+        async fn purge_expired_sessions(&self, now: SystemTime) -> Result<u64, StoreError> {
+            self.0.purge_expired_sessions(now).await
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[should_panic(expected = "of a token that was already rotated must return AlreadyRotated")]
+    async fn replay_reported_as_inactive_is_caught() {
+        let users = MemoryUserStore::new();
+        testkit::session_store_conformance(Arc::new(ReplayLooksInactive::default()), &users).await;
+    }
+
+    /// Accepts a one-time token whatever purpose it is presented for.
+    #[derive(Default)]
+    struct AnyPurpose(MemoryOneTimeTokenStore);
+
+    #[async_trait]
+    impl OneTimeTokenStore for AnyPurpose {
+        async fn issue_one_time_token(&self, token: &OneTimeToken) -> Result<(), StoreError> {
+            self.0.issue_one_time_token(token).await
+        }
+        async fn consume_one_time_token(
+            &self,
+            hash: &TokenHash,
+            _purpose: OneTimePurpose,
+            now: SystemTime,
+        ) -> Result<Option<OneTimeToken>, StoreError> {
+            for purpose in [
+                OneTimePurpose::PasswordReset,
+                OneTimePurpose::EmailVerification,
+                OneTimePurpose::LoginCode,
+            ] {
+                if let Some(token) = self.0.consume_one_time_token(hash, purpose, now).await? {
+                    return Ok(Some(token));
+                }
+            }
+            Ok(None)
+        }
+        async fn void_one_time_tokens(
+            &self,
+            user_id: UserId,
+            purpose: OneTimePurpose,
+        ) -> Result<u64, StoreError> {
+            self.0.void_one_time_tokens(user_id, purpose).await
+        }
+        async fn purge_expired_one_time_tokens(&self, now: SystemTime) -> Result<u64, StoreError> {
+            self.0.purge_expired_one_time_tokens(now).await
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[should_panic(expected = "must refuse a token presented for another purpose")]
+    async fn any_purpose_one_time_tokens_are_caught() {
+        let users = MemoryUserStore::new();
+        testkit::one_time_token_store_conformance(Arc::new(AnyPurpose::default()), &users).await;
+    }
+
+    /// Correct one call at a time, but reads, awaits, then writes back: concurrent failures
+    /// overwrite each other (the lost update an unguarded read-modify-write in SQL or Redis has).
+    #[derive(Default)]
+    struct RacyThrottle(Mutex<HashMap<String, Vec<SystemTime>>>);
+
+    impl RacyThrottle {
+        fn keys(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<SystemTime>>> {
+            self.0
+                .lock()
+                .expect("no test panics while holding the lock")
+        }
+    }
+
+    fn in_window(failures: &[SystemTime], now: SystemTime, window: Duration) -> u32 {
+        let after = now - window;
+        let counted = failures
+            .iter()
+            .filter(|&&at| at > after && at <= now)
+            .count();
+        u32::try_from(counted).expect("few failures in a test")
+    }
+
+    #[async_trait]
+    impl ThrottleStore for RacyThrottle {
+        async fn record_failure(
+            &self,
+            key: &str,
+            now: SystemTime,
+            window: Duration,
+        ) -> Result<u32, StoreError> {
+            let mut failures = self.keys().get(key).cloned().unwrap_or_default();
+            tokio::task::yield_now().await; // a round trip to the database, say
+            failures.push(now);
+            let counted = in_window(&failures, now, window);
+            self.keys().insert(key.to_owned(), failures);
+            Ok(counted)
+        }
+        async fn failures(
+            &self,
+            key: &str,
+            now: SystemTime,
+            window: Duration,
+        ) -> Result<u32, StoreError> {
+            Ok(self
+                .keys()
+                .get(key)
+                .map_or(0, |failures| in_window(failures, now, window)))
+        }
+        async fn clear_failures(&self, key: &str) -> Result<(), StoreError> {
+            self.keys().remove(key);
+            Ok(())
+        }
+        async fn purge_old_failures(
+            &self,
+            now: SystemTime,
+            window: Duration,
+        ) -> Result<u64, StoreError> {
+            let cutoff = now - window;
+            let mut purged = 0;
+            for failures in self.keys().values_mut() {
+                let before = failures.len();
+                failures.retain(|&at| at >= cutoff);
+                purged += before - failures.len();
+            }
+            Ok(u64::try_from(purged).expect("few failures in a test"))
+        }
+    }
+
+    // Current-thread: the interleaving (all 50 read before any writes back) is deterministic.
+    #[tokio::test]
+    #[should_panic(expected = "must all be counted (no lost updates)")]
+    async fn lost_throttle_updates_are_caught() {
+        testkit::throttle_store_conformance(Arc::new(RacyThrottle::default())).await;
+    }
+}

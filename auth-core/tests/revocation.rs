@@ -1,0 +1,303 @@
+//! The access-token revocation check: sessions, user cut-off, disabled users, `jti` denylist,
+//! the cache's staleness bound, and failing closed when a store is down.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+use auth_core::opaque::TokenHash;
+use auth_core::revocation::{RevocationChecker, RevocationConfig, RevocationError};
+use auth_core::store::memory::{MemoryRevocationStore, MemorySessionStore, MemoryUserStore};
+use auth_core::store::{
+    RefreshTokenRecord, RevocationStore, RevokeReason, RevokedAccessToken, Session, SessionId,
+    SessionStore, StoreError, User, UserId, UserStore,
+};
+use auth_core::token::{
+    AccessTokenIssuer, AccessTokenRequest, AccessTokenVerifier, Algorithm, Claims, IssuerConfig,
+    KeySet, SigningKey, VerifierConfig,
+};
+use auth_core::{Clock, ManualClock};
+
+struct Fixture {
+    clock: ManualClock,
+    users: MemoryUserStore,
+    sessions: MemorySessionStore,
+    revocations: MemoryRevocationStore,
+    issuer: AccessTokenIssuer,
+    verifier: AccessTokenVerifier,
+    user: User,
+    session: Session,
+}
+
+impl Fixture {
+    async fn new() -> Self {
+        let clock = ManualClock::at_unix(1_800_000_000);
+        let now = clock.now();
+        let keys = KeySet::new(SigningKey::hmac("k", Algorithm::HS256, &[3; 32]).unwrap());
+        let shared: Arc<dyn Clock> = Arc::new(clock.clone());
+        let issuer =
+            AccessTokenIssuer::with_clock(IssuerConfig::new("i", "a"), &keys, shared.clone());
+        let verifier =
+            AccessTokenVerifier::new(VerifierConfig::new("i", "a"), &keys).with_clock(shared);
+
+        let users = MemoryUserStore::default();
+        let user = User::new(UserId::generate().unwrap(), "kim@example.com", now);
+        users.insert_user(&user).await.unwrap();
+        let sessions = MemorySessionStore::default();
+        let session = session_for(&user, now);
+        let first = RefreshTokenRecord::new(
+            TokenHash::of("refresh"),
+            session.id,
+            now,
+            now + Duration::from_secs(86_400),
+        );
+        sessions.create_session(&session, &first).await.unwrap();
+        Self {
+            clock,
+            users,
+            sessions,
+            revocations: MemoryRevocationStore::default(),
+            issuer,
+            verifier,
+            user,
+            session,
+        }
+    }
+
+    fn checker(&self, max_staleness: Duration) -> RevocationChecker {
+        RevocationChecker::with_clock(
+            RevocationConfig::default().max_staleness(max_staleness),
+            Arc::new(self.users.clone()),
+            Arc::new(self.sessions.clone()),
+            Arc::new(self.revocations.clone()),
+            Arc::new(self.clock.clone()),
+        )
+    }
+
+    fn claims(&self, request: AccessTokenRequest) -> Claims {
+        let token = self.issuer.issue(&request).unwrap().token;
+        self.verifier.verify(token.secret()).unwrap()
+    }
+
+    fn user_claims(&self) -> Claims {
+        self.claims(
+            AccessTokenRequest::new(self.user.id.to_string()).session(self.session.id.to_string()),
+        )
+    }
+}
+
+fn session_for(user: &User, now: SystemTime) -> Session {
+    Session {
+        id: SessionId::generate().unwrap(),
+        user_id: user.id,
+        created_at: now,
+        last_used_at: now,
+        expires_at: now + Duration::from_secs(30 * 86_400),
+        idle_expires_at: now + Duration::from_secs(14 * 86_400),
+        ip: None,
+        user_agent: None,
+        device_name: None,
+        revoked_at: None,
+        revoke_reason: None,
+    }
+}
+
+#[tokio::test]
+async fn a_live_token_stands() {
+    let f = Fixture::new().await;
+    assert!(
+        f.checker(Duration::ZERO)
+            .check(&f.user_claims())
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn revoked_session_is_refused_once_the_cache_bound_has_passed() {
+    let f = Fixture::new().await;
+    let checker = f.checker(Duration::from_secs(5));
+    let claims = f.user_claims();
+    assert!(checker.check(&claims).await.is_ok());
+
+    let now = f.clock.now();
+    assert!(
+        f.sessions
+            .revoke_session(f.session.id, RevokeReason::Logout, now)
+            .await
+            .unwrap()
+    );
+    // Documented staleness: a cached "live" answer may stand for up to max_staleness.
+    assert!(
+        checker.check(&claims).await.is_ok(),
+        "cached within the bound"
+    );
+    f.clock.advance(Duration::from_secs(5));
+    assert!(matches!(
+        checker.check(&claims).await,
+        Err(RevocationError::SessionEnded)
+    ));
+}
+
+#[tokio::test]
+async fn zero_staleness_sees_revocation_at_once() {
+    let f = Fixture::new().await;
+    let checker = f.checker(Duration::ZERO);
+    let claims = f.user_claims();
+    assert!(checker.check(&claims).await.is_ok());
+    f.sessions
+        .revoke_session(f.session.id, RevokeReason::Logout, f.clock.now())
+        .await
+        .unwrap();
+    assert!(matches!(
+        checker.check(&claims).await,
+        Err(RevocationError::SessionEnded)
+    ));
+}
+
+#[tokio::test]
+async fn logout_everywhere_cuts_off_earlier_tokens() {
+    let f = Fixture::new().await;
+    let checker = f.checker(Duration::ZERO);
+    let before = f.user_claims();
+    f.clock.advance(Duration::from_secs(10));
+    let mut user = f.users.user_by_id(f.user.id).await.unwrap().unwrap();
+    user.tokens_valid_after = Some(f.clock.now());
+    f.users.update_user(&user).await.unwrap();
+    assert!(matches!(
+        checker.check(&before).await,
+        Err(RevocationError::UserCutOff)
+    ));
+
+    f.clock.advance(Duration::from_secs(1));
+    let after = f.user_claims();
+    assert!(
+        checker.check(&after).await.is_ok(),
+        "tokens issued after the cut-off stand"
+    );
+}
+
+#[tokio::test]
+async fn disabled_and_unknown_users_are_refused() {
+    let f = Fixture::new().await;
+    let checker = f.checker(Duration::ZERO);
+    let claims = f.user_claims();
+    let mut user = f.user.clone();
+    user.active = false;
+    f.users.update_user(&user).await.unwrap();
+    assert!(matches!(
+        checker.check(&claims).await,
+        Err(RevocationError::UserDisabled)
+    ));
+
+    let stranger = f.claims(AccessTokenRequest::new(
+        UserId::generate().unwrap().to_string(),
+    ));
+    assert!(matches!(
+        checker.check(&stranger).await,
+        Err(RevocationError::UnknownUser)
+    ));
+    let not_an_id = f.claims(AccessTokenRequest::new("admin"));
+    assert!(matches!(
+        checker.check(&not_an_id).await,
+        Err(RevocationError::UnknownUser)
+    ));
+}
+
+#[tokio::test]
+async fn a_session_of_another_user_does_not_count() {
+    let f = Fixture::new().await;
+    let other = User::new(
+        UserId::generate().unwrap(),
+        "lee@example.com",
+        f.clock.now(),
+    );
+    f.users.insert_user(&other).await.unwrap();
+    // A token for `other` that names kim's session id.
+    let claims =
+        f.claims(AccessTokenRequest::new(other.id.to_string()).session(f.session.id.to_string()));
+    assert!(matches!(
+        f.checker(Duration::ZERO).check(&claims).await,
+        Err(RevocationError::SessionEnded)
+    ));
+    let garbage_sid = f.claims(AccessTokenRequest::new(f.user.id.to_string()).session("x"));
+    assert!(matches!(
+        f.checker(Duration::ZERO).check(&garbage_sid).await,
+        Err(RevocationError::SessionEnded)
+    ));
+}
+
+#[tokio::test]
+async fn expired_session_is_refused() {
+    let f = Fixture::new().await;
+    let claims = f.user_claims();
+    f.clock.advance(Duration::from_secs(30 * 86_400));
+    assert!(matches!(
+        f.checker(Duration::ZERO).check(&claims).await,
+        Err(RevocationError::SessionEnded)
+    ));
+}
+
+#[tokio::test]
+async fn revoked_jti_is_refused() {
+    let f = Fixture::new().await;
+    let checker = f.checker(Duration::ZERO);
+    let claims = f.user_claims();
+    let jti = claims.jti.clone().unwrap();
+    f.revocations
+        .revoke_access_token(&RevokedAccessToken::new(
+            jti,
+            f.clock.now() + Duration::from_secs(900),
+        ))
+        .await
+        .unwrap();
+    assert!(matches!(
+        checker.check(&claims).await,
+        Err(RevocationError::TokenRevoked)
+    ));
+    assert!(
+        checker.check(&f.user_claims()).await.is_ok(),
+        "other tokens unaffected"
+    );
+}
+
+/// A revocation store whose backend is down.
+struct DownStore;
+
+#[async_trait]
+impl RevocationStore for DownStore {
+    async fn revoke_access_token(&self, _: &RevokedAccessToken) -> Result<(), StoreError> {
+        Err(StoreError::backend(std::io::Error::other(
+            "connection refused",
+        )))
+    }
+    async fn is_access_token_revoked(&self, _: &str) -> Result<bool, StoreError> {
+        Err(StoreError::backend(std::io::Error::other(
+            "connection refused",
+        )))
+    }
+    async fn purge_expired_revocations(&self, _: SystemTime) -> Result<u64, StoreError> {
+        Err(StoreError::backend(std::io::Error::other(
+            "connection refused",
+        )))
+    }
+}
+
+// Seed 004 treated a failed revocation lookup as "not revoked". Fail closed instead.
+#[tokio::test]
+async fn a_store_failure_refuses_and_is_not_cached() {
+    let f = Fixture::new().await;
+    let checker = RevocationChecker::with_clock(
+        RevocationConfig::default(),
+        Arc::new(f.users.clone()),
+        Arc::new(f.sessions.clone()),
+        Arc::new(DownStore),
+        Arc::new(f.clock.clone()),
+    );
+    let claims = f.user_claims();
+    for _ in 0..2 {
+        let refused = checker.check(&claims).await.unwrap_err();
+        assert!(matches!(refused, RevocationError::Unavailable(_)));
+        assert_eq!(auth_core::ToBearerError::bearer_error(&refused), None);
+    }
+}
