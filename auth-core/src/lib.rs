@@ -16,6 +16,18 @@
 //!   bcrypt verification for migrating users, a dummy verification for unknown accounts, and a
 //!   NIST SP 800-63B [`password::PasswordPolicy`].
 //! * [`opaque`] — refresh tokens and one-time codes: 256 random bits, stored only as SHA-256.
+//! * [`store`] — the storage contract: small async traits for users, provider identities,
+//!   sessions with refresh tokens (atomic rotation), revoked access tokens, one-time tokens,
+//!   throttle counters and the audit trail; in-memory implementations in [`store::memory`].
+//!   With the `testkit` feature, `testkit` runs the conformance suite against any
+//!   implementation — yours included.
+//! * [`flows`] — [`flows::AuthService`]: signup, login (throttled, indistinguishable
+//!   failures), refresh with rotation and reuse detection, logout and logout everywhere,
+//!   sessions, password change and reset, email verification, social login and account
+//!   linking.
+//! * [`revocation`] — whether a verified access token still stands (session revoked, user cut
+//!   off or disabled, `jti` revoked), cached with a configurable staleness bound.
+//! * [`authz`] — roles, permissions, plan tiers, scopes and tenants as [`authz::Requirement`]s.
 //! * [`Clock`] — injected time, so expiry is tested without sleeping.
 //! * [`BearerErrorCode`] — the one mapping from errors to RFC 6750 codes.
 //!
@@ -53,6 +65,7 @@
 //! |---|---|---|
 //! | `aws_lc_rs` | yes | signs and verifies with aws-lc-rs (fastest; builds with a C compiler) |
 //! | `rust_crypto` | no | signs and verifies with the pure-Rust RustCrypto crates |
+//! | `testkit` | no | the public conformance test-kit for store implementations |
 //!
 //! One backend is required; with both on, aws-lc-rs is used. jsonwebtoken alone would
 //! compile without a backend and panic at first use; this crate refuses to compile instead.
