@@ -59,16 +59,9 @@ impl AuthService {
         };
         let stores = &self.inner.stores;
         let now = self.now();
-        let consumed = stores
-            .one_time_tokens
-            .consume_one_time_token(&presented.hash(), OneTimePurpose::EmailVerification, now)
-            .await?
-            .ok_or(AuthError::InvalidOneTimeToken)?;
-        tracing::Span::current().record("user_id", field::display(consumed.user_id));
-        let mut user = match stores.users.user_by_id(consumed.user_id).await? {
-            Some(user) if user.active => user,
-            _ => return Err(AuthError::InvalidOneTimeToken),
-        };
+        let mut user = self
+            .consume_for_active_user(&presented, OneTimePurpose::EmailVerification, now)
+            .await?;
         if !user.email_verified {
             user.email_verified = true;
             user.updated_at = now;

@@ -111,16 +111,9 @@ impl AuthService {
         let stores = &self.inner.stores;
         config.password_policy.check(new.expose_secret(), &[])?;
         let now = self.now();
-        let consumed = stores
-            .one_time_tokens
-            .consume_one_time_token(&presented.hash(), OneTimePurpose::PasswordReset, now)
-            .await?
-            .ok_or(AuthError::InvalidOneTimeToken)?;
-        tracing::Span::current().record("user_id", field::display(consumed.user_id));
-        let mut user = match stores.users.user_by_id(consumed.user_id).await? {
-            Some(user) if user.active => user,
-            _ => return Err(AuthError::InvalidOneTimeToken),
-        };
+        let mut user = self
+            .consume_for_active_user(&presented, OneTimePurpose::PasswordReset, now)
+            .await?;
         let mut context = vec![user.email.as_str()];
         context.extend(user.username.as_deref());
         context.extend(user.display_name.as_deref());

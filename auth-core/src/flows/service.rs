@@ -330,6 +330,27 @@ impl AuthService {
     }
 
     /// Appends `event` to the audit trail.
+    /// Consumes a one-time token of `purpose` (single use) and returns its user, who must
+    /// still exist and be active. Every refusal is [`AuthError::InvalidOneTimeToken`].
+    pub(super) async fn consume_for_active_user(
+        &self,
+        presented: &crate::opaque::OpaqueToken,
+        purpose: crate::store::OneTimePurpose,
+        now: SystemTime,
+    ) -> Result<crate::store::User, AuthError> {
+        let stores = &self.inner.stores;
+        let consumed = stores
+            .one_time_tokens
+            .consume_one_time_token(&presented.hash(), purpose, now)
+            .await?
+            .ok_or(AuthError::InvalidOneTimeToken)?;
+        tracing::Span::current().record("user_id", tracing::field::display(consumed.user_id));
+        match stores.users.user_by_id(consumed.user_id).await? {
+            Some(user) if user.active => Ok(user),
+            _ => Err(AuthError::InvalidOneTimeToken),
+        }
+    }
+
     pub(super) async fn audit(&self, event: AuditEvent) -> Result<(), AuthError> {
         self.inner.stores.audit.record_event(&event).await?;
         Ok(())
