@@ -114,13 +114,7 @@ impl AuthService {
         let mut user = self
             .consume_for_active_user(&presented, OneTimePurpose::PasswordReset, now)
             .await?;
-        let mut context = vec![user.email.as_str()];
-        context.extend(user.username.as_deref());
-        context.extend(user.display_name.as_deref());
-        config
-            .password_policy
-            .check(new.expose_secret(), &context)?;
-        let password_hash = self.hash_password(new).await?;
+        let password_hash = self.new_password_hash(&user, new).await?;
 
         user.password_hash = Some(password_hash);
         user.email_verified = true;

@@ -293,6 +293,25 @@ impl AuthService {
         }
     }
 
+    /// Checks a new password for `user` against the policy — with the account's email,
+    /// username and display name as context, so none of them is accepted as the password —
+    /// then hashes it on the blocking pool. Every flow that replaces a user's password goes
+    /// through here.
+    pub(super) async fn new_password_hash(
+        &self,
+        user: &crate::store::User,
+        new: Password,
+    ) -> Result<String, AuthError> {
+        let mut context = vec![user.email.as_str()];
+        context.extend(user.username.as_deref());
+        context.extend(user.display_name.as_deref());
+        self.inner
+            .config
+            .password_policy
+            .check(new.expose_secret(), &context)?;
+        self.hash_password(new).await
+    }
+
     /// Hashes a new password on the blocking pool.
     pub(super) async fn hash_password(&self, password: Password) -> Result<String, AuthError> {
         Ok(self.inner.hasher.hash_async(password).await?.into_string())

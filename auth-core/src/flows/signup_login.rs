@@ -280,13 +280,7 @@ impl AuthService {
             .await?;
             return Err(AuthError::InvalidCredentials);
         }
-        let mut context = vec![user.email.as_str()];
-        context.extend(user.username.as_deref());
-        context.extend(user.display_name.as_deref());
-        config
-            .password_policy
-            .check(new.expose_secret(), &context)?;
-        let password_hash = self.hash_password(new).await?;
+        let password_hash = self.new_password_hash(&user, new).await?;
 
         user.password_hash = Some(password_hash);
         user.updated_at = now;
