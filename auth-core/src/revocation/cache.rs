@@ -1,5 +1,6 @@
 //! A small bounded map whose entries go stale after a fixed time.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Mutex;
@@ -24,8 +25,13 @@ impl<K: Eq + Hash, V: Clone> StaleCache<K, V> {
     }
 
     /// The cached value, if it was stored less than `max_age` before `now`. A zero `max_age`
-    /// caches nothing.
-    pub(crate) fn get(&self, key: &K, now: SystemTime) -> Option<V> {
+    /// caches nothing. Looks up by a borrowed form of the key (`&str` for `String` keys), so a hit allocates
+    /// nothing.
+    pub(crate) fn get<Q>(&self, key: &Q, now: SystemTime) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Eq + Hash + ?Sized,
+    {
         if self.max_age.is_zero() {
             return None;
         }

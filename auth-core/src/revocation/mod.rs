@@ -243,8 +243,8 @@ impl RevocationChecker {
 
     async fn jti_revoked(&self, jti: &str, now: SystemTime) -> Result<bool, RevocationError> {
         let inner = &*self.inner;
-        let key = jti.to_owned();
-        if let Some(revoked) = inner.jti_cache.get(&key, now) {
+        // Per-request hot path: a cache hit must not allocate.
+        if let Some(revoked) = inner.jti_cache.get(jti, now) {
             return Ok(revoked);
         }
         let revoked = inner
@@ -252,7 +252,7 @@ impl RevocationChecker {
             .is_access_token_revoked(jti)
             .await
             .map_err(RevocationError::Unavailable)?;
-        inner.jti_cache.put(key, revoked, now);
+        inner.jti_cache.put(jti.to_owned(), revoked, now);
         Ok(revoked)
     }
 }
