@@ -1,0 +1,35 @@
+//! The schema, as sea-orm-migration migrations.
+//!
+//! Run them with [`SeaOrmStore::migrate`](crate::SeaOrmStore::migrate), or with
+//! [`Migrator`] from your own migration runner. The applied versions are recorded in their
+//! own table, `auth_seaql_migrations`, not in sea-orm's default `seaql_migrations`: a host
+//! that runs its own `Migrator` on the same database never sees our versions as "applied but
+//! missing" (which sea-orm-migration treats as an error), and we never see theirs.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261121_000001_create_auth_tables;
+
+/// Every migration of this crate, oldest first.
+///
+/// ```no_run
+/// # async fn run(db: &sea_orm::DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+/// use auth_storage_seaorm::Migrator;
+/// use sea_orm_migration::MigratorTrait;
+///
+/// Migrator::up(db, None).await?; // what `SeaOrmStore::migrate` does
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261121_000001_create_auth_tables::Migration)]
+    }
+
+    fn migration_table_name() -> DynIden {
+        "auth_seaql_migrations".into_iden()
+    }
+}

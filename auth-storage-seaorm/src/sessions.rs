@@ -1,0 +1,331 @@
+//! [`SessionStore`] on `auth_sessions` and `auth_refresh_tokens`, with refresh rotation as
+//! one conditional `UPDATE`.
+//!
+//! # How rotation stays atomic on every backend
+//!
+//! The decision is a single statement:
+//!
+//! ```sql
+//! UPDATE auth_refresh_tokens SET rotated_at = :now
+//!  WHERE hash = :presented AND rotated_at IS NULL AND expires_at > :now
+//!    AND EXISTS (SELECT 1 FROM auth_sessions s
+//!                 WHERE s.id = auth_refresh_tokens.session_id AND s.revoked_at IS NULL
+//!                   AND s.expires_at > :now AND s.idle_expires_at > :now)
+//! ```
+//!
+//! PostgreSQL and InnoDB re-check the `WHERE` of a row another transaction changed before
+//! updating it, and SQLite runs one writer at a time, so of any number of concurrent calls
+//! exactly one sees `rows_affected = 1`. Only that caller goes on — in the same transaction —
+//! to touch the session and insert the successor; if either fails, the claim rolls back with
+//! them. A caller that claims nothing has written nothing, and reads the rows afterwards only
+//! to say why ([`Rotation::AlreadyRotated`], [`Rotation::Inactive`], [`Rotation::Unknown`]).
+
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+use auth_core::opaque::TokenHash;
+use auth_core::store::{
+    RefreshTokenRecord, RevokeReason, Rotation, Session, SessionId, SessionStore, StoreError,
+    UserId,
+};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, TransactionTrait,
+};
+
+use crate::SeaOrmStore;
+use crate::convert::{corrupt, db, micros, opt_micros, session_id, time, user_id};
+use crate::entity::{refresh_token, session};
+use crate::error::conflict_or_backend;
+
+fn session_to_active(session: &Session) -> Result<session::ActiveModel, StoreError> {
+    Ok(session::ActiveModel {
+        id: Set(session.id.to_string()),
+        user_id: Set(session.user_id.to_string()),
+        created_at: Set(micros(session.created_at)?),
+        last_used_at: Set(micros(session.last_used_at)?),
+        expires_at: Set(micros(session.expires_at)?),
+        idle_expires_at: Set(micros(session.idle_expires_at)?),
+        ip: Set(session.ip.clone()),
+        user_agent: Set(session.user_agent.clone()),
+        device_name: Set(session.device_name.clone()),
+        revoked_at: Set(opt_micros(session.revoked_at)?),
+        revoke_reason: Set(session
+            .revoke_reason
+            .map(|reason| reason.as_str().to_owned())),
+    })
+}
+
+fn session_from_model(row: session::Model) -> Result<Session, StoreError> {
+    let revoke_reason = match row.revoke_reason.as_deref() {
+        None => None,
+        Some(name) => Some(RevokeReason::parse(name).ok_or_else(|| corrupt("revoke reason"))?),
+    };
+    Ok(Session {
+        id: session_id(&row.id)?,
+        user_id: user_id(&row.user_id)?,
+        created_at: time(row.created_at),
+        last_used_at: time(row.last_used_at),
+        expires_at: time(row.expires_at),
+        idle_expires_at: time(row.idle_expires_at),
+        ip: row.ip,
+        user_agent: row.user_agent,
+        device_name: row.device_name,
+        revoked_at: row.revoked_at.map(time),
+        revoke_reason,
+    })
+}
+
+fn token_to_active(
+    token: &RefreshTokenRecord,
+    session_id: &str,
+    expires_at: i64,
+) -> Result<refresh_token::ActiveModel, StoreError> {
+    Ok(refresh_token::ActiveModel {
+        hash: Set(token.hash.to_hex()),
+        session_id: Set(session_id.to_owned()),
+        issued_at: Set(micros(token.issued_at)?),
+        rotated_at: Set(opt_micros(token.rotated_at)?),
+        expires_at: Set(expires_at),
+    })
+}
+
+async fn find_session<C: ConnectionTrait>(
+    connection: &C,
+    id: &str,
+) -> Result<Option<Session>, StoreError> {
+    session::Entity::find_by_id(id.to_owned())
+        .one(connection)
+        .await
+        .map_err(db)?
+        .map(session_from_model)
+        .transpose()
+}
+
+/// Claims `presented` for rotation at `now`: the one conditional write (see the module docs).
+async fn claim(txn: &DatabaseTransaction, presented: &str, now: i64) -> Result<bool, StoreError> {
+    let session_is_active = Query::select()
+        .expr(Expr::val(1))
+        .from(session::Entity)
+        .and_where(
+            Expr::col((session::Entity, session::Column::Id))
+                .equals((refresh_token::Entity, refresh_token::Column::SessionId)),
+        )
+        .and_where(Expr::col((session::Entity, session::Column::RevokedAt)).is_null())
+        .and_where(Expr::col((session::Entity, session::Column::ExpiresAt)).gt(now))
+        .and_where(Expr::col((session::Entity, session::Column::IdleExpiresAt)).gt(now))
+        .to_owned();
+    let claimed = refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RotatedAt, Expr::value(now))
+        .filter(refresh_token::Column::Hash.eq(presented))
+        .filter(refresh_token::Column::RotatedAt.is_null())
+        .filter(refresh_token::Column::ExpiresAt.gt(now))
+        .filter(Expr::exists(session_is_active))
+        .exec(txn)
+        .await
+        .map_err(db)?;
+    Ok(claimed.rows_affected == 1)
+}
+
+impl SeaOrmStore {
+    /// Why `presented` could not be claimed; reads only.
+    async fn explain_refusal(&self, presented: &str, now: i64) -> Result<Rotation, StoreError> {
+        let Some(token) = refresh_token::Entity::find_by_id(presented.to_owned())
+            .one(self.connection())
+            .await
+            .map_err(db)?
+        else {
+            return Ok(Rotation::Unknown);
+        };
+        let Some(session) = find_session(self.connection(), &token.session_id).await? else {
+            return Ok(Rotation::Unknown);
+        };
+        if let Some(rotated_at) = token.rotated_at {
+            return Ok(Rotation::AlreadyRotated {
+                session,
+                rotated_at: time(rotated_at),
+            });
+        }
+        // The claim failed for an unrotated token, so it or its session was not active at
+        // `now`. Said plainly even if a clock skew makes it look active now: fail closed.
+        if token.expires_at > now && session.is_active(time(now)) {
+            tracing::warn!("refresh token looked active after its claim failed; refusing");
+        }
+        Ok(Rotation::Inactive(session))
+    }
+}
+
+#[async_trait]
+impl SessionStore for SeaOrmStore {
+    #[tracing::instrument(level = "debug", skip_all, fields(session_id = %session.id))]
+    async fn create_session(
+        &self,
+        session: &Session,
+        first_token: &RefreshTokenRecord,
+    ) -> Result<(), StoreError> {
+        let session_row = session_to_active(session)?;
+        let token_row = token_to_active(
+            first_token,
+            &session.id.to_string(),
+            micros(first_token.expires_at)?,
+        )?;
+        let txn = self.connection().begin().await.map_err(db)?;
+        session::Entity::insert(session_row)
+            .exec_without_returning(&txn)
+            .await
+            .map_err(|error| conflict_or_backend(error, "session"))?;
+        refresh_token::Entity::insert(token_row)
+            .exec_without_returning(&txn)
+            .await
+            .map_err(|error| conflict_or_backend(error, "refresh token"))?;
+        // Dropping `txn` on an error above rolls both inserts back.
+        txn.commit().await.map_err(db)
+    }
+
+    async fn session(&self, id: SessionId) -> Result<Option<Session>, StoreError> {
+        find_session(self.connection(), &id.to_string()).await
+    }
+
+    async fn active_sessions(
+        &self,
+        user_id: UserId,
+        now: SystemTime,
+    ) -> Result<Vec<Session>, StoreError> {
+        let now = micros(now)?;
+        session::Entity::find()
+            .filter(session::Column::UserId.eq(user_id.to_string()))
+            .filter(session::Column::RevokedAt.is_null())
+            .filter(session::Column::ExpiresAt.gt(now))
+            .filter(session::Column::IdleExpiresAt.gt(now))
+            .order_by_desc(session::Column::LastUsedAt)
+            .order_by_desc(session::Column::CreatedAt)
+            .order_by_asc(session::Column::Id)
+            .all(self.connection())
+            .await
+            .map_err(db)?
+            .into_iter()
+            .map(session_from_model)
+            .collect()
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn rotate_refresh_token(
+        &self,
+        presented: &TokenHash,
+        next: &RefreshTokenRecord,
+        now: SystemTime,
+        idle_timeout: Duration,
+    ) -> Result<Rotation, StoreError> {
+        let now_us = micros(now)?;
+        let presented = presented.to_hex();
+        let txn = self.connection().begin().await.map_err(db)?;
+        if !claim(&txn, &presented, now_us).await? {
+            txn.rollback().await.map_err(db)?;
+            return self.explain_refusal(&presented, now_us).await;
+        }
+
+        let token = refresh_token::Entity::find_by_id(presented)
+            .one(&txn)
+            .await
+            .map_err(db)?
+            .ok_or_else(|| corrupt("claimed refresh token vanished"))?;
+        let session_row = session::Entity::find_by_id(token.session_id.clone())
+            .one(&txn)
+            .await
+            .map_err(db)?
+            .ok_or_else(|| corrupt("refresh token without a session"))?;
+        let idle_expires_at = std::cmp::min(
+            now.checked_add(idle_timeout)
+                .map_or(Ok(session_row.expires_at), micros)?,
+            session_row.expires_at,
+        );
+        let touched = session::Entity::update_many()
+            .col_expr(session::Column::LastUsedAt, Expr::value(now_us))
+            .col_expr(session::Column::IdleExpiresAt, Expr::value(idle_expires_at))
+            .filter(session::Column::Id.eq(session_row.id.clone()))
+            .filter(session::Column::RevokedAt.is_null())
+            .exec(&txn)
+            .await
+            .map_err(db)?;
+        if touched.rows_affected != 1 {
+            // Revoked between the claim and now: the revocation wins, nothing is written.
+            txn.rollback().await.map_err(db)?;
+            let session = find_session(self.connection(), &session_row.id)
+                .await?
+                .ok_or_else(|| corrupt("refresh token without a session"))?;
+            return Ok(Rotation::Inactive(session));
+        }
+
+        // The successor belongs to the presented token's session and never outlives it.
+        let successor_expires_at = std::cmp::min(micros(next.expires_at)?, session_row.expires_at);
+        let mut successor = token_to_active(next, &session_row.id, successor_expires_at)?;
+        successor.rotated_at = Set(None);
+        refresh_token::Entity::insert(successor)
+            .exec_without_returning(&txn)
+            .await
+            .map_err(|error| conflict_or_backend(error, "refresh token"))?;
+        txn.commit().await.map_err(db)?;
+
+        let mut rotated = session_from_model(session_row)?;
+        rotated.last_used_at = time(now_us);
+        rotated.idle_expires_at = time(idle_expires_at);
+        Ok(Rotation::Rotated(rotated))
+    }
+
+    async fn revoke_session(
+        &self,
+        id: SessionId,
+        reason: RevokeReason,
+        at: SystemTime,
+    ) -> Result<bool, StoreError> {
+        let revoked = session::Entity::update_many()
+            .col_expr(session::Column::RevokedAt, Expr::value(micros(at)?))
+            .col_expr(session::Column::RevokeReason, Expr::value(reason.as_str()))
+            .filter(session::Column::Id.eq(id.to_string()))
+            .filter(session::Column::RevokedAt.is_null())
+            .exec(self.connection())
+            .await
+            .map_err(db)?;
+        Ok(revoked.rows_affected > 0)
+    }
+
+    async fn revoke_user_sessions(
+        &self,
+        user_id: UserId,
+        keep: Option<SessionId>,
+        reason: RevokeReason,
+        at: SystemTime,
+    ) -> Result<u64, StoreError> {
+        let mut update = session::Entity::update_many()
+            .col_expr(session::Column::RevokedAt, Expr::value(micros(at)?))
+            .col_expr(session::Column::RevokeReason, Expr::value(reason.as_str()))
+            .filter(session::Column::UserId.eq(user_id.to_string()))
+            .filter(session::Column::RevokedAt.is_null());
+        if let Some(keep) = keep {
+            update = update.filter(session::Column::Id.ne(keep.to_string()));
+        }
+        let revoked = update.exec(self.connection()).await.map_err(db)?;
+        Ok(revoked.rows_affected)
+    }
+
+    async fn purge_expired_sessions(&self, now: SystemTime) -> Result<u64, StoreError> {
+        let now = micros(now)?;
+        let txn = self.connection().begin().await.map_err(db)?;
+        // Expired tokens of live sessions; the tokens of expired sessions go with them
+        // (ON DELETE CASCADE). Rotated but unexpired tokens stay: they are how a replay is
+        // recognised.
+        refresh_token::Entity::delete_many()
+            .filter(refresh_token::Column::ExpiresAt.lt(now))
+            .exec(&txn)
+            .await
+            .map_err(db)?;
+        let purged = session::Entity::delete_many()
+            .filter(session::Column::ExpiresAt.lt(now))
+            .exec(&txn)
+            .await
+            .map_err(db)?;
+        txn.commit().await.map_err(db)?;
+        Ok(purged.rows_affected)
+    }
+}

@@ -1,0 +1,144 @@
+//! [`SeaOrmStore`]: one connection pool behind all seven store traits.
+
+use std::time::{Duration, SystemTime};
+
+use auth_core::flows::Stores;
+use auth_core::store::{
+    OneTimeTokenStore, RevocationStore, SessionStore, StoreError, ThrottleStore,
+};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm_migration::MigratorTrait;
+
+use crate::Migrator;
+
+/// Every auth-core store trait on one SeaORM [`DatabaseConnection`] (SQLite, PostgreSQL or
+/// MySQL/MariaDB).
+///
+/// Cheap to clone: the connection is a pool behind an `Arc`.
+#[derive(Debug, Clone)]
+pub struct SeaOrmStore {
+    db: DatabaseConnection,
+}
+
+/// How many rows [`SeaOrmStore::purge_expired`] deleted, per table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PurgeReport {
+    /// Sessions past their absolute expiry (their refresh tokens went with them).
+    pub sessions: u64,
+    /// Revoked access tokens past their own expiry.
+    pub revocations: u64,
+    /// One-time tokens past their expiry.
+    pub one_time_tokens: u64,
+    /// Throttle failures older than the window.
+    pub throttle_failures: u64,
+}
+
+impl SeaOrmStore {
+    /// A store on an existing connection (run [`SeaOrmStore::migrate`] or [`Migrator`] first).
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    /// Connects to `url` with [`SeaOrmStore::connect_options`].
+    ///
+    /// `sqlite://auth.db` (created if missing), `sqlite::memory:`,
+    /// `postgres://user@host/db`, `mysql://user@host/db`.
+    ///
+    /// # Errors
+    ///
+    /// The [`DbErr`] of a URL for a backend this build lacks (features `sqlite`, `postgres`,
+    /// `mysql`), a malformed URL or an unreachable server.
+    pub async fn connect(url: &str) -> Result<Self, DbErr> {
+        Ok(Self::new(
+            Database::connect(Self::connect_options(url)).await?,
+        ))
+    }
+
+    /// The connection settings [`SeaOrmStore::connect`] uses, for a host that wants to adjust
+    /// them (pool size, timeouts) before connecting:
+    ///
+    /// * statement logging off (sqlx logs every statement at `info` otherwise);
+    /// * SQLite files: created if missing, WAL journal, 5 s busy timeout, foreign keys on;
+    /// * SQLite in memory (`:memory:` or `mode=memory`): one connection that is never
+    ///   closed — each connection would otherwise see its own empty database.
+    pub fn connect_options(url: &str) -> ConnectOptions {
+        let mut options = ConnectOptions::new(url.to_owned());
+        options.sqlx_logging(false);
+        if url.starts_with("sqlite:") {
+            if url.contains(":memory:") || url.contains("mode=memory") {
+                options
+                    .max_connections(1)
+                    .min_connections(1)
+                    .idle_timeout(None::<Duration>)
+                    .max_lifetime(None::<Duration>);
+            } else {
+                #[cfg(feature = "sqlite")]
+                options.map_sqlx_sqlite_opts(|sqlite| {
+                    use sea_orm::sqlx::sqlite::SqliteJournalMode;
+                    sqlite
+                        .create_if_missing(true)
+                        .journal_mode(SqliteJournalMode::Wal)
+                        .busy_timeout(Duration::from_secs(5))
+                        .foreign_keys(true)
+                });
+            }
+        }
+        options
+    }
+
+    /// Applies every pending migration of this crate (idempotent). The versions are kept
+    /// in `auth_seaql_migrations`; see [`Migrator`].
+    ///
+    /// # Errors
+    ///
+    /// The [`DbErr`] of a failed migration; it leaves earlier migrations applied.
+    pub async fn migrate(&self) -> Result<(), DbErr> {
+        Migrator::up(&self.db, None).await
+    }
+
+    /// The connection, for the host's own queries (and the
+    /// [row-level-security helper](crate::rls)).
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Which database this store talks to.
+    pub fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    /// This store behind every trait object of an auth-core
+    /// [`AuthService`](auth_core::flows::AuthService).
+    pub fn into_stores(self) -> Stores {
+        Stores::from_one(self)
+    }
+
+    /// Deletes what has expired at `now`: sessions past their absolute expiry (and their
+    /// tokens), expired refresh tokens, revoked-token entries past the token's own expiry,
+    /// expired one-time tokens, and throttle failures older than `throttle_window` (pass
+    /// the longest window your [`AuthConfig`](auth_core::flows::AuthConfig) uses). Rows still
+    /// needed — rotated refresh tokens of live sessions, which is how a replay is recognised,
+    /// and audit events — stay.
+    ///
+    /// Run it from a periodic task; each table is purged on its own, so a failure part-way
+    /// leaves the rest for the next run.
+    ///
+    /// # Errors
+    ///
+    /// The first table whose purge failed, as a [`StoreError`].
+    pub async fn purge_expired(
+        &self,
+        now: SystemTime,
+        throttle_window: Duration,
+    ) -> Result<PurgeReport, StoreError> {
+        let report = PurgeReport {
+            sessions: self.purge_expired_sessions(now).await?,
+            revocations: self.purge_expired_revocations(now).await?,
+            one_time_tokens: self.purge_expired_one_time_tokens(now).await?,
+            throttle_failures: self.purge_old_failures(now, throttle_window).await?,
+        };
+        tracing::debug!(?report, "purged expired auth rows");
+        Ok(report)
+    }
+}

@@ -1,0 +1,133 @@
+//! [`UserStore`] on `auth_users`.
+
+use std::time::SystemTime;
+
+use async_trait::async_trait;
+use auth_core::store::{StoreError, User, UserId, UserStore};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+
+use crate::SeaOrmStore;
+use crate::convert::{db, list_from_json, list_to_json, micros, opt_micros, time, user_id};
+use crate::entity::user;
+use crate::error::user_conflict_or_backend;
+
+/// The case-insensitive key under which a username is unique.
+fn username_key(username: &str) -> String {
+    username.to_lowercase()
+}
+
+fn to_active(user: &User) -> Result<user::ActiveModel, StoreError> {
+    Ok(user::ActiveModel {
+        id: Set(user.id.to_string()),
+        email: Set(user.email.clone()),
+        email_verified: Set(user.email_verified),
+        username: Set(user.username.clone()),
+        username_key: Set(user.username.as_deref().map(username_key)),
+        display_name: Set(user.display_name.clone()),
+        avatar_url: Set(user.avatar_url.clone()),
+        locale: Set(user.locale.clone()),
+        password_hash: Set(user.password_hash.clone()),
+        active: Set(user.active),
+        roles: Set(list_to_json(&user.roles)?),
+        permissions: Set(list_to_json(&user.permissions)?),
+        plan: Set(user.plan.clone()),
+        tenant_id: Set(user.tenant_id.clone()),
+        created_at: Set(micros(user.created_at)?),
+        updated_at: Set(micros(user.updated_at)?),
+        last_login_at: Set(opt_micros(user.last_login_at)?),
+        tokens_valid_after: Set(opt_micros(user.tokens_valid_after)?),
+    })
+}
+
+fn from_model(row: user::Model) -> Result<User, StoreError> {
+    let mut user = User::new(user_id(&row.id)?, &row.email, time(row.created_at));
+    user.email = row.email;
+    user.email_verified = row.email_verified;
+    user.username = row.username;
+    user.display_name = row.display_name;
+    user.avatar_url = row.avatar_url;
+    user.locale = row.locale;
+    user.password_hash = row.password_hash;
+    user.active = row.active;
+    user.roles = list_from_json(&row.roles)?;
+    user.permissions = list_from_json(&row.permissions)?;
+    user.plan = row.plan;
+    user.tenant_id = row.tenant_id;
+    user.updated_at = time(row.updated_at);
+    user.last_login_at = row.last_login_at.map(time);
+    user.tokens_valid_after = row.tokens_valid_after.map(time);
+    Ok(user)
+}
+
+impl SeaOrmStore {
+    async fn user_where(
+        &self,
+        condition: sea_orm::sea_query::Expr,
+    ) -> Result<Option<User>, StoreError> {
+        user::Entity::find()
+            .filter(condition)
+            .one(self.connection())
+            .await
+            .map_err(db)?
+            .map(from_model)
+            .transpose()
+    }
+}
+
+#[async_trait]
+impl UserStore for SeaOrmStore {
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = %user.id))]
+    async fn insert_user(&self, user: &User) -> Result<(), StoreError> {
+        // The unique indexes decide, atomically, whoever inserts first.
+        user::Entity::insert(to_active(user)?)
+            .exec_without_returning(self.connection())
+            .await
+            .map_err(user_conflict_or_backend)?;
+        Ok(())
+    }
+
+    async fn user_by_id(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        self.user_where(user::Column::Id.eq(id.to_string())).await
+    }
+
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+        self.user_where(user::Column::Email.eq(email)).await
+    }
+
+    async fn user_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
+        self.user_where(user::Column::UsernameKey.eq(username_key(username)))
+            .await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = %user.id))]
+    async fn update_user(&self, user: &User) -> Result<(), StoreError> {
+        let mut row = to_active(user)?;
+        // Never rewrite the id or the creation time.
+        row.id = sea_orm::ActiveValue::NotSet;
+        row.created_at = sea_orm::ActiveValue::NotSet;
+        let updated = user::Entity::update_many()
+            .set(row)
+            .filter(user::Column::Id.eq(user.id.to_string()))
+            .exec(self.connection())
+            .await
+            .map_err(user_conflict_or_backend)?;
+        if updated.rows_affected == 0 {
+            return Err(StoreError::NotFound("user"));
+        }
+        Ok(())
+    }
+
+    async fn record_login(&self, id: UserId, at: SystemTime) -> Result<(), StoreError> {
+        let updated = user::Entity::update_many()
+            .col_expr(user::Column::LastLoginAt, Expr::value(micros(at)?))
+            .filter(user::Column::Id.eq(id.to_string()))
+            .exec(self.connection())
+            .await
+            .map_err(db)?;
+        if updated.rows_affected == 0 {
+            return Err(StoreError::NotFound("user"));
+        }
+        Ok(())
+    }
+}
