@@ -13,11 +13,6 @@ pub struct TimeOutOfRange;
 #[error("stored row is corrupt: {0}")]
 pub struct CorruptRow(pub &'static str);
 
-/// The connection is not PostgreSQL, where the row-level-security helper needs it.
-#[derive(Debug, thiserror::Error)]
-#[error("row-level security needs a PostgreSQL connection")]
-pub struct NotPostgres;
-
 /// Any database failure, as [`StoreError::Backend`]. The [`DbErr`] is kept as the source,
 /// for logs and for callers that want to tell a lost connection
 /// ([`DbErr::ConnectionAcquire`], [`DbErr::Conn`]) from the rest.

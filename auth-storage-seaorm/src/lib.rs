@@ -15,12 +15,13 @@ mod identities;
 pub mod migration;
 mod one_time;
 mod revocations;
+pub mod rls;
 mod sessions;
 mod store;
 mod throttle;
 mod users;
 
-pub use error::{CorruptRow, NotPostgres, TimeOutOfRange, is_connection_error};
+pub use error::{CorruptRow, TimeOutOfRange, is_connection_error};
 pub use migration::Migrator;
 pub use store::{PurgeReport, SeaOrmStore};
 
