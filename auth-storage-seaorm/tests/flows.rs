@@ -1,0 +1,140 @@
+//! auth-core's flows over the SeaORM store on SQLite: the lifecycle a host runs, with the
+//! rows it leaves behind checked in the tables themselves (hashes only, never tokens).
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use auth_core::flows::{AuthConfig, AuthError, AuthService, ClientInfo, RecordingMailer};
+use auth_core::password::{Password, PasswordHasher};
+use auth_core::store::{AuditStore, SessionStore};
+use auth_core::token::{AccessTokenIssuer, Algorithm, IssuerConfig, KeySet, SigningKey};
+use auth_core::{Clock, ManualClock};
+use auth_storage_seaorm::entity::refresh_token;
+use auth_storage_seaorm::sea_orm::{EntityTrait, PaginatorTrait};
+use support::TestDb;
+
+const PASSWORD: &str = "mauve-tulip-orbit-42";
+
+fn service(db: &TestDb, clock: &ManualClock) -> AuthService {
+    let shared: Arc<dyn Clock> = Arc::new(clock.clone());
+    let keys = KeySet::new(
+        SigningKey::hmac(
+            "k1",
+            Algorithm::HS256,
+            b"an HS256 test secret of 32+ bytes!!",
+        )
+        .expect("key"),
+    );
+    let issuer = AccessTokenIssuer::with_clock(
+        IssuerConfig::new("https://auth.example", "api"),
+        &keys,
+        shared.clone(),
+    );
+    AuthService::new(
+        AuthConfig::default(),
+        db.store.clone().into_stores(),
+        issuer,
+        PasswordHasher::insecure_fast_for_tests(),
+        shared,
+        Arc::new(RecordingMailer::default()),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signup_login_refresh_reuse_and_purge_on_sqlite() {
+    let db = TestDb::sqlite_file().await;
+    let clock = ManualClock::at_unix(1_800_000_000);
+    let auth = service(&db, &clock);
+    let client = ClientInfo::default().ip("203.0.113.7");
+
+    let (user, _) = auth
+        .signup(
+            "Kim@Example.com",
+            Password::new(PASSWORD.to_owned()),
+            &client,
+        )
+        .await
+        .expect("signup");
+    assert_eq!(user.email, "kim@example.com");
+    let login = auth
+        .login(
+            "kim@example.com",
+            Password::new(PASSWORD.to_owned()),
+            &client,
+        )
+        .await
+        .expect("login");
+
+    clock.advance(Duration::from_secs(60));
+    let refreshed = auth
+        .refresh(login.refresh_token.secret(), &client)
+        .await
+        .expect("refresh");
+    assert_eq!(refreshed.session_id, login.session_id);
+
+    // Only hashes are stored: no row holds either token.
+    let stored: Vec<String> = refresh_token::Entity::find()
+        .all(db.store.connection())
+        .await
+        .expect("rows")
+        .into_iter()
+        .map(|row| row.hash)
+        .collect();
+    for token in [
+        login.refresh_token.secret(),
+        refreshed.refresh_token.secret(),
+    ] {
+        assert!(!stored.iter().any(|hash| hash == token));
+    }
+
+    // Replaying the rotated token after the grace window revokes the whole session.
+    clock.advance(Duration::from_secs(60));
+    let replay = auth.refresh(login.refresh_token.secret(), &client).await;
+    assert!(
+        matches!(replay, Err(AuthError::RefreshTokenReused)),
+        "got {replay:?}"
+    );
+    let session = db
+        .store
+        .session(login.session_id)
+        .await
+        .expect("read")
+        .expect("kept");
+    assert!(session.revoked_at.is_some());
+    let successor = auth
+        .refresh(refreshed.refresh_token.secret(), &client)
+        .await;
+    assert!(successor.is_err(), "the family is dead: {successor:?}");
+
+    let events = db.store.events_for_user(user.id, 10).await.expect("audit");
+    assert!(
+        events
+            .iter()
+            .any(|event| event.kind.as_str() == "refresh_token_reuse")
+    );
+
+    // Once the session's absolute lifetime is over, the purge removes it and its tokens.
+    let later = clock.now() + Duration::from_secs(31 * 24 * 3600);
+    let report = db
+        .store
+        .purge_expired(later, Duration::from_secs(15 * 60))
+        .await
+        .expect("purge");
+    assert_eq!(report.sessions, 2, "the signup's session and the login's");
+    assert!(report.throttle_failures == 0 && report.one_time_tokens == 0);
+    let left = refresh_token::Entity::find()
+        .count(db.store.connection())
+        .await
+        .expect("count");
+    assert_eq!(left, 0);
+    assert!(
+        db.store
+            .session(login.session_id)
+            .await
+            .expect("read")
+            .is_none()
+    );
+    db.drop_all().await;
+}
