@@ -1,6 +1,108 @@
 //! # auth-storage-seaorm
 //!
-//! (crate docs below)
+//! Every [auth-core](auth_core) store trait on [SeaORM](sea_orm) 2: SQLite (the embedded
+//! default — one file, no server), PostgreSQL and MySQL/MariaDB, with the schema as
+//! sea-orm-migration migrations.
+//!
+//! ## Overview
+//!
+//! * [`SeaOrmStore`] — one connection pool behind all seven traits (`UserStore`,
+//!   `IdentityStore`, `SessionStore`, `RevocationStore`, `OneTimeTokenStore`,
+//!   `ThrottleStore`, `AuditStore`); [`SeaOrmStore::into_stores`] hands it to an
+//!   [`AuthService`](auth_core::flows::AuthService). It passes auth-core's conformance
+//!   test-kit on all three backends.
+//! * **Refresh rotation is one conditional write**: an `UPDATE … WHERE rotated_at IS NULL AND
+//!   <session active>` decides, so of any number of concurrent refreshes with one token exactly
+//!   one succeeds — on SQLite, PostgreSQL and MySQL alike. Writes that touch several rows
+//!   (a session and its first token; a rotation; a new one-time token voiding the old ones;
+//!   the purge) run in one transaction, so a failure leaves nothing half-written.
+//! * [`migration`] — the schema ([`Migrator`], run by [`SeaOrmStore::migrate`]), with an index
+//!   on every lookup column; versions are kept in their own `auth_seaql_migrations` table, so
+//!   your own sea-orm `Migrator` on the same database is unaffected.
+//! * [`entity`] — the tables as SeaORM entities, for your own joins and reports.
+//! * [`rls`] — PostgreSQL row-level security for multi-tenant hosts: run a unit of work after
+//!   `SELECT set_config('app.current_user_id', $1, true)` (bound, transaction-local), and
+//!   install policies on your tables.
+//! * [`SeaOrmStore::purge_expired`] — deletes expired sessions, tokens, revocations and
+//!   throttle counters; run it periodically.
+//!
+//! Tokens are never stored, only their SHA-256; times are `BIGINT` microseconds since the
+//! epoch (so stored times are truncated to the microsecond).
+//!
+//! ## Quick start
+//!
+//! ```
+//! use std::sync::Arc;
+//!
+//! use auth_core::flows::{AuthConfig, AuthService, ClientInfo, RecordingMailer};
+//! use auth_core::password::{Password, PasswordHasher};
+//! use auth_core::token::{AccessTokenIssuer, Algorithm, IssuerConfig, KeySet, SigningKey};
+//! use auth_core::SystemClock;
+//! use auth_storage_seaorm::SeaOrmStore;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // `sqlite://auth.db` for a file, or a `postgres://` / `mysql://` URL.
+//! let store = SeaOrmStore::connect("sqlite::memory:").await?;
+//! store.migrate().await?; // idempotent; run it at start-up
+//!
+//! let keys = KeySet::new(SigningKey::generate_hmac("k1", Algorithm::HS256)?);
+//! let auth = AuthService::new(
+//!     AuthConfig::default(),
+//!     store.clone().into_stores(),
+//!     AccessTokenIssuer::new(IssuerConfig::new("https://auth.example", "api"), &keys),
+//!     PasswordHasher::default(),
+//!     Arc::new(SystemClock),
+//!     Arc::new(RecordingMailer::default()), // your mailer in production
+//! );
+//!
+//! let client = ClientInfo::default();
+//! let password = Password::new("mauve-tulip-orbit-42".to_owned());
+//! let (user, tokens) = auth.signup("kim@example.com", password, &client).await?;
+//! let refreshed = auth.refresh(tokens.refresh_token.secret(), &client).await?;
+//! assert_eq!(refreshed.session_id, tokens.session_id);
+//! # let _ = user; Ok(()) }
+//! ```
+//!
+//! ## Connecting and migrating
+//!
+//! [`SeaOrmStore::connect`] applies settings that matter for an auth store (see
+//! [`SeaOrmStore::connect_options`]): SQLite files in WAL mode with a busy timeout and foreign
+//! keys on, in-memory SQLite on a single never-closed connection, and statement logging off.
+//! To tune the pool, start from those options:
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), sea_orm::DbErr> {
+//! use auth_storage_seaorm::SeaOrmStore;
+//!
+//! let mut options = SeaOrmStore::connect_options("postgres://app@db.internal/app");
+//! options.max_connections(20).acquire_timeout(std::time::Duration::from_secs(3));
+//! let store = SeaOrmStore::new(sea_orm::Database::connect(options).await?);
+//! store.migrate().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! A host with its own migration runner runs [`Migrator`] (a `sea_orm_migration::MigratorTrait`)
+//! instead of [`SeaOrmStore::migrate`]; the two are the same.
+//!
+//! ## When the database is down
+//!
+//! Every method returns [`StoreError::Backend`](auth_core::store::StoreError::Backend) with
+//! the [`DbErr`](sea_orm::DbErr) as its source — never a panic, and never an answer that
+//! would let a request through: auth-core's flows refuse. [`is_connection_error`] tells a
+//! lost connection from other failures (for health checks). The pool reconnects by itself
+//! once the server is back.
+//!
+//! ## Feature flags
+//!
+//! | feature | default | what it does |
+//! |---|---|---|
+//! | `sqlite` | yes | SQLite through sqlx (bundled, no system library) |
+//! | `postgres` | no | PostgreSQL through sqlx, for the store and the [`rls`] helper |
+//! | `mysql` | no | MySQL and MariaDB through sqlx |
+//! | `rustls` | no | TLS to the database server with rustls |
+//! | `aws_lc_rs` | yes | auth-core's crypto backend: aws-lc-rs |
+//! | `rust_crypto` | no | auth-core's crypto backend: the RustCrypto crates |
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]

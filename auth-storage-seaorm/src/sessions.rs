@@ -225,12 +225,17 @@ impl SessionStore for SeaOrmStore {
             return self.explain_refusal(&presented, now_us).await;
         }
 
-        let token = refresh_token::Entity::find_by_id(presented)
-            .one(&txn)
-            .await
-            .map_err(db)?
-            .ok_or_else(|| corrupt("claimed refresh token vanished"))?;
-        let session_row = session::Entity::find_by_id(token.session_id.clone())
+        // The claimed token's session, in one query (the token row itself is not needed).
+        let session_row = session::Entity::find()
+            .filter(
+                session::Column::Id.in_subquery(
+                    Query::select()
+                        .column(refresh_token::Column::SessionId)
+                        .from(refresh_token::Entity)
+                        .and_where(refresh_token::Column::Hash.eq(presented.as_str()))
+                        .to_owned(),
+                ),
+            )
             .one(&txn)
             .await
             .map_err(db)?
