@@ -102,6 +102,28 @@ impl Provider {
     /// Google, as an OpenID Connect provider: scopes `openid email profile`, id_token
     /// validated against Google's JWKS (RS256), issuer `https://accounts.google.com` (Google
     /// also writes `accounts.google.com`). `email_verified` comes from the id_token.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// use auth_providers::{ClientSecret, Credentials, HttpClient, LoginFlow,
+    ///     MemoryPendingLoginStore, Provider};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let provider = Provider::google(Credentials::new(
+    ///     "client-id",
+    ///     ClientSecret::new("client-secret"),
+    ///     "https://app.example/oauth/google/callback".parse()?,
+    /// ));
+    /// let flow = LoginFlow::new(Arc::new(MemoryPendingLoginStore::new()), HttpClient::new()?)
+    ///     .with_provider(provider)?;
+    /// let url = flow.start("google").await?.authorization_url;
+    /// assert_eq!(url.host_str(), Some("accounts.google.com"));
+    /// assert!(url.query_pairs().any(|(k, v)| k == "scope" && v == "openid email profile"));
+    /// assert!(url.query_pairs().any(|(k, _)| k == "nonce"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn google(credentials: Credentials) -> Self {
         let endpoints = Preset::Google.endpoints();
         let jwks = endpoints.jwks.clone().unwrap_or_else(unreachable_url);
@@ -130,6 +152,27 @@ impl Provider {
     /// goes in the request body. Scopes `profile_nickname profile_image account_email`
     /// (comma-separated, as Kakao takes them). Profile from `/v2/user/me`; the email is
     /// verified only when `is_email_valid` and `is_email_verified` are both true.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// use auth_providers::{ClientSecret, Credentials, HttpClient, LoginFlow,
+    ///     MemoryPendingLoginStore, Provider};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let provider = Provider::kakao(Credentials::new(
+    ///     "client-id",
+    ///     ClientSecret::new("client-secret"),
+    ///     "https://app.example/oauth/kakao/callback".parse()?,
+    /// ));
+    /// let flow = LoginFlow::new(Arc::new(MemoryPendingLoginStore::new()), HttpClient::new()?)
+    ///     .with_provider(provider)?;
+    /// let url = flow.start("kakao").await?.authorization_url;
+    /// assert_eq!(url.host_str(), Some("kauth.kakao.com"));
+    /// assert!(url.query_pairs().any(|(k, v)| k == "code_challenge_method" && v == "S256"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn kakao(credentials: Credentials) -> Self {
         Self::plain(
             Preset::Kakao,
@@ -144,6 +187,27 @@ impl Provider {
     /// Naver Login: no scopes (consent is configured in the Naver console), secret in the
     /// request body, profile from `/v1/nid/me` inside its `resultcode`/`response` envelope.
     /// Naver gives no email-verified signal, so its emails count as unverified.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// use auth_providers::{ClientSecret, Credentials, HttpClient, LoginFlow,
+    ///     MemoryPendingLoginStore, Provider};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let provider = Provider::naver(Credentials::new(
+    ///     "client-id",
+    ///     ClientSecret::new("client-secret"),
+    ///     "https://app.example/oauth/naver/callback".parse()?,
+    /// ));
+    /// let flow = LoginFlow::new(Arc::new(MemoryPendingLoginStore::new()), HttpClient::new()?)
+    ///     .with_provider(provider)?;
+    /// let url = flow.start("naver").await?.authorization_url;
+    /// assert_eq!(url.host_str(), Some("nid.naver.com"));
+    /// assert!(url.query_pairs().any(|(k, _)| k == "state"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn naver(credentials: Credentials) -> Self {
         Self::plain(
             Preset::Naver,
@@ -157,6 +221,27 @@ impl Provider {
 
     /// Discord: scopes `identify email`, profile from `/users/@me` (`verified` is the email
     /// signal), avatar URL built on `cdn.discordapp.com`.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// use auth_providers::{ClientSecret, Credentials, HttpClient, LoginFlow,
+    ///     MemoryPendingLoginStore, Provider};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let provider = Provider::discord(Credentials::new(
+    ///     "client-id",
+    ///     ClientSecret::new("client-secret"),
+    ///     "https://app.example/oauth/discord/callback".parse()?,
+    /// ));
+    /// let flow = LoginFlow::new(Arc::new(MemoryPendingLoginStore::new()), HttpClient::new()?)
+    ///     .with_provider(provider)?;
+    /// let url = flow.start("discord").await?.authorization_url;
+    /// assert_eq!(url.host_str(), Some("discord.com"));
+    /// assert!(url.query_pairs().any(|(k, v)| k == "scope" && v == "identify email"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn discord(credentials: Credentials) -> Self {
         Self::plain(
             Preset::Discord,
@@ -170,6 +255,27 @@ impl Provider {
 
     /// GitHub: scopes `read:user user:email`, profile from `/user`, email from
     /// `/user/emails` (only a primary, verified address counts as verified).
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// use auth_providers::{ClientSecret, Credentials, HttpClient, LoginFlow,
+    ///     MemoryPendingLoginStore, Provider};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let provider = Provider::github(Credentials::new(
+    ///     "client-id",
+    ///     ClientSecret::new("client-secret"),
+    ///     "https://app.example/oauth/github/callback".parse()?,
+    /// ));
+    /// let flow = LoginFlow::new(Arc::new(MemoryPendingLoginStore::new()), HttpClient::new()?)
+    ///     .with_provider(provider)?;
+    /// let url = flow.start("github").await?.authorization_url;
+    /// assert_eq!(url.host_str(), Some("github.com"));
+    /// assert!(url.query_pairs().any(|(k, v)| k == "scope" && v == "read:user user:email"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn github(credentials: Credentials) -> Self {
         Self::plain(
             Preset::GitHub,

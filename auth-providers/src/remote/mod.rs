@@ -32,8 +32,12 @@ pub struct RemoteJwtVerifier {
     config: VerifierConfig,
     http: HttpClient,
     clock: Arc<dyn Clock>,
-    built: Arc<Mutex<Option<(Arc<[VerificationKey]>, AccessTokenVerifier)>>>,
+    built: Arc<Mutex<Option<Built>>>,
 }
+
+/// The verifier built for one key set (compared by pointer: the cache swaps the `Arc` on
+/// every fetch).
+type Built = (Arc<[VerificationKey]>, AccessTokenVerifier);
 
 impl RemoteJwtVerifier {
     /// A verifier for tokens matching `config`, with keys from `jwks` (share a provider's
