@@ -98,9 +98,39 @@ impl HttpClient {
         request: reqwest::RequestBuilder,
         endpoint: &'static str,
     ) -> Result<(u16, Vec<u8>), HttpError> {
+        self.send_full(request, endpoint)
+            .await
+            .map(|(status, _, body)| (status, body))
+    }
+
+    /// Sends a request built elsewhere (by oauth2), with our timeout and `User-Agent`.
+    pub(crate) async fn send_prepared(
+        &self,
+        mut request: reqwest::Request,
+        endpoint: &'static str,
+    ) -> Result<(u16, Option<HeaderValue>, Vec<u8>), HttpError> {
+        request
+            .headers_mut()
+            .entry(USER_AGENT)
+            .or_insert(HeaderValue::from_static(USER_AGENT_VALUE));
+        *request.timeout_mut() = Some(self.timeout);
+        let builder = reqwest::RequestBuilder::from_parts(self.client.clone(), request);
+        self.send_full(builder, endpoint).await
+    }
+
+    /// Sends `request` and reads the status, the content type and the (capped) body.
+    async fn send_full(
+        &self,
+        request: reqwest::RequestBuilder,
+        endpoint: &'static str,
+    ) -> Result<(u16, Option<HeaderValue>, Vec<u8>), HttpError> {
         let call = async {
             let mut response = request.send().await.map_err(|e| map_error(&e, endpoint))?;
             let status = response.status().as_u16();
+            let content_type = response
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .cloned();
             let mut body = Vec::new();
             while let Some(chunk) = response
                 .chunk()
@@ -115,7 +145,7 @@ impl HttpClient {
                 }
                 body.extend_from_slice(&chunk);
             }
-            Ok((status, body))
+            Ok((status, content_type, body))
         };
         // The host's client may have no timeout of its own: this one always applies.
         tokio::time::timeout(self.timeout, call)

@@ -37,7 +37,10 @@ async fn mount_token(server: &MockServer, response: ResponseTemplate) {
         .await;
 }
 
-async fn complete(flow: &LoginFlow, started: &Started) -> Result<auth_providers::ProviderProfile, LoginError> {
+async fn complete(
+    flow: &LoginFlow,
+    started: &Started,
+) -> Result<auth_providers::ProviderProfile, LoginError> {
     flow.callback(
         "kakao",
         &CallbackParams::from_query(&started.callback_query("the-code")),
@@ -55,7 +58,11 @@ async fn provider_error_is_reported_after_the_state_check() {
         started.state
     );
     let error = flow
-        .callback("kakao", &CallbackParams::from_query(&query), Some(started.binding()))
+        .callback(
+            "kakao",
+            &CallbackParams::from_query(&query),
+            Some(started.binding()),
+        )
         .await
         .unwrap_err();
     assert_eq!(
@@ -70,7 +77,9 @@ async fn provider_error_is_reported_after_the_state_check() {
     // An error without a valid state is a state failure, not a provider error.
     let forged = CallbackParams::from_query("error=access_denied");
     assert_eq!(
-        flow.callback("kakao", &forged, Some(started.binding())).await.unwrap_err(),
+        flow.callback("kakao", &forged, Some(started.binding()))
+            .await
+            .unwrap_err(),
         LoginError::MissingState
     );
 }
@@ -80,11 +89,19 @@ async fn state_missing_empty_or_null_is_refused() {
     let (server, flow, _) = kakao_setup().await;
     let started = start(&flow, "kakao").await;
     // seed 000 accepted state == "null"; we never do.
-    for query in ["code=the-code", "code=the-code&state=", "code=the-code&state=null"] {
+    for query in [
+        "code=the-code",
+        "code=the-code&state=",
+        "code=the-code&state=null",
+    ] {
         assert_eq!(
-            flow.callback("kakao", &CallbackParams::from_query(query), Some(started.binding()))
-                .await
-                .unwrap_err(),
+            flow.callback(
+                "kakao",
+                &CallbackParams::from_query(query),
+                Some(started.binding())
+            )
+            .await
+            .unwrap_err(),
             LoginError::MissingState,
             "{query}"
         );
@@ -98,9 +115,13 @@ async fn foreign_state_is_refused() {
     let started = start(&flow, "kakao").await;
     let query = "code=the-code&state=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
     assert_eq!(
-        flow.callback("kakao", &CallbackParams::from_query(query), Some(started.binding()))
-            .await
-            .unwrap_err(),
+        flow.callback(
+            "kakao",
+            &CallbackParams::from_query(query),
+            Some(started.binding())
+        )
+        .await
+        .unwrap_err(),
         LoginError::UnknownState
     );
     assert_eq!(hits(&server, "/oauth/token").await, 0);
@@ -110,10 +131,17 @@ async fn foreign_state_is_refused() {
 async fn replayed_state_is_refused() {
     let (server, flow, _) = kakao_setup().await;
     let started = start(&flow, "kakao").await;
-    mount_token(&server, ResponseTemplate::new(200).set_body_json(token_json(json!({})))).await;
+    mount_token(
+        &server,
+        ResponseTemplate::new(200).set_body_json(token_json(json!({}))),
+    )
+    .await;
     mount_profile(&server).await;
     assert!(complete(&flow, &started).await.is_ok());
-    assert_eq!(complete(&flow, &started).await.unwrap_err(), LoginError::UnknownState);
+    assert_eq!(
+        complete(&flow, &started).await.unwrap_err(),
+        LoginError::UnknownState
+    );
     assert_eq!(hits(&server, "/oauth/token").await, 1);
 }
 
@@ -122,23 +150,31 @@ async fn expired_state_is_refused() {
     let (server, flow, clock) = kakao_setup().await;
     let started = start(&flow, "kakao").await;
     clock.advance(LoginFlow::DEFAULT_TTL + Duration::from_secs(1));
-    assert_eq!(complete(&flow, &started).await.unwrap_err(), LoginError::ExpiredState);
+    assert_eq!(
+        complete(&flow, &started).await.unwrap_err(),
+        LoginError::ExpiredState
+    );
     assert_eq!(hits(&server, "/oauth/token").await, 0);
 }
 
 #[tokio::test]
 async fn another_browser_is_refused() {
     let (server, flow, _) = kakao_setup().await;
-    let query_for = |started: &Started| CallbackParams::from_query(&started.callback_query("the-code"));
+    let query_for =
+        |started: &Started| CallbackParams::from_query(&started.callback_query("the-code"));
     let started = start(&flow, "kakao").await;
     assert_eq!(
-        flow.callback("kakao", &query_for(&started), None).await.unwrap_err(),
+        flow.callback("kakao", &query_for(&started), None)
+            .await
+            .unwrap_err(),
         LoginError::BrowserMismatch
     );
     let started = start(&flow, "kakao").await;
     let other = start(&flow, "kakao").await;
     assert_eq!(
-        flow.callback("kakao", &query_for(&started), Some(other.binding())).await.unwrap_err(),
+        flow.callback("kakao", &query_for(&started), Some(other.binding()))
+            .await
+            .unwrap_err(),
         LoginError::BrowserMismatch
     );
     assert_eq!(hits(&server, "/oauth/token").await, 0);
@@ -159,8 +195,14 @@ async fn mix_up_is_refused() {
         .unwrap_err();
     assert_eq!(error, LoginError::ProviderMismatch);
     // …and it is consumed: it cannot be retried at Kakao either.
-    assert_eq!(complete(&flow, &started).await.unwrap_err(), LoginError::UnknownState);
-    assert_eq!(hits(&server, "/oauth/token").await + hits(&server, "/oauth2.0/token").await, 0);
+    assert_eq!(
+        complete(&flow, &started).await.unwrap_err(),
+        LoginError::UnknownState
+    );
+    assert_eq!(
+        hits(&server, "/oauth/token").await + hits(&server, "/oauth2.0/token").await,
+        0
+    );
 }
 
 #[tokio::test]
@@ -173,7 +215,9 @@ async fn rfc_9207_iss_of_another_issuer_is_refused() {
     let mut params = CallbackParams::from_query(&started.callback_query("the-code"));
     params.iss = Some("https://attacker.example".into());
     assert_eq!(
-        flow.callback("google", &params, Some(started.binding())).await.unwrap_err(),
+        flow.callback("google", &params, Some(started.binding()))
+            .await
+            .unwrap_err(),
         LoginError::ProviderMismatch
     );
 }
@@ -184,7 +228,9 @@ async fn missing_code_is_refused() {
     let started = start(&flow, "kakao").await;
     let params = CallbackParams::from_query(&format!("state={}", started.state));
     assert_eq!(
-        flow.callback("kakao", &params, Some(started.binding())).await.unwrap_err(),
+        flow.callback("kakao", &params, Some(started.binding()))
+            .await
+            .unwrap_err(),
         LoginError::MissingCode
     );
 }
@@ -192,7 +238,10 @@ async fn missing_code_is_refused() {
 #[tokio::test]
 async fn unknown_provider_is_refused_at_start() {
     let (_server, flow, _) = kakao_setup().await;
-    assert_eq!(flow.start("myspace").await.unwrap_err(), LoginError::UnknownProvider);
+    assert_eq!(
+        flow.start("myspace").await.unwrap_err(),
+        LoginError::UnknownProvider
+    );
 }
 
 #[tokio::test]
@@ -218,15 +267,21 @@ async fn exchange_invalid_grant() {
 async fn exchange_http_500() {
     let (server, flow, _) = kakao_setup().await;
     let started = start(&flow, "kakao").await;
-    mount_token(&server, ResponseTemplate::new(500).set_body_string("Internal Server Error")).await;
-    let error = complete(&flow, &started).await.unwrap_err();
-    assert!(matches!(error, LoginError::Unavailable(HttpError::InvalidBody { .. })), "{error:?}");
+    mount_token(
+        &server,
+        ResponseTemplate::new(500).set_body_string("Internal Server Error"),
+    )
+    .await;
+    let server_error = LoginError::Unavailable(HttpError::Status {
+        endpoint: "token endpoint",
+        status: 500,
+    });
+    assert_eq!(complete(&flow, &started).await.unwrap_err(), server_error);
     // An empty 500 is the same.
     let started = start(&flow, "kakao").await;
     server.reset().await;
     mount_token(&server, ResponseTemplate::new(500)).await;
-    let error = complete(&flow, &started).await.unwrap_err();
-    assert!(matches!(error, LoginError::Unavailable(_)), "{error:?}");
+    assert_eq!(complete(&flow, &started).await.unwrap_err(), server_error);
 }
 
 #[tokio::test]
@@ -242,7 +297,10 @@ async fn exchange_timeout() {
     )
     .await;
     let error = complete(&flow, &started).await.unwrap_err();
-    assert_eq!(error, LoginError::Unavailable(HttpError::Timeout("token endpoint")));
+    assert_eq!(
+        error,
+        LoginError::Unavailable(HttpError::Timeout("token endpoint"))
+    );
 }
 
 #[tokio::test]
@@ -255,7 +313,13 @@ async fn exchange_non_json() {
     )
     .await;
     let error = complete(&flow, &started).await.unwrap_err();
-    assert!(matches!(error, LoginError::Unavailable(HttpError::InvalidBody { .. })), "{error:?}");
+    assert!(
+        matches!(
+            error,
+            LoginError::Unavailable(HttpError::InvalidBody { .. })
+        ),
+        "{error:?}"
+    );
 }
 
 #[tokio::test]
@@ -300,7 +364,13 @@ async fn token_endpoint_redirects_are_not_followed() {
         ResponseTemplate::new(307).insert_header("location", format!("{}/steal", server.uri())),
     )
     .await;
-    assert!(complete(&flow, &started).await.is_err());
+    assert_eq!(
+        complete(&flow, &started).await.unwrap_err(),
+        LoginError::Unavailable(HttpError::Status {
+            endpoint: "token endpoint",
+            status: 307
+        })
+    );
     assert_eq!(hits(&server, "/steal").await, 0);
 }
 
@@ -308,7 +378,11 @@ async fn token_endpoint_redirects_are_not_followed() {
 async fn kakao_profile_without_email() {
     let (server, flow, _) = kakao_setup().await;
     let started = start(&flow, "kakao").await;
-    mount_token(&server, ResponseTemplate::new(200).set_body_json(token_json(json!({})))).await;
+    mount_token(
+        &server,
+        ResponseTemplate::new(200).set_body_json(token_json(json!({}))),
+    )
+    .await;
     Mock::given(method("GET"))
         .and(path("/v2/user/me"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
@@ -327,14 +401,43 @@ async fn kakao_profile_without_email() {
 async fn userinfo_failure_is_unavailable() {
     let (server, flow, _) = kakao_setup().await;
     let started = start(&flow, "kakao").await;
-    mount_token(&server, ResponseTemplate::new(200).set_body_json(token_json(json!({})))).await;
+    mount_token(
+        &server,
+        ResponseTemplate::new(200).set_body_json(token_json(json!({}))),
+    )
+    .await;
     Mock::given(method("GET"))
         .and(path("/v2/user/me"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"msg": "this access token does not exist", "code": -401})))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(json!({"msg": "this access token does not exist", "code": -401})),
+        )
         .mount(&server)
         .await;
     assert_eq!(
         complete(&flow, &started).await.unwrap_err(),
-        LoginError::Unavailable(HttpError::Status { endpoint: "Kakao user/me", status: 401 })
+        LoginError::Unavailable(HttpError::Status {
+            endpoint: "Kakao user/me",
+            status: 401
+        })
+    );
+}
+
+#[tokio::test]
+async fn oversized_token_response_is_refused() {
+    let (server, flow, _) = kakao_setup().await;
+    let started = start(&flow, "kakao").await;
+    let huge = "x".repeat(2 * 1024 * 1024);
+    mount_token(
+        &server,
+        ResponseTemplate::new(200).set_body_json(token_json(json!({ "padding": huge }))),
+    )
+    .await;
+    assert_eq!(
+        complete(&flow, &started).await.unwrap_err(),
+        LoginError::Unavailable(HttpError::InvalidBody {
+            endpoint: "token endpoint",
+            reason: "larger than 1 MiB"
+        })
     );
 }

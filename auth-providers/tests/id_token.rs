@@ -44,8 +44,7 @@ async fn login_with(
     Mock::given(method("POST"))
         .and(path("/token"))
         .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(token_json(json!({"id_token": id_token}))),
+            ResponseTemplate::new(200).set_body_json(token_json(json!({"id_token": id_token}))),
         )
         .up_to_n_times(1)
         .mount(server)
@@ -67,9 +66,11 @@ fn with(claims: Value, change: impl FnOnce(&mut serde_json::Map<String, Value>))
 #[tokio::test]
 async fn control_a_good_id_token_passes() {
     let (server, flow, _) = setup().await;
-    let profile = login_with(&server, &flow, |nonce| sign("g1", RSA1, "JWT", &id_claims(GOOGLE, nonce)))
-        .await
-        .unwrap();
+    let profile = login_with(&server, &flow, |nonce| {
+        sign("g1", RSA1, "JWT", &id_claims(GOOGLE, nonce))
+    })
+    .await
+    .unwrap();
     assert!(profile.email_verified);
 }
 
@@ -77,29 +78,47 @@ async fn control_a_good_id_token_passes() {
 async fn bad_signature_is_refused() {
     let (server, flow, _) = setup().await;
     // Signed by another key under the provider's kid.
-    let error = login_with(&server, &flow, |nonce| sign("g1", ATTACKER, "JWT", &id_claims(GOOGLE, nonce)))
-        .await
-        .unwrap_err();
-    assert_eq!(error, LoginError::IdToken(IdTokenError::Signature(TokenError::InvalidSignature)));
+    let error = login_with(&server, &flow, |nonce| {
+        sign("g1", ATTACKER, "JWT", &id_claims(GOOGLE, nonce))
+    })
+    .await
+    .unwrap_err();
+    assert_eq!(
+        error,
+        LoginError::IdToken(IdTokenError::Signature(TokenError::InvalidSignature))
+    );
 }
 
 #[tokio::test]
 async fn alg_none_is_refused() {
     let (server, flow, _) = setup().await;
     let error = login_with(&server, &flow, |nonce| {
-        let b64 = |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
-        format!("{}.{}.", b64(&json!({"alg": "none", "kid": "g1"})), b64(&id_claims(GOOGLE, nonce)))
+        let b64 =
+            |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+        format!(
+            "{}.{}.",
+            b64(&json!({"alg": "none", "kid": "g1"})),
+            b64(&id_claims(GOOGLE, nonce))
+        )
     })
     .await
     .unwrap_err();
-    assert_eq!(error, LoginError::IdToken(IdTokenError::Signature(TokenError::AlgorithmNotAllowed)));
+    assert_eq!(
+        error,
+        LoginError::IdToken(IdTokenError::Signature(TokenError::AlgorithmNotAllowed))
+    );
 }
 
 #[tokio::test]
 async fn wrong_issuer_is_refused() {
     let (server, flow, _) = setup().await;
     let error = login_with(&server, &flow, |nonce| {
-        sign("g1", RSA1, "JWT", &id_claims("https://accounts.evil.example", nonce))
+        sign(
+            "g1",
+            RSA1,
+            "JWT",
+            &id_claims("https://accounts.evil.example", nonce),
+        )
     })
     .await
     .unwrap_err();
@@ -110,9 +129,14 @@ async fn wrong_issuer_is_refused() {
 async fn google_bare_issuer_spelling_is_accepted() {
     let (server, flow, _) = setup().await;
     assert!(
-        login_with(&server, &flow, |nonce| sign("g1", RSA1, "JWT", &id_claims("accounts.google.com", nonce)))
-            .await
-            .is_ok()
+        login_with(&server, &flow, |nonce| sign(
+            "g1",
+            RSA1,
+            "JWT",
+            &id_claims("accounts.google.com", nonce)
+        ))
+        .await
+        .is_ok()
     );
 }
 
@@ -120,9 +144,14 @@ async fn google_bare_issuer_spelling_is_accepted() {
 async fn wrong_audience_is_refused() {
     let (server, flow, _) = setup().await;
     let error = login_with(&server, &flow, |nonce| {
-        sign("g1", RSA1, "JWT", &with(id_claims(GOOGLE, nonce), |c| {
-            c.insert("aud".into(), json!("someone-else"));
-        }))
+        sign(
+            "g1",
+            RSA1,
+            "JWT",
+            &with(id_claims(GOOGLE, nonce), |c| {
+                c.insert("aud".into(), json!("someone-else"));
+            }),
+        )
     })
     .await
     .unwrap_err();
@@ -132,14 +161,21 @@ async fn wrong_audience_is_refused() {
 #[tokio::test]
 async fn wrong_or_missing_nonce_is_refused() {
     let (server, flow, _) = setup().await;
-    let error = login_with(&server, &flow, |_| sign("g1", RSA1, "JWT", &id_claims(GOOGLE, "replayed-nonce")))
-        .await
-        .unwrap_err();
+    let error = login_with(&server, &flow, |_| {
+        sign("g1", RSA1, "JWT", &id_claims(GOOGLE, "replayed-nonce"))
+    })
+    .await
+    .unwrap_err();
     assert_eq!(error, LoginError::IdToken(IdTokenError::NonceMismatch));
     let error = login_with(&server, &flow, |nonce| {
-        sign("g1", RSA1, "JWT", &with(id_claims(GOOGLE, nonce), |c| {
-            c.remove("nonce");
-        }))
+        sign(
+            "g1",
+            RSA1,
+            "JWT",
+            &with(id_claims(GOOGLE, nonce), |c| {
+                c.remove("nonce");
+            }),
+        )
     })
     .await
     .unwrap_err();
@@ -150,10 +186,15 @@ async fn wrong_or_missing_nonce_is_refused() {
 async fn expired_id_token_is_refused() {
     let (server, flow, _) = setup().await;
     let error = login_with(&server, &flow, |nonce| {
-        sign("g1", RSA1, "JWT", &with(id_claims(GOOGLE, nonce), |c| {
-            c.insert("iat".into(), json!(NOW - 7200));
-            c.insert("exp".into(), json!(NOW - 3600));
-        }))
+        sign(
+            "g1",
+            RSA1,
+            "JWT",
+            &with(id_claims(GOOGLE, nonce), |c| {
+                c.insert("iat".into(), json!(NOW - 7200));
+                c.insert("exp".into(), json!(NOW - 3600));
+            }),
+        )
     })
     .await
     .unwrap_err();
@@ -170,10 +211,17 @@ async fn missing_id_token_is_refused() {
         .mount(&server)
         .await;
     let error = flow
-        .callback("google", &CallbackParams::from_query(&started.callback_query("c")), Some(started.binding()))
+        .callback(
+            "google",
+            &CallbackParams::from_query(&started.callback_query("c")),
+            Some(started.binding()),
+        )
         .await
         .unwrap_err();
-    assert_eq!(error, LoginError::IdToken(IdTokenError::InvalidClaim("id_token")));
+    assert_eq!(
+        error,
+        LoginError::IdToken(IdTokenError::InvalidClaim("id_token"))
+    );
 }
 
 #[tokio::test]
@@ -186,18 +234,28 @@ async fn at_hash_is_checked_when_present() {
     let good = at_hash("provider-access-token");
     assert!(
         login_with(&server, &flow, |nonce| {
-            sign("g1", RSA1, "JWT", &with(id_claims(GOOGLE, nonce), |c| {
-                c.insert("at_hash".into(), json!(good));
-            }))
+            sign(
+                "g1",
+                RSA1,
+                "JWT",
+                &with(id_claims(GOOGLE, nonce), |c| {
+                    c.insert("at_hash".into(), json!(good));
+                }),
+            )
         })
         .await
         .is_ok()
     );
     let bad = at_hash("another-access-token");
     let error = login_with(&server, &flow, |nonce| {
-        sign("g1", RSA1, "JWT", &with(id_claims(GOOGLE, nonce), |c| {
-            c.insert("at_hash".into(), json!(bad));
-        }))
+        sign(
+            "g1",
+            RSA1,
+            "JWT",
+            &with(id_claims(GOOGLE, nonce), |c| {
+                c.insert("at_hash".into(), json!(bad));
+            }),
+        )
     })
     .await
     .unwrap_err();
@@ -217,9 +275,11 @@ async fn jwks_rotation_fetches_the_new_kid_once() {
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    login_with(&server, &flow, |nonce| sign("g1", RSA1, "JWT", &id_claims(GOOGLE, nonce)))
-        .await
-        .unwrap();
+    login_with(&server, &flow, |nonce| {
+        sign("g1", RSA1, "JWT", &id_claims(GOOGLE, nonce))
+    })
+    .await
+    .unwrap();
     assert_eq!(hits(&server, JWKS_PATH).await, 1);
     // Past the refresh interval, the provider rotates to g2.
     clock.advance(Duration::from_secs(120));
@@ -228,14 +288,18 @@ async fn jwks_rotation_fetches_the_new_kid_once() {
         .respond_with(ResponseTemplate::new(200).set_body_json(jwks(&[("g1", RSA1), ("g2", RSA2)])))
         .mount(&server)
         .await;
-    login_with(&server, &flow, |nonce| sign("g2", RSA2, "JWT", &id_claims(GOOGLE, nonce)))
-        .await
-        .unwrap();
+    login_with(&server, &flow, |nonce| {
+        sign("g2", RSA2, "JWT", &id_claims(GOOGLE, nonce))
+    })
+    .await
+    .unwrap();
     assert_eq!(hits(&server, JWKS_PATH).await, 2);
     // The new key is cached: another g2 login fetches nothing.
-    login_with(&server, &flow, |nonce| sign("g2", RSA2, "JWT", &id_claims(GOOGLE, nonce)))
-        .await
-        .unwrap();
+    login_with(&server, &flow, |nonce| {
+        sign("g2", RSA2, "JWT", &id_claims(GOOGLE, nonce))
+    })
+    .await
+    .unwrap();
     assert_eq!(hits(&server, JWKS_PATH).await, 2);
 }
 
@@ -257,7 +321,10 @@ async fn a_flood_of_unknown_kids_does_not_hammer_the_jwks_endpoint() {
     for i in 0..50 {
         let token = sign(&format!("made-up-{i}"), ATTACKER, "JWT", &claims);
         let error = cache.verify(&token, &http, &clock).await.unwrap_err();
-        assert_eq!(error, auth_providers::JwksVerifyError::Token(TokenError::UnknownKey));
+        assert_eq!(
+            error,
+            auth_providers::JwksVerifyError::Token(TokenError::UnknownKey)
+        );
     }
     assert_eq!(hits(&server, JWKS_PATH).await, 1, "only the initial fetch");
     // After the interval, one more unknown kid may refresh — once.

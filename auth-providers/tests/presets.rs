@@ -13,7 +13,12 @@ use serde_json::json;
 use wiremock::matchers::{body_string_contains, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-async fn mount_token(server: &MockServer, token_path: &str, started: &Started, body: serde_json::Value) {
+async fn mount_token(
+    server: &MockServer,
+    token_path: &str,
+    started: &Started,
+    body: serde_json::Value,
+) {
     Mock::given(method("POST"))
         .and(path(token_path))
         .and(PkceMatches {
@@ -33,15 +38,38 @@ async fn google_full_login() {
     let clock = clock();
     let flow = flow(&clock, vec![Arc::new(google)]);
     let started = start(&flow, "google").await;
-    assert_eq!(started.param("scope").as_deref(), Some("openid email profile"));
-    assert_eq!(started.param("code_challenge_method").as_deref(), Some("S256"));
+    assert_eq!(
+        started.param("scope").as_deref(),
+        Some("openid email profile")
+    );
+    assert_eq!(
+        started.param("code_challenge_method").as_deref(),
+        Some("S256")
+    );
     assert_eq!(started.param("client_id").as_deref(), Some(CLIENT_ID));
-    assert!(started.start.authorization_url.path().ends_with("/o/oauth2/v2/auth"));
+    assert!(
+        started
+            .start
+            .authorization_url
+            .path()
+            .ends_with("/o/oauth2/v2/auth")
+    );
     let nonce = started.nonce.clone().unwrap();
     assert!(nonce.len() >= 22 && started.state.len() >= 22); // ≥ 128 bits
 
-    let id_token = sign("g1", RSA1, "JWT", &id_claims("https://accounts.google.com", &nonce));
-    mount_token(&server, "/token", &started, token_json(json!({"id_token": id_token, "scope": "openid email profile"}))).await;
+    let id_token = sign(
+        "g1",
+        RSA1,
+        "JWT",
+        &id_claims("https://accounts.google.com", &nonce),
+    );
+    mount_token(
+        &server,
+        "/token",
+        &started,
+        token_json(json!({"id_token": id_token, "scope": "openid email profile"})),
+    )
+    .await;
     Mock::given(method("GET"))
         .and(path("/oauth2/v3/certs"))
         .respond_with(ResponseTemplate::new(200).set_body_json(jwks(&[("g1", RSA1)])))
@@ -49,7 +77,11 @@ async fn google_full_login() {
         .await;
 
     let profile = flow
-        .callback("google", &CallbackParams::from_query(&started.callback_query("the-code")), Some(started.binding()))
+        .callback(
+            "google",
+            &CallbackParams::from_query(&started.callback_query("the-code")),
+            Some(started.binding()),
+        )
         .await
         .unwrap();
     assert_eq!(profile.provider, "google");
@@ -101,7 +133,10 @@ async fn kakao_login(valid: bool, verified: bool) -> auth_providers::ProviderPro
     Mock::given(method("POST"))
         .and(path("/oauth/token"))
         .and(body_string_contains("client_secret=s3cret-value"))
-        .and(PkceMatches { challenge: started.challenge.clone(), code: "the-code".into() })
+        .and(PkceMatches {
+            challenge: started.challenge.clone(),
+            code: "the-code".into(),
+        })
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "token_type": "bearer", "access_token": "kakao-at", "expires_in": 21599,
             "refresh_token": "kakao-rt", "refresh_token_expires_in": 5183999,
@@ -117,9 +152,13 @@ async fn kakao_login(valid: bool, verified: bool) -> auth_providers::ProviderPro
         .expect(1)
         .mount(&server)
         .await;
-    flow.callback("kakao", &CallbackParams::from_query(&started.callback_query("the-code")), Some(started.binding()))
-        .await
-        .unwrap()
+    flow.callback(
+        "kakao",
+        &CallbackParams::from_query(&started.callback_query("the-code")),
+        Some(started.binding()),
+    )
+    .await
+    .unwrap()
 }
 
 #[tokio::test]
@@ -129,7 +168,10 @@ async fn kakao_full_login() {
     assert_eq!(profile.email.as_deref(), Some("minsu@kakao.example"));
     assert!(profile.email_verified);
     assert_eq!(profile.name.as_deref(), Some("민수"));
-    assert_eq!(profile.avatar_url.as_deref(), Some("http://k.kakaocdn.net/img.jpg"));
+    assert_eq!(
+        profile.avatar_url.as_deref(),
+        Some("http://k.kakaocdn.net/img.jpg")
+    );
 }
 
 #[tokio::test]
@@ -148,7 +190,10 @@ async fn naver_full_login_with_string_expires_in() {
     Mock::given(method("POST"))
         .and(path("/oauth2.0/token"))
         .and(body_string_contains("client_secret=s3cret-value"))
-        .and(PkceMatches { challenge: started.challenge.clone(), code: "the-code".into() })
+        .and(PkceMatches {
+            challenge: started.challenge.clone(),
+            code: "the-code".into(),
+        })
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "access_token": "naver-at", "refresh_token": "naver-rt",
             "token_type": "bearer", "expires_in": "3600"
@@ -169,7 +214,11 @@ async fn naver_full_login_with_string_expires_in() {
         .mount(&server)
         .await;
     let profile = flow
-        .callback("naver", &CallbackParams::from_query(&started.callback_query("the-code")), Some(started.binding()))
+        .callback(
+            "naver",
+            &CallbackParams::from_query(&started.callback_query("the-code")),
+            Some(started.binding()),
+        )
         .await
         .unwrap();
     assert_eq!(profile.subject, "32742776");
@@ -195,7 +244,11 @@ async fn naver_error_envelope_is_refused() {
         .mount(&server)
         .await;
     let error = flow
-        .callback("naver", &CallbackParams::from_query(&started.callback_query("the-code")), Some(started.binding()))
+        .callback(
+            "naver",
+            &CallbackParams::from_query(&started.callback_query("the-code")),
+            Some(started.binding()),
+        )
         .await
         .unwrap_err();
     assert!(matches!(error, LoginError::InvalidProfile(_)), "{error:?}");
@@ -209,10 +262,16 @@ async fn discord_full_login() {
     let flow = flow(&clock, vec![Arc::new(discord)]);
     let started = start(&flow, "discord").await;
     assert_eq!(started.param("scope").as_deref(), Some("identify email"));
-    mount_token(&server, "/api/oauth2/token", &started, json!({
-        "access_token": "discord-at", "token_type": "Bearer", "expires_in": 604800,
-        "refresh_token": "discord-rt", "scope": "identify email"
-    })).await;
+    mount_token(
+        &server,
+        "/api/oauth2/token",
+        &started,
+        json!({
+            "access_token": "discord-at", "token_type": "Bearer", "expires_in": 604800,
+            "refresh_token": "discord-rt", "scope": "identify email"
+        }),
+    )
+    .await;
     Mock::given(method("GET"))
         .and(path("/api/users/@me"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
@@ -224,7 +283,11 @@ async fn discord_full_login() {
         .mount(&server)
         .await;
     let profile = flow
-        .callback("discord", &CallbackParams::from_query(&started.callback_query("the-code")), Some(started.binding()))
+        .callback(
+            "discord",
+            &CallbackParams::from_query(&started.callback_query("the-code")),
+            Some(started.binding()),
+        )
         .await
         .unwrap();
     assert_eq!(profile.subject, "80351110224678912");
@@ -233,7 +296,10 @@ async fn discord_full_login() {
     assert_eq!(profile.locale.as_deref(), Some("en-US"));
     assert_eq!(
         profile.avatar_url,
-        Some(format!("{}/avatars/80351110224678912/8342729096ea3675442027381ff50dfe.png", server.uri()))
+        Some(format!(
+            "{}/avatars/80351110224678912/8342729096ea3675442027381ff50dfe.png",
+            server.uri()
+        ))
     );
 }
 
@@ -244,7 +310,13 @@ async fn discord_unverified_email_is_reported_unverified() {
     let clock = clock();
     let flow = flow(&clock, vec![Arc::new(discord)]);
     let started = start(&flow, "discord").await;
-    mount_token(&server, "/api/oauth2/token", &started, token_json(json!({}))).await;
+    mount_token(
+        &server,
+        "/api/oauth2/token",
+        &started,
+        token_json(json!({})),
+    )
+    .await;
     Mock::given(method("GET"))
         .and(path("/api/users/@me"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
@@ -253,7 +325,11 @@ async fn discord_unverified_email_is_reported_unverified() {
         .mount(&server)
         .await;
     let profile = flow
-        .callback("discord", &CallbackParams::from_query(&started.callback_query("the-code")), Some(started.binding()))
+        .callback(
+            "discord",
+            &CallbackParams::from_query(&started.callback_query("the-code")),
+            Some(started.binding()),
+        )
         .await
         .unwrap();
     assert_eq!(profile.email.as_deref(), Some("u@example.com"));
@@ -261,13 +337,19 @@ async fn discord_unverified_email_is_reported_unverified() {
     assert_eq!(profile.avatar_url, None);
 }
 
-async fn github_login(emails: serde_json::Value, public_email: serde_json::Value) -> auth_providers::ProviderProfile {
+async fn github_login(
+    emails: serde_json::Value,
+    public_email: serde_json::Value,
+) -> auth_providers::ProviderProfile {
     let server = MockServer::start().await;
     let github = Provider::github(credentials(&server)).rebased(&base(&server));
     let clock = clock();
     let flow = flow(&clock, vec![Arc::new(github)]);
     let started = start(&flow, "github").await;
-    assert_eq!(started.param("scope").as_deref(), Some("read:user user:email"));
+    assert_eq!(
+        started.param("scope").as_deref(),
+        Some("read:user user:email")
+    );
     mount_token(&server, "/login/oauth/access_token", &started, json!({
         "access_token": "gho_16C7e42F292c6912E7710c838347Ae178B4a", "scope": "read:user,user:email", "token_type": "bearer"
     })).await;
@@ -285,9 +367,13 @@ async fn github_login(emails: serde_json::Value, public_email: serde_json::Value
         .respond_with(ResponseTemplate::new(200).set_body_json(emails))
         .mount(&server)
         .await;
-    flow.callback("github", &CallbackParams::from_query(&started.callback_query("the-code")), Some(started.binding()))
-        .await
-        .unwrap()
+    flow.callback(
+        "github",
+        &CallbackParams::from_query(&started.callback_query("the-code")),
+        Some(started.binding()),
+    )
+    .await
+    .unwrap()
 }
 
 #[tokio::test]
@@ -345,7 +431,10 @@ async fn generic_oidc_with_discovery() {
     let provider = Provider::discover_oidc("keycloak", &issuer, credentials(&server), &http())
         .await
         .unwrap();
-    assert_eq!(provider.endpoints().token.path(), "/realms/demo/protocol/openid-connect/token");
+    assert_eq!(
+        provider.endpoints().token.path(),
+        "/realms/demo/protocol/openid-connect/token"
+    );
     let clock = clock();
     let flow = flow(&clock, vec![Arc::new(provider)]);
     let started = start(&flow, "keycloak").await;
@@ -356,7 +445,13 @@ async fn generic_oidc_with_discovery() {
         claims.as_object_mut().unwrap().remove(field);
     }
     let id_token = sign("kc-1", RSA1, "JWT", &claims);
-    mount_token(&server, "/realms/demo/protocol/openid-connect/token", &started, token_json(json!({"id_token": id_token}))).await;
+    mount_token(
+        &server,
+        "/realms/demo/protocol/openid-connect/token",
+        &started,
+        token_json(json!({"id_token": id_token})),
+    )
+    .await;
     Mock::given(method("GET"))
         .and(path("/realms/demo/protocol/openid-connect/certs"))
         .respond_with(ResponseTemplate::new(200).set_body_json(jwks(&[("kc-1", RSA1)])))
@@ -371,7 +466,10 @@ async fn generic_oidc_with_discovery() {
         .await;
     let mut params = CallbackParams::from_query(&started.callback_query("the-code"));
     params.iss = Some(issuer.clone()); // RFC 9207, as Keycloak sends it
-    let profile = flow.callback("keycloak", &params, Some(started.binding())).await.unwrap();
+    let profile = flow
+        .callback("keycloak", &params, Some(started.binding()))
+        .await
+        .unwrap();
     assert_eq!(profile.subject, "110169484474386276334");
     assert_eq!(profile.email.as_deref(), Some("kim@keycloak.example"));
     assert!(!profile.email_verified);
@@ -408,7 +506,14 @@ async fn generic_oauth2_with_a_mapping() {
         .subject("/id")
         .email_verified(None)
         .avatar("/avatar_url");
-    let provider = Provider::oauth2("gitlab", credentials(&server), endpoints, ["read_user"], mapping).unwrap();
+    let provider = Provider::oauth2(
+        "gitlab",
+        credentials(&server),
+        endpoints,
+        ["read_user"],
+        mapping,
+    )
+    .unwrap();
     let clock = clock();
     let flow = flow(&clock, vec![Arc::new(provider)]);
     let started = start(&flow, "gitlab").await;
@@ -422,7 +527,11 @@ async fn generic_oauth2_with_a_mapping() {
         .mount(&server)
         .await;
     let profile = flow
-        .callback("gitlab", &CallbackParams::from_query(&started.callback_query("the-code")), Some(started.binding()))
+        .callback(
+            "gitlab",
+            &CallbackParams::from_query(&started.callback_query("the-code")),
+            Some(started.binding()),
+        )
         .await
         .unwrap();
     assert_eq!(profile.subject, "1");

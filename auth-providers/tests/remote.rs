@@ -26,7 +26,10 @@ fn access_claims() -> serde_json::Value {
 }
 
 fn verifier(server_uri: &str, config: VerifierConfig) -> RemoteJwtVerifier {
-    let cache = JwksCache::new(format!("{server_uri}/jwks").parse().unwrap(), JwksConfig::default());
+    let cache = JwksCache::new(
+        format!("{server_uri}/jwks").parse().unwrap(),
+        JwksConfig::default(),
+    );
     RemoteJwtVerifier::new(cache, config, http()).with_clock(Arc::new(clock()))
 }
 
@@ -70,13 +73,19 @@ async fn jwks_refuses_forged_wrong_audience_and_expired_tokens() {
     let mut other = access_claims();
     other["aud"] = json!("billing-api");
     assert_eq!(
-        verifier.verify(&sign("as-1", RSA1, "at+jwt", &other)).await.unwrap_err(),
+        verifier
+            .verify(&sign("as-1", RSA1, "at+jwt", &other))
+            .await
+            .unwrap_err(),
         RemoteTokenError::Rejected(TokenError::WrongAudience)
     );
     let mut old = access_claims();
     old["exp"] = json!(NOW - 60);
     assert_eq!(
-        verifier.verify(&sign("as-1", RSA1, "at+jwt", &old)).await.unwrap_err(),
+        verifier
+            .verify(&sign("as-1", RSA1, "at+jwt", &old))
+            .await
+            .unwrap_err(),
         RemoteTokenError::Rejected(TokenError::Expired)
     );
 }
@@ -108,16 +117,27 @@ async fn jwks_rotation_is_picked_up_for_remote_tokens() {
         .await;
     Mock::given(method("GET"))
         .and(path("/jwks"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(jwks(&[("as-1", RSA1), ("as-2", RSA2)])))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(jwks(&[("as-1", RSA1), ("as-2", RSA2)])),
+        )
         .mount(&server)
         .await;
     let clock = clock();
-    let cache = JwksCache::new(format!("{}/jwks", server.uri()).parse().unwrap(), JwksConfig::default());
+    let cache = JwksCache::new(
+        format!("{}/jwks", server.uri()).parse().unwrap(),
+        JwksConfig::default(),
+    );
     let verifier = RemoteJwtVerifier::new(cache, VerifierConfig::new(ISSUER, AUDIENCE), http())
         .with_clock(Arc::new(clock.clone()));
-    verifier.verify(&sign("as-1", RSA1, "at+jwt", &access_claims())).await.unwrap();
+    verifier
+        .verify(&sign("as-1", RSA1, "at+jwt", &access_claims()))
+        .await
+        .unwrap();
     clock.advance(Duration::from_secs(61));
-    verifier.verify(&sign("as-2", RSA2, "at+jwt", &access_claims())).await.unwrap();
+    verifier
+        .verify(&sign("as-2", RSA2, "at+jwt", &access_claims()))
+        .await
+        .unwrap();
     assert_eq!(hits(&server, "/jwks").await, 2);
     // unknown kids right after: no further fetch
     for i in 0..10 {
@@ -133,7 +153,10 @@ async fn jwks_rotation_is_picked_up_for_remote_tokens() {
 // Seed 004 fell back to decoding the token without its signature when the server was down.
 #[tokio::test]
 async fn unreachable_jwks_is_an_error_never_a_fallback() {
-    let verifier = verifier(&closed_port_uri().await, VerifierConfig::new(ISSUER, AUDIENCE));
+    let verifier = verifier(
+        &closed_port_uri().await,
+        VerifierConfig::new(ISSUER, AUDIENCE),
+    );
     let token = sign("as-1", RSA1, "at+jwt", &access_claims());
     assert_eq!(
         verifier.verify(&token).await.unwrap_err(),
@@ -162,7 +185,10 @@ async fn introspection_active() {
     Mock::given(method("POST"))
         .and(path("/introspect"))
         // HTTP Basic with the resource server's credentials: base64("orders-api:rs-secret")
-        .and(header("authorization", "Basic b3JkZXJzLWFwaTpycy1zZWNyZXQ="))
+        .and(header(
+            "authorization",
+            "Basic b3JkZXJzLWFwaTpycy1zZWNyZXQ=",
+        ))
         .and(body_string_contains("token=opaque-abc"))
         .and(body_string_contains("token_type_hint=access_token"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
@@ -186,7 +212,9 @@ async fn introspection_cache_is_short() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/introspect"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"active": true, "exp": NOW + 600})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"active": true, "exp": NOW + 600})),
+        )
         .mount(&server)
         .await;
     let clock = clock();
@@ -209,7 +237,10 @@ async fn introspection_inactive() {
         .await;
     let clock = clock();
     let introspector = introspector(&server.uri(), &clock);
-    assert_eq!(introspector.introspect("revoked").await.unwrap_err(), RemoteTokenError::Inactive);
+    assert_eq!(
+        introspector.introspect("revoked").await.unwrap_err(),
+        RemoteTokenError::Inactive
+    );
 }
 
 #[tokio::test]
@@ -217,7 +248,9 @@ async fn introspection_active_but_expired_is_inactive() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/introspect"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"active": true, "exp": NOW + 10})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"active": true, "exp": NOW + 10})),
+        )
         .mount(&server)
         .await;
     let clock = clock();
@@ -225,7 +258,10 @@ async fn introspection_active_but_expired_is_inactive() {
     assert!(introspector.introspect("t").await.is_ok());
     clock.advance(Duration::from_secs(11));
     // the cached "active" is not used past the token's own exp
-    assert_eq!(introspector.introspect("t").await.unwrap_err(), RemoteTokenError::Inactive);
+    assert_eq!(
+        introspector.introspect("t").await.unwrap_err(),
+        RemoteTokenError::Inactive
+    );
 }
 
 #[tokio::test]
@@ -245,7 +281,10 @@ async fn introspection_unreachable_or_broken_is_unavailable() {
     let introspector = self::introspector(&server.uri(), &clock);
     assert_eq!(
         introspector.introspect("t").await.unwrap_err(),
-        RemoteTokenError::Unavailable(HttpError::Status { endpoint: "introspection endpoint", status: 503 })
+        RemoteTokenError::Unavailable(HttpError::Status {
+            endpoint: "introspection endpoint",
+            status: 503
+        })
     );
     server.reset().await;
     Mock::given(method("POST"))

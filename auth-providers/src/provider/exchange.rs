@@ -10,8 +10,8 @@ use oauth2::basic::{
 };
 use oauth2::{
     AccessToken, AuthType, AuthorizationCode, ClientId, EndpointNotSet, EndpointSet,
-    HttpClientError, PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError, Scope,
-    StandardRevocableToken, TokenUrl,
+    PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError, Scope, StandardRevocableToken,
+    TokenUrl,
 };
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -131,15 +131,20 @@ pub(crate) async fn exchange_code(
         client =
             client.set_client_secret(oauth2::ClientSecret::new(secret.expose_secret().to_owned()));
     }
-    let request = client
+    // oauth2 builds the request and parses the answer; the call goes through our client (the
+    // timeout, the 1 MiB cap, no redirects) and records the status for error reports.
+    let transport = Transport {
+        http: http.clone(),
+        status: std::sync::Mutex::new(None),
+    };
+    let response = client
         .exchange_code(AuthorizationCode::new(code.to_owned()))
         .set_pkce_verifier(PkceCodeVerifier::new(
             pkce_verifier.expose_secret().to_owned(),
         ))
-        .request_async(http.reqwest());
-    let response = tokio::time::timeout(http.timeout(), request)
-        .await
-        .map_err(|_| LoginError::Unavailable(HttpError::Timeout(ENDPOINT)))?;
+        .request_async(&transport)
+        .await;
+    let status = transport.status.lock().ok().and_then(|slot| *slot);
     match response {
         Ok(tokens) => {
             use oauth2::TokenResponse as _;
@@ -148,7 +153,39 @@ pub(crate) async fn exchange_code(
                 id_token: tokens.id_token,
             })
         }
-        Err(error) => Err(map_exchange_error(error)),
+        Err(error) => Err(map_exchange_error(error, status)),
+    }
+}
+
+/// oauth2's HTTP transport for the exchange: our [`HttpClient`], remembering the status.
+struct Transport {
+    http: HttpClient,
+    status: std::sync::Mutex<Option<u16>>,
+}
+
+impl<'c> oauth2::AsyncHttpClient<'c> for Transport {
+    type Error = HttpError;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<oauth2::HttpResponse, HttpError>> + Send + 'c>,
+    >;
+
+    fn call(&'c self, request: oauth2::HttpRequest) -> Self::Future {
+        Box::pin(async move {
+            let request = reqwest::Request::try_from(request)
+                .map_err(|_| HttpError::Unreachable(ENDPOINT))?;
+            let (code, content_type, body) = self.http.send_prepared(request, ENDPOINT).await?;
+            if let Ok(mut slot) = self.status.lock() {
+                *slot = Some(code);
+            }
+            let mut response = oauth2::http::Response::builder().status(code);
+            if let Some(content_type) = content_type {
+                response = response.header(oauth2::http::header::CONTENT_TYPE, content_type);
+            }
+            response.body(body).map_err(|_| HttpError::InvalidBody {
+                endpoint: ENDPOINT,
+                reason: "not an HTTP response",
+            })
+        })
     }
 }
 
@@ -160,28 +197,39 @@ fn rejected(error: &BasicErrorResponse) -> LoginError {
 }
 
 fn map_exchange_error(
-    error: RequestTokenError<HttpClientError<reqwest::Error>, BasicErrorResponse>,
+    error: RequestTokenError<HttpError, BasicErrorResponse>,
+    status: Option<u16>,
 ) -> LoginError {
+    let failed_status = status.filter(|status| *status != 200);
     match error {
         RequestTokenError::ServerResponse(error) => rejected(&error),
-        RequestTokenError::Request(HttpClientError::Reqwest(error)) => {
-            LoginError::Unavailable(crate::http::map_error(&error, ENDPOINT))
-        }
-        RequestTokenError::Request(_) => LoginError::Unavailable(HttpError::Unreachable(ENDPOINT)),
+        RequestTokenError::Request(error) => LoginError::Unavailable(error),
         // A body that is not a token response may still be an OAuth error answered with HTTP
         // 200 (Naver, GitHub): report it as the refusal it is.
         RequestTokenError::Parse(_, body) => {
             match serde_json::from_slice::<BasicErrorResponse>(&body) {
                 Ok(error) => rejected(&error),
-                Err(_) => LoginError::Unavailable(HttpError::InvalidBody {
-                    endpoint: ENDPOINT,
-                    reason: "not a token response",
+                Err(_) => LoginError::Unavailable(match failed_status {
+                    Some(status) => HttpError::Status {
+                        endpoint: ENDPOINT,
+                        status,
+                    },
+                    None => HttpError::InvalidBody {
+                        endpoint: ENDPOINT,
+                        reason: "not a token response",
+                    },
                 }),
             }
         }
-        RequestTokenError::Other(_) => LoginError::Unavailable(HttpError::InvalidBody {
-            endpoint: ENDPOINT,
-            reason: "not a JSON token response",
+        RequestTokenError::Other(_) => LoginError::Unavailable(match failed_status {
+            Some(status) => HttpError::Status {
+                endpoint: ENDPOINT,
+                status,
+            },
+            None => HttpError::InvalidBody {
+                endpoint: ENDPOINT,
+                reason: "not a JSON token response",
+            },
         }),
     }
 }

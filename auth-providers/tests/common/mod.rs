@@ -5,9 +5,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use auth_core::ManualClock;
 use auth_core::jsonwebtoken::{self, EncodingKey, Header};
 use auth_core::token::{Algorithm, SigningKey};
-use auth_core::ManualClock;
 use auth_providers::{
     ClientSecret, Credentials, HttpClient, LoginFlow, LoginStart, MemoryPendingLoginStore,
     OAuthProvider,
