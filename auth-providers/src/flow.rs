@@ -154,7 +154,7 @@ impl LoginFlow {
     }
 
     /// Starts a login with `provider`.
-    #[tracing::instrument(skip_all, fields(provider))]
+    #[tracing::instrument(skip_all, fields(provider = provider))]
     pub async fn start(&self, provider: &str) -> Result<LoginStart, LoginError> {
         let provider = self
             .providers
@@ -193,7 +193,7 @@ impl LoginFlow {
 
     /// Completes a login at `provider`'s callback. `browser_binding` is the cookie set at
     /// start (`None` when the browser sent none).
-    #[tracing::instrument(skip_all, fields(provider))]
+    #[tracing::instrument(skip_all, fields(provider = provider))]
     pub async fn callback(
         &self,
         provider: &str,
