@@ -159,6 +159,44 @@ fn token_of_another_type_is_rejected() {
     }
 }
 
+// Keycloak and Auth0 write `typ: JWT`: accepted only after the explicitly named opt-in, and a
+// missing or other `typ` stays refused even then.
+#[test]
+fn jwt_typ_is_accepted_only_when_opted_in() {
+    let (keys, clock) = hmac_setup();
+    let relaxed = AccessTokenVerifier::new(
+        VerifierConfig::new(ISSUER, AUDIENCE).dangerous_accept_jwt_typ(),
+        &keys,
+    )
+    .with_clock(std::sync::Arc::new(clock));
+    assert!(relaxed.config().accepts_jwt_typ());
+    assert!(!VerifierConfig::new(ISSUER, AUDIENCE).accepts_jwt_typ());
+    let claims = format!("{}}}", valid_claims());
+    for typ in ["JWT", "jwt", "at+jwt"] {
+        let header = format!(r#"{{"alg":"HS256","typ":"{typ}","kid":"hs"}}"#);
+        assert_eq!(
+            relaxed.verify(&forge_hs256(&header, &claims)).unwrap().sub,
+            "user-1"
+        );
+    }
+    for header in [
+        r#"{"alg":"HS256","kid":"hs"}"#,
+        r#"{"alg":"HS256","typ":"id_token+jwt","kid":"hs"}"#,
+    ] {
+        assert_eq!(
+            relaxed.verify(&forge_hs256(header, &claims)).unwrap_err(),
+            TokenError::WrongType,
+            "{header}"
+        );
+    }
+    // The default verifier still refuses typ JWT.
+    let header = r#"{"alg":"HS256","typ":"JWT","kid":"hs"}"#;
+    assert_eq!(
+        verify(&forge_hs256(header, &claims)).unwrap_err(),
+        TokenError::WrongType
+    );
+}
+
 #[test]
 fn missing_exp_is_rejected() {
     let claims = format!(r#"{{"iss":"{ISSUER}","sub":"user-1","aud":"{AUDIENCE}","iat":{NOW}}}"#);

@@ -33,6 +33,13 @@ impl Header<'_> {
         };
         subtype.eq_ignore_ascii_case(ACCESS_TOKEN_TYPE)
     }
+
+    /// Whether `typ` is the generic `JWT` (RFC 7519 §5.1), compared case-insensitively.
+    pub(crate) fn is_generic_jwt(&self) -> bool {
+        self.typ
+            .as_deref()
+            .is_some_and(|typ| typ.eq_ignore_ascii_case("JWT"))
+    }
 }
 
 /// Parses a decoded JOSE header. Refuses duplicate members, members that carry or point to

@@ -8,6 +8,8 @@
 //!   `iat`, `exp`, `jti`, and our `sid`, `scope`, `roles`, `permissions`, `plan`, `tid`,
 //!   `client_id`, plus the host's own claims).
 //! * [`AccessTokenVerifier`]: the strict verifier; see its docs for everything it refuses.
+//! * [`verify_jws`]: the same strict signature check for any other JWS (an OpenID Connect
+//!   `id_token`), leaving its claims to the caller.
 //!
 //! Signatures are made and checked by jsonwebtoken's crypto providers (aws-lc-rs by default,
 //! RustCrypto with the `rust_crypto` feature); the parsing around them is this module's own so
@@ -19,6 +21,7 @@ mod error;
 mod header;
 mod issuer;
 mod json;
+mod jws;
 mod key;
 mod key_set;
 mod verifier;
@@ -30,6 +33,7 @@ pub use issuer::{
 };
 pub use jsonwebtoken::Algorithm;
 pub use jsonwebtoken::jwk::{Jwk, JwkSet};
+pub use jws::{VerifiedJws, verify_jws};
 pub use key::{KeyId, SigningKey, VerificationKey, algorithm_name};
 pub use key_set::KeySet;
 pub use verifier::{AccessTokenVerifier, VerifierConfig};

@@ -27,6 +27,10 @@ pub struct VerifierConfig {
     pub leeway: Duration,
     /// The longest token accepted, in bytes, checked before any decoding. Defaults to 8 KiB.
     pub max_token_bytes: usize,
+    /// Whether `typ: JWT` is accepted besides `at+jwt`; see
+    /// [`VerifierConfig::dangerous_accept_jwt_typ`]. Private so that it is only ever turned on
+    /// by that named method.
+    accept_jwt_typ: bool,
 }
 
 impl VerifierConfig {
@@ -42,7 +46,27 @@ impl VerifierConfig {
             audience: audience.into(),
             leeway: Self::DEFAULT_LEEWAY,
             max_token_bytes: Self::DEFAULT_MAX_TOKEN_BYTES,
+            accept_jwt_typ: false,
         }
+    }
+
+    /// Also accepts access tokens whose header says `typ: JWT` (case-insensitively), as
+    /// Keycloak, Auth0 and other authorization servers that predate RFC 9068 issue them. A
+    /// missing `typ`, or any other value, is still refused.
+    ///
+    /// # Security
+    /// `at+jwt` is what keeps an ID token, or any other JWT the same issuer signs for the same
+    /// audience, from passing as an access token (RFC 8725 §3.11, RFC 9068 §4). Turn this on only
+    /// for an issuer that signs nothing but access tokens for your audience with these keys, and
+    /// keep the audience specific to this service. Off by default.
+    pub fn dangerous_accept_jwt_typ(mut self) -> Self {
+        self.accept_jwt_typ = true;
+        self
+    }
+
+    /// Whether [`VerifierConfig::dangerous_accept_jwt_typ`] was turned on.
+    pub fn accepts_jwt_typ(&self) -> bool {
+        self.accept_jwt_typ
     }
 
     /// Sets [`VerifierConfig::leeway`].
@@ -178,7 +202,8 @@ impl AccessTokenVerifier {
         // must agree with that key's algorithm.
         let header_json = decode_part(parts.header)?;
         let header = parse_header(&header_json)?;
-        if !header.is_access_token() {
+        let generic_jwt_allowed = inner.config.accept_jwt_typ && header.is_generic_jwt();
+        if !header.is_access_token() && !generic_jwt_allowed {
             return Err(TokenError::WrongType);
         }
         let kid = header.kid.as_deref().ok_or(TokenError::MissingKeyId)?;

@@ -1,0 +1,113 @@
+//! # auth-providers
+//!
+//! Social login and remote token verification for the auth crate family: presets for Google,
+//! Kakao, Naver, Discord and GitHub, generic OpenID Connect (discovery, JWKS, id_token) and
+//! generic OAuth2, and verification of another authorization server's access tokens for
+//! resource servers.
+//!
+//! ## Overview
+//!
+//! * [`LoginFlow`] — `start` gives the authorization URL (fresh 256-bit `state`, PKCE S256
+//!   always, `nonce` for OIDC) and a browser-binding value for a cookie; `callback` checks the
+//!   `state` first (present, issued by us, unused, unexpired, same browser, same provider),
+//!   then the provider's `error`, then exchanges the code through the [`oauth2`] crate and
+//!   returns a normalized [`ProviderProfile`] (convertible into auth-core's
+//!   [`SocialProfile`](auth_core::flows::SocialProfile)).
+//! * [`Provider`] — the presets ([`Provider::google`], [`Provider::kakao`],
+//!   [`Provider::naver`], [`Provider::discord`], [`Provider::github`], or
+//!   [`Provider::from_env`] with the seeds' variable names), [`Provider::discover_oidc`] and
+//!   [`Provider::oauth2`] with a [`UserInfoMapping`]. Every endpoint is overridable.
+//!   Implement [`OAuthProvider`] for anything else.
+//! * [`PendingLoginStore`] — where pending logins wait (consume-once); in memory with
+//!   [`MemoryPendingLoginStore`], or your shared storage.
+//! * [`JwksCache`] — a provider's keys, refreshed on an unknown `kid` at most once per
+//!   interval; id_tokens are verified through auth-core's keys (signature, algorithm
+//!   allow-list, `iss`, `aud`, `azp`, `exp`, `iat`, `nonce`, `at_hash`).
+//! * [`RemoteJwtVerifier`] and [`Introspector`] — a resource server trusting another
+//!   authorization server, through its JWKS or RFC 7662 introspection. An unreachable server is
+//!   an error ([`RemoteTokenError::Unavailable`]), never a reason to read a token unchecked.
+//! * [`HttpClient`] — the one HTTP client (reqwest 0.12, the version oauth2 5 uses): a timeout
+//!   on every call, redirects not followed, bodies capped at 1 MiB; or the host's own client.
+//!
+//! ## Quick start
+//!
+//! ```
+//! use std::sync::Arc;
+//! use auth_providers::{CallbackParams, ClientSecret, Credentials, HttpClient, LoginError,
+//!     LoginFlow, MemoryPendingLoginStore, Provider};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // In production: Provider::from_env(Preset::Google) reads GOOGLE_CLIENT_ID, … .
+//! let google = Provider::google(Credentials::new(
+//!     "client-id.apps.googleusercontent.com",
+//!     ClientSecret::new("from-your-secret-store"),
+//!     "https://app.example/oauth/google/callback".parse()?,
+//! ));
+//! let flow = LoginFlow::new(Arc::new(MemoryPendingLoginStore::new()), HttpClient::new()?)
+//!     .with_provider(google)?;
+//!
+//! // GET /oauth/google: redirect to the URL, set the binding as a __Host- cookie.
+//! let start = flow.start("google").await?;
+//! let query: Vec<(String, String)> =
+//!     start.authorization_url.query_pairs().into_owned().collect();
+//! assert!(query.contains(&("code_challenge_method".into(), "S256".into())));
+//! assert!(query.iter().any(|(name, _)| name == "nonce"));
+//!
+//! // GET /oauth/google/callback?code=…&state=…: a forged state is refused first.
+//! let forged = CallbackParams::from_query("code=c&state=not-ours");
+//! let refused = flow
+//!     .callback("google", &forged, Some(start.browser_binding.expose_secret()))
+//!     .await;
+//! assert_eq!(refused.unwrap_err(), LoginError::UnknownState);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Feature flags
+//!
+//! | feature | default | what it does |
+//! |---|---|---|
+//! | `aws_lc_rs` | yes | auth-core verifies signatures with aws-lc-rs |
+//! | `rust_crypto` | no | auth-core verifies signatures with the pure-Rust RustCrypto crates |
+//!
+//! TLS for outbound calls is rustls (through reqwest's `rustls-tls`).
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+#![deny(unreachable_pub)]
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+
+mod error;
+mod flow;
+mod http;
+mod oidc;
+mod pending;
+mod profile;
+mod provider;
+mod remote;
+mod secret;
+
+pub use error::{ConfigError, HttpError, IdTokenError, LoginError, RemoteTokenError};
+pub use flow::{CallbackParams, LoginFlow, LoginStart};
+pub use http::HttpClient;
+pub use oidc::jwks::{DEFAULT_ALGORITHMS, JwksCache, JwksConfig, JwksVerifyError};
+pub use oidc::{ProviderMetadata, discover};
+pub use pending::{MemoryPendingLoginStore, PendingLogin, PendingLoginStore, PendingStoreError};
+pub use profile::ProviderProfile;
+pub use provider::{
+    AuthorizationParams, ClientAuth, CodeExchange, Credentials, Endpoints, OAuthProvider, Preset,
+    Provider, UserInfoMapping,
+};
+pub use remote::{IntrospectedToken, Introspector, IntrospectorConfig, RemoteJwtVerifier};
+pub use secret::{ClientSecret, SecretHash, SecretValue};
+
+/// The core crate, re-exported so its types (`Clock`, `VerifierConfig`, …) need no version
+/// matching.
+pub use auth_core;
+/// The OAuth2 crate the code exchange goes through.
+pub use oauth2;
+/// The HTTP client crate (0.12), for [`HttpClient::with_client`].
+pub use reqwest;
+/// The URL type used for endpoints.
+pub use url;
