@@ -20,10 +20,10 @@ type Check<E> = dyn Fn(&Claims<E>) -> Result<(), Forbidden> + Send + Sync;
 /// use auth_core::authz::PlanTiers;
 /// use auth_tower::Guard;
 ///
-/// let admin: Guard = Guard::role("admin");
+/// let admin = Guard::role("admin");
 /// let tiers = PlanTiers::new(["free", "pro", "studio", "enterprise"]);
-/// let studio: Guard = Guard::plan_at_least(&tiers, "studio");
-/// let same_org: Guard = Guard::custom("same organisation", |claims| claims.tid.is_some());
+/// let studio = Guard::plan_at_least(&tiers, "studio");
+/// let same_org = Guard::custom("same organisation", |claims| claims.tid.is_some());
 /// ```
 pub struct Guard<E = NoCustomClaims> {
     check: Arc<Check<E>>,
@@ -46,8 +46,9 @@ impl<E> fmt::Debug for Guard<E> {
 }
 
 impl<E: Send + Sync + 'static> Guard<E> {
-    /// A guard from an auth-core [`Requirement`].
-    pub fn requirement(requirement: Requirement) -> Self {
+    /// A guard from an auth-core [`Requirement`], for any custom-claims type `E`
+    /// (`Guard::<MyClaims>::from_requirement(…)`).
+    pub fn from_requirement(requirement: Requirement) -> Self {
         let name = format!("{requirement:?}");
         Self {
             check: Arc::new(move |claims: &Claims<E>| requirement.check(claims)),
@@ -55,43 +56,9 @@ impl<E: Send + Sync + 'static> Guard<E> {
         }
     }
 
-    /// The token must carry `role`.
-    pub fn role(role: impl Into<String>) -> Self {
-        Self::requirement(Requirement::role(role))
-    }
-
-    /// The token must carry `permission`.
-    pub fn permission(permission: impl Into<String>) -> Self {
-        Self::requirement(Requirement::all_permissions([permission.into()]))
-    }
-
-    /// The token must carry at least one of `permissions` (an empty list never passes).
-    pub fn any_permission<I: IntoIterator<Item = S>, S: Into<String>>(permissions: I) -> Self {
-        Self::requirement(Requirement::any_permission(permissions))
-    }
-
-    /// The token must carry every one of `permissions`.
-    pub fn all_permissions<I: IntoIterator<Item = S>, S: Into<String>>(permissions: I) -> Self {
-        Self::requirement(Requirement::all_permissions(permissions))
-    }
-
-    /// The token's plan must be `plan` or above in `tiers`.
-    pub fn plan_at_least(tiers: &PlanTiers, plan: impl Into<String>) -> Self {
-        Self::requirement(Requirement::plan_at_least(tiers, plan))
-    }
-
-    /// The token must grant OAuth scope `scope`.
-    pub fn scope(scope: impl Into<String>) -> Self {
-        Self::requirement(Requirement::scope(scope))
-    }
-
-    /// The token's tenant (`tid`) must be `tenant`.
-    pub fn tenant(tenant: impl Into<String>) -> Self {
-        Self::requirement(Requirement::tenant(tenant))
-    }
-
-    /// A predicate of your own; `description` names it in logs (never sent to clients).
-    pub fn custom<F>(description: &'static str, predicate: F) -> Self
+    /// A predicate of your own, for any custom-claims type `E`; `description` names it in
+    /// logs (never sent to clients).
+    pub fn from_predicate<F>(description: &'static str, predicate: F) -> Self
     where
         F: Fn(&Claims<E>) -> bool + Send + Sync + 'static,
     {
@@ -107,8 +74,8 @@ impl<E: Send + Sync + 'static> Guard<E> {
         }
     }
 
-    /// The guard of a [`Policy`] type.
-    pub fn policy<P: Policy<E>>() -> Self {
+    /// The guard of a [`Policy`] type, for any custom-claims type `E`.
+    pub fn from_policy<P: Policy<E>>() -> Self {
         Self {
             check: Arc::new(|claims: &Claims<E>| P::check(claims)),
             name: Arc::from(std::any::type_name::<P>()),
@@ -124,6 +91,62 @@ impl<E: Send + Sync + 'static> Guard<E> {
     /// [`AuthLayer`](crate::AuthLayer).
     pub fn layer(self) -> GuardLayer<E> {
         GuardLayer::new(self)
+    }
+}
+
+/// Shorthands for tokens without custom claims (use the `from_*` constructors otherwise).
+impl Guard {
+    /// A guard from an auth-core [`Requirement`].
+    pub fn requirement(requirement: Requirement) -> Self {
+        Self::from_requirement(requirement)
+    }
+
+    /// The token must carry `role` (seed 000's `require_admin` is `Guard::role("admin")`).
+    pub fn role(role: impl Into<String>) -> Self {
+        Self::from_requirement(Requirement::role(role))
+    }
+
+    /// The token must carry `permission`.
+    pub fn permission(permission: impl Into<String>) -> Self {
+        Self::from_requirement(Requirement::all_permissions([permission.into()]))
+    }
+
+    /// The token must carry at least one of `permissions` (an empty list never passes).
+    pub fn any_permission<I: IntoIterator<Item = S>, S: Into<String>>(permissions: I) -> Self {
+        Self::from_requirement(Requirement::any_permission(permissions))
+    }
+
+    /// The token must carry every one of `permissions`.
+    pub fn all_permissions<I: IntoIterator<Item = S>, S: Into<String>>(permissions: I) -> Self {
+        Self::from_requirement(Requirement::all_permissions(permissions))
+    }
+
+    /// The token's plan must be `plan` or above in `tiers`.
+    pub fn plan_at_least(tiers: &PlanTiers, plan: impl Into<String>) -> Self {
+        Self::from_requirement(Requirement::plan_at_least(tiers, plan))
+    }
+
+    /// The token must grant OAuth scope `scope`.
+    pub fn scope(scope: impl Into<String>) -> Self {
+        Self::from_requirement(Requirement::scope(scope))
+    }
+
+    /// The token's tenant (`tid`) must be `tenant`.
+    pub fn tenant(tenant: impl Into<String>) -> Self {
+        Self::from_requirement(Requirement::tenant(tenant))
+    }
+
+    /// A predicate of your own; `description` names it in logs (never sent to clients).
+    pub fn custom<F>(description: &'static str, predicate: F) -> Self
+    where
+        F: Fn(&Claims) -> bool + Send + Sync + 'static,
+    {
+        Self::from_predicate(description, predicate)
+    }
+
+    /// The guard of a [`Policy`] type.
+    pub fn policy<P: Policy>() -> Self {
+        Self::from_policy::<P>()
     }
 }
 
