@@ -6,6 +6,8 @@
 #![deny(unreachable_pub)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+#[cfg(feature = "actix")]
+pub mod actix;
 mod authenticator;
 #[cfg(feature = "axum")]
 pub mod axum;

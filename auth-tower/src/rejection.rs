@@ -181,7 +181,7 @@ impl AuthRejection {
         response
     }
 
-    fn log(&self) {
+    pub(crate) fn log(&self) {
         match &self.reason {
             RejectionReason::Unavailable(error) => {
                 tracing::error!(%error, "authentication failed on the server side; refusing");

@@ -257,6 +257,16 @@ impl AuthEndpoints {
         EndpointsService::new(self)
     }
 
+    #[cfg(feature = "actix")]
+    pub(crate) fn payload_too_large(&self) -> Response<Bytes> {
+        Failure::PayloadTooLarge.into_response(self.inner.authenticator.realm_name())
+    }
+
+    #[cfg(feature = "actix")]
+    pub(crate) fn malformed_body(&self) -> Response<Bytes> {
+        Failure::MalformedBody.into_response(self.inner.authenticator.realm_name())
+    }
+
     /// Answers one request.
     pub async fn handle(&self, request: EndpointRequest) -> Response<Bytes> {
         let realm = self.inner.authenticator.realm_name().to_owned();
