@@ -38,7 +38,7 @@ pub(crate) type RevocationFuture =
 ///
 /// let keys = KeySet::new(SigningKey::hmac("k1", Algorithm::HS256, &[7; 32])?);
 /// let verifier = AccessTokenVerifier::new(VerifierConfig::new("https://auth.example", "api"), &keys);
-/// let authenticator: Authenticator = Authenticator::new(verifier).realm("example");
+/// let authenticator = Authenticator::new(verifier).realm("example");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Authenticator<E = NoCustomClaims> {
@@ -73,10 +73,19 @@ impl<E> fmt::Debug for Authenticator<E> {
     }
 }
 
-impl<E: CustomClaims> Authenticator<E> {
+impl Authenticator {
     /// Reads `Authorization: Bearer`, verifies with `verifier`, no revocation check, realm
-    /// `"api"`.
+    /// `"api"`; tokens without custom claims (see
+    /// [`with_custom_claims`](Self::with_custom_claims) otherwise).
     pub fn new(verifier: AccessTokenVerifier) -> Self {
+        Self::with_custom_claims(verifier)
+    }
+}
+
+impl<E: CustomClaims> Authenticator<E> {
+    /// Like [`Authenticator::new`], reading the host's own claims as `E`:
+    /// `let auth: Authenticator<MyClaims> = Authenticator::with_custom_claims(verifier);`.
+    pub fn with_custom_claims(verifier: AccessTokenVerifier) -> Self {
         Self {
             inner: Arc::new(Inner {
                 verifier,

@@ -135,13 +135,13 @@ where
         }
     }
     let mut from_cookie = None;
-    if let Some(name) = &config.cookie {
-        if let Some(value) = single_cookie(cookie_headers, name)? {
-            if !is_b64token(value) {
-                return Err(CredentialError::MalformedCookie);
-            }
-            from_cookie = Some(value);
+    if let Some(name) = &config.cookie
+        && let Some(value) = single_cookie(cookie_headers, name)?
+    {
+        if !is_b64token(value) {
+            return Err(CredentialError::MalformedCookie);
         }
+        from_cookie = Some(value);
     }
     let found = match (from_header, from_cookie) {
         (Some(_), Some(_)) => return Err(CredentialError::MultipleMethods),

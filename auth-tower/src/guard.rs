@@ -173,9 +173,9 @@ pub trait Policy<E = NoCustomClaims>: Send + Sync + 'static {
 }
 
 /// An extractor (axum and actix) for an authenticated caller that satisfies policy `P`:
-/// 401 without an [`AuthContext`], 403 `insufficient_scope` when `P` refuses.
+/// 401 without an [`AuthContext`](crate::AuthContext), 403 `insufficient_scope` when `P` refuses.
 ///
-/// Dereferences to the [`AuthContext`].
+/// Dereferences to the [`AuthContext`](crate::AuthContext).
 pub struct Require<P, E = NoCustomClaims> {
     /// The authenticated caller.
     pub context: crate::AuthContext<E>,

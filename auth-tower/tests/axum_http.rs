@@ -221,7 +221,7 @@ async fn custom_claims_reach_the_handler() {
         &fx.keys,
     )
     .with_clock(std::sync::Arc::new(fx.clock.clone()));
-    let auth: Authenticator<Org> = Authenticator::new(verifier);
+    let auth: Authenticator<Org> = Authenticator::with_custom_claims(verifier);
     let token = fx
         .issuer
         .issue(&AccessTokenRequest::with_custom(

@@ -219,10 +219,10 @@ impl AuthEndpoints {
         }
         let service = &self.inner.service;
         let (user, pair) = service.signup(&body.email, body.password, &client).await?;
-        if self.inner.config.verify_email_on_signup {
-            if let Err(error) = service.request_email_verification(user.id).await {
-                tracing::error!(%error, user_id = %user.id, "verification email after signup failed");
-            }
+        if self.inner.config.verify_email_on_signup
+            && let Err(error) = service.request_email_verification(user.id).await
+        {
+            tracing::error!(%error, user_id = %user.id, "verification email after signup failed");
         }
         self.token_response(StatusCode::CREATED, &pair)
     }

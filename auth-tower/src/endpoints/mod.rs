@@ -39,7 +39,7 @@
 //! proxy header is trustworthy.
 //!
 //! # Adding the OAuth routes
-//! `GET /oauth/{provider}` and `GET /oauth/{provider}/callback` slot into [`Route`]'s parser
+//! `GET /oauth/{provider}` and `GET /oauth/{provider}/callback` slot into the (private) `Route` parser
 //! and [`AuthEndpoints::handle`]'s dispatch behind a `providers` feature (see the comments
 //! there); they reuse `client_info`, `token_response` (cookie mode: the refresh token goes in
 //! the cookie, never in the redirect URL) and the error mapping unchanged.
@@ -343,10 +343,11 @@ impl AuthEndpoints {
 
     /// Defence 1 (cookie mode): Fetch Metadata and `Origin`.
     fn origin_allowed(&self, headers: &HeaderMap) -> bool {
-        if let Some(site) = headers.get("sec-fetch-site") {
-            if site != "same-origin" && site != "none" {
-                return false;
-            }
+        if let Some(site) = headers.get("sec-fetch-site")
+            && site != "same-origin"
+            && site != "none"
+        {
+            return false;
         }
         let Some(origin) = headers.get(ORIGIN) else {
             return true;

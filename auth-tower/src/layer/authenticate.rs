@@ -37,7 +37,7 @@ pub enum Mode {
 /// use auth_tower::{AuthLayer, Authenticator};
 /// # let keys = KeySet::new(SigningKey::hmac("k1", Algorithm::HS256, &[7; 32])?);
 /// # let verifier = AccessTokenVerifier::new(VerifierConfig::new("iss", "api"), &keys);
-/// let authenticator: Authenticator = Authenticator::new(verifier);
+/// let authenticator = Authenticator::new(verifier);
 /// let required = AuthLayer::required(authenticator.clone());
 /// let optional = AuthLayer::optional(authenticator);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
