@@ -50,16 +50,27 @@ pub enum CredentialError {
     MultipleMethods,
 }
 
+/// Bytes allowed in a `b64token` before the `=` padding (RFC 6750 §2.1).
+const B64TOKEN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        table[byte] =
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/');
+        byte += 1;
+    }
+    table
+};
+
 /// RFC 6750 §2.1: `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
+/// A table lookup per byte: this runs on every request.
 pub(crate) fn is_b64token(token: &[u8]) -> bool {
-    let body_end = token
-        .iter()
-        .rposition(|&byte| byte != b'=')
-        .map_or(0, |index| index + 1);
-    body_end > 0
-        && token[..body_end].iter().all(|&byte| {
-            byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
-        })
+    let mut body = token;
+    while let [rest @ .., b'='] = body {
+        body = rest;
+    }
+    !body.is_empty() && body.iter().all(|&byte| B64TOKEN[usize::from(byte)])
 }
 
 /// The token of one `Authorization` value: `Ok(None)` for another scheme (Basic, …).

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll, Waker, ready};
 
 use bytes::Bytes;
 use http::{Request, Response};
@@ -166,7 +166,19 @@ where
                 request.extensions_mut().insert(context);
                 ResponseFuture::inner(self.inner.call(request))
             }
-            Some(check) => {
+            Some(mut check) => {
+                // Hot path: with the revocation cache warm (or an in-process store) the check
+                // is ready at once; then the ready inner service is called right here,
+                // without cloning it. The future is polled again, with the real waker, if it
+                // is pending.
+                match check.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+                    Poll::Ready(Ok(())) => {
+                        request.extensions_mut().insert(context);
+                        return ResponseFuture::inner(self.inner.call(request));
+                    }
+                    Poll::Ready(Err(rejection)) => return ResponseFuture::rejected(rejection),
+                    Poll::Pending => {}
+                }
                 // The service that was driven to readiness goes with the request; a clone
                 // stays behind for the next `poll_ready` (tower's documented pattern).
                 let clone = self.inner.clone();
