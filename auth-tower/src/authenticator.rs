@@ -7,6 +7,7 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use auth_core::Clock;
 use auth_core::revocation::RevocationChecker;
 use auth_core::token::{AccessTokenVerifier, NoCustomClaims};
 use http::HeaderMap;
@@ -16,6 +17,7 @@ use serde::de::DeserializeOwned;
 use crate::context::AuthContext;
 use crate::credentials::{CredentialConfig, extract};
 use crate::rejection::{AuthRejection, DEFAULT_REALM, RejectionReason, clean_realm};
+use crate::token_cache::TokenCache;
 
 /// The host's custom-claims type: what [`Authenticator`] can read from a token and hand
 /// across threads.
@@ -42,15 +44,16 @@ pub(crate) type RevocationFuture =
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Authenticator<E = NoCustomClaims> {
-    inner: Arc<Inner>,
+    inner: Arc<Inner<E>>,
     claims: PhantomData<fn() -> E>,
 }
 
-struct Inner {
+struct Inner<E> {
     verifier: AccessTokenVerifier,
     revocation: Option<RevocationChecker>,
     credentials: CredentialConfig,
     realm: Arc<str>,
+    token_cache: Option<Arc<TokenCache<E>>>,
 }
 
 impl<E> Clone for Authenticator<E> {
@@ -69,6 +72,7 @@ impl<E> fmt::Debug for Authenticator<E> {
             .field("revocation", &self.inner.revocation.is_some())
             .field("credentials", &self.inner.credentials)
             .field("realm", &self.inner.realm)
+            .field("token_cache", &self.inner.token_cache.is_some())
             .finish()
     }
 }
@@ -92,17 +96,19 @@ impl<E: CustomClaims> Authenticator<E> {
                 revocation: None,
                 credentials: CredentialConfig::default(),
                 realm: Arc::from(DEFAULT_REALM),
+                token_cache: None,
             }),
             claims: PhantomData,
         }
     }
 
-    fn with_inner(self, change: impl FnOnce(&mut Inner)) -> Self {
+    fn with_inner(self, change: impl FnOnce(&mut Inner<E>)) -> Self {
         let mut inner = Inner {
             verifier: self.inner.verifier.clone(),
             revocation: self.inner.revocation.clone(),
             credentials: self.inner.credentials.clone(),
             realm: self.inner.realm.clone(),
+            token_cache: self.inner.token_cache.clone(),
         };
         change(&mut inner);
         Self {
@@ -146,6 +152,17 @@ impl<E: CustomClaims> Authenticator<E> {
         &self.inner.credentials
     }
 
+    /// Remembers up to `capacity` verified tokens, so that a token presented again skips the
+    /// signature check and the claims parse (the revocation check still runs on every
+    /// request). Expiry is checked again on every hit with `clock` — give it the verifier's
+    /// clock — and the verifier's leeway; entries are only ever made from tokens that passed
+    /// full verification with this authenticator's keys. Off by default.
+    pub fn with_token_cache(self, capacity: usize, clock: Arc<dyn Clock>) -> Self {
+        let leeway = self.inner.verifier.config().leeway.as_secs();
+        let cache = Arc::new(TokenCache::new(capacity, leeway, clock));
+        self.with_inner(|inner| inner.token_cache = Some(cache))
+    }
+
     /// The realm of the challenges.
     pub fn realm_name(&self) -> &str {
         &self.inner.realm
@@ -181,6 +198,27 @@ impl<E: CustomClaims> Authenticator<E> {
         else {
             return Ok(None);
         };
+        if let Some(cache) = &inner.token_cache {
+            if let Some(claims) = cache.get(token) {
+                return Ok(Some(AuthContext::from_arc(
+                    claims,
+                    source,
+                    inner.realm.clone(),
+                )));
+            }
+            let claims = Arc::new(
+                inner
+                    .verifier
+                    .verify_with::<E>(token)
+                    .map_err(|error| self.rejection(error))?,
+            );
+            cache.put(token, Arc::clone(&claims));
+            return Ok(Some(AuthContext::from_arc(
+                claims,
+                source,
+                inner.realm.clone(),
+            )));
+        }
         let claims = inner
             .verifier
             .verify_with::<E>(token)

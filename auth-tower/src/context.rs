@@ -39,6 +39,18 @@ impl<E> AuthContext<E> {
         }
     }
 
+    pub(crate) fn from_arc(
+        claims: Arc<Claims<E>>,
+        source: CredentialSource,
+        realm: Arc<str>,
+    ) -> Self {
+        Self {
+            claims,
+            source,
+            realm,
+        }
+    }
+
     /// The verified claims.
     pub fn claims(&self) -> &Claims<E> {
         &self.claims

@@ -155,6 +155,7 @@ pub mod endpoints;
 mod guard;
 pub mod layer;
 mod rejection;
+mod token_cache;
 
 pub use authenticator::{Authenticator, CustomClaims};
 pub use context::{AuthContext, CredentialSource};

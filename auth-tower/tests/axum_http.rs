@@ -280,3 +280,80 @@ impl LayerService for AuthLayer {
         tower::Layer::layer(self, inner)
     }
 }
+
+// ---------------------------------------------------------------- verified-token cache
+
+fn cached_app(fx: &Fixture) -> Client {
+    let auth = fx
+        .authenticator
+        .clone()
+        .with_token_cache(100, std::sync::Arc::new(fx.clock.clone()));
+    client(
+        Router::new()
+            .route("/api/hello", get(hello))
+            .layer(AuthLayer::required(auth))
+            .nest_service(
+                "/auth",
+                fx.endpoints(EndpointsConfig::default()).into_service(),
+            ),
+    )
+}
+
+#[tokio::test]
+async fn token_cache_still_refuses_expired_tokens() {
+    let fx = fixture(Options::default());
+    let token = fx.user("kim@example.com").await;
+    let app = cached_app(&fx);
+    assert_eq!(
+        app.send(Req::get("/api/hello").bearer(&token)).await.status,
+        200
+    );
+    assert_eq!(
+        app.send(Req::get("/api/hello").bearer(&token)).await.status,
+        200
+    );
+    fx.clock
+        .advance(std::time::Duration::from_secs(15 * 60 + 31));
+    let expired = app.send(Req::get("/api/hello").bearer(&token)).await;
+    assert_eq!(expired.status, 401);
+    assert_eq!(expired.error(), "invalid_token");
+}
+
+#[tokio::test]
+async fn token_cache_still_runs_the_revocation_check() {
+    let fx = fixture(Options::default());
+    let token = fx.user("kim@example.com").await;
+    let app = cached_app(&fx);
+    assert_eq!(
+        app.send(Req::get("/api/hello").bearer(&token)).await.status,
+        200
+    );
+    assert_eq!(
+        app.send(Req::post("/auth/logout").bearer(&token))
+            .await
+            .status,
+        204
+    );
+    fx.clock
+        .advance(common::STALENESS + std::time::Duration::from_secs(1));
+    let revoked = app.send(Req::get("/api/hello").bearer(&token)).await;
+    assert_eq!(revoked.status, 401);
+    assert_eq!(revoked.error(), "invalid_token");
+}
+
+#[tokio::test]
+async fn token_cache_only_serves_the_exact_token() {
+    let fx = fixture(Options::default());
+    let token = fx.user("kim@example.com").await;
+    let app = cached_app(&fx);
+    assert_eq!(
+        app.send(Req::get("/api/hello").bearer(&token)).await.status,
+        200
+    );
+    let mut tampered = token.clone();
+    tampered.pop();
+    tampered.push(if token.ends_with('A') { 'B' } else { 'A' });
+    let resp = app.send(Req::get("/api/hello").bearer(&tampered)).await;
+    assert_eq!(resp.status, 401);
+    assert_eq!(resp.error(), "invalid_token");
+}

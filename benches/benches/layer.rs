@@ -32,6 +32,7 @@ struct Setup {
     token: HeaderValue,
     plain: Authenticator,
     with_revocation: Authenticator,
+    with_token_cache: Authenticator,
     jwt_authorizer: Authorizer<RegisteredClaims>,
 }
 
@@ -62,8 +63,9 @@ async fn setup() -> Setup {
         stores.users.clone(),
         stores.sessions.clone(),
         stores.revocations.clone(),
-        clock,
+        clock.clone(),
     );
+    let with_revocation = Authenticator::new(verifier.clone()).with_revocation(checker);
     let secret = std::str::from_utf8(HMAC_SECRET).unwrap();
     let jwt_authorizer = JwtAuthorizer::<RegisteredClaims>::from_secret(secret)
         .validation(Validation::new().iss(&[ISS]).aud(&[AUD]))
@@ -74,7 +76,8 @@ async fn setup() -> Setup {
         token: HeaderValue::from_str(&format!("Bearer {}", pair.access_token.token.secret()))
             .unwrap(),
         plain: Authenticator::new(verifier.clone()),
-        with_revocation: Authenticator::new(verifier).with_revocation(checker),
+        with_token_cache: with_revocation.clone().with_token_cache(1_000, clock),
+        with_revocation,
         jwt_authorizer,
     }
 }
@@ -100,6 +103,7 @@ fn layer(c: &mut Criterion) {
     });
     let ours = AuthLayer::required(setup.plain.clone()).layer(hello);
     let ours_revocation = AuthLayer::required(setup.with_revocation.clone()).layer(hello);
+    let ours_cached = AuthLayer::required(setup.with_token_cache.clone()).layer(hello);
     let peer = setup.jwt_authorizer.into_layer().layer(hello07);
 
     // Every variant must actually authenticate the request it is timed on.
@@ -130,6 +134,10 @@ fn layer(c: &mut Criterion) {
     group.bench_function("auth-tower AuthLayer + revocation cache", |b| {
         b.iter(|| runtime.block_on(ours_revocation.clone().oneshot(request(&setup.token))))
     });
+    group.bench_function(
+        "auth-tower AuthLayer + revocation cache + token cache",
+        |b| b.iter(|| runtime.block_on(ours_cached.clone().oneshot(request(&setup.token)))),
+    );
     group.bench_function("jwt-authorizer layer", |b| {
         b.iter(|| runtime.block_on(peer.clone().oneshot(request(&setup.token))))
     });

@@ -1,9 +1,11 @@
-//! Three hello-world HTTP servers on loopback for `benches/load/run.sh`: the bare axum route,
+//! Four hello-world HTTP servers on loopback for `benches/load/run.sh`: the bare axum route,
 //! the same route behind auth-tower's `AuthLayer` (HS256, revocation check with its cache
-//! on), and behind jwt-authorizer's layer (HS256). Prints one valid access token on the first
-//! line of stdout, then serves until killed.
+//! on), the same with the verified-token cache on as well, and behind jwt-authorizer's layer
+//! (HS256). Prints one valid access token on the first line of stdout, then serves until
+//! killed.
 //!
-//! Usage: `load_server [bare_port ours_port jwt_authorizer_port]` (default 38081 38082 38083);
+//! Usage: `load_server [bare ours ours_token_cache jwt_authorizer]` (ports; default
+//! 38081-38084);
 //! `LOAD_WORKERS` sets the runtime's worker threads (default 1; 0 = a current-thread runtime).
 
 use std::io::Write as _;
@@ -34,10 +36,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .skip(1)
         .map(|port| port.parse())
         .collect::<Result<_, _>>()?;
-    let [bare, ours, peer] = match ports.as_slice() {
-        [] => [38081, 38082, 38083],
-        [a, b, c] => [*a, *b, *c],
-        _ => return Err("usage: load_server [bare ours jwt_authorizer]".into()),
+    let ports = match ports.as_slice() {
+        [] => [38081, 38082, 38083, 38084],
+        [a, b, c, d] => [*a, *b, *c, *d],
+        _ => return Err("usage: load_server [bare ours ours_token_cache jwt_authorizer]".into()),
     };
     let workers = std::env::var("LOAD_WORKERS")
         .ok()
@@ -53,10 +55,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .enable_all()
             .build()?
     };
-    runtime.block_on(serve(bare, ours, peer))
+    runtime.block_on(serve(ports))
 }
 
-async fn serve(bare: u16, ours: u16, peer: u16) -> Result<(), Box<dyn std::error::Error>> {
+async fn serve(ports: [u16; 4]) -> Result<(), Box<dyn std::error::Error>> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let keys = KeySet::new(SigningKey::hmac("k1", Algorithm::HS256, HMAC_SECRET)?);
     let issuer = AccessTokenIssuer::with_clock(IssuerConfig::new(ISS, AUD), &keys, clock.clone());
@@ -82,9 +84,10 @@ async fn serve(bare: u16, ours: u16, peer: u16) -> Result<(), Box<dyn std::error
         stores.users.clone(),
         stores.sessions.clone(),
         stores.revocations.clone(),
-        clock,
+        clock.clone(),
     );
     let authenticator = Authenticator::new(verifier).with_revocation(checker);
+    let cached = authenticator.clone().with_token_cache(10_000, clock);
     let authorizer =
         JwtAuthorizer::<RegisteredClaims>::from_secret(std::str::from_utf8(HMAC_SECRET)?)
             .validation(Validation::new().iss(&[ISS]).aud(&[AUD]))
@@ -95,15 +98,20 @@ async fn serve(bare: u16, ours: u16, peer: u16) -> Result<(), Box<dyn std::error
     let ours_app = axum::Router::new()
         .route("/hello", axum::routing::get(hello))
         .layer(AuthLayer::required(authenticator));
+    let cached_app = axum::Router::new()
+        .route("/hello", axum::routing::get(hello))
+        .layer(AuthLayer::required(cached));
     let peer_app = axum07::Router::new()
         .route("/hello", axum07::routing::get(hello))
         .layer(authorizer.into_layer());
 
     let listen =
         |port: u16| tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port)));
-    let (bare_listener, ours_listener, peer_listener) = (
+    let [bare, ours, cached, peer] = ports;
+    let (bare_listener, ours_listener, cached_listener, peer_listener) = (
         listen(bare).await?,
         listen(ours).await?,
+        listen(cached).await?,
         listen(peer).await?,
     );
 
@@ -113,10 +121,12 @@ async fn serve(bare: u16, ours: u16, peer: u16) -> Result<(), Box<dyn std::error
 
     let bare = tokio::spawn(async move { axum::serve(bare_listener, bare_app).await });
     let ours = tokio::spawn(async move { axum::serve(ours_listener, ours_app).await });
+    let cached = tokio::spawn(async move { axum::serve(cached_listener, cached_app).await });
     let peer = tokio::spawn(async move { axum07::serve(peer_listener, peer_app).await });
-    let (bare, ours, peer) = tokio::join!(bare, ours, peer);
+    let (bare, ours, cached, peer) = tokio::join!(bare, ours, cached, peer);
     bare??;
     ours??;
+    cached??;
     peer??;
     Ok(())
 }
