@@ -14,7 +14,9 @@
 //!   auth-core's strict [`AccessTokenVerifier`](auth_core::token::AccessTokenVerifier); then
 //!   the [`RevocationChecker`](auth_core::revocation::RevocationChecker) when enabled (fails
 //!   closed when its store is down). Success gives an [`AuthContext`] (claims with the host's
-//!   custom claims, `sid`, roles, …).
+//!   custom claims, `sid`, roles, …). Optionally caches verified tokens
+//!   ([`Authenticator::with_token_cache`]) so that a token seen before skips the HMAC/signature
+//!   check and the claims parse; expiry is re-checked and revocation still runs every time.
 //! * [`AuthLayer`] — required or optional ([`Mode`]); puts the [`AuthContext`] into the
 //!   request extensions. Rejections per RFC 6750 ([`AuthRejection`]): 401 with
 //!   `WWW-Authenticate: Bearer realm="…"` and no error without credentials,
