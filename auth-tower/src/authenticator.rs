@@ -1,0 +1,284 @@
+//! [`Authenticator`]: the framework-neutral check every adapter runs — find the token, verify
+//! it, run the revocation check, build the [`AuthContext`].
+
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use auth_core::Clock;
+use auth_core::revocation::RevocationChecker;
+use auth_core::token::{AccessTokenVerifier, NoCustomClaims};
+use http::HeaderMap;
+use http::header::{AUTHORIZATION, COOKIE};
+use serde::de::DeserializeOwned;
+
+use crate::context::AuthContext;
+use crate::credentials::{CredentialConfig, extract};
+use crate::rejection::{AuthRejection, DEFAULT_REALM, RejectionReason, clean_realm};
+use crate::token_cache::TokenCache;
+
+/// The host's custom-claims type: what [`Authenticator`] can read from a token and hand
+/// across threads.
+pub trait CustomClaims: DeserializeOwned + Send + Sync + 'static {}
+impl<T: DeserializeOwned + Send + Sync + 'static> CustomClaims for T {}
+
+pub(crate) type RevocationFuture =
+    Pin<Box<dyn Future<Output = Result<(), AuthRejection>> + Send + 'static>>;
+
+/// Verifies the access token of a request: from `Authorization: Bearer` (default) and/or a
+/// configured cookie, never the query string; signature and claims through auth-core's
+/// [`AccessTokenVerifier`]; then, when enabled, the [`RevocationChecker`] (session ended,
+/// user cut off or disabled, `jti` revoked — failing closed when its store is down).
+///
+/// `E` is the host's custom-claims type ([`NoCustomClaims`] by default). Cheap to clone.
+///
+/// ```
+/// use auth_core::token::{AccessTokenVerifier, Algorithm, KeySet, SigningKey, VerifierConfig};
+/// use auth_tower::Authenticator;
+///
+/// let keys = KeySet::new(SigningKey::hmac("k1", Algorithm::HS256, &[7; 32])?);
+/// let verifier = AccessTokenVerifier::new(VerifierConfig::new("https://auth.example", "api"), &keys);
+/// let authenticator = Authenticator::new(verifier).realm("example");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Authenticator<E = NoCustomClaims> {
+    inner: Arc<Inner<E>>,
+    claims: PhantomData<fn() -> E>,
+}
+
+struct Inner<E> {
+    verifier: AccessTokenVerifier,
+    revocation: Option<RevocationChecker>,
+    credentials: CredentialConfig,
+    realm: Arc<str>,
+    token_cache: Option<Arc<TokenCache<E>>>,
+}
+
+impl<E> Clone for Authenticator<E> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+            claims: PhantomData,
+        }
+    }
+}
+
+impl<E> fmt::Debug for Authenticator<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Authenticator")
+            .field("verifier", &self.inner.verifier)
+            .field("revocation", &self.inner.revocation.is_some())
+            .field("credentials", &self.inner.credentials)
+            .field("realm", &self.inner.realm)
+            .field("token_cache", &self.inner.token_cache.is_some())
+            .finish()
+    }
+}
+
+impl Authenticator {
+    /// Reads `Authorization: Bearer`, verifies with `verifier`, no revocation check, realm
+    /// `"api"`; tokens without custom claims (see
+    /// [`with_custom_claims`](Self::with_custom_claims) otherwise).
+    pub fn new(verifier: AccessTokenVerifier) -> Self {
+        Self::with_custom_claims(verifier)
+    }
+}
+
+impl<E: CustomClaims> Authenticator<E> {
+    /// Like [`Authenticator::new`], reading the host's own claims as `E`:
+    /// `let auth: Authenticator<MyClaims> = Authenticator::with_custom_claims(verifier);`.
+    pub fn with_custom_claims(verifier: AccessTokenVerifier) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                verifier,
+                revocation: None,
+                credentials: CredentialConfig::default(),
+                realm: Arc::from(DEFAULT_REALM),
+                token_cache: None,
+            }),
+            claims: PhantomData,
+        }
+    }
+
+    fn with_inner(self, change: impl FnOnce(&mut Inner<E>)) -> Self {
+        let mut inner = Inner {
+            verifier: self.inner.verifier.clone(),
+            revocation: self.inner.revocation.clone(),
+            credentials: self.inner.credentials.clone(),
+            realm: self.inner.realm.clone(),
+            token_cache: self.inner.token_cache.clone(),
+        };
+        change(&mut inner);
+        Self {
+            inner: Arc::new(inner),
+            claims: PhantomData,
+        }
+    }
+
+    /// Runs `checker` on every verified token, so that logout, "log out everywhere",
+    /// password changes, disabled accounts and revoked `jti`s reach access tokens within the
+    /// checker's staleness bound. Strongly recommended for first-party APIs.
+    pub fn with_revocation(self, checker: RevocationChecker) -> Self {
+        self.with_inner(|inner| inner.revocation = Some(checker))
+    }
+
+    /// The realm named in `WWW-Authenticate` challenges. `"`, `\` and non-printable
+    /// characters are dropped. Defaults to `"api"`.
+    pub fn realm(self, realm: &str) -> Self {
+        let realm = clean_realm(realm);
+        self.with_inner(|inner| inner.realm = realm)
+    }
+
+    /// Also reads the access token from cookie `name` (a token in both places is refused as
+    /// `invalid_request`). Protect cookie-authenticated state-changing routes against CSRF.
+    pub fn cookie(self, name: impl Into<String>) -> Self {
+        let name = name.into();
+        self.with_inner(|inner| inner.credentials.cookie = Some(name))
+    }
+
+    /// Reads only the cookie `name`, not the `Authorization` header.
+    pub fn cookie_only(self, name: impl Into<String>) -> Self {
+        let name = name.into();
+        self.with_inner(|inner| {
+            inner.credentials.cookie = Some(name);
+            inner.credentials.bearer_header = false;
+        })
+    }
+
+    /// Where tokens are looked for.
+    pub fn credentials(&self) -> &CredentialConfig {
+        &self.inner.credentials
+    }
+
+    /// Remembers up to `capacity` verified tokens, so that a token presented again skips the
+    /// signature check and the claims parse (the revocation check still runs on every
+    /// request). Expiry is checked again on every hit with `clock` — give it the verifier's
+    /// clock — and the verifier's leeway; entries are only ever made from tokens that passed
+    /// full verification with this authenticator's keys. Off by default.
+    pub fn with_token_cache(self, capacity: usize, clock: Arc<dyn Clock>) -> Self {
+        let leeway = self.inner.verifier.config().leeway.as_secs();
+        let cache = Arc::new(TokenCache::new(capacity, leeway, clock));
+        self.with_inner(|inner| inner.token_cache = Some(cache))
+    }
+
+    /// The realm of the challenges.
+    pub fn realm_name(&self) -> &str {
+        &self.inner.realm
+    }
+
+    pub(crate) fn realm_arc(&self) -> &Arc<str> {
+        &self.inner.realm
+    }
+
+    /// Whether a revocation check is configured.
+    pub fn checks_revocation(&self) -> bool {
+        self.inner.revocation.is_some()
+    }
+
+    fn rejection(&self, reason: impl Into<RejectionReason>) -> AuthRejection {
+        AuthRejection::new(reason, self.inner.realm.clone())
+    }
+
+    /// The synchronous part: find and verify the token in raw header values. `Ok(None)`
+    /// means no credentials.
+    pub(crate) fn verify_raw<'a, A, C>(
+        &'a self,
+        authorization: A,
+        cookies: C,
+    ) -> Result<Option<AuthContext<E>>, AuthRejection>
+    where
+        A: IntoIterator<Item = &'a [u8]>,
+        C: IntoIterator<Item = &'a [u8]>,
+    {
+        let inner = &*self.inner;
+        let Some((token, source)) = extract(&inner.credentials, authorization, cookies)
+            .map_err(|error| self.rejection(error))?
+        else {
+            return Ok(None);
+        };
+        if let Some(cache) = &inner.token_cache {
+            if let Some(claims) = cache.get(token) {
+                return Ok(Some(AuthContext::from_arc(
+                    claims,
+                    source,
+                    inner.realm.clone(),
+                )));
+            }
+            let claims = Arc::new(
+                inner
+                    .verifier
+                    .verify_with::<E>(token)
+                    .map_err(|error| self.rejection(error))?,
+            );
+            cache.put(token, Arc::clone(&claims));
+            return Ok(Some(AuthContext::from_arc(
+                claims,
+                source,
+                inner.realm.clone(),
+            )));
+        }
+        let claims = inner
+            .verifier
+            .verify_with::<E>(token)
+            .map_err(|error| self.rejection(error))?;
+        Ok(Some(AuthContext::new(claims, source, inner.realm.clone())))
+    }
+
+    /// Finds and verifies the token in an http 1 header map (no revocation check yet).
+    pub(crate) fn verify_headers(
+        &self,
+        headers: &HeaderMap,
+    ) -> Result<Option<AuthContext<E>>, AuthRejection> {
+        self.verify_raw(
+            headers.get_all(AUTHORIZATION).iter().map(|v| v.as_bytes()),
+            headers.get_all(COOKIE).iter().map(|v| v.as_bytes()),
+        )
+    }
+
+    /// The revocation check for a verified context, as an owned future; `None` when no
+    /// checker is configured.
+    pub(crate) fn revocation_future(&self, context: &AuthContext<E>) -> Option<RevocationFuture> {
+        let checker = self.inner.revocation.clone()?;
+        let context = context.clone();
+        let realm = self.inner.realm.clone();
+        Some(Box::pin(async move {
+            checker
+                .check(context.claims())
+                .await
+                .map_err(|error| AuthRejection::new(error, realm))
+        }))
+    }
+
+    /// Authenticates a request from its headers: `Ok(None)` when it carries no credentials,
+    /// the caller's context when it carries a valid, unrevoked token, and the rejection to
+    /// answer with otherwise. What the layer, the extractors and the endpoints all run.
+    pub async fn authenticate(
+        &self,
+        headers: &HeaderMap,
+    ) -> Result<Option<AuthContext<E>>, AuthRejection> {
+        let context = self.verify_headers(headers)?;
+        self.check_revocation(context).await
+    }
+
+    pub(crate) async fn check_revocation(
+        &self,
+        context: Option<AuthContext<E>>,
+    ) -> Result<Option<AuthContext<E>>, AuthRejection> {
+        if let (Some(context), Some(checker)) = (&context, &self.inner.revocation) {
+            checker
+                .check(context.claims())
+                .await
+                .map_err(|error| self.rejection(error))?;
+        }
+        Ok(context)
+    }
+
+    /// Like [`authenticate`](Self::authenticate), but no credentials is a rejection (401).
+    pub async fn require(&self, headers: &HeaderMap) -> Result<AuthContext<E>, AuthRejection> {
+        self.authenticate(headers)
+            .await?
+            .ok_or_else(|| AuthRejection::missing(self.inner.realm.clone()))
+    }
+}

@@ -1,0 +1,417 @@
+//! The ready-made auth API as framework-neutral handlers: [`AuthEndpoints::handle`] takes an
+//! [`EndpointRequest`] (method, path below the mount point, headers, body, peer address) and
+//! answers with an `http::Response<Bytes>`. Adapters: [`EndpointsService`] (tower, for axum's
+//! `nest_service`) and, with the `actix` feature, `actix::endpoints_scope`.
+//!
+//! | route | auth | body | answer |
+//! |---|---|---|---|
+//! | `POST /signup` | – | `{"email","password"}` | 201 token response |
+//! | `POST /login` | – | `{"email","password"}` (email or username) | 200 token response |
+//! | `POST /refresh` | refresh token | bearer mode `{"refresh_token"}`; cookie mode: cookie + CSRF header | 200 token response |
+//! | `POST /logout` | access token | – | 204 |
+//! | `POST /logout-all` | access token | – | 200 `{"sessions_ended"}` |
+//! | `GET /me` | access token | – | 200 the account |
+//! | `GET /sessions` | access token | – | 200 the active sessions |
+//! | `DELETE /sessions/{id}` | access token | – | 204 |
+//! | `POST /password/change` | access token | `{"current_password","new_password"}` | 204 |
+//! | `POST /password/forgot` | – | `{"email"}` | 202 (whether or not the account exists) |
+//! | `POST /password/reset` | – | `{"token","new_password"}` | 204 |
+//! | `POST /email/verify` | – | `{"token"}` | 204 |
+//!
+//! A token response is `{"access_token","token_type":"Bearer","expires_in","refresh_token"}`
+//! (no `refresh_token` in cookie mode). Every answer has `Cache-Control: no-store`; errors
+//! are `{"error","error_description"}` from auth-core's one mapping.
+//!
+//! # CSRF (cookie mode)
+//! Two independent defences:
+//! 1. **Origin / Fetch Metadata** on every `POST`/`DELETE`: `Sec-Fetch-Site`, when sent, must
+//!    be `same-origin` (or `none`); `Origin`, when sent, must be in
+//!    [`EndpointsConfig::allowed_origins`] (or be `https://` + `Host` when that list is empty).
+//! 2. **Double-submit token** wherever a cookie is the credential (`POST /refresh`, and any
+//!    request whose access token came from a cookie): login, signup and refresh set a random
+//!    `__Host-csrf` cookie (not HttpOnly); the request must echo it in `X-CSRF-Token`
+//!    (compared in constant time). A cross-site page can neither read the cookie nor set the
+//!    header. Bodies must be `application/json`, which HTML forms cannot send.
+//!
+//! # Throttling
+//! Login and password change are throttled by auth-core per account and per client IP. The
+//! IP is the peer address unless [`EndpointsConfig::dangerous_trust_proxy_header`] says a
+//! proxy header is trustworthy.
+//!
+//! # Adding the OAuth routes
+//! `GET /oauth/{provider}` and `GET /oauth/{provider}/callback` slot into the (private) `Route` parser
+//! and [`AuthEndpoints::handle`]'s dispatch behind a `providers` feature (see the comments
+//! there); they reuse `client_info`, `token_response` (cookie mode: the refresh token goes in
+//! the cookie, never in the redirect URL) and the error mapping unchanged.
+
+mod config;
+mod handlers;
+mod response;
+mod tower_service;
+
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use auth_core::flows::{AuthService, ClientInfo};
+use auth_core::{Clock, SystemClock};
+use bytes::Bytes;
+use http::header::{ALLOW, HOST, ORIGIN, USER_AGENT};
+use http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
+
+pub use config::{ClientIpSource, EndpointsConfig, TokenDelivery};
+pub use tower_service::{EndpointsFuture, EndpointsService};
+
+use crate::authenticator::Authenticator;
+use crate::credentials::single_cookie;
+use response::{Failure, error_response};
+
+/// The TCP peer address of a request, for hosts that are neither axum (whose `ConnectInfo`
+/// is read directly) nor actix: insert it into the request extensions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeerAddr(pub SocketAddr);
+
+/// One request to the endpoints, framework-neutral.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct EndpointRequest {
+    /// The method.
+    pub method: Method,
+    /// The path below the mount point, e.g. `/login`.
+    pub path: String,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The whole body (adapters stop reading at the size limit).
+    pub body: Bytes,
+    /// The TCP peer's IP address, if known.
+    pub peer_ip: Option<IpAddr>,
+}
+
+impl EndpointRequest {
+    /// A request with no headers, body or peer.
+    pub fn new(method: Method, path: impl Into<String>) -> Self {
+        Self {
+            method,
+            path: path.into(),
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+            peer_ip: None,
+        }
+    }
+
+    /// Sets the headers.
+    pub fn headers(mut self, headers: HeaderMap) -> Self {
+        self.headers = headers;
+        self
+    }
+
+    /// Sets the body.
+    pub fn body(mut self, body: impl Into<Bytes>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    /// Sets the peer IP.
+    pub fn peer_ip(mut self, ip: Option<IpAddr>) -> Self {
+        self.peer_ip = ip;
+        self
+    }
+}
+
+/// Which endpoint a request is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Route {
+    Signup,
+    Login,
+    Refresh,
+    Logout,
+    LogoutAll,
+    Me,
+    Sessions,
+    EndSession(String),
+    PasswordChange,
+    PasswordForgot,
+    PasswordReset,
+    EmailVerify,
+    // With the `providers` feature: `OAuthStart(String)` for `GET /oauth/{provider}` and
+    // `OAuthCallback(String)` for `GET /oauth/{provider}/callback`.
+}
+
+/// Why a request matched no route.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum NoRoute {
+    NotFound,
+    MethodNotAllowed(&'static str),
+}
+
+impl Route {
+    pub(crate) fn parse(method: &Method, path: &str) -> Result<Self, NoRoute> {
+        let (route, allowed) = match path {
+            "/signup" => (Self::Signup, "POST"),
+            "/login" => (Self::Login, "POST"),
+            "/refresh" => (Self::Refresh, "POST"),
+            "/logout" => (Self::Logout, "POST"),
+            "/logout-all" => (Self::LogoutAll, "POST"),
+            "/me" => (Self::Me, "GET"),
+            "/sessions" => (Self::Sessions, "GET"),
+            "/password/change" => (Self::PasswordChange, "POST"),
+            "/password/forgot" => (Self::PasswordForgot, "POST"),
+            "/password/reset" => (Self::PasswordReset, "POST"),
+            "/email/verify" => (Self::EmailVerify, "POST"),
+            other => match other.strip_prefix("/sessions/") {
+                Some(id) if !id.is_empty() && !id.contains('/') => {
+                    (Self::EndSession(id.to_owned()), "DELETE")
+                }
+                // `providers` feature: match "/oauth/{provider}" and
+                // "/oauth/{provider}/callback" here, both "GET".
+                _ => return Err(NoRoute::NotFound),
+            },
+        };
+        if method.as_str() == allowed {
+            Ok(route)
+        } else {
+            Err(NoRoute::MethodNotAllowed(allowed))
+        }
+    }
+}
+
+/// The ready-made auth endpoints over an [`AuthService`]. Cheap to clone.
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use auth_core::flows::{AuthConfig, AuthService, RecordingMailer, Stores};
+/// # use auth_core::password::PasswordHasher;
+/// # use auth_core::token::*;
+/// # use auth_core::SystemClock;
+/// use auth_tower::{Authenticator, AuthEndpoints, EndpointsConfig};
+/// # let keys = KeySet::new(SigningKey::hmac("k1", Algorithm::HS256, &[7; 32])?);
+/// # let issuer = AccessTokenIssuer::new(IssuerConfig::new("iss", "api"), &keys);
+/// # let verifier = AccessTokenVerifier::new(VerifierConfig::new("iss", "api"), &keys);
+/// # let service = AuthService::new(AuthConfig::default(), Stores::in_memory(), issuer,
+/// #     PasswordHasher::insecure_fast_for_tests(), Arc::new(SystemClock),
+/// #     Arc::new(RecordingMailer::default()));
+/// let endpoints = AuthEndpoints::new(service, Authenticator::new(verifier), EndpointsConfig::cookie_mode());
+/// // axum: Router::new().nest_service("/auth", endpoints.into_service())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct AuthEndpoints {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    service: AuthService,
+    authenticator: Authenticator,
+    config: EndpointsConfig,
+    clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for AuthEndpoints {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthEndpoints")
+            .field("service", &self.inner.service)
+            .field("authenticator", &self.inner.authenticator)
+            .field("config", &self.inner.config)
+            .finish()
+    }
+}
+
+impl AuthEndpoints {
+    /// Endpoints running `service`'s flows, authenticating signed-in routes with
+    /// `authenticator` (give it the revocation check so that logout takes effect).
+    pub fn new(
+        service: AuthService,
+        authenticator: Authenticator,
+        config: EndpointsConfig,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                service,
+                authenticator,
+                config,
+                clock: Arc::new(SystemClock),
+            }),
+        }
+    }
+
+    /// The same endpoints reading time from `clock` (cookie `Max-Age`s). Give it the
+    /// service's clock.
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                service: self.inner.service.clone(),
+                authenticator: self.inner.authenticator.clone(),
+                config: self.inner.config.clone(),
+                clock,
+            }),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &EndpointsConfig {
+        &self.inner.config
+    }
+
+    /// The endpoints as a tower service, for axum's `nest_service("/auth", …)`.
+    pub fn into_service(self) -> EndpointsService {
+        EndpointsService::new(self)
+    }
+
+    #[cfg(feature = "actix")]
+    pub(crate) fn payload_too_large(&self) -> Response<Bytes> {
+        Failure::PayloadTooLarge.into_response(self.inner.authenticator.realm_name())
+    }
+
+    #[cfg(feature = "actix")]
+    pub(crate) fn malformed_body(&self) -> Response<Bytes> {
+        Failure::MalformedBody.into_response(self.inner.authenticator.realm_name())
+    }
+
+    /// Answers one request.
+    pub async fn handle(&self, request: EndpointRequest) -> Response<Bytes> {
+        let realm = self.inner.authenticator.realm_name().to_owned();
+        match self.dispatch(&request).await {
+            Ok(response) => response,
+            Err(failure) => {
+                let clear = matches!(
+                    &failure,
+                    Failure::Auth(
+                        auth_core::flows::AuthError::InvalidRefreshToken
+                            | auth_core::flows::AuthError::RefreshTokenReused
+                    )
+                ) && self.cookie_mode();
+                let mut response = failure.into_response(&realm);
+                if clear {
+                    self.clear_cookies(&mut response);
+                }
+                response
+            }
+        }
+    }
+
+    async fn dispatch(&self, request: &EndpointRequest) -> Result<Response<Bytes>, Failure> {
+        let route = match Route::parse(&request.method, &request.path) {
+            Ok(route) => route,
+            Err(NoRoute::NotFound) => {
+                return Ok(error_response(
+                    StatusCode::NOT_FOUND,
+                    "not_found",
+                    "no such endpoint",
+                ));
+            }
+            Err(NoRoute::MethodNotAllowed(allowed)) => {
+                let mut response = error_response(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "method_not_allowed",
+                    "method not allowed",
+                );
+                response
+                    .headers_mut()
+                    .insert(ALLOW, HeaderValue::from_static(allowed));
+                return Ok(response);
+            }
+        };
+        if request.body.len() > self.inner.config.max_body_bytes {
+            return Err(Failure::PayloadTooLarge);
+        }
+        if self.cookie_mode()
+            && request.method != Method::GET
+            && !self.origin_allowed(&request.headers)
+        {
+            tracing::info!("cross-site request refused by the origin check");
+            return Err(Failure::Csrf);
+        }
+        match route {
+            Route::Signup => self.signup(request).await,
+            Route::Login => self.login(request).await,
+            Route::Refresh => self.refresh(request).await,
+            Route::Logout => self.logout(request).await,
+            Route::LogoutAll => self.logout_all(request).await,
+            Route::Me => self.me(request).await,
+            Route::Sessions => self.sessions(request).await,
+            Route::EndSession(id) => self.end_session(request, &id).await,
+            Route::PasswordChange => self.password_change(request).await,
+            Route::PasswordForgot => self.password_forgot(request).await,
+            Route::PasswordReset => self.password_reset(request).await,
+            Route::EmailVerify => self.email_verify(request).await,
+        }
+    }
+
+    pub(crate) fn cookie_mode(&self) -> bool {
+        self.inner.config.token_delivery == TokenDelivery::Cookie
+    }
+
+    /// Defence 1 (cookie mode): Fetch Metadata and `Origin`.
+    fn origin_allowed(&self, headers: &HeaderMap) -> bool {
+        if let Some(site) = headers.get("sec-fetch-site")
+            && site != "same-origin"
+            && site != "none"
+        {
+            return false;
+        }
+        let Some(origin) = headers.get(ORIGIN) else {
+            return true;
+        };
+        let Ok(origin) = origin.to_str() else {
+            return false;
+        };
+        let allowed = &self.inner.config.allowed_origins;
+        if !allowed.is_empty() {
+            return allowed.iter().any(|allowed| allowed == origin);
+        }
+        match headers.get(HOST).and_then(|host| host.to_str().ok()) {
+            Some(host) => origin.strip_prefix("https://") == Some(host),
+            None => false,
+        }
+    }
+
+    /// Defence 2 (cookie mode): the double-submit token.
+    fn csrf_token_matches(&self, headers: &HeaderMap) -> bool {
+        use subtle::ConstantTimeEq as _;
+        let config = &self.inner.config;
+        let cookie = single_cookie(
+            headers
+                .get_all(http::header::COOKIE)
+                .iter()
+                .map(|v| v.as_bytes()),
+            &config.csrf_cookie,
+        );
+        let Ok(Some(cookie)) = cookie else {
+            return false;
+        };
+        let mut echoed = headers.get_all(&config.csrf_header).iter();
+        let (Some(echoed), None) = (echoed.next(), echoed.next()) else {
+            return false;
+        };
+        let echoed = echoed.as_bytes();
+        !cookie.is_empty() && cookie.len() == echoed.len() && bool::from(cookie.ct_eq(echoed))
+    }
+
+    /// The client as the flows see it: IP per [`EndpointsConfig::client_ip`], user agent.
+    fn client_info(&self, request: &EndpointRequest) -> ClientInfo {
+        let mut client = ClientInfo::default();
+        let ip = match &self.inner.config.client_ip {
+            ClientIpSource::PeerAddr => request.peer_ip,
+            ClientIpSource::ProxyHeader(name) => request
+                .headers
+                .get_all(name)
+                .iter()
+                .next_back()
+                .and_then(|value| value.to_str().ok())
+                .and_then(|value| value.rsplit(',').next())
+                .and_then(|last| last.trim().parse::<IpAddr>().ok())
+                .or(request.peer_ip),
+        };
+        if let Some(ip) = ip {
+            client = client.ip(ip.to_string());
+        }
+        if let Some(agent) = request
+            .headers
+            .get(USER_AGENT)
+            .and_then(|agent| agent.to_str().ok())
+        {
+            client = client.user_agent(agent);
+        }
+        client
+    }
+}

@@ -1,0 +1,170 @@
+//! # auth-tower
+//!
+//! HTTP glue for [`auth_core`]: a tower [`AuthLayer`] that authenticates requests, [`Guard`]s
+//! that authorize them, axum extractors (feature `axum`), an actix-web middleware and
+//! extractors (feature `actix`; actix is not tower-based), and the ready-made auth endpoints
+//! ([`AuthEndpoints`]) — the one-line Rust equivalents of the seeds' FastAPI dependencies
+//! (`get_current_user` → [`AuthContext`], `require_admin` → `Guard::role("admin")`,
+//! `require_group` → [`Guard::permission`]/[`Policy`]) and routers (`/auth/login`, …).
+//!
+//! ## Overview
+//!
+//! * [`Authenticator`] — the framework-neutral check: the token from `Authorization: Bearer`
+//!   (default) and/or a configured cookie, **never the query string**; verified by
+//!   auth-core's strict [`AccessTokenVerifier`](auth_core::token::AccessTokenVerifier); then
+//!   the [`RevocationChecker`](auth_core::revocation::RevocationChecker) when enabled (fails
+//!   closed when its store is down). Success gives an [`AuthContext`] (claims with the host's
+//!   custom claims, `sid`, roles, …). Optionally caches verified tokens
+//!   ([`Authenticator::with_token_cache`]) so that a token seen before skips the HMAC/signature
+//!   check and the claims parse; expiry is re-checked and revocation still runs every time.
+//! * [`AuthLayer`] — required or optional ([`Mode`]); puts the [`AuthContext`] into the
+//!   request extensions. Rejections per RFC 6750 ([`AuthRejection`]): 401 with
+//!   `WWW-Authenticate: Bearer realm="…"` and no error without credentials,
+//!   `error="invalid_token"` for bad ones, 400 `invalid_request` for malformed or duplicated
+//!   ones, a JSON body `{"error","error_description"}` with nothing that helps an attacker.
+//!   Cheap `Clone`, `poll_ready` forwarded.
+//! * [`Guard`] / [`GuardLayer`] / [`Policy`] + [`Require`] — role, permission, plan tier,
+//!   scope, tenant or custom predicate; 403 `insufficient_scope`; as layers on sub-routers or
+//!   as extractors.
+//! * [`AuthEndpoints`] — signup, login, refresh, logout, logout-all, me, sessions (list,
+//!   end), password change/forgot/reset, email verification; bearer or cookie delivery
+//!   ([`TokenDelivery`]) with CSRF protection, body size limit, `Cache-Control: no-store`,
+//!   throttling by peer IP. See [`endpoints`] for routes and the CSRF design.
+//!
+//! ## Quick start
+//!
+//! ```
+//! use std::convert::Infallible;
+//! use auth_core::token::{AccessTokenIssuer, AccessTokenRequest, AccessTokenVerifier,
+//!     Algorithm, IssuerConfig, KeySet, SigningKey, VerifierConfig};
+//! use auth_tower::{AuthContext, AuthLayer, Authenticator};
+//! use bytes::Bytes;
+//! use http::{Request, Response};
+//! use http_body_util::Full;
+//! use tower::{ServiceBuilder, ServiceExt};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let keys = KeySet::new(SigningKey::generate_hmac("k1", Algorithm::HS256)?);
+//! let issuer = AccessTokenIssuer::new(IssuerConfig::new("https://auth.example", "api"), &keys);
+//! let verifier =
+//!     AccessTokenVerifier::new(VerifierConfig::new("https://auth.example", "api"), &keys);
+//!
+//! // Any tower service; the layer puts the caller into the request extensions.
+//! let service = ServiceBuilder::new()
+//!     .layer(AuthLayer::required(Authenticator::new(verifier).realm("example")))
+//!     .service_fn(|request: Request<()>| async move {
+//!         let user = request.extensions().get::<AuthContext>().expect("authenticated");
+//!         Ok::<_, Infallible>(Response::new(Full::new(Bytes::from(user.subject().to_owned()))))
+//!     });
+//!
+//! let token = issuer.issue(&AccessTokenRequest::new("user-1"))?.token;
+//! let request = Request::get("/").header("authorization", format!("Bearer {}", token.secret()));
+//! let response = service.clone().oneshot(request.body(())?).await?;
+//! assert_eq!(response.status(), 200);
+//!
+//! let anonymous = service.oneshot(Request::get("/").body(())?).await?;
+//! assert_eq!(anonymous.status(), 401);
+//! assert_eq!(anonymous.headers()["www-authenticate"], "Bearer realm=\"example\"");
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ### Protect an axum router in ten lines
+//!
+//! ```no_run
+//! # #[cfg(feature = "axum")]
+//! # async fn example(
+//! #     verifier: auth_core::token::AccessTokenVerifier,
+//! #     revocation: auth_core::revocation::RevocationChecker,
+//! #     endpoints: auth_tower::AuthEndpoints,
+//! # ) -> std::io::Result<()> {
+//! use auth_tower::{AuthContext, AuthLayer, Authenticator, Guard};
+//! use axum::{Router, routing::get};
+//!
+//! let auth = Authenticator::new(verifier).with_revocation(revocation);
+//! let app = Router::new()
+//!     .route("/me", get(|user: AuthContext| async move { user.subject().to_owned() }))
+//!     .route("/admin", get(|| async { "admin only" }).layer(Guard::role("admin").layer()))
+//!     .layer(AuthLayer::required(auth))
+//!     .nest_service("/auth", endpoints.into_service()); // signup, login, refresh, …
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+//! axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await
+//! # }
+//! ```
+//!
+//! ### The same for actix-web
+//!
+//! ```no_run
+//! # #[cfg(feature = "actix")]
+//! # async fn example(auth: auth_tower::Authenticator, endpoints: auth_tower::AuthEndpoints)
+//! #     -> std::io::Result<()> {
+//! use actix_web::{App, HttpServer, web};
+//! use auth_tower::actix::{AuthMiddleware, GuardMiddleware, endpoints_scope};
+//! use auth_tower::{AuthContext, Guard};
+//!
+//! HttpServer::new(move || {
+//!     App::new().service(endpoints_scope(endpoints.clone(), "/auth")).service(
+//!         web::scope("/api")
+//!             .wrap(AuthMiddleware::required(auth.clone()))
+//!             .route("/me", web::get().to(|user: AuthContext| async move { user.subject().to_owned() }))
+//!             .service(web::resource("/admin").wrap(GuardMiddleware::new(Guard::role("admin")))
+//!                 .to(|| async { "admin only" })),
+//!     )
+//! })
+//! .bind(("127.0.0.1", 8080))?
+//! .run()
+//! .await
+//! # }
+//! ```
+//!
+//! ## Feature flags
+//!
+//! | feature | default | what it does |
+//! |---|---|---|
+//! | `aws_lc_rs` | yes | auth-core signs and verifies with aws-lc-rs |
+//! | `rust_crypto` | no | auth-core signs and verifies with the pure-Rust RustCrypto crates |
+//! | `axum` | no | axum 0.8 extractors ([`AuthContext`], `Option<AuthContext>`, [`Require`]), `IntoResponse` for [`AuthRejection`], peer address from `ConnectInfo` |
+//! | `actix` | no | actix-web 4 middleware ([`actix::AuthMiddleware`], [`actix::GuardMiddleware`]), `FromRequest` extractors, [`actix::endpoints_scope`] |
+//!
+//! The `actix` feature needs Rust 1.89 (actix-web's own minimum).
+//!
+//! ## Security notes
+//!
+//! * Tokens are never read from the query string, never logged, never echoed.
+//! * Bad credentials are refused in optional mode too: a broken token is never silently
+//!   treated as anonymous.
+//! * A revocation store failure refuses the request (500), it never lets it through.
+//! * Cookie mode: `__Host-` cookies (Secure, HttpOnly for the refresh token, SameSite=Strict,
+//!   Path=/), Origin/Fetch-Metadata checks on every state-changing request and a
+//!   double-submit token wherever a cookie is the credential.
+//! * Per-IP throttling uses the TCP peer address; a proxy header is trusted only through
+//!   [`EndpointsConfig::dangerous_trust_proxy_header`].
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+#![deny(unreachable_pub)]
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+
+#[cfg(feature = "actix")]
+pub mod actix;
+mod authenticator;
+#[cfg(feature = "axum")]
+pub mod axum;
+mod context;
+mod credentials;
+pub mod endpoints;
+mod guard;
+pub mod layer;
+mod rejection;
+mod token_cache;
+
+pub use authenticator::{Authenticator, CustomClaims};
+pub use context::{AuthContext, CredentialSource};
+pub use credentials::{CredentialConfig, CredentialError};
+pub use endpoints::{AuthEndpoints, EndpointsConfig, EndpointsService, TokenDelivery};
+pub use guard::{Guard, Policy, Require};
+pub use layer::{AuthLayer, AuthService, GuardLayer, Mode};
+pub use rejection::{AuthRejection, DEFAULT_REALM, RejectionReason};
+
+pub use auth_core;

@@ -1,0 +1,196 @@
+//! Black-box HTTP tests through actix-web 4 (`actix_web::test`): the same scenarios as
+//! `axum_http.rs`, against an actix app built from the same fixture.
+#![cfg(feature = "actix")]
+
+mod common;
+
+use actix_web::dev::Service as _;
+use actix_web::{App, HttpResponse, test, web};
+use auth_tower::actix::{AuthMiddleware, GuardMiddleware, endpoints_scope};
+use auth_tower::{AuthContext, EndpointsConfig, Guard, Require};
+use serde_json::json;
+
+use common::scenarios;
+use common::{Admin, Client, Fixture, Options, ReadReports, Req, Resp, Sent, fixture, tiers};
+
+async fn hello(context: AuthContext) -> HttpResponse {
+    HttpResponse::Ok().json(json!({
+        "sub": context.subject(),
+        "sid": context.claims().sid,
+        "roles": context.claims().roles,
+    }))
+}
+
+async fn optional(context: Option<AuthContext>) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "sub": context.map(|c| c.subject().to_owned()) }))
+}
+
+async fn ok() -> &'static str {
+    "ok"
+}
+
+fn build(options: Options, config: EndpointsConfig) -> (Fixture, Client) {
+    let fx = fixture(options);
+    let auth = fx.authenticator.clone();
+    let endpoints = fx.endpoints(config);
+    let make = move || {
+        App::new()
+            .service(endpoints_scope(endpoints.clone(), "/auth"))
+            .service(
+                web::scope("/api/optional")
+                    .wrap(AuthMiddleware::optional(auth.clone()))
+                    .default_service(web::to(optional)),
+            )
+            .service(
+                web::scope("/api")
+                    .wrap(AuthMiddleware::required(auth.clone()))
+                    .route("/hello", web::get().to(hello))
+                    .route(
+                        "/admin-extractor",
+                        web::get().to(|_: Require<Admin>| async { "ok" }),
+                    )
+                    .route(
+                        "/scoped",
+                        web::get().to(|_: Require<ReadReports>| async { "ok" }),
+                    )
+                    .service(
+                        web::resource("/admin")
+                            .wrap(GuardMiddleware::new(Guard::role("admin")))
+                            .route(web::get().to(ok)),
+                    )
+                    .service(
+                        web::resource("/pro")
+                            .wrap(GuardMiddleware::new(Guard::plan_at_least(&tiers(), "pro")))
+                            .route(web::get().to(ok)),
+                    )
+                    .service(
+                        web::resource("/tenant")
+                            .wrap(GuardMiddleware::new(Guard::custom(
+                                "tenant is acme",
+                                |claims| claims.tid.as_deref() == Some("acme"),
+                            )))
+                            .route(web::get().to(ok)),
+                    ),
+            )
+    };
+    let client = Client {
+        send: Box::new(move |req: Req| -> Sent {
+            let app = make();
+            Box::pin(async move {
+                let service = test::init_service(app).await;
+                let mut request = test::TestRequest::default()
+                    .method(actix_web::http::Method::from_bytes(req.method.as_bytes()).unwrap())
+                    .uri(&req.uri)
+                    .peer_addr(req.peer);
+                for (name, value) in &req.headers {
+                    request = request.append_header((name.as_str(), value.as_str()));
+                }
+                if !req.body.is_empty() {
+                    request = request.set_payload(req.body.clone());
+                }
+                let response = match service.call(request.to_request()).await {
+                    Ok(response) => response.into_parts().1.map_into_boxed_body(),
+                    Err(error) => error.error_response(),
+                };
+                let status = response.status().as_u16();
+                let headers = response
+                    .headers()
+                    .iter()
+                    .map(|(n, v)| (n.to_string(), v.to_str().unwrap().to_owned()))
+                    .collect();
+                let body = actix_web::body::to_bytes(response.into_body())
+                    .await
+                    .map(|b| b.to_vec())
+                    .unwrap_or_default();
+                Resp {
+                    status,
+                    headers,
+                    body,
+                }
+            })
+        }),
+    };
+    (fx, client)
+}
+
+macro_rules! through_actix {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[actix_web::test]
+            async fn $name() {
+                scenarios::$name(&build).await;
+            }
+        )*
+    };
+}
+
+through_actix!(
+    missing_credentials,
+    invalid_token,
+    duplicated_or_malformed_credentials,
+    query_string_token_is_ignored,
+    valid_token_reaches_the_handler,
+    revoked_session_refused_once_cache_bound_passed,
+    optional_mode,
+    guards_answer_403,
+    revocation_store_down_fails_closed,
+    signup_and_login,
+    malformed_requests,
+    refresh_in_bearer_mode,
+    logout_and_logout_all,
+    me_and_sessions,
+    password_change,
+    password_forgot_and_reset,
+    email_verification,
+    throttling_uses_the_peer_address,
+    trusted_proxy_header_is_opt_in,
+    cookie_mode_login_sets_host_cookies,
+    cookie_mode_refresh_requires_csrf,
+    cookie_mode_refuses_cross_site_login,
+);
+
+/// Without the middleware, the extractor authenticates by itself with an `Authenticator`
+/// registered as app data — the same checks.
+#[actix_web::test]
+async fn extractor_without_middleware_uses_app_data() {
+    let fx = fixture(Options::default());
+    let token = fx.user("kim@example.com").await;
+    let service = test::init_service(
+        App::new()
+            .app_data(fx.authenticator.clone())
+            .route("/hello", web::get().to(hello)),
+    )
+    .await;
+    let missing = test::call_service(
+        &service,
+        test::TestRequest::get().uri("/hello").to_request(),
+    )
+    .await;
+    assert_eq!(missing.status(), 401);
+    assert_eq!(
+        missing.headers().get("www-authenticate").unwrap(),
+        "Bearer realm=\"test\""
+    );
+    let bad = test::call_service(
+        &service,
+        test::TestRequest::get()
+            .uri("/hello")
+            .insert_header(("authorization", "Bearer a.b.c"))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(bad.status(), 401);
+    assert_eq!(
+        bad.headers().get("www-authenticate").unwrap(),
+        "Bearer realm=\"test\", error=\"invalid_token\""
+    );
+    let good = test::call_service(
+        &service,
+        test::TestRequest::get()
+            .uri("/hello")
+            .insert_header(("authorization", format!("Bearer {token}")))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(good.status(), 200);
+}

@@ -1,0 +1,359 @@
+//! Black-box HTTP tests through axum 0.8 (`tower::ServiceExt::oneshot`).
+#![cfg(feature = "axum")]
+
+mod common;
+
+use std::convert::Infallible;
+use std::task::{Context, Poll};
+
+use auth_core::token::AccessTokenRequest;
+use auth_tower::{AuthContext, AuthLayer, Authenticator, EndpointsConfig, Guard, Require};
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::routing::get;
+use axum::{Json, Router};
+use http::Request;
+use http_body_util::BodyExt as _;
+use serde_json::json;
+use tower::{Service, ServiceExt as _};
+
+use common::scenarios;
+use common::{Admin, Client, Fixture, Options, ReadReports, Req, Resp, Sent, fixture, tiers};
+
+async fn hello(context: AuthContext) -> Json<serde_json::Value> {
+    Json(json!({
+        "sub": context.subject(),
+        "sid": context.claims().sid,
+        "roles": context.claims().roles,
+    }))
+}
+
+async fn optional(context: Option<AuthContext>) -> Json<serde_json::Value> {
+    Json(json!({ "sub": context.map(|c| c.subject().to_owned()) }))
+}
+
+async fn ok() -> &'static str {
+    "ok"
+}
+
+fn router(fx: &Fixture, config: EndpointsConfig) -> Router {
+    let auth = fx.authenticator.clone();
+    let api = Router::new()
+        .route("/api/hello", get(hello))
+        .route("/api/admin-extractor", get(|_: Require<Admin>| ok()))
+        .route("/api/scoped", get(|_: Require<ReadReports>| ok()))
+        .merge(
+            Router::new()
+                .route("/api/admin", get(ok))
+                .layer(Guard::role("admin").layer()),
+        )
+        .merge(
+            Router::new()
+                .route("/api/pro", get(ok))
+                .layer(Guard::plan_at_least(&tiers(), "pro").layer()),
+        )
+        .merge(
+            Router::new().route("/api/tenant", get(ok)).layer(
+                Guard::custom("tenant is acme", |claims| {
+                    claims.tid.as_deref() == Some("acme")
+                })
+                .layer(),
+            ),
+        )
+        .layer(AuthLayer::required(auth.clone()));
+    Router::new()
+        .merge(api)
+        .merge(
+            Router::new()
+                .route("/api/optional", get(optional))
+                .layer(AuthLayer::optional(auth)),
+        )
+        .nest_service("/auth", fx.endpoints(config).into_service())
+}
+
+fn client(app: Router) -> Client {
+    Client {
+        send: Box::new(move |req: Req| -> Sent {
+            let app = app.clone();
+            Box::pin(async move {
+                let mut builder = Request::builder().method(req.method).uri(&req.uri);
+                for (name, value) in &req.headers {
+                    builder = builder.header(name, value);
+                }
+                let mut request = builder.body(Body::from(req.body)).unwrap();
+                request.extensions_mut().insert(ConnectInfo(req.peer));
+                let response = app.oneshot(request).await.unwrap();
+                let status = response.status().as_u16();
+                let headers = response
+                    .headers()
+                    .iter()
+                    .map(|(n, v)| (n.to_string(), v.to_str().unwrap().to_owned()))
+                    .collect();
+                let body = response
+                    .into_body()
+                    .collect()
+                    .await
+                    .unwrap()
+                    .to_bytes()
+                    .to_vec();
+                Resp {
+                    status,
+                    headers,
+                    body,
+                }
+            })
+        }),
+    }
+}
+
+fn build(options: Options, config: EndpointsConfig) -> (Fixture, Client) {
+    let fx = fixture(options);
+    let app = router(&fx, config);
+    (fx, client(app))
+}
+
+macro_rules! through_axum {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                scenarios::$name(&build).await;
+            }
+        )*
+    };
+}
+
+through_axum!(
+    missing_credentials,
+    invalid_token,
+    duplicated_or_malformed_credentials,
+    query_string_token_is_ignored,
+    valid_token_reaches_the_handler,
+    revoked_session_refused_once_cache_bound_passed,
+    optional_mode,
+    guards_answer_403,
+    revocation_store_down_fails_closed,
+    signup_and_login,
+    malformed_requests,
+    refresh_in_bearer_mode,
+    logout_and_logout_all,
+    me_and_sessions,
+    password_change,
+    password_forgot_and_reset,
+    email_verification,
+    throttling_uses_the_peer_address,
+    trusted_proxy_header_is_opt_in,
+    cookie_mode_login_sets_host_cookies,
+    cookie_mode_refresh_requires_csrf,
+    cookie_mode_refuses_cross_site_login,
+);
+
+// ---------------------------------------------------------------- axum-only checks
+
+#[tokio::test]
+async fn access_token_cookie_source() {
+    let fx = fixture(Options::default());
+    let token = fx.user("kim@example.com").await;
+    let auth = fx.authenticator.clone().cookie("__Host-at");
+    let app = client(
+        Router::new()
+            .route("/api/hello", get(hello))
+            .layer(AuthLayer::required(auth)),
+    );
+    let by_cookie = app
+        .send(Req::get("/api/hello").header("cookie", &format!("__Host-at={token}")))
+        .await;
+    assert_eq!(by_cookie.status, 200);
+    // RFC 6750 §2: one method per request.
+    let both = app
+        .send(
+            Req::get("/api/hello")
+                .bearer(&token)
+                .header("cookie", &format!("__Host-at={token}")),
+        )
+        .await;
+    assert_eq!(both.status, 400);
+    assert_eq!(both.error(), "invalid_request");
+}
+
+#[tokio::test]
+async fn cookie_authenticated_state_change_needs_csrf_token() {
+    let fx = fixture(Options::default());
+    let token = fx.user("kim@example.com").await;
+    let authenticator = fx.authenticator.clone().cookie("__Host-at");
+    let endpoints = auth_tower::AuthEndpoints::new(
+        fx.service.clone(),
+        authenticator,
+        EndpointsConfig::cookie_mode(),
+    );
+    let app = client(Router::new().nest_service("/auth", endpoints.into_service()));
+    let cookie = format!("__Host-at={token}; __Host-csrf=abc");
+    let refused = app
+        .send(Req::post("/auth/logout-all").header("cookie", &cookie))
+        .await;
+    assert_eq!(refused.status, 403);
+    assert_eq!(refused.error(), "csrf_check_failed");
+    // Reading is not state-changing: no CSRF token needed.
+    let me = app
+        .send(Req::get("/auth/me").header("cookie", &cookie))
+        .await;
+    assert_eq!(me.status, 200);
+    let allowed = app
+        .send(
+            Req::post("/auth/logout-all")
+                .header("cookie", &cookie)
+                .header("x-csrf-token", "abc"),
+        )
+        .await;
+    assert_eq!(allowed.status, 200, "{}", allowed.text());
+}
+
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Org {
+    org: String,
+}
+
+#[tokio::test]
+async fn custom_claims_reach_the_handler() {
+    let fx = fixture(Options::default());
+    let verifier = auth_core::token::AccessTokenVerifier::new(
+        auth_core::token::VerifierConfig::new("https://auth.test", "api"),
+        &fx.keys,
+    )
+    .with_clock(std::sync::Arc::new(fx.clock.clone()));
+    let auth: Authenticator<Org> = Authenticator::with_custom_claims(verifier);
+    let token = fx
+        .issuer
+        .issue(&AccessTokenRequest::with_custom(
+            "svc",
+            Org { org: "acme".into() },
+        ))
+        .unwrap()
+        .token
+        .into_secret();
+    let app = client(
+        Router::new()
+            .route(
+                "/org",
+                get(|context: AuthContext<Org>| async move { context.custom().org.clone() }),
+            )
+            .layer(AuthLayer::required(auth)),
+    );
+    let resp = app.send(Req::get("/org").bearer(&token)).await;
+    assert_eq!(resp.status, 200);
+    assert_eq!(resp.text(), "acme");
+}
+
+/// An inner service that is never ready: the layer must report that, not call it.
+#[derive(Clone)]
+struct NotReady;
+
+impl Service<Request<Body>> for NotReady {
+    type Response = http::Response<Body>;
+    type Error = &'static str;
+    type Future = std::future::Ready<Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Err("inner not ready"))
+    }
+
+    fn call(&mut self, _req: Request<Body>) -> Self::Future {
+        unreachable!("never ready")
+    }
+}
+
+#[tokio::test]
+async fn poll_ready_is_forwarded() {
+    let fx = fixture(Options::default());
+    let mut service = AuthLayer::required(fx.authenticator.clone()).layer_service(NotReady);
+    let ready = std::future::poll_fn(|cx| service.poll_ready(cx)).await;
+    assert_eq!(ready.err(), Some("inner not ready"));
+    let _: Result<(), Infallible> = Ok(());
+}
+
+trait LayerService {
+    fn layer_service<S>(&self, inner: S) -> auth_tower::AuthService<S>;
+}
+
+impl LayerService for AuthLayer {
+    fn layer_service<S>(&self, inner: S) -> auth_tower::AuthService<S> {
+        tower::Layer::layer(self, inner)
+    }
+}
+
+// ---------------------------------------------------------------- verified-token cache
+
+fn cached_app(fx: &Fixture) -> Client {
+    let auth = fx
+        .authenticator
+        .clone()
+        .with_token_cache(100, std::sync::Arc::new(fx.clock.clone()));
+    client(
+        Router::new()
+            .route("/api/hello", get(hello))
+            .layer(AuthLayer::required(auth))
+            .nest_service(
+                "/auth",
+                fx.endpoints(EndpointsConfig::default()).into_service(),
+            ),
+    )
+}
+
+#[tokio::test]
+async fn token_cache_still_refuses_expired_tokens() {
+    let fx = fixture(Options::default());
+    let token = fx.user("kim@example.com").await;
+    let app = cached_app(&fx);
+    assert_eq!(
+        app.send(Req::get("/api/hello").bearer(&token)).await.status,
+        200
+    );
+    assert_eq!(
+        app.send(Req::get("/api/hello").bearer(&token)).await.status,
+        200
+    );
+    fx.clock
+        .advance(std::time::Duration::from_secs(15 * 60 + 31));
+    let expired = app.send(Req::get("/api/hello").bearer(&token)).await;
+    assert_eq!(expired.status, 401);
+    assert_eq!(expired.error(), "invalid_token");
+}
+
+#[tokio::test]
+async fn token_cache_still_runs_the_revocation_check() {
+    let fx = fixture(Options::default());
+    let token = fx.user("kim@example.com").await;
+    let app = cached_app(&fx);
+    assert_eq!(
+        app.send(Req::get("/api/hello").bearer(&token)).await.status,
+        200
+    );
+    assert_eq!(
+        app.send(Req::post("/auth/logout").bearer(&token))
+            .await
+            .status,
+        204
+    );
+    fx.clock
+        .advance(common::STALENESS + std::time::Duration::from_secs(1));
+    let revoked = app.send(Req::get("/api/hello").bearer(&token)).await;
+    assert_eq!(revoked.status, 401);
+    assert_eq!(revoked.error(), "invalid_token");
+}
+
+#[tokio::test]
+async fn token_cache_only_serves_the_exact_token() {
+    let fx = fixture(Options::default());
+    let token = fx.user("kim@example.com").await;
+    let app = cached_app(&fx);
+    assert_eq!(
+        app.send(Req::get("/api/hello").bearer(&token)).await.status,
+        200
+    );
+    let mut tampered = token.clone();
+    tampered.pop();
+    tampered.push(if token.ends_with('A') { 'B' } else { 'A' });
+    let resp = app.send(Req::get("/api/hello").bearer(&tampered)).await;
+    assert_eq!(resp.status, 401);
+    assert_eq!(resp.error(), "invalid_token");
+}

@@ -1,0 +1,737 @@
+//! Black-box scenarios, run once through axum and once through actix.
+
+use std::time::Duration;
+
+use auth_core::flows::{ClientInfo, MailKind};
+use auth_core::password::Password;
+use auth_core::store::UserStore;
+use auth_tower::EndpointsConfig;
+use serde_json::json;
+
+use super::{Client, Fixture, Options, PASSWORD, Req, Resp, STALENESS};
+
+/// Builds a fixture and an app (one framework) over it.
+pub type Build = dyn Fn(Options, EndpointsConfig) -> (Fixture, Client);
+
+fn assert_json_error(resp: &Resp, status: u16, error: &str) {
+    assert_eq!(resp.status, status, "{}", resp.text());
+    assert_eq!(resp.error(), error, "{}", resp.text());
+    assert!(resp.json()["error_description"].is_string());
+}
+
+// ---------------------------------------------------------------- the layer
+
+pub async fn missing_credentials(build: &Build) {
+    let (_fx, app) = build(Options::default(), EndpointsConfig::default());
+    let resp = app.send(Req::get("/api/hello")).await;
+    assert_json_error(&resp, 401, "unauthorized");
+    // RFC 6750 §3.1: no error code when the request had no credentials.
+    assert_eq!(
+        resp.header("www-authenticate"),
+        Some("Bearer realm=\"test\"")
+    );
+    // Another scheme is not bearer credentials either.
+    let basic = app
+        .send(Req::get("/api/hello").header("authorization", "Basic dXNlcjpwYXNz"))
+        .await;
+    assert_eq!(basic.status, 401);
+    assert_eq!(
+        basic.header("www-authenticate"),
+        Some("Bearer realm=\"test\"")
+    );
+}
+
+pub async fn invalid_token(build: &Build) {
+    let (fx, app) = build(Options::default(), EndpointsConfig::default());
+    let token = fx.user("kim@example.com").await;
+    let mut tampered = token.clone();
+    tampered.pop();
+    tampered.push(if token.ends_with('A') { 'B' } else { 'A' });
+    for bad in [tampered.as_str(), "not.a.jwt", "abc"] {
+        let resp = app.send(Req::get("/api/hello").bearer(bad)).await;
+        assert_json_error(&resp, 401, "invalid_token");
+        assert_eq!(
+            resp.header("www-authenticate"),
+            Some("Bearer realm=\"test\", error=\"invalid_token\"")
+        );
+        assert!(
+            !resp.text().contains("signature"),
+            "no detail for attackers"
+        );
+    }
+    // Expired: move past the 15-minute lifetime and the 30 s leeway.
+    fx.clock.advance(Duration::from_secs(15 * 60 + 31));
+    let resp = app.send(Req::get("/api/hello").bearer(&token)).await;
+    assert_json_error(&resp, 401, "invalid_token");
+}
+
+pub async fn duplicated_or_malformed_credentials(build: &Build) {
+    let (fx, app) = build(Options::default(), EndpointsConfig::default());
+    let token = fx.user("kim@example.com").await;
+    let two = app
+        .send(Req::get("/api/hello").bearer(&token).bearer(&token))
+        .await;
+    assert_json_error(&two, 400, "invalid_request");
+    assert_eq!(
+        two.header("www-authenticate"),
+        Some("Bearer realm=\"test\", error=\"invalid_request\"")
+    );
+    for malformed in ["Bearer", "Bearer a b", "Bearer \"quoted\""] {
+        let resp = app
+            .send(Req::get("/api/hello").header("authorization", malformed))
+            .await;
+        assert_json_error(&resp, 400, "invalid_request");
+    }
+}
+
+pub async fn query_string_token_is_ignored(build: &Build) {
+    let (fx, app) = build(Options::default(), EndpointsConfig::default());
+    let token = fx.user("kim@example.com").await;
+    let resp = app
+        .send(Req::get(&format!("/api/hello?access_token={token}")))
+        .await;
+    assert_json_error(&resp, 401, "unauthorized");
+    assert_eq!(
+        resp.header("www-authenticate"),
+        Some("Bearer realm=\"test\"")
+    );
+}
+
+pub async fn valid_token_reaches_the_handler(build: &Build) {
+    let (fx, app) = build(Options::default(), EndpointsConfig::default());
+    let token = fx
+        .user_with("kim@example.com", &["editor"], None, None)
+        .await;
+    let resp = app.send(Req::get("/api/hello").bearer(&token)).await;
+    assert_eq!(resp.status, 200, "{}", resp.text());
+    let user = fx
+        .stores
+        .users
+        .user_by_email("kim@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let body = resp.json();
+    assert_eq!(body["sub"], user.id.to_string());
+    assert!(body["sid"].is_string());
+    assert_eq!(body["roles"], json!(["editor"]));
+}
+
+pub async fn revoked_session_refused_once_cache_bound_passed(build: &Build) {
+    let (fx, app) = build(Options::default(), EndpointsConfig::default());
+    let token = fx.user("kim@example.com").await;
+    assert_eq!(
+        app.send(Req::get("/api/hello").bearer(&token)).await.status,
+        200
+    );
+    // Log the session out behind the layer's back (another instance, say).
+    let resp = app.send(Req::post("/auth/logout").bearer(&token)).await;
+    assert_eq!(resp.status, 204, "{}", resp.text());
+    // Within the staleness bound the cached "live" answer may still be served…
+    fx.clock.advance(STALENESS + Duration::from_secs(1));
+    // …once it has passed, the token is refused.
+    let resp = app.send(Req::get("/api/hello").bearer(&token)).await;
+    assert_json_error(&resp, 401, "invalid_token");
+    assert_eq!(
+        resp.header("www-authenticate"),
+        Some("Bearer realm=\"test\", error=\"invalid_token\"")
+    );
+}
+
+pub async fn optional_mode(build: &Build) {
+    let (fx, app) = build(Options::default(), EndpointsConfig::default());
+    let anonymous = app.send(Req::get("/api/optional")).await;
+    assert_eq!(anonymous.status, 200);
+    assert_eq!(anonymous.json()["sub"], serde_json::Value::Null);
+    let token = fx.user("kim@example.com").await;
+    let known = app.send(Req::get("/api/optional").bearer(&token)).await;
+    assert_eq!(known.status, 200);
+    assert!(known.json()["sub"].is_string());
+    // A bad token is never downgraded to anonymous.
+    let bad = app
+        .send(Req::get("/api/optional").bearer("abc.def.ghi"))
+        .await;
+    assert_json_error(&bad, 401, "invalid_token");
+}
+
+pub async fn guards_answer_403(build: &Build) {
+    let (fx, app) = build(Options::default(), EndpointsConfig::default());
+    let plain = fx
+        .user_with("plain@example.com", &[], Some("free"), None)
+        .await;
+    let admin = fx
+        .user_with(
+            "admin@example.com",
+            &["admin"],
+            Some("studio"),
+            Some("acme"),
+        )
+        .await;
+    for path in [
+        "/api/admin",
+        "/api/admin-extractor",
+        "/api/pro",
+        "/api/tenant",
+    ] {
+        let refused = app.send(Req::get(path).bearer(&plain)).await;
+        assert_json_error(&refused, 403, "insufficient_scope");
+        assert_eq!(
+            refused.header("www-authenticate"),
+            Some("Bearer realm=\"test\", error=\"insufficient_scope\""),
+            "{path}"
+        );
+        assert!(!refused.text().contains("admin"), "{path}: no hint");
+        let allowed = app.send(Req::get(path).bearer(&admin)).await;
+        assert_eq!(allowed.status, 200, "{path}: {}", allowed.text());
+        let anonymous = app.send(Req::get(path)).await;
+        assert_eq!(anonymous.status, 401, "{path}");
+    }
+    // Scope: our first-party tokens carry none, so the scope guard refuses both.
+    let scoped = app.send(Req::get("/api/scoped").bearer(&admin)).await;
+    assert_json_error(&scoped, 403, "insufficient_scope");
+}
+
+pub async fn revocation_store_down_fails_closed(build: &Build) {
+    let options = Options {
+        failing_revocations: true,
+        ..Options::default()
+    };
+    let (fx, app) = build(options, EndpointsConfig::default());
+    let token = fx.user("kim@example.com").await;
+    let resp = app.send(Req::get("/api/hello").bearer(&token)).await;
+    assert_json_error(&resp, 500, "server_error");
+    assert_eq!(resp.header("www-authenticate"), None);
+}
+
+// ---------------------------------------------------------------- endpoints
+
+fn login(email: &str, password: &str) -> Req {
+    Req::post("/auth/login").json(json!({"email": email, "password": password}))
+}
+
+fn assert_token_response(resp: &Resp, status: u16, with_refresh: bool) {
+    assert_eq!(resp.status, status, "{}", resp.text());
+    assert_eq!(resp.header("cache-control"), Some("no-store"));
+    let body = resp.json();
+    assert!(
+        body["access_token"]
+            .as_str()
+            .is_some_and(|t| t.split('.').count() == 3)
+    );
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 900);
+    assert_eq!(body["refresh_token"].is_string(), with_refresh, "{body}");
+}
+
+pub async fn signup_and_login(build: &Build) {
+    let (fx, app) = build(Options::default(), EndpointsConfig::default());
+    let signup = app
+        .send(
+            Req::post("/auth/signup")
+                .json(json!({"email": "kim@example.com", "password": PASSWORD})),
+        )
+        .await;
+    assert_token_response(&signup, 201, true);
+    // The verification mail went out.
+    assert!(
+        fx.mailer
+            .last_token(MailKind::EmailVerification, "kim@example.com")
+            .is_some()
+    );
+
+    let again = app
+        .send(
+            Req::post("/auth/signup")
+                .json(json!({"email": "KIM@example.com", "password": PASSWORD})),
+        )
+        .await;
+    assert_json_error(&again, 409, "email_taken");
+    let weak = app
+        .send(
+            Req::post("/auth/signup")
+                .json(json!({"email": "lee@example.com", "password": "short"})),
+        )
+        .await;
+    assert_json_error(&weak, 400, "weak_password");
+
+    let ok = app.send(login("kim@example.com", PASSWORD)).await;
+    assert_token_response(&ok, 200, true);
+    let wrong = app
+        .send(login("kim@example.com", "wrong-password-123"))
+        .await;
+    assert_json_error(&wrong, 401, "invalid_credentials");
+    assert_eq!(
+        wrong.header("www-authenticate"),
+        Some("Bearer realm=\"test\"")
+    );
+    let unknown = app.send(login("nobody@example.com", PASSWORD)).await;
+    assert_eq!(unknown.status, wrong.status);
+    assert_eq!(unknown.body, wrong.body, "no account enumeration");
+}
+
+pub async fn malformed_requests(build: &Build) {
+    let (_fx, app) = build(Options::default(), EndpointsConfig::default());
+    let broken = app
+        .send(Req::post("/auth/login").raw("application/json", "{\"email\": "))
+        .await;
+    assert_json_error(&broken, 400, "invalid_request");
+    let wrong_shape = app
+        .send(Req::post("/auth/login").json(json!({"user": "kim"})))
+        .await;
+    assert_json_error(&wrong_shape, 400, "invalid_request");
+    let form = app
+        .send(Req::post("/auth/login").raw(
+            "application/x-www-form-urlencoded",
+            "email=kim%40example.com&password=x",
+        ))
+        .await;
+    assert_json_error(&form, 415, "invalid_request");
+    let huge = format!(
+        "{{\"email\":\"kim@example.com\",\"password\":\"{}\"}}",
+        "x".repeat(EndpointsConfig::DEFAULT_MAX_BODY_BYTES)
+    );
+    let oversized = app
+        .send(Req::post("/auth/login").raw("application/json", huge))
+        .await;
+    assert_json_error(&oversized, 413, "invalid_request");
+    let missing = app.send(Req::get("/auth/nothing-here")).await;
+    assert_json_error(&missing, 404, "not_found");
+    let method = app.send(Req::get("/auth/login")).await;
+    assert_json_error(&method, 405, "method_not_allowed");
+    assert_eq!(method.header("allow"), Some("POST"));
+}
+
+pub async fn refresh_in_bearer_mode(build: &Build) {
+    let (fx, app) = build(Options::default(), EndpointsConfig::default());
+    fx.user("kim@example.com").await;
+    let first = app.send(login("kim@example.com", PASSWORD)).await.json();
+    let refresh_token = first["refresh_token"].as_str().unwrap().to_owned();
+    let refresh = |token: &str| Req::post("/auth/refresh").json(json!({"refresh_token": token}));
+
+    let rotated = app.send(refresh(&refresh_token)).await;
+    assert_token_response(&rotated, 200, true);
+    assert_ne!(rotated.json()["refresh_token"], first["refresh_token"]);
+    // Presented again after the grace window: theft assumed, session ended.
+    fx.clock.advance(Duration::from_secs(10));
+    let reused = app.send(refresh(&refresh_token)).await;
+    assert_json_error(&reused, 401, "refresh_token_reused");
+    let newest = rotated.json()["refresh_token"].as_str().unwrap().to_owned();
+    let after = app.send(refresh(&newest)).await;
+    assert_json_error(&after, 401, "invalid_refresh_token");
+    let garbage = app.send(refresh("garbage")).await;
+    assert_json_error(&garbage, 401, "invalid_refresh_token");
+    assert_eq!(
+        garbage.header("www-authenticate"),
+        Some("Bearer realm=\"test\", error=\"invalid_token\"")
+    );
+    let no_body = app.send(Req::post("/auth/refresh")).await;
+    assert_eq!(no_body.status, 415);
+}
+
+pub async fn logout_and_logout_all(build: &Build) {
+    let (fx, app) = build(Options::default(), EndpointsConfig::default());
+    let signup_token = fx.user("kim@example.com").await;
+    let second = app.send(login("kim@example.com", PASSWORD)).await.json();
+    let second = second["access_token"].as_str().unwrap().to_owned();
+
+    let anonymous = app.send(Req::post("/auth/logout")).await;
+    assert_json_error(&anonymous, 401, "unauthorized");
+    let out = app.send(Req::post("/auth/logout").bearer(&second)).await;
+    assert_eq!(out.status, 204);
+    assert_eq!(out.header("cache-control"), Some("no-store"));
+
+    let all = app
+        .send(Req::post("/auth/logout-all").bearer(&signup_token))
+        .await;
+    assert_eq!(all.status, 200, "{}", all.text());
+    assert_eq!(all.json()["sessions_ended"], 1);
+    fx.clock.advance(STALENESS + Duration::from_secs(1));
+    for token in [&signup_token, &second] {
+        let refused = app.send(Req::get("/auth/me").bearer(token)).await;
+        assert_json_error(&refused, 401, "invalid_token");
+    }
+}
+
+pub async fn me_and_sessions(build: &Build) {
+    let (fx, app) = build(Options::default(), EndpointsConfig::default());
+    let token = fx.user("kim@example.com").await;
+    let other = app
+        .send(login("kim@example.com", PASSWORD).header("user-agent", "phone/1.0"))
+        .await
+        .json();
+    let other_token = other["access_token"].as_str().unwrap().to_owned();
+
+    let me = app.send(Req::get("/auth/me").bearer(&token)).await;
+    assert_eq!(me.status, 200);
+    assert_eq!(me.header("cache-control"), Some("no-store"));
+    assert_eq!(me.json()["email"], "kim@example.com");
+    assert!(!me.text().contains("password"), "never the hash");
+    assert_eq!(app.send(Req::get("/auth/me")).await.status, 401);
+
+    let list = app.send(Req::get("/auth/sessions").bearer(&token)).await;
+    assert_eq!(list.status, 200);
+    let sessions = list.json();
+    let sessions = sessions.as_array().unwrap();
+    assert_eq!(sessions.len(), 2);
+    assert_eq!(sessions.iter().filter(|s| s["current"] == true).count(), 1);
+    let phone = sessions
+        .iter()
+        .find(|s| s["user_agent"] == "phone/1.0")
+        .expect("the phone session");
+    assert_eq!(phone["ip"], "198.51.100.7", "peer address recorded");
+    let phone_id = phone["id"].as_str().unwrap().to_owned();
+
+    let end = app
+        .send(Req::delete(&format!("/auth/sessions/{phone_id}")).bearer(&token))
+        .await;
+    assert_eq!(end.status, 204, "{}", end.text());
+    let again = app
+        .send(Req::delete(&format!("/auth/sessions/{phone_id}")).bearer(&token))
+        .await;
+    assert_json_error(&again, 404, "session_not_found");
+    let junk = app
+        .send(Req::delete("/auth/sessions/not-a-uuid").bearer(&token))
+        .await;
+    assert_json_error(&junk, 404, "session_not_found");
+    // Someone else's session is as unknown as a missing one.
+    let stranger = fx.user("lee@example.com").await;
+    let mine = app
+        .send(Req::get("/auth/sessions").bearer(&token))
+        .await
+        .json();
+    let my_id = mine[0]["id"].as_str().unwrap().to_owned();
+    let theirs = app
+        .send(Req::delete(&format!("/auth/sessions/{my_id}")).bearer(&stranger))
+        .await;
+    assert_json_error(&theirs, 404, "session_not_found");
+    // The ended phone session's token stops working once the cache bound passes.
+    fx.clock.advance(STALENESS + Duration::from_secs(1));
+    assert_eq!(
+        app.send(Req::get("/auth/me").bearer(&other_token))
+            .await
+            .status,
+        401
+    );
+}
+
+pub async fn password_change(build: &Build) {
+    let (fx, app) = build(Options::default(), EndpointsConfig::default());
+    let token = fx.user("kim@example.com").await;
+    let change = |current: &str, new: &str| {
+        Req::post("/auth/password/change")
+            .bearer(&token)
+            .json(json!({"current_password": current, "new_password": new}))
+    };
+    let wrong = app
+        .send(change("not-my-password", "sunlit-garden-path-77"))
+        .await;
+    assert_json_error(&wrong, 401, "invalid_credentials");
+    let weak = app.send(change(PASSWORD, "short")).await;
+    assert_json_error(&weak, 400, "weak_password");
+    let ok = app.send(change(PASSWORD, "sunlit-garden-path-77")).await;
+    assert_eq!(ok.status, 204, "{}", ok.text());
+    assert_eq!(
+        app.send(login("kim@example.com", PASSWORD)).await.status,
+        401
+    );
+    assert_eq!(
+        app.send(login("kim@example.com", "sunlit-garden-path-77"))
+            .await
+            .status,
+        200
+    );
+    let anonymous = app
+        .send(
+            Req::post("/auth/password/change")
+                .json(json!({"current_password": "a", "new_password": "b"})),
+        )
+        .await;
+    assert_eq!(anonymous.status, 401);
+}
+
+pub async fn password_forgot_and_reset(build: &Build) {
+    let (fx, app) = build(Options::default(), EndpointsConfig::default());
+    fx.user("kim@example.com").await;
+    let forgot = |email: &str| Req::post("/auth/password/forgot").json(json!({"email": email}));
+    let known = app.send(forgot("kim@example.com")).await;
+    let unknown = app.send(forgot("nobody@example.com")).await;
+    assert_eq!(known.status, 202);
+    assert_eq!(
+        (known.status, known.body.clone()),
+        (unknown.status, unknown.body.clone()),
+        "no account enumeration"
+    );
+    let token = fx
+        .mailer
+        .last_token(MailKind::PasswordReset, "kim@example.com")
+        .expect("reset mail");
+    let reset = |token: &str| {
+        Req::post("/auth/password/reset")
+            .json(json!({"token": token, "new_password": "quiet-river-stone-19"}))
+    };
+    let ok = app.send(reset(&token)).await;
+    assert_eq!(ok.status, 204, "{}", ok.text());
+    let reused = app.send(reset(&token)).await;
+    assert_json_error(&reused, 400, "invalid_one_time_token");
+    let bogus = app.send(reset("bogus")).await;
+    assert_json_error(&bogus, 400, "invalid_one_time_token");
+    assert_eq!(
+        app.send(login("kim@example.com", "quiet-river-stone-19"))
+            .await
+            .status,
+        200
+    );
+}
+
+pub async fn email_verification(build: &Build) {
+    let (fx, app) = build(Options::default(), EndpointsConfig::default());
+    app.send(
+        Req::post("/auth/signup").json(json!({"email": "kim@example.com", "password": PASSWORD})),
+    )
+    .await;
+    let token = fx
+        .mailer
+        .last_token(MailKind::EmailVerification, "kim@example.com")
+        .expect("verification mail");
+    let verify = |token: &str| Req::post("/auth/email/verify").json(json!({"token": token}));
+    assert_json_error(
+        &app.send(verify("bogus")).await,
+        400,
+        "invalid_one_time_token",
+    );
+    assert_eq!(app.send(verify(&token)).await.status, 204);
+    let user = fx
+        .stores
+        .users
+        .user_by_email("kim@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(user.email_verified);
+    assert_json_error(
+        &app.send(verify(&token)).await,
+        400,
+        "invalid_one_time_token",
+    );
+}
+
+pub async fn throttling_uses_the_peer_address(build: &Build) {
+    let options = Options {
+        ip_throttle: 3,
+        ..Options::default()
+    };
+    let (_fx, app) = build(options, EndpointsConfig::default());
+    // Different (unknown) accounts each time, so only the per-IP counter can trip; a
+    // forged X-Forwarded-For changes nothing.
+    for attempt in 0..3 {
+        let resp = app
+            .send(
+                login(
+                    &format!("nobody{attempt}@example.com"),
+                    "wrong-password-123",
+                )
+                .header("x-forwarded-for", &format!("203.0.113.{attempt}")),
+            )
+            .await;
+        assert_eq!(resp.status, 401);
+    }
+    let throttled = app
+        .send(
+            login("nobody9@example.com", "wrong-password-123")
+                .header("x-forwarded-for", "192.0.2.1"),
+        )
+        .await;
+    assert_json_error(&throttled, 429, "too_many_attempts");
+    assert!(
+        throttled
+            .header("retry-after")
+            .is_some_and(|s| s.parse::<u64>().unwrap() > 0)
+    );
+    // Another peer is not affected.
+    let elsewhere = app
+        .send(login("nobody9@example.com", "wrong-password-123").peer("192.0.2.50"))
+        .await;
+    assert_eq!(elsewhere.status, 401);
+}
+
+pub async fn trusted_proxy_header_is_opt_in(build: &Build) {
+    let options = Options {
+        ip_throttle: 3,
+        ..Options::default()
+    };
+    let config = EndpointsConfig::default()
+        .dangerous_trust_proxy_header(http::HeaderName::from_static("x-forwarded-for"));
+    let (_fx, app) = build(options, config);
+    for attempt in 0..5 {
+        let resp = app
+            .send(
+                login(
+                    &format!("nobody{attempt}@example.com"),
+                    "wrong-password-123",
+                )
+                .header("x-forwarded-for", &format!("10.0.0.1, 203.0.113.{attempt}")),
+            )
+            .await;
+        assert_eq!(resp.status, 401, "each client IP counted apart");
+    }
+    for _ in 0..3 {
+        app.send(
+            login("x@example.com", "wrong-password-123").header("x-forwarded-for", "203.0.113.99"),
+        )
+        .await;
+    }
+    let throttled = app
+        .send(
+            login("y@example.com", "wrong-password-123").header("x-forwarded-for", "203.0.113.99"),
+        )
+        .await;
+    assert_eq!(throttled.status, 429);
+}
+
+// ---------------------------------------------------------------- cookie mode
+
+fn cookie_login() -> Req {
+    login("kim@example.com", PASSWORD)
+        .header("origin", "https://app.test")
+        .header("sec-fetch-site", "same-origin")
+}
+
+fn cookie_config() -> EndpointsConfig {
+    let mut config = EndpointsConfig::cookie_mode();
+    config.allowed_origins = vec!["https://app.test".to_owned()];
+    config
+}
+
+pub async fn cookie_mode_login_sets_host_cookies(build: &Build) {
+    let (fx, app) = build(Options::default(), cookie_config());
+    fx.user("kim@example.com").await;
+    let resp = app.send(cookie_login()).await;
+    assert_token_response(&resp, 200, false);
+    let (refresh, refresh_header) = resp.cookie("__Host-refresh").expect("refresh cookie");
+    assert_eq!(refresh.len(), 43);
+    assert_eq!(
+        refresh_header,
+        format!(
+            "__Host-refresh={refresh}; Path=/; Max-Age=2592000; Secure; SameSite=Strict; HttpOnly"
+        )
+    );
+    let (csrf, csrf_header) = resp.cookie("__Host-csrf").expect("csrf cookie");
+    assert_eq!(
+        csrf_header,
+        format!("__Host-csrf={csrf}; Path=/; Max-Age=2592000; Secure; SameSite=Strict"),
+        "readable by the page: not HttpOnly"
+    );
+    assert!(
+        !resp.text().contains(&refresh),
+        "refresh token never in the body"
+    );
+}
+
+pub async fn cookie_mode_refresh_requires_csrf(build: &Build) {
+    let (fx, app) = build(Options::default(), cookie_config());
+    fx.user("kim@example.com").await;
+    let resp = app.send(cookie_login()).await;
+    let (refresh, _) = resp.cookie("__Host-refresh").unwrap();
+    let (csrf, _) = resp.cookie("__Host-csrf").unwrap();
+    let cookies = format!("__Host-refresh={refresh}; __Host-csrf={csrf}");
+    let base = || {
+        Req::post("/auth/refresh")
+            .header("cookie", &cookies)
+            .header("origin", "https://app.test")
+    };
+
+    let no_header = app.send(base()).await;
+    assert_json_error(&no_header, 403, "csrf_check_failed");
+    let wrong = app
+        .send(base().header("x-csrf-token", "A".repeat(43).as_str()))
+        .await;
+    assert_json_error(&wrong, 403, "csrf_check_failed");
+    let cross_origin = app
+        .send(
+            Req::post("/auth/refresh")
+                .header("cookie", &cookies)
+                .header("x-csrf-token", &csrf)
+                .header("origin", "https://evil.test"),
+        )
+        .await;
+    assert_json_error(&cross_origin, 403, "csrf_check_failed");
+    let cross_site = app
+        .send(
+            base()
+                .header("x-csrf-token", &csrf)
+                .header("sec-fetch-site", "cross-site"),
+        )
+        .await;
+    assert_json_error(&cross_site, 403, "csrf_check_failed");
+    let tossed = app
+        .send(
+            Req::post("/auth/refresh")
+                .header("cookie", &format!("{cookies}; __Host-refresh=AAAA"))
+                .header("x-csrf-token", &csrf),
+        )
+        .await;
+    assert_json_error(&tossed, 400, "invalid_request");
+
+    let ok = app.send(base().header("x-csrf-token", &csrf)).await;
+    assert_token_response(&ok, 200, false);
+    let (rotated, _) = ok.cookie("__Host-refresh").expect("rotated cookie");
+    assert_ne!(rotated, refresh);
+    assert!(ok.cookie("__Host-csrf").is_some(), "fresh CSRF token");
+
+    // Logout clears both cookies.
+    let access = ok.json()["access_token"].as_str().unwrap().to_owned();
+    let out = app
+        .send(
+            Req::post("/auth/logout")
+                .bearer(&access)
+                .header("origin", "https://app.test"),
+        )
+        .await;
+    assert_eq!(out.status, 204, "{}", out.text());
+    let (_, cleared) = out.cookie("__Host-refresh").expect("cleared");
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    let (_, cleared_csrf) = out.cookie("__Host-csrf").expect("cleared");
+    assert!(cleared_csrf.contains("Max-Age=0"));
+}
+
+pub async fn cookie_mode_refuses_cross_site_login(build: &Build) {
+    let (fx, app) = build(Options::default(), cookie_config());
+    fx.user("kim@example.com").await;
+    let evil = app
+        .send(login("kim@example.com", PASSWORD).header("origin", "https://evil.test"))
+        .await;
+    assert_json_error(&evil, 403, "csrf_check_failed");
+    let no_cookies = ClientInfo::default();
+    let _ = no_cookies; // (the refused login set no cookie)
+    assert!(evil.cookie("__Host-refresh").is_none());
+    // Same-host origin without a configured list.
+    let (_fx2, app2) = build(Options::default(), EndpointsConfig::cookie_mode());
+    _fx2.user("kim@example.com").await;
+    let same_host = app2
+        .send(
+            login("kim@example.com", PASSWORD)
+                .header("host", "auth.test")
+                .header("origin", "https://auth.test"),
+        )
+        .await;
+    assert_eq!(same_host.status, 200, "{}", same_host.text());
+    let other_host = app2
+        .send(
+            login("kim@example.com", PASSWORD)
+                .header("host", "auth.test")
+                .header("origin", "http://auth.test"),
+        )
+        .await;
+    assert_eq!(other_host.status, 403);
+}
+
+/// Sign-in through the service, for scenarios that need a password login directly.
+pub async fn direct_login(fx: &Fixture, email: &str) -> String {
+    fx.service
+        .login(email, Password::from(PASSWORD), &ClientInfo::default())
+        .await
+        .unwrap()
+        .access_token
+        .token
+        .into_secret()
+}
