@@ -109,6 +109,9 @@
 #![deny(unreachable_pub)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+#[cfg(not(any(feature = "sqlite", feature = "postgres", feature = "mysql")))]
+compile_error!("auth-storage-seaorm needs a database: enable `sqlite`, `postgres` or `mysql`");
+
 mod audit;
 mod convert;
 pub mod entity;

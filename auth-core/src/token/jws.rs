@@ -147,7 +147,11 @@ mod tests {
         // the result is still canonical base64url (the last character's low bits are not).
         let mut tampered = token(&keys);
         let at = tampered.rfind('.').unwrap() + 1;
-        let first = if tampered[at..].starts_with('A') { "B" } else { "A" };
+        let first = if tampered[at..].starts_with('A') {
+            "B"
+        } else {
+            "A"
+        };
         tampered.replace_range(at..=at, first);
         assert_eq!(
             verify_jws(&tampered, keys.verification_keys(), 8192).unwrap_err(),
