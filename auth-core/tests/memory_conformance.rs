@@ -141,6 +141,12 @@ mod broken {
         async fn session(&self, id: SessionId) -> Result<Option<Session>, StoreError> {
             self.0.session(id).await
         }
+        async fn refresh_token(
+            &self,
+            hash: &TokenHash,
+        ) -> Result<Option<RefreshTokenRecord>, StoreError> {
+            self.0.refresh_token(hash).await
+        }
         async fn active_sessions(
             &self,
             user_id: UserId,

@@ -8,6 +8,7 @@
 //!   `iat`, `exp`, `jti`, and our `sid`, `scope`, `roles`, `permissions`, `plan`, `tid`,
 //!   `client_id`, plus the host's own claims).
 //! * [`AccessTokenVerifier`]: the strict verifier; see its docs for everything it refuses.
+//! * [`JwtSigner`]: signs other JWTs (OpenID Connect id_tokens) with a key of the set.
 //!
 //! Signatures are made and checked by jsonwebtoken's crypto providers (aws-lc-rs by default,
 //! RustCrypto with the `rust_crypto` feature); the parsing around them is this module's own so
@@ -21,6 +22,7 @@ mod issuer;
 mod json;
 mod key;
 mod key_set;
+mod signer;
 mod verifier;
 
 pub use claims::{Audience, Claims, NoCustomClaims, Scope};
@@ -32,4 +34,5 @@ pub use jsonwebtoken::Algorithm;
 pub use jsonwebtoken::jwk::{Jwk, JwkSet};
 pub use key::{KeyId, SigningKey, VerificationKey, algorithm_name};
 pub use key_set::KeySet;
+pub use signer::{JwtSigner, SignedJwt};
 pub use verifier::{AccessTokenVerifier, VerifierConfig};
