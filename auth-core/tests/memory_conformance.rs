@@ -53,6 +53,15 @@ async fn memory_audit_store_conforms() {
     testkit::audit_store_conformance(Arc::new(MemoryAuditStore::new()), &users).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_oauth_stores_conform() {
+    let stores = Stores::from(MemoryStores::new());
+    let oauth = auth_core::oauth_server::OAuthStores::in_memory();
+    testkit::run_all_oauth(&stores, &oauth).await;
+    // Twice over the same data: the kit never assumes empty stores.
+    testkit::run_all_oauth(&stores, &oauth).await;
+}
+
 /// The kit never assumes an empty store: a second run over the data of the first passes too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_all_passes_twice_on_the_same_stores() {

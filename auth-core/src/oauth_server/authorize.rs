@@ -332,7 +332,10 @@ impl OAuthServer {
         use OAuthErrorCode::{InvalidRequest, InvalidScope};
 
         if request.repeated.is_some() {
-            return Ok(Err(page(InvalidRequest, "a parameter appears more than once")));
+            return Ok(Err(page(
+                InvalidRequest,
+                "a parameter appears more than once",
+            )));
         }
         let Some(client_id) = request.client_id.as_deref().filter(|id| !id.is_empty()) else {
             return Ok(Err(page(InvalidRequest, "client_id is missing")));
@@ -369,7 +372,8 @@ impl OAuthServer {
             nonce: None,
             prompt: Prompt::default(),
         };
-        let refuse = |validated: &Validated, code, why| Ok(Err(self.error_redirect(validated, code, why)));
+        let refuse =
+            |validated: &Validated, code, why| Ok(Err(self.error_redirect(validated, code, why)));
         match request.state.as_deref() {
             Some(state) if state.len() > MAX_STATE_BYTES => {
                 return refuse(&validated, InvalidRequest, "state is too long");
@@ -387,7 +391,11 @@ impl OAuthServer {
                 );
             }
         }
-        if !validated.client.grant_types.contains(&GrantType::AuthorizationCode) {
+        if !validated
+            .client
+            .grant_types
+            .contains(&GrantType::AuthorizationCode)
+        {
             return refuse(
                 &validated,
                 OAuthErrorCode::UnauthorizedClient,
@@ -416,17 +424,22 @@ impl OAuthServer {
                 validated.code_challenge = challenge.to_owned();
             }
             Some(_) => return refuse(&validated, InvalidRequest, "code_challenge is malformed"),
-            None => return refuse(&validated, InvalidRequest, "PKCE is required: code_challenge"),
+            None => {
+                return refuse(
+                    &validated,
+                    InvalidRequest,
+                    "PKCE is required: code_challenge",
+                );
+            }
         }
         let requested = Scope::parse(request.scope.as_deref().unwrap_or_default());
         if requested.is_empty() {
             return refuse(&validated, InvalidScope, "scope is missing");
         }
         let supported = &self.inner.config.supported_scopes;
-        if requested
-            .iter()
-            .any(|scope| !supported.contains(scope) || !validated.client.allowed_scopes.contains(scope))
-        {
+        if requested.iter().any(|scope| {
+            !supported.contains(scope) || !validated.client.allowed_scopes.contains(scope)
+        }) {
             return refuse(
                 &validated,
                 InvalidScope,
@@ -468,7 +481,11 @@ impl OAuthServer {
             .is_some_and(|user| user.active))
     }
 
-    async fn needs_consent(&self, validated: &Validated, user_id: UserId) -> Result<bool, OAuthError> {
+    async fn needs_consent(
+        &self,
+        validated: &Validated,
+        user_id: UserId,
+    ) -> Result<bool, OAuthError> {
         if validated.client.first_party {
             return Ok(false);
         }
@@ -482,7 +499,10 @@ impl OAuthServer {
             .consent(user_id, &validated.client.client_id)
             .await?;
         Ok(!consent.is_some_and(|consent| {
-            validated.scope.iter().all(|scope| consent.scope.contains(scope))
+            validated
+                .scope
+                .iter()
+                .all(|scope| consent.scope.contains(scope))
         }))
     }
 
@@ -508,7 +528,11 @@ impl OAuthServer {
             session_id: None,
             replayed_at: None,
         };
-        self.inner.oauth.codes.issue_authorization_code(&record).await?;
+        self.inner
+            .oauth
+            .codes
+            .issue_authorization_code(&record)
+            .await?;
         let mut event = AuditEvent::new(AuditKind::OAuthCodeIssued, now, true);
         event.user_id = Some(owner.user_id);
         event.detail = Some(validated.client.client_id.clone());
@@ -532,7 +556,10 @@ impl OAuthServer {
         error: OAuthErrorCode,
         description: &'static str,
     ) -> AuthorizeOutcome {
-        let mut params = vec![("error", error.as_str()), ("error_description", description)];
+        let mut params = vec![
+            ("error", error.as_str()),
+            ("error_description", description),
+        ];
         if let Some(state) = &validated.state {
             params.push(("state", state));
         }

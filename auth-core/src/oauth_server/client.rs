@@ -185,7 +185,9 @@ impl ClientRegistration {
 /// `client_id`: 1–128 bytes of `A–Z a–z 0–9 - _ . ~` (safe in URLs, headers and HTML).
 fn check_client_id(client_id: &str) -> Result<(), RegistrationError> {
     if client_id.is_empty() || client_id.len() > MAX_CLIENT_ID_BYTES {
-        return Err(RegistrationError::InvalidClientId("it must be 1 to 128 bytes"));
+        return Err(RegistrationError::InvalidClientId(
+            "it must be 1 to 128 bytes",
+        ));
     }
     if !client_id
         .bytes()
@@ -202,11 +204,16 @@ fn check_client_id(client_id: &str) -> Result<(), RegistrationError> {
 pub(crate) fn generate_secret() -> Result<(ClientSecret, TokenHash), RegistrationError> {
     let token = OpaqueToken::generate().map_err(|_| RegistrationError::Random)?;
     let hash = token.hash();
-    Ok((ClientSecret(Zeroizing::new(token.secret().to_owned())), hash))
+    Ok((
+        ClientSecret(Zeroizing::new(token.secret().to_owned())),
+        hash,
+    ))
 }
 
 /// A host-chosen secret (at least 32 bytes) and its hash.
-pub(crate) fn provided_secret(secret: &str) -> Result<(ClientSecret, TokenHash), RegistrationError> {
+pub(crate) fn provided_secret(
+    secret: &str,
+) -> Result<(ClientSecret, TokenHash), RegistrationError> {
     if secret.len() < MIN_SECRET_BYTES || secret.len() > MAX_SECRET_BYTES {
         return Err(RegistrationError::WeakSecret);
     }
@@ -255,7 +262,10 @@ impl fmt::Debug for ClientCredentials {
                 &self.authorization_header.as_ref().map(|_| "[redacted]"),
             )
             .field("client_id", &self.client_id)
-            .field("client_secret", &self.client_secret.as_ref().map(|_| "[redacted]"))
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[redacted]"),
+            )
             .finish()
     }
 }
@@ -387,17 +397,17 @@ mod tests {
 
     #[test]
     fn two_methods_at_once_are_refused() {
-        let credentials = ClientCredentials::new(
-            Some(basic("c", "s")),
-            Some("c".into()),
-            Some("s".into()),
-        );
+        let credentials =
+            ClientCredentials::new(Some(basic("c", "s")), Some("c".into()), Some("s".into()));
         assert!(matches!(
             presented(&credentials),
             Err(OAuthError::InvalidRequest(_))
         ));
         let mismatch = ClientCredentials::new(Some(basic("c", "s")), Some("d".into()), None);
-        assert!(matches!(presented(&mismatch), Err(OAuthError::InvalidRequest(_))));
+        assert!(matches!(
+            presented(&mismatch),
+            Err(OAuthError::InvalidRequest(_))
+        ));
         assert!(matches!(
             presented(&ClientCredentials::default()),
             Err(OAuthError::InvalidClient)

@@ -193,8 +193,9 @@ impl OAuthServerConfig {
             &paths.jwks,
         ]
         .iter()
-        .any(|path| !path.starts_with('/') || path.chars().any(|c| c.is_whitespace() || c.is_control()))
-        {
+        .any(|path| {
+            !path.starts_with('/') || path.chars().any(|c| c.is_whitespace() || c.is_control())
+        }) {
             return Err(OAuthConfigError::InvalidEndpointPath);
         }
         Ok(())
@@ -237,19 +238,34 @@ mod tests {
         let config = OAuthServerConfig::new("https://auth.example", "api");
         assert_eq!(config.code_ttl, Duration::from_secs(600));
         assert_eq!(config.access_token_ttl, Duration::from_secs(900));
-        assert_eq!(config.refresh_token_lifetime, Duration::from_secs(2_592_000));
-        assert_eq!(config.supported_scopes.as_str(), "openid profile email offline_access");
+        assert_eq!(
+            config.refresh_token_lifetime,
+            Duration::from_secs(2_592_000)
+        );
+        assert_eq!(
+            config.supported_scopes.as_str(),
+            "openid profile email offline_access"
+        );
         assert!(config.validate().is_ok());
-        assert_eq!(config.url("/oauth/token"), "https://auth.example/oauth/token");
+        assert_eq!(
+            config.url("/oauth/token"),
+            "https://auth.example/oauth/token"
+        );
     }
 
     #[test]
     fn code_ttl_may_not_exceed_ten_minutes() {
         let mut config = OAuthServerConfig::new("https://auth.example", "api");
         config.code_ttl = Duration::from_secs(601);
-        assert!(matches!(config.validate(), Err(OAuthConfigError::InvalidCodeTtl)));
+        assert!(matches!(
+            config.validate(),
+            Err(OAuthConfigError::InvalidCodeTtl)
+        ));
         config.code_ttl = Duration::ZERO;
-        assert!(matches!(config.validate(), Err(OAuthConfigError::InvalidCodeTtl)));
+        assert!(matches!(
+            config.validate(),
+            Err(OAuthConfigError::InvalidCodeTtl)
+        ));
     }
 
     #[test]

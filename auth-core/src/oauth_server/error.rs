@@ -156,7 +156,9 @@ impl OAuthError {
             Self::UnsupportedGrantType => {
                 "only the authorization_code and refresh_token grants are supported"
             }
-            Self::Store(_) | Self::Token(_) | Self::Random => "the server could not complete the request",
+            Self::Store(_) | Self::Token(_) | Self::Random => {
+                "the server could not complete the request"
+            }
         }
     }
 
@@ -297,14 +299,26 @@ mod tests {
     fn statuses_codes_and_challenge_follow_rfc_6749() {
         let invalid_client = OAuthError::InvalidClient;
         assert_eq!(invalid_client.status_code(), 401);
-        assert_eq!(invalid_client.www_authenticate(), Some(CLIENT_AUTH_CHALLENGE));
+        assert_eq!(
+            invalid_client.www_authenticate(),
+            Some(CLIENT_AUTH_CHALLENGE)
+        );
         assert_eq!(invalid_client.body().error, "invalid_client");
         let grant = OAuthError::InvalidGrant("x");
-        assert_eq!((grant.status_code(), grant.body().error), (400, "invalid_grant"));
+        assert_eq!(
+            (grant.status_code(), grant.body().error),
+            (400, "invalid_grant")
+        );
         assert_eq!(grant.www_authenticate(), None);
-        assert_eq!(OAuthError::UnsupportedGrantType.body().error, "unsupported_grant_type");
+        assert_eq!(
+            OAuthError::UnsupportedGrantType.body().error,
+            "unsupported_grant_type"
+        );
         let store = OAuthError::Store(StoreError::NotFound("x"));
-        assert_eq!((store.status_code(), store.body().error), (500, "server_error"));
+        assert_eq!(
+            (store.status_code(), store.body().error),
+            (500, "server_error")
+        );
         assert_eq!(
             serde_json::to_value(OAuthError::InvalidScope("too wide").body()).unwrap(),
             serde_json::json!({"error": "invalid_scope", "error_description": "too wide"})
@@ -321,6 +335,9 @@ mod tests {
             UserInfoError::InsufficientScope.bearer_error(),
             Some(BearerErrorCode::InsufficientScope)
         );
-        assert_eq!(UserInfoError::Store(StoreError::NotFound("x")).bearer_error(), None);
+        assert_eq!(
+            UserInfoError::Store(StoreError::NotFound("x")).bearer_error(),
+            None
+        );
     }
 }

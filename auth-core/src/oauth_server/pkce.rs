@@ -77,7 +77,10 @@ mod tests {
         assert!(!verifier_matches(CHALLENGE, CHALLENGE));
         assert!(!verifier_matches("short", CHALLENGE));
         assert!(!verifier_matches(&"a".repeat(129), CHALLENGE));
-        assert!(!verifier_matches(&format!("{}!", &VERIFIER[..42]), CHALLENGE));
+        assert!(!verifier_matches(
+            &format!("{}!", &VERIFIER[..42]),
+            CHALLENGE
+        ));
     }
 
     #[test]

@@ -38,7 +38,9 @@ pub(crate) fn check_redirect_uri(uri: &str) -> Result<(), RegistrationError> {
         .chars()
         .any(|c| c.is_whitespace() || c.is_control() || c == '\\')
     {
-        return Err(invalid("it contains whitespace, control characters or a backslash"));
+        return Err(invalid(
+            "it contains whitespace, control characters or a backslash",
+        ));
     }
     if uri.contains('#') {
         return Err(invalid("it has a fragment"));
@@ -53,10 +55,7 @@ pub(crate) fn check_redirect_uri(uri: &str) -> Result<(), RegistrationError> {
     } else {
         return Err(invalid("it is not an absolute https URL"));
     };
-    let authority = after_scheme
-        .split(['/', '?'])
-        .next()
-        .unwrap_or_default();
+    let authority = after_scheme.split(['/', '?']).next().unwrap_or_default();
     if authority.contains('@') {
         return Err(invalid("it has user info"));
     }
@@ -121,8 +120,12 @@ pub(crate) fn form_decode(value: &str) -> Option<String> {
         match byte {
             b'+' => out.push(b' '),
             b'%' => {
-                let high = bytes.get(index + 1).and_then(|d| char::from(*d).to_digit(16))?;
-                let low = bytes.get(index + 2).and_then(|d| char::from(*d).to_digit(16))?;
+                let high = bytes
+                    .get(index + 1)
+                    .and_then(|d| char::from(*d).to_digit(16))?;
+                let low = bytes
+                    .get(index + 2)
+                    .and_then(|d| char::from(*d).to_digit(16))?;
                 out.push(u8::try_from(high * 16 + low).ok()?);
                 index += 2;
             }
@@ -153,16 +156,16 @@ mod tests {
     #[test]
     fn registration_refuses_unsafe_redirect_uris() {
         for uri in [
-            "http://app.example/cb",         // plain http off loopback
-            "https://app.example/cb#frag",   // fragment
-            "https://*.app.example/cb",      // wildcard
-            "https://app.example/*",         // wildcard
+            "http://app.example/cb",                // plain http off loopback
+            "https://app.example/cb#frag",          // fragment
+            "https://*.app.example/cb",             // wildcard
+            "https://app.example/*",                // wildcard
             "https://good.example@evil.example/cb", // user info
-            "https://app.example/c b",       // whitespace
-            "https://app.example\\@evil/cb", // backslash
-            "com.example.app:/cb",           // custom scheme
+            "https://app.example/c b",              // whitespace
+            "https://app.example\\@evil/cb",        // backslash
+            "com.example.app:/cb",                  // custom scheme
             "javascript:alert(1)",
-            "https:///cb",                   // no host
+            "https:///cb", // no host
             "http://localhost.evil.example/cb",
             "/cb",
         ] {
@@ -174,11 +177,17 @@ mod tests {
     #[test]
     fn query_is_appended_and_encoded() {
         assert_eq!(
-            append_query("https://app.example/cb", &[("code", "a b"), ("state", "x&y=z")]),
+            append_query(
+                "https://app.example/cb",
+                &[("code", "a b"), ("state", "x&y=z")]
+            ),
             "https://app.example/cb?code=a+b&state=x%26y%3Dz"
         );
         assert_eq!(
-            append_query("https://app.example/cb?t=1", &[("iss", "https://as.example")]),
+            append_query(
+                "https://app.example/cb?t=1",
+                &[("iss", "https://as.example")]
+            ),
             "https://app.example/cb?t=1&iss=https%3A%2F%2Fas.example"
         );
         assert_eq!(

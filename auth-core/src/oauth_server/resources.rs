@@ -8,7 +8,7 @@ use super::service::unix;
 use super::{OAuthError, OAuthServer, UserInfoError};
 use crate::opaque::OpaqueToken;
 use crate::revocation::RevocationError;
-use crate::store::{AuditEvent, AuditKind, ClientType, RevokedAccessToken, RevokeReason};
+use crate::store::{AuditEvent, AuditKind, ClientType, RevokeReason, RevokedAccessToken};
 use crate::token::{Audience, Claims, Scope};
 
 /// The claims the userinfo endpoint releases; serialize as the JSON body. Which ones are

@@ -15,8 +15,7 @@ use crate::clock::Clock;
 use crate::flows::Stores;
 use crate::revocation::{RevocationChecker, RevocationConfig};
 use crate::store::memory::{
-    MemoryAuthorizationCodeStore, MemoryConsentStore, MemoryOAuthClientStore,
-    MemoryOAuthGrantStore,
+    MemoryAuthorizationCodeStore, MemoryConsentStore, MemoryOAuthClientStore, MemoryOAuthGrantStore,
 };
 use crate::store::{
     AuditEvent, AuthorizationCodeStore, ClientType, ConsentStore, OAuthClient, OAuthClientStore,
@@ -242,7 +241,10 @@ impl OAuthServer {
     async fn store_client(&self, client: &OAuthClient) -> Result<(), StoreError> {
         tracing::Span::current().record("client_id", client.client_id.as_str());
         self.inner.oauth.clients.insert_client(client).await?;
-        tracing::info!(client_type = client.client_type.as_str(), "oauth client registered");
+        tracing::info!(
+            client_type = client.client_type.as_str(),
+            "oauth client registered"
+        );
         Ok(())
     }
 

@@ -20,7 +20,8 @@ use crate::store::{
 use crate::token::{AccessTokenRequest, IssuedAccessToken, Scope, SignedJwt};
 
 /// The headers every token response carries (RFC 6749 §5.1): tokens must not be cached.
-pub const NO_STORE_HEADERS: [(&str, &str); 2] = [("Cache-Control", "no-store"), ("Pragma", "no-cache")];
+pub const NO_STORE_HEADERS: [(&str, &str); 2] =
+    [("Cache-Control", "no-store"), ("Pragma", "no-cache")];
 
 /// The session id a rotation's `next` token carries; the store binds it to the presented
 /// token's session (see [`SessionStore::rotate_refresh_token`](crate::store::SessionStore::rotate_refresh_token)).
@@ -170,7 +171,9 @@ impl OAuthServer {
     #[tracing::instrument(skip_all, fields(client_id = field::Empty, grant_type = field::Empty, session_id = field::Empty))]
     pub async fn token(&self, request: &TokenRequest) -> Result<TokenResponse, OAuthError> {
         if request.repeated.is_some() {
-            return Err(OAuthError::InvalidRequest("a parameter appears more than once"));
+            return Err(OAuthError::InvalidRequest(
+                "a parameter appears more than once",
+            ));
         }
         let client = self.authenticate_client(&request.credentials).await?;
         let span = tracing::Span::current();
@@ -199,7 +202,13 @@ impl OAuthServer {
         credentials: &ClientCredentials,
     ) -> Result<OAuthClient, OAuthError> {
         let presented = client::presented(credentials)?;
-        let Some(found) = self.inner.oauth.clients.client(presented.client_id()).await? else {
+        let Some(found) = self
+            .inner
+            .oauth
+            .clients
+            .client(presented.client_id())
+            .await?
+        else {
             tracing::info!("client authentication failed: unknown client");
             return Err(OAuthError::InvalidClient);
         };
@@ -219,27 +228,38 @@ impl OAuthServer {
             return Err(OAuthError::InvalidRequest("code is missing"));
         };
         let Ok(code) = OpaqueToken::parse(code) else {
-            return Err(OAuthError::InvalidGrant("the authorization code is invalid"));
+            return Err(OAuthError::InvalidGrant(
+                "the authorization code is invalid",
+            ));
         };
         let now = self.now();
         let session_id = SessionId::generate()?;
         let hash = code.hash();
         let codes = &self.inner.oauth.codes;
-        let record = match codes.redeem_authorization_code(&hash, session_id, now).await? {
+        let record = match codes
+            .redeem_authorization_code(&hash, session_id, now)
+            .await?
+        {
             CodeRedemption::Redeemed(record) => record,
             CodeRedemption::Replayed(record) => {
                 self.revoke_replayed(&record.client_id, record.user_id, record.session_id, now)
                     .await?;
-                return Err(OAuthError::InvalidGrant("the authorization code was already used"));
+                return Err(OAuthError::InvalidGrant(
+                    "the authorization code was already used",
+                ));
             }
             CodeRedemption::Expired | CodeRedemption::Unknown => {
-                return Err(OAuthError::InvalidGrant("the authorization code is invalid or expired"));
+                return Err(OAuthError::InvalidGrant(
+                    "the authorization code is invalid or expired",
+                ));
             }
         };
         // The code is spent from here on, whatever else is wrong with the request.
         if record.client_id != client.client_id {
             tracing::warn!("authorization code presented by another client");
-            return Err(OAuthError::InvalidGrant("the authorization code was issued to another client"));
+            return Err(OAuthError::InvalidGrant(
+                "the authorization code was issued to another client",
+            ));
         }
         if request.redirect_uri.as_deref() != Some(record.redirect_uri.as_str()) {
             return Err(OAuthError::InvalidGrant(
@@ -304,10 +324,19 @@ impl OAuthServer {
         if replayed {
             self.revoke_replayed(&client.client_id, user.id, Some(session_id), now)
                 .await?;
-            return Err(OAuthError::InvalidGrant("the authorization code was already used"));
+            return Err(OAuthError::InvalidGrant(
+                "the authorization code was already used",
+            ));
         }
 
-        let response = self.tokens(client, &user, &grant, &grant.scope, refresh_token, record.nonce.as_deref())?;
+        let response = self.tokens(
+            client,
+            &user,
+            &grant,
+            &grant.scope,
+            refresh_token,
+            record.nonce.as_deref(),
+        )?;
         let mut event = AuditEvent::new(AuditKind::OAuthCodeExchanged, now, true);
         event.user_id = Some(user.id);
         event.session_id = Some(session_id);
@@ -357,7 +386,11 @@ impl OAuthServer {
         let hash = presented.hash();
         // Which grant the token belongs to, before anything is rotated: a token of another
         // client (or of a first-party login, which has no grant) is refused untouched.
-        let record = stores.sessions.refresh_token(&hash).await?.ok_or_else(invalid)?;
+        let record = stores
+            .sessions
+            .refresh_token(&hash)
+            .await?
+            .ok_or_else(invalid)?;
         let grant = self
             .inner
             .oauth
@@ -375,7 +408,9 @@ impl OAuthServer {
             Some(asked) => {
                 let asked = Scope::parse(asked);
                 if asked.is_empty() || asked.iter().any(|scope| !grant.scope.contains(scope)) {
-                    return Err(OAuthError::InvalidScope("the scope is wider than the grant"));
+                    return Err(OAuthError::InvalidScope(
+                        "the scope is wider than the grant",
+                    ));
                 }
                 super::authorize::union(&Scope::default(), &asked)
             }
@@ -420,14 +455,19 @@ impl OAuthServer {
                 self.audit(event).await?;
                 Ok(response)
             }
-            Rotation::AlreadyRotated { session, rotated_at } => {
+            Rotation::AlreadyRotated {
+                session,
+                rotated_at,
+            } => {
                 if !session.is_active(now) {
                     return Err(invalid());
                 }
                 let age = now.duration_since(rotated_at).unwrap_or(Duration::ZERO);
                 if age < config.refresh_reuse_grace {
                     tracing::info!("refresh token presented again within the grace window");
-                    return Err(OAuthError::InvalidGrant("the refresh token was just rotated"));
+                    return Err(OAuthError::InvalidGrant(
+                        "the refresh token was just rotated",
+                    ));
                 }
                 stores
                     .sessions
@@ -439,7 +479,9 @@ impl OAuthServer {
                 event.detail = Some(RevokeReason::RefreshTokenReuse.as_str().to_owned());
                 self.audit(event).await?;
                 tracing::warn!("refresh token reuse detected; grant revoked");
-                Err(OAuthError::InvalidGrant("the refresh token was already used; the grant is revoked"))
+                Err(OAuthError::InvalidGrant(
+                    "the refresh token was already used; the grant is revoked",
+                ))
             }
             _ => Err(invalid()),
         }

@@ -63,8 +63,7 @@ pub trait AuthorizationCodeStore: Send + Sync {
     ) -> Result<Option<AuthorizationCode>, StoreError>;
 
     /// Deletes codes that expired before `now`; returns how many.
-    async fn purge_expired_authorization_codes(&self, now: SystemTime)
-    -> Result<u64, StoreError>;
+    async fn purge_expired_authorization_codes(&self, now: SystemTime) -> Result<u64, StoreError>;
 }
 
 /// What each user allowed each client.

@@ -61,7 +61,10 @@ where
 
 const LOOKUP: &str = "SessionStore::refresh_token";
 
-async fn lookup(store: &(impl SessionStore + ?Sized), hash: &TokenHash) -> Option<RefreshTokenRecord> {
+async fn lookup(
+    store: &(impl SessionStore + ?Sized),
+    hash: &TokenHash,
+) -> Option<RefreshTokenRecord> {
     ok(store.refresh_token(hash).await, LOOKUP)
 }
 
@@ -85,7 +88,10 @@ async fn lookup_by_hash(store: &(impl SessionStore + ?Sized), users: &dyn UserSt
     let mut second = new_token(&session, HOUR, 40 * DAY);
     second.session_id = ok(SessionId::generate(), "SessionId::generate");
     assert!(
-        matches!(rotate(store, &first.hash, &second, HOUR, DAY).await, Rotation::Rotated(_)),
+        matches!(
+            rotate(store, &first.hash, &second, HOUR, DAY).await,
+            Rotation::Rotated(_)
+        ),
         "{ROTATE} of the current token must rotate it"
     );
     let mut rotated = first.clone();

@@ -54,8 +54,7 @@ mod users;
 pub use audit::MemoryAuditStore;
 pub use identities::MemoryIdentityStore;
 pub use oauth::{
-    MemoryAuthorizationCodeStore, MemoryConsentStore, MemoryOAuthClientStore,
-    MemoryOAuthGrantStore,
+    MemoryAuthorizationCodeStore, MemoryConsentStore, MemoryOAuthClientStore, MemoryOAuthGrantStore,
 };
 pub use one_time::MemoryOneTimeTokenStore;
 pub use revocations::MemoryRevocationStore;

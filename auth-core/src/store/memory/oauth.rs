@@ -11,8 +11,8 @@ use async_trait::async_trait;
 use super::{count, lock};
 use crate::opaque::TokenHash;
 use crate::store::{
-    AuthorizationCode, AuthorizationCodeStore, CodeRedemption, Consent, ConsentStore,
-    OAuthClient, OAuthClientStore, OAuthGrant, OAuthGrantStore, SessionId, StoreError, UserId,
+    AuthorizationCode, AuthorizationCodeStore, CodeRedemption, Consent, ConsentStore, OAuthClient,
+    OAuthClientStore, OAuthGrant, OAuthGrantStore, SessionId, StoreError, UserId,
 };
 
 /// An in-memory [`OAuthClientStore`]. Clones share the same clients; see the
@@ -132,10 +132,7 @@ impl AuthorizationCodeStore for MemoryAuthorizationCodeStore {
         Ok(lock(&self.inner).get(hash).cloned())
     }
 
-    async fn purge_expired_authorization_codes(
-        &self,
-        now: SystemTime,
-    ) -> Result<u64, StoreError> {
+    async fn purge_expired_authorization_codes(&self, now: SystemTime) -> Result<u64, StoreError> {
         let mut codes = lock(&self.inner);
         let before = codes.len();
         codes.retain(|_, code| code.expires_at >= now);
