@@ -115,6 +115,7 @@ pub mod entity;
 mod error;
 mod identities;
 pub mod migration;
+mod oauth;
 mod one_time;
 mod revocations;
 pub mod rls;
