@@ -1269,6 +1269,17 @@ async fn registration_refuses_unsafe_redirect_uris_and_unknown_scopes() {
         )
         .await;
     assert!(matches!(weak, Err(RegistrationError::WeakSecret)));
+    let public_secret = h
+        .server
+        .register_client_with_secret(
+            ClientRegistration::public("x").redirect_uri(REDIRECT),
+            "a-demo-secret-of-at-least-32-bytes!!",
+        )
+        .await;
+    assert!(matches!(
+        public_secret,
+        Err(RegistrationError::SecretForPublicClient)
+    ));
 }
 
 #[tokio::test]

@@ -16,6 +16,17 @@ use crate::store::{
 };
 use crate::token::Scope;
 
+/// Headers for the login, consent and error pages of the authorization endpoint: they must
+/// not be framed (clickjacking a consent button), cached, or leak the request's query through
+/// `Referer`.
+pub const INTERACTION_PAGE_HEADERS: [(&str, &str); 5] = [
+    ("X-Frame-Options", "DENY"),
+    ("Content-Security-Policy", "frame-ancestors 'none'"),
+    ("Cache-Control", "no-store"),
+    ("Referrer-Policy", "no-referrer"),
+    ("X-Content-Type-Options", "nosniff"),
+];
+
 /// The longest `state` echoed back, in bytes; a longer one is refused.
 const MAX_STATE_BYTES: usize = 1024;
 /// The longest `nonce` kept, in bytes.

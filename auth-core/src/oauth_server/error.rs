@@ -244,9 +244,12 @@ pub enum RegistrationError {
     /// The client name is empty or longer than 200 characters.
     #[error("invalid client name")]
     InvalidName,
-    /// A client secret provided by the host is shorter than 32 bytes.
+    /// A client secret provided by the host is shorter than 32 bytes (or longer than 512).
     #[error("a client secret must be at least 32 bytes of random text")]
     WeakSecret,
+    /// A secret was provided for a public client, which cannot keep one.
+    #[error("a public client has no secret")]
+    SecretForPublicClient,
     /// The random number generator failed while generating an id or secret.
     #[error("random number generator failure")]
     Random,

@@ -25,7 +25,9 @@
 //! | `GET /.well-known/oauth-authorization-server`, `/.well-known/openid-configuration` | [`OAuthServer::metadata`] | — | [`AuthorizationServerMetadata`] |
 //! | `GET /.well-known/jwks.json` | [`OAuthServer::jwks`] | — | [`JwkSet`](crate::token::JwkSet) |
 //!
-//! Token, revocation and introspection responses carry [`NO_STORE_HEADERS`]; an
+//! The login, consent and error pages carry [`INTERACTION_PAGE_HEADERS`] (no framing, no
+//! caching, no referrer). Token, revocation and introspection responses carry
+//! [`NO_STORE_HEADERS`]; an
 //! `invalid_client` answer carries `WWW-Authenticate: `[`CLIENT_AUTH_CHALLENGE`].
 //!
 //! # Example
@@ -119,7 +121,7 @@ mod token;
 
 pub use authorize::{
     AuthorizationRedirect, AuthorizeErrorPage, AuthorizeOutcome, AuthorizeRequest,
-    InteractionPrompt, ResourceOwner,
+    INTERACTION_PAGE_HEADERS, InteractionPrompt, ResourceOwner,
 };
 pub use client::{ClientCredentials, ClientRegistration, ClientSecret};
 pub use config::{EndpointPaths, OAuthServerConfig, UserInfoScopes};

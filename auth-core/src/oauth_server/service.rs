@@ -219,9 +219,9 @@ impl OAuthServer {
     ///
     /// # Errors
     /// As [`register_client`](Self::register_client), plus
-    /// [`RegistrationError::WeakSecret`] for a secret under 32 bytes, and
-    /// [`RegistrationError::InvalidName`]-style errors for a public client (which has no
-    /// secret): use `register_client` for those.
+    /// [`RegistrationError::WeakSecret`] for a secret under 32 bytes and
+    /// [`RegistrationError::SecretForPublicClient`] for a public client (register those with
+    /// `register_client`).
     #[tracing::instrument(skip_all, fields(client_id = tracing::field::Empty))]
     pub async fn register_client_with_secret(
         &self,
@@ -229,7 +229,7 @@ impl OAuthServer {
         secret: &str,
     ) -> Result<OAuthClient, RegistrationError> {
         if registration.client_type != ClientType::Confidential {
-            return Err(RegistrationError::WeakSecret);
+            return Err(RegistrationError::SecretForPublicClient);
         }
         let mut client = registration.check(&self.inner.config.supported_scopes, self.now())?;
         let (_, hash) = provided_secret(secret)?;
