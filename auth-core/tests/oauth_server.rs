@@ -1405,3 +1405,113 @@ async fn an_hmac_signing_key_or_a_long_code_lifetime_is_refused() {
     );
     assert!(matches!(result, Err(OAuthConfigError::InvalidIssuer)));
 }
+
+/// A code store on which a replay of every code arrives while the first exchange is still
+/// issuing tokens (between its redemption and its final look at the code).
+struct ReplayDuringExchange(auth_core::store::memory::MemoryAuthorizationCodeStore);
+
+#[async_trait::async_trait]
+impl auth_core::store::AuthorizationCodeStore for ReplayDuringExchange {
+    async fn issue_authorization_code(
+        &self,
+        code: &auth_core::store::AuthorizationCode,
+    ) -> Result<(), auth_core::store::StoreError> {
+        self.0.issue_authorization_code(code).await
+    }
+    async fn redeem_authorization_code(
+        &self,
+        hash: &TokenHash,
+        session_id: auth_core::store::SessionId,
+        now: std::time::SystemTime,
+    ) -> Result<auth_core::store::CodeRedemption, auth_core::store::StoreError> {
+        self.0
+            .redeem_authorization_code(hash, session_id, now)
+            .await
+    }
+    async fn authorization_code(
+        &self,
+        hash: &TokenHash,
+    ) -> Result<Option<auth_core::store::AuthorizationCode>, auth_core::store::StoreError> {
+        // The racing replay: it finds the code used, but no session exists yet to revoke.
+        let other = auth_core::store::SessionId::generate().unwrap();
+        self.0
+            .redeem_authorization_code(hash, other, std::time::SystemTime::now())
+            .await?;
+        self.0.authorization_code(hash).await
+    }
+    async fn purge_expired_authorization_codes(
+        &self,
+        now: std::time::SystemTime,
+    ) -> Result<u64, auth_core::store::StoreError> {
+        self.0.purge_expired_authorization_codes(now).await
+    }
+}
+
+// RFC 6749 §4.1.2 under a race: a replay that lands before the first exchange has created its
+// session cannot revoke it, so the exchange itself must notice and revoke before answering.
+#[tokio::test]
+async fn a_replay_racing_the_first_exchange_still_revokes_its_grant() {
+    let clock = ManualClock::starting_now();
+    let keys = KeySet::new(SigningKey::from_pem("k", Algorithm::RS256, RSA_PEM).unwrap());
+    let memory = auth_core::store::memory::MemoryStores::new();
+    let defaults = OAuthStores::in_memory();
+    let oauth = OAuthStores::new(
+        defaults.clients.clone(),
+        Arc::new(ReplayDuringExchange(Default::default())),
+        defaults.consents.clone(),
+        defaults.grants.clone(),
+    );
+    let server = OAuthServer::new(
+        config(),
+        Stores::from(memory.clone()),
+        oauth,
+        &keys,
+        Arc::new(clock.clone()),
+    )
+    .unwrap();
+    server
+        .register_client(
+            ClientRegistration::public("Dashboard")
+                .client_id("dashboard")
+                .redirect_uri(PUBLIC_REDIRECT)
+                .scopes("openid")
+                .first_party(true),
+        )
+        .await
+        .unwrap();
+    let user = auth_core::store::User::new(
+        auth_core::store::UserId::generate().unwrap(),
+        "kim@example.com",
+        clock.now(),
+    );
+    memory.users.insert_user(&user).await.unwrap();
+    let owner = auth_core::oauth_server::ResourceOwner::new(user.id, clock.now());
+    let (verifier, challenge) = pkce();
+    let pairs = authorize_pairs("dashboard", PUBLIC_REDIRECT, &challenge, "openid");
+    let request = AuthorizeRequest::from_query_pairs(pairs.iter().copied());
+    let code = code_of(&expect_redirect(
+        server.authorize(&request, Some(&owner)).await.unwrap(),
+    ));
+    let result = server
+        .token(&TokenRequest::from_form_pairs(
+            [
+                ("grant_type", "authorization_code"),
+                ("code", code.as_str()),
+                ("redirect_uri", PUBLIC_REDIRECT),
+                ("code_verifier", verifier.as_str()),
+                ("client_id", "dashboard"),
+            ],
+            None,
+        ))
+        .await;
+    assert_invalid_grant(result, "an exchange raced by a replay");
+    let sessions = memory
+        .sessions
+        .active_sessions(user.id, clock.now())
+        .await
+        .unwrap();
+    assert!(
+        sessions.is_empty(),
+        "the session the exchange created is revoked: {sessions:?}"
+    );
+}
