@@ -53,6 +53,15 @@ async fn memory_audit_store_conforms() {
     testkit::audit_store_conformance(Arc::new(MemoryAuditStore::new()), &users).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_oauth_stores_conform() {
+    let stores = Stores::from(MemoryStores::new());
+    let oauth = auth_core::oauth_server::OAuthStores::in_memory();
+    testkit::run_all_oauth(&stores, &oauth).await;
+    // Twice over the same data: the kit never assumes empty stores.
+    testkit::run_all_oauth(&stores, &oauth).await;
+}
+
 /// The kit never assumes an empty store: a second run over the data of the first passes too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_all_passes_twice_on_the_same_stores() {
@@ -140,6 +149,12 @@ mod broken {
         }
         async fn session(&self, id: SessionId) -> Result<Option<Session>, StoreError> {
             self.0.session(id).await
+        }
+        async fn refresh_token(
+            &self,
+            hash: &TokenHash,
+        ) -> Result<Option<RefreshTokenRecord>, StoreError> {
+            self.0.refresh_token(hash).await
         }
         async fn active_sessions(
             &self,
@@ -313,5 +328,70 @@ mod broken {
     #[should_panic(expected = "must all be counted (no lost updates)")]
     async fn lost_throttle_updates_are_caught() {
         testkit::throttle_store_conformance(Arc::new(RacyThrottle::default())).await;
+    }
+
+    /// Redeems with a read, an await, then a write: two concurrent redemptions can both see
+    /// the code unused (the classic check-then-act race the kit must catch).
+    #[derive(Default)]
+    struct RacyCodeRedemption(auth_core::store::memory::MemoryAuthorizationCodeStore);
+
+    #[async_trait]
+    impl auth_core::store::AuthorizationCodeStore for RacyCodeRedemption {
+        async fn issue_authorization_code(
+            &self,
+            code: &auth_core::store::AuthorizationCode,
+        ) -> Result<(), StoreError> {
+            self.0.issue_authorization_code(code).await
+        }
+        async fn redeem_authorization_code(
+            &self,
+            hash: &TokenHash,
+            session_id: SessionId,
+            now: SystemTime,
+        ) -> Result<auth_core::store::CodeRedemption, StoreError> {
+            let seen = self.0.authorization_code(hash).await?;
+            tokio::task::yield_now().await;
+            match seen {
+                Some(mut code) if code.used_at.is_none() && now < code.expires_at => {
+                    code.used_at = Some(now);
+                    code.session_id = Some(session_id);
+                    // Rewrite the row as if freshly redeemed, whatever happened meanwhile.
+                    self.0
+                        .redeem_authorization_code(hash, session_id, now)
+                        .await?;
+                    Ok(auth_core::store::CodeRedemption::Redeemed(code))
+                }
+                _ => {
+                    self.0
+                        .redeem_authorization_code(hash, session_id, now)
+                        .await
+                }
+            }
+        }
+        async fn authorization_code(
+            &self,
+            hash: &TokenHash,
+        ) -> Result<Option<auth_core::store::AuthorizationCode>, StoreError> {
+            self.0.authorization_code(hash).await
+        }
+        async fn purge_expired_authorization_codes(
+            &self,
+            now: SystemTime,
+        ) -> Result<u64, StoreError> {
+            self.0.purge_expired_authorization_codes(now).await
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[should_panic(expected = "exactly one must be Redeemed")]
+    async fn racy_code_redemption_is_caught() {
+        let users = MemoryUserStore::new();
+        let clients = auth_core::store::memory::MemoryOAuthClientStore::new();
+        testkit::authorization_code_store_conformance(
+            Arc::new(RacyCodeRedemption::default()),
+            &clients,
+            &users,
+        )
+        .await;
     }
 }

@@ -11,6 +11,12 @@
 //!   `ThrottleStore`, `AuditStore`); [`SeaOrmStore::into_stores`] hands it to an
 //!   [`AuthService`](auth_core::flows::AuthService). It passes auth-core's conformance
 //!   test-kit on all three backends.
+//! * [`SeaOrmStore::into_oauth_stores`] — the same pool behind auth-core's OAuth
+//!   authorization-server stores (`OAuthClientStore`, `AuthorizationCodeStore`,
+//!   `ConsentStore`, `OAuthGrantStore`) for an
+//!   [`OAuthServer`](auth_core::oauth_server::OAuthServer); they pass the OAuth conformance
+//!   checks on every backend, and an authorization code is redeemed by one conditional
+//!   `UPDATE` (one winner among concurrent redemptions).
 //! * **Refresh rotation is one conditional write**: an `UPDATE … WHERE rotated_at IS NULL AND
 //!   <session active>` decides, so of any number of concurrent refreshes with one token exactly
 //!   one succeeds — on SQLite, PostgreSQL and MySQL alike. Writes that touch several rows
@@ -118,6 +124,7 @@ pub mod entity;
 mod error;
 mod identities;
 pub mod migration;
+mod oauth;
 mod one_time;
 mod revocations;
 pub mod rls;

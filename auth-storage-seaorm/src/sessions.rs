@@ -91,6 +91,18 @@ fn token_to_active(
     })
 }
 
+fn token_from_model(row: refresh_token::Model) -> Result<RefreshTokenRecord, StoreError> {
+    let hash = TokenHash::from_hex(&row.hash).map_err(|_| corrupt("refresh token hash"))?;
+    let mut token = RefreshTokenRecord::new(
+        hash,
+        session_id(&row.session_id)?,
+        time(row.issued_at),
+        time(row.expires_at),
+    );
+    token.rotated_at = row.rotated_at.map(time);
+    Ok(token)
+}
+
 async fn find_session<C: ConnectionTrait>(
     connection: &C,
     id: &str,
@@ -185,6 +197,18 @@ impl SessionStore for SeaOrmStore {
 
     async fn session(&self, id: SessionId) -> Result<Option<Session>, StoreError> {
         find_session(self.connection(), &id.to_string()).await
+    }
+
+    async fn refresh_token(
+        &self,
+        hash: &TokenHash,
+    ) -> Result<Option<RefreshTokenRecord>, StoreError> {
+        refresh_token::Entity::find_by_id(hash.to_hex())
+            .one(self.connection())
+            .await
+            .map_err(db)?
+            .map(token_from_model)
+            .transpose()
     }
 
     async fn active_sessions(

@@ -3,8 +3,10 @@
 use std::time::{Duration, SystemTime};
 
 use auth_core::flows::Stores;
+use auth_core::oauth_server::OAuthStores;
 use auth_core::store::{
-    OneTimeTokenStore, RevocationStore, SessionStore, StoreError, ThrottleStore,
+    AuthorizationCodeStore, OAuthGrantStore, OneTimeTokenStore, RevocationStore, SessionStore,
+    StoreError, ThrottleStore,
 };
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
 use sea_orm_migration::MigratorTrait;
@@ -32,6 +34,10 @@ pub struct PurgeReport {
     pub one_time_tokens: u64,
     /// Throttle failures older than the window.
     pub throttle_failures: u64,
+    /// OAuth authorization codes past their expiry.
+    pub authorization_codes: u64,
+    /// OAuth grants past their session's absolute expiry.
+    pub oauth_grants: u64,
 }
 
 impl SeaOrmStore {
@@ -114,9 +120,17 @@ impl SeaOrmStore {
         Stores::from_one(self)
     }
 
+    /// This store behind every trait object of an auth-core
+    /// [`OAuthServer`](auth_core::oauth_server::OAuthServer) (clients, authorization codes,
+    /// consents, grants); pass [`into_stores`](Self::into_stores) of a clone beside it.
+    pub fn into_oauth_stores(self) -> OAuthStores {
+        OAuthStores::from_one(self)
+    }
+
     /// Deletes what has expired at `now`: sessions past their absolute expiry (and their
     /// tokens), expired refresh tokens, revoked-token entries past the token's own expiry,
-    /// expired one-time tokens, and throttle failures older than `throttle_window` (pass
+    /// expired one-time tokens, expired OAuth authorization codes and grants, and throttle
+    /// failures older than `throttle_window` (pass
     /// the longest window your [`AuthConfig`](auth_core::flows::AuthConfig) uses). Rows still
     /// needed — rotated refresh tokens of live sessions, which is how a replay is recognised,
     /// and audit events — stay.
@@ -137,6 +151,8 @@ impl SeaOrmStore {
             revocations: self.purge_expired_revocations(now).await?,
             one_time_tokens: self.purge_expired_one_time_tokens(now).await?,
             throttle_failures: self.purge_old_failures(now, throttle_window).await?,
+            authorization_codes: self.purge_expired_authorization_codes(now).await?,
+            oauth_grants: self.purge_expired_grants(now).await?,
         };
         tracing::debug!(?report, "purged expired auth rows");
         Ok(report)

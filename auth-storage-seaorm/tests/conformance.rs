@@ -2,7 +2,8 @@
 //! memory and in a file always, PostgreSQL and MariaDB/MySQL when their URLs are set. The kit
 //! includes the races the issue asks for: 50 concurrent rotations of one refresh token (exactly
 //! one wins), 50 concurrent consumes of one one-time token, 50 concurrent signups with one
-//! email, 50 concurrent throttle failures (all counted).
+//! email, 50 concurrent throttle failures (all counted), 50 concurrent redemptions of one
+//! authorization code (exactly one wins) and 50 concurrent registrations of one client id.
 
 mod support;
 
@@ -10,7 +11,11 @@ use auth_core::testkit;
 use support::TestDb;
 
 async fn run_kit(db: TestDb) {
-    testkit::run_all(&db.store.clone().into_stores()).await;
+    let stores = db.store.clone().into_stores();
+    testkit::run_all(&stores).await;
+    // The OAuth authorization server's stores: clients, codes (50 concurrent redemptions of
+    // one code, exactly one wins), consents, grants.
+    testkit::run_all_oauth(&stores, &db.store.clone().into_oauth_stores()).await;
     db.drop_all().await;
 }
 

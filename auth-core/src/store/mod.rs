@@ -10,6 +10,10 @@
 //! | [`OneTimeTokenStore`] | reset / verification / login codes | consume once; a new token voids older ones |
 //! | [`ThrottleStore`] | recent failures per key | every concurrent failure counted |
 //! | [`AuditStore`] | security events | — |
+//! | [`OAuthClientStore`] | registered OAuth clients | unique `client_id` |
+//! | [`AuthorizationCodeStore`] | authorization codes | [`AuthorizationCodeStore::redeem_authorization_code`]: once |
+//! | [`ConsentStore`] | consents (user, client → scopes) | — |
+//! | [`OAuthGrantStore`] | the client and scope behind an OAuth session | unique session |
 //!
 //! All traits are object-safe (`#[async_trait]`), `Send + Sync`, and return [`StoreError`]:
 //! "not found" is `Ok(None)`/`Ok(false)`, and `Err` means a conflict or a backend failure,
@@ -20,6 +24,8 @@ mod audit;
 mod error;
 mod identities;
 pub mod memory;
+mod oauth;
+mod oauth_records;
 mod one_time;
 mod records;
 mod revocations;
@@ -30,6 +36,10 @@ mod users;
 pub use audit::AuditStore;
 pub use error::StoreError;
 pub use identities::IdentityStore;
+pub use oauth::{AuthorizationCodeStore, ConsentStore, OAuthClientStore, OAuthGrantStore};
+pub use oauth_records::{
+    AuthorizationCode, ClientType, CodeRedemption, Consent, GrantType, OAuthClient, OAuthGrant,
+};
 pub use one_time::OneTimeTokenStore;
 pub use records::{
     AuditEvent, AuditKind, OneTimePurpose, OneTimeToken, ProviderIdentity, RefreshTokenRecord,

@@ -185,6 +185,11 @@ pub enum RevokeReason {
     AccountDisabled,
     /// An administrator ended it.
     Administrative,
+    /// The authorization code that started this OAuth session was presented again (RFC 6749
+    /// §4.1.2: the tokens it issued are revoked).
+    AuthorizationCodeReplay,
+    /// The OAuth client revoked its refresh token (RFC 7009).
+    TokenRevoked,
 }
 
 impl RevokeReason {
@@ -198,6 +203,8 @@ impl RevokeReason {
             Self::PasswordChanged => "password_changed",
             Self::AccountDisabled => "account_disabled",
             Self::Administrative => "administrative",
+            Self::AuthorizationCodeReplay => "authorization_code_replay",
+            Self::TokenRevoked => "token_revoked",
         }
     }
 
@@ -211,6 +218,8 @@ impl RevokeReason {
             Self::PasswordChanged,
             Self::AccountDisabled,
             Self::Administrative,
+            Self::AuthorizationCodeReplay,
+            Self::TokenRevoked,
         ]
         .into_iter()
         .find(|reason| reason.as_str() == name)
@@ -390,6 +399,17 @@ pub enum AuditKind {
     IdentityLinked,
     /// Provider identity unlinked.
     IdentityUnlinked,
+    /// The OAuth authorization server issued an authorization code (the user authorized a
+    /// client).
+    OAuthCodeIssued,
+    /// An authorization code was exchanged for tokens.
+    OAuthCodeExchanged,
+    /// An authorization code was presented again; what it issued was revoked.
+    OAuthCodeReplay,
+    /// A user consented to a client's scopes.
+    OAuthConsentGranted,
+    /// An OAuth client revoked a token (RFC 7009).
+    OAuthTokenRevoked,
 }
 
 impl AuditKind {
@@ -411,6 +431,11 @@ impl AuditKind {
             Self::EmailVerified => "email_verified",
             Self::IdentityLinked => "identity_linked",
             Self::IdentityUnlinked => "identity_unlinked",
+            Self::OAuthCodeIssued => "oauth_code_issued",
+            Self::OAuthCodeExchanged => "oauth_code_exchanged",
+            Self::OAuthCodeReplay => "oauth_code_replay",
+            Self::OAuthConsentGranted => "oauth_consent_granted",
+            Self::OAuthTokenRevoked => "oauth_token_revoked",
         }
     }
 
@@ -433,6 +458,11 @@ impl AuditKind {
             Self::EmailVerified,
             Self::IdentityLinked,
             Self::IdentityUnlinked,
+            Self::OAuthCodeIssued,
+            Self::OAuthCodeExchanged,
+            Self::OAuthCodeReplay,
+            Self::OAuthConsentGranted,
+            Self::OAuthTokenRevoked,
         ]
         .into_iter()
         .find(|kind| kind.as_str() == name)
@@ -501,6 +531,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_revoke_reason_parses_back_from_its_name() {
+        let reasons = [
+            RevokeReason::Logout,
+            RevokeReason::LogoutAll,
+            RevokeReason::EndedByUser,
+            RevokeReason::RefreshTokenReuse,
+            RevokeReason::PasswordChanged,
+            RevokeReason::AccountDisabled,
+            RevokeReason::Administrative,
+            RevokeReason::AuthorizationCodeReplay,
+            RevokeReason::TokenRevoked,
+        ];
+        for reason in reasons {
+            assert_eq!(RevokeReason::parse(reason.as_str()), Some(reason));
+        }
+    }
+
+    #[test]
     fn every_audit_kind_parses_back_from_its_name() {
         // Stores keep the name; a kind missing from `parse` would make its rows unreadable.
         let kinds = [
@@ -519,6 +567,11 @@ mod tests {
             AuditKind::EmailVerified,
             AuditKind::IdentityLinked,
             AuditKind::IdentityUnlinked,
+            AuditKind::OAuthCodeIssued,
+            AuditKind::OAuthCodeExchanged,
+            AuditKind::OAuthCodeReplay,
+            AuditKind::OAuthConsentGranted,
+            AuditKind::OAuthTokenRevoked,
         ];
         for kind in kinds {
             assert_eq!(AuditKind::parse(kind.as_str()), Some(kind));

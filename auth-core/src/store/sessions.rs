@@ -42,6 +42,14 @@ pub trait SessionStore: Send + Sync {
     /// The session with `id`, revoked or not.
     async fn session(&self, id: SessionId) -> Result<Option<Session>, StoreError>;
 
+    /// The refresh token whose hash is `hash`, as stored (current or rotated, expired or not),
+    /// without rotating it: for RFC 7009 revocation and RFC 7662 introspection, and to check
+    /// which client a token belongs to before rotating it.
+    async fn refresh_token(
+        &self,
+        hash: &TokenHash,
+    ) -> Result<Option<RefreshTokenRecord>, StoreError>;
+
     /// Every session of `user_id` that is active at `now`, most recently used first.
     async fn active_sessions(
         &self,

@@ -13,7 +13,10 @@
 //! [`session_store_conformance`], [`revocation_store_conformance`],
 //! [`one_time_token_store_conformance`], [`throttle_store_conformance`],
 //! [`audit_store_conformance`]), and [`run_all`] to run them all over the same [`Stores`]
-//! bundle an [`AuthService`](crate::flows::AuthService) is built from. Each function's docs
+//! bundle an [`AuthService`](crate::flows::AuthService) is built from. The OAuth
+//! authorization server's stores have theirs too ([`oauth_client_store_conformance`],
+//! [`authorization_code_store_conformance`], [`consent_store_conformance`],
+//! [`oauth_grant_store_conformance`]), run together by [`run_all_oauth`]. Each function's docs
 //! list what it checks.
 //!
 //! # How a check fails
@@ -122,6 +125,7 @@ use crate::flows::Stores;
 
 mod audit;
 mod identities;
+mod oauth;
 mod one_time;
 mod revocations;
 mod sessions;
@@ -131,6 +135,10 @@ mod users;
 
 pub use audit::audit_store_conformance;
 pub use identities::identity_store_conformance;
+pub use oauth::{
+    authorization_code_store_conformance, consent_store_conformance,
+    oauth_client_store_conformance, oauth_grant_store_conformance, run_all_oauth,
+};
 pub use one_time::one_time_token_store_conformance;
 pub use revocations::revocation_store_conformance;
 pub use sessions::session_store_conformance;

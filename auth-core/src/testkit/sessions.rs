@@ -37,6 +37,9 @@ use crate::store::{
 ///   already revoked ones (and other users') alone, and returns how many it revoked;
 /// * `purge_expired_sessions` deletes expired sessions with their tokens and expired tokens of
 ///   live sessions, and keeps live sessions and their unexpired (even rotated) tokens;
+/// * `refresh_token` looks a token up by hash without rotating it: the current token as
+///   stored, a rotated token with its `rotated_at`, the successor a rotation stored (bound to
+///   the presented token's session), and `Ok(None)` for an unknown hash;
 /// * 50 concurrent rotations of one token: exactly one [`Rotation::Rotated`], 49
 ///   [`Rotation::AlreadyRotated`], and only the winner's `next` token is stored.
 pub async fn session_store_conformance<S>(store: Arc<S>, users: &dyn UserStore)
@@ -52,7 +55,66 @@ where
     active_sessions(&*store, users).await;
     revoke_user_sessions(&*store, users).await;
     purge(&*store, users).await;
+    lookup_by_hash(&*store, users).await;
     concurrent_rotation(store, users).await;
+}
+
+const LOOKUP: &str = "SessionStore::refresh_token";
+
+async fn lookup(
+    store: &(impl SessionStore + ?Sized),
+    hash: &TokenHash,
+) -> Option<RefreshTokenRecord> {
+    ok(store.refresh_token(hash).await, LOOKUP)
+}
+
+async fn lookup_by_hash(store: &(impl SessionStore + ?Sized), users: &dyn UserStore) {
+    let user = new_user(users).await;
+    let session = new_session(user, 0, 30 * DAY);
+    let first = new_token(&session, 0, 30 * DAY);
+    create_with(store, &session, &first).await;
+    assert_eq!(
+        lookup(store, &first.hash).await.as_ref(),
+        Some(&first),
+        "{LOOKUP} must return the current token with every field as created"
+    );
+    assert_eq!(
+        lookup(store, &first.hash).await.as_ref(),
+        Some(&first),
+        "{LOOKUP} must not rotate or change the token it looks up"
+    );
+
+    // `next` names another session and outlives this one: the store binds and caps it.
+    let mut second = new_token(&session, HOUR, 40 * DAY);
+    second.session_id = ok(SessionId::generate(), "SessionId::generate");
+    assert!(
+        matches!(
+            rotate(store, &first.hash, &second, HOUR, DAY).await,
+            Rotation::Rotated(_)
+        ),
+        "{ROTATE} of the current token must rotate it"
+    );
+    let mut rotated = first.clone();
+    rotated.rotated_at = Some(at(HOUR));
+    assert_eq!(
+        lookup(store, &first.hash).await,
+        Some(rotated),
+        "{LOOKUP} of a rotated token must return it with rotated_at set"
+    );
+    let mut successor = second.clone();
+    successor.session_id = session.id;
+    successor.expires_at = at(30 * DAY);
+    assert_eq!(
+        lookup(store, &second.hash).await,
+        Some(successor),
+        "{LOOKUP} of a rotation's successor must show it bound to the presented token's \
+         session and capped at its expiry"
+    );
+    assert_eq!(
+        lookup(store, &new_hash()).await,
+        None,
+        "{LOOKUP} of a hash never stored must return None"
+    );
 }
 
 const ROTATE: &str = "SessionStore::rotate_refresh_token";

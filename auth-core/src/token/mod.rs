@@ -10,6 +10,7 @@
 //! * [`AccessTokenVerifier`]: the strict verifier; see its docs for everything it refuses.
 //! * [`verify_jws`]: the same strict signature check for any other JWS (an OpenID Connect
 //!   `id_token`), leaving its claims to the caller.
+//! * [`JwtSigner`]: signs other JWTs (OpenID Connect id_tokens) with a key of the set.
 //!
 //! Signatures are made and checked by jsonwebtoken's crypto providers (aws-lc-rs by default,
 //! RustCrypto with the `rust_crypto` feature); the parsing around them is this module's own so
@@ -24,6 +25,7 @@ mod json;
 mod jws;
 mod key;
 mod key_set;
+mod signer;
 mod verifier;
 
 pub use claims::{Audience, Claims, NoCustomClaims, Scope};
@@ -36,4 +38,5 @@ pub use jsonwebtoken::jwk::{Jwk, JwkSet};
 pub use jws::{VerifiedJws, verify_jws};
 pub use key::{KeyId, SigningKey, VerificationKey, algorithm_name};
 pub use key_set::KeySet;
+pub use signer::{JwtSigner, SignedJwt};
 pub use verifier::{AccessTokenVerifier, VerifierConfig};

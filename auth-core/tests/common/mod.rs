@@ -64,6 +64,13 @@ pub fn valid_claims() -> String {
 /// `header.claims.signature` where the signature is made with `key` under `alg` — whatever
 /// the header claims.
 pub fn forge(header: &str, claims: &str, key: &EncodingKey, alg: Algorithm) -> String {
+    // jsonwebtoken's own `sign` reads its process-level provider, which it cannot pick by
+    // itself when both backend features are on (`--all-features`). Loading a PEM key through
+    // auth-core installs auth-core's choice first.
+    static PROVIDER: std::sync::Once = std::sync::Once::new();
+    PROVIDER.call_once(|| {
+        SigningKey::from_pem("provider-init", Algorithm::EdDSA, ED25519_PEM).unwrap();
+    });
     let signing_input = format!("{}.{}", b64(header.as_bytes()), b64(claims.as_bytes()));
     let signature = jsonwebtoken::crypto::sign(signing_input.as_bytes(), key, alg).unwrap();
     format!("{signing_input}.{signature}")

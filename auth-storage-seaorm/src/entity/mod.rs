@@ -10,12 +10,17 @@
 //! * times are `BIGINT` microseconds since the Unix epoch, UTC — one integer type that
 //!   compares the same on SQLite, PostgreSQL and MySQL and has no 2038 limit;
 //! * token hashes are the 64 lowercase hex digits of a SHA-256 — never the token itself;
-//! * role and permission lists are JSON arrays of strings in a text column.
+//! * role and permission lists (and a client's redirect URIs and grant types) are JSON
+//!   arrays of strings in a text column; OAuth scopes are space-separated text.
 //!
 //! Every table is prefixed `auth_` so it sits beside the host's own tables.
 
 pub mod audit_event;
+pub mod authorization_code;
 pub mod identity;
+pub mod oauth_client;
+pub mod oauth_consent;
+pub mod oauth_grant;
 pub mod one_time_token;
 pub mod refresh_token;
 pub mod revoked_access_token;

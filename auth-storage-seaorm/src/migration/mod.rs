@@ -9,6 +9,7 @@
 use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_create_auth_tables;
+mod m20261121_000002_oauth_server;
 
 /// Every migration of this crate, oldest first.
 ///
@@ -26,7 +27,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261121_000001_create_auth_tables::Migration)]
+        vec![
+            Box::new(m20261121_000001_create_auth_tables::Migration),
+            Box::new(m20261121_000002_oauth_server::Migration),
+        ]
     }
 
     fn migration_table_name() -> DynIden {

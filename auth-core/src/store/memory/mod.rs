@@ -44,6 +44,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 mod audit;
 mod identities;
+mod oauth;
 mod one_time;
 mod revocations;
 mod sessions;
@@ -52,6 +53,9 @@ mod users;
 
 pub use audit::MemoryAuditStore;
 pub use identities::MemoryIdentityStore;
+pub use oauth::{
+    MemoryAuthorizationCodeStore, MemoryConsentStore, MemoryOAuthClientStore, MemoryOAuthGrantStore,
+};
 pub use one_time::MemoryOneTimeTokenStore;
 pub use revocations::MemoryRevocationStore;
 pub use sessions::MemorySessionStore;

@@ -84,6 +84,13 @@ impl SessionStore for MemorySessionStore {
         Ok(lock(&self.inner).sessions.get(&id).cloned())
     }
 
+    async fn refresh_token(
+        &self,
+        hash: &TokenHash,
+    ) -> Result<Option<RefreshTokenRecord>, StoreError> {
+        Ok(lock(&self.inner).tokens.get(hash).cloned())
+    }
+
     async fn active_sessions(
         &self,
         user_id: UserId,

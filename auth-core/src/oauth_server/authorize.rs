@@ -1,0 +1,602 @@
+//! The authorization endpoint: validating a request, deciding between the login page, the
+//! consent page and a redirect, and issuing authorization codes.
+
+use std::fmt;
+use std::time::SystemTime;
+
+use tracing::field;
+
+use super::pkce::{S256, is_s256_challenge};
+use super::redirect::append_query;
+use super::service::later;
+use super::{OAuthError, OAuthErrorCode, OAuthServer};
+use crate::opaque::OpaqueToken;
+use crate::store::{
+    AuditEvent, AuditKind, AuthorizationCode, Consent, GrantType, OAuthClient, UserId,
+};
+use crate::token::Scope;
+
+/// Headers for the login, consent and error pages of the authorization endpoint: they must
+/// not be framed (clickjacking a consent button), cached, or leak the request's query through
+/// `Referer`.
+pub const INTERACTION_PAGE_HEADERS: [(&str, &str); 5] = [
+    ("X-Frame-Options", "DENY"),
+    ("Content-Security-Policy", "frame-ancestors 'none'"),
+    ("Cache-Control", "no-store"),
+    ("Referrer-Policy", "no-referrer"),
+    ("X-Content-Type-Options", "nosniff"),
+];
+
+/// The longest `state` echoed back, in bytes; a longer one is refused.
+const MAX_STATE_BYTES: usize = 1024;
+/// The longest `nonce` kept, in bytes.
+const MAX_NONCE_BYTES: usize = 512;
+
+/// The parameters of an authorization request, as the HTTP layer read them from the query.
+///
+/// Build it with [`AuthorizeRequest::from_query_pairs`], which notices a repeated parameter
+/// (RFC 6749 §3.1: parameters must not appear twice). Unknown parameters are ignored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AuthorizeRequest {
+    /// `response_type`; only `code` is supported.
+    pub response_type: Option<String>,
+    /// `client_id`.
+    pub client_id: Option<String>,
+    /// `redirect_uri`; required, and must equal a registered one byte for byte.
+    pub redirect_uri: Option<String>,
+    /// `scope`, space-separated.
+    pub scope: Option<String>,
+    /// `state`, echoed in the redirect.
+    pub state: Option<String>,
+    /// `code_challenge` (PKCE); required.
+    pub code_challenge: Option<String>,
+    /// `code_challenge_method`; must be `S256`.
+    pub code_challenge_method: Option<String>,
+    /// `nonce` (OpenID Connect), echoed in the id_token.
+    pub nonce: Option<String>,
+    /// `prompt`: `none`, `login`, `consent` (space-separated).
+    pub prompt: Option<String>,
+    /// The first parameter that appeared more than once.
+    repeated: Option<&'static str>,
+}
+
+impl AuthorizeRequest {
+    /// The request from decoded query pairs (`serde_urlencoded::from_str::<Vec<(String,
+    /// String)>>` or your framework's equivalent).
+    pub fn from_query_pairs<I, K, V>(pairs: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: Into<String>,
+    {
+        let mut request = Self::default();
+        for (name, value) in pairs {
+            let (slot, name): (&mut Option<String>, &'static str) = match name.as_ref() {
+                "response_type" => (&mut request.response_type, "response_type"),
+                "client_id" => (&mut request.client_id, "client_id"),
+                "redirect_uri" => (&mut request.redirect_uri, "redirect_uri"),
+                "scope" => (&mut request.scope, "scope"),
+                "state" => (&mut request.state, "state"),
+                "code_challenge" => (&mut request.code_challenge, "code_challenge"),
+                "code_challenge_method" => {
+                    (&mut request.code_challenge_method, "code_challenge_method")
+                }
+                "nonce" => (&mut request.nonce, "nonce"),
+                "prompt" => (&mut request.prompt, "prompt"),
+                _ => continue,
+            };
+            if slot.is_some() {
+                request.repeated.get_or_insert(name);
+            } else {
+                *slot = Some(value.into());
+            }
+        }
+        request
+    }
+}
+
+/// The user on whose behalf the browser asks, as the host's sign-in session says: their id
+/// and when they signed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ResourceOwner {
+    /// The signed-in user.
+    pub user_id: UserId,
+    /// When they authenticated (the id_token's `auth_time`).
+    pub auth_time: SystemTime,
+}
+
+impl ResourceOwner {
+    /// `user_id`, who signed in at `auth_time`.
+    pub fn new(user_id: UserId, auth_time: SystemTime) -> Self {
+        Self { user_id, auth_time }
+    }
+}
+
+/// What the HTTP layer does with an authorization request.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum AuthorizeOutcome {
+    /// The client or redirect URI could not be trusted (missing, unknown, unregistered, or a
+    /// repeated parameter): show an error page (400). **Never redirect**: the redirect URI
+    /// may belong to an attacker.
+    ErrorPage(AuthorizeErrorPage),
+    /// Redirect the browser (302/303) to [`AuthorizationRedirect::location`]: the code, or an
+    /// error, with `state` and `iss`.
+    Redirect(AuthorizationRedirect),
+    /// The user must sign in: show the login page, then send the browser back to the same
+    /// authorization request.
+    LoginRequired(InteractionPrompt),
+    /// The user must consent: show the consent page (which cannot be framed, and posts with
+    /// a CSRF token), then call [`OAuthServer::decide_consent`] with the same request.
+    ConsentRequired(InteractionPrompt),
+}
+
+/// An error shown on the server's own page, never sent to the redirect URI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AuthorizeErrorPage {
+    /// The error.
+    pub error: OAuthErrorCode,
+    /// A fixed text to show; contains no request input.
+    pub description: &'static str,
+}
+
+/// Where to send the browser. `Debug` hides the location (it may carry a code).
+#[derive(Clone, PartialEq, Eq)]
+pub struct AuthorizationRedirect {
+    location: String,
+    error: Option<OAuthErrorCode>,
+}
+
+impl AuthorizationRedirect {
+    /// The `Location` header value: the registered redirect URI with `code` (or `error` and
+    /// `error_description`), `state` when the request had one, and `iss` (RFC 9207).
+    pub fn location(&self) -> &str {
+        &self.location
+    }
+
+    /// The error the redirect carries, or `None` when it carries a code.
+    pub fn error(&self) -> Option<OAuthErrorCode> {
+        self.error
+    }
+}
+
+impl fmt::Debug for AuthorizationRedirect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthorizationRedirect")
+            .field("location", &"[redacted]")
+            .field("error", &self.error)
+            .finish()
+    }
+}
+
+/// What the login or consent page shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct InteractionPrompt {
+    /// The client's id.
+    pub client_id: String,
+    /// The client's registered name (escape it when rendering).
+    pub client_name: String,
+    /// The scopes asked for.
+    pub scope: Scope,
+}
+
+/// A request whose client and redirect URI are trusted and whose parameters are valid.
+struct Validated {
+    client: OAuthClient,
+    redirect_uri: String,
+    state: Option<String>,
+    scope: Scope,
+    code_challenge: String,
+    nonce: Option<String>,
+    prompt: Prompt,
+}
+
+#[derive(Default)]
+struct Prompt {
+    none: bool,
+    login: bool,
+    consent: bool,
+}
+
+fn page(error: OAuthErrorCode, description: &'static str) -> AuthorizeOutcome {
+    AuthorizeOutcome::ErrorPage(AuthorizeErrorPage { error, description })
+}
+
+impl OAuthServer {
+    /// `GET /oauth/authorize`: decides what to do with an authorization request.
+    ///
+    /// `owner` is the signed-in user per the host's own sign-in session (a `__Host-` cookie),
+    /// or `None`. In order:
+    ///
+    /// 1. a repeated parameter, a missing or unknown `client_id`, or a `redirect_uri` that is
+    ///    missing or not byte-for-byte one of the client's → [`AuthorizeOutcome::ErrorPage`];
+    /// 2. otherwise errors go to the redirect URI with `state` and `iss`: `response_type`
+    ///    other than `code` (`unsupported_response_type`), PKCE missing, `plain`, or a
+    ///    malformed challenge (`invalid_request`), a scope empty or beyond the client's
+    ///    (`invalid_scope`), a client without the code grant (`unauthorized_client`);
+    /// 3. no (active) user, or `prompt=login` and a sign-in older than
+    ///    [`login_freshness`](super::OAuthServerConfig::login_freshness) →
+    ///    [`AuthorizeOutcome::LoginRequired`], or with `prompt=none` a `login_required`
+    ///    redirect;
+    /// 4. a third-party client without the user's consent to every scope asked (or
+    ///    `prompt=consent`) → [`AuthorizeOutcome::ConsentRequired`], or with `prompt=none` a
+    ///    `consent_required` redirect;
+    /// 5. otherwise a code is issued (single use, [`code_ttl`](super::OAuthServerConfig::code_ttl),
+    ///    bound to client, redirect URI, PKCE challenge, scope, nonce, user and `auth_time`)
+    ///    and the answer is a redirect with it.
+    ///
+    /// # Errors
+    /// Only infrastructure failures ([`OAuthError::Store`], [`OAuthError::Random`]): show a
+    /// 500 page.
+    #[tracing::instrument(skip_all, fields(client_id = field::Empty, user_id = field::Empty))]
+    pub async fn authorize(
+        &self,
+        request: &AuthorizeRequest,
+        owner: Option<&ResourceOwner>,
+    ) -> Result<AuthorizeOutcome, OAuthError> {
+        let validated = match self.validate_authorization(request).await? {
+            Ok(validated) => validated,
+            Err(outcome) => return Ok(outcome),
+        };
+        let now = self.now();
+        let owner = match owner {
+            Some(owner) if self.user_is_active(owner.user_id).await? => Some(owner),
+            _ => None,
+        };
+        let fresh = |owner: &ResourceOwner| {
+            !validated.prompt.login
+                || now
+                    .duration_since(owner.auth_time)
+                    .is_ok_and(|age| age <= self.inner.config.login_freshness)
+        };
+        let owner = match owner {
+            Some(owner) if fresh(owner) => *owner,
+            _ if validated.prompt.none => {
+                return Ok(self.error_redirect(
+                    &validated,
+                    OAuthErrorCode::LoginRequired,
+                    "the user is not signed in",
+                ));
+            }
+            _ => return Ok(AuthorizeOutcome::LoginRequired(prompt(&validated))),
+        };
+        tracing::Span::current().record("user_id", field::display(owner.user_id));
+
+        if self.needs_consent(&validated, owner.user_id).await? {
+            if validated.prompt.none {
+                return Ok(self.error_redirect(
+                    &validated,
+                    OAuthErrorCode::ConsentRequired,
+                    "the user has not consented to this client",
+                ));
+            }
+            return Ok(AuthorizeOutcome::ConsentRequired(prompt(&validated)));
+        }
+        self.issue_code(&validated, &owner, now).await
+    }
+
+    /// `POST` from the consent page: the user's decision on the same authorization request.
+    ///
+    /// The request is validated again exactly as by [`authorize`](Self::authorize) (the
+    /// page must post the original parameters back). `approved == false` redirects with
+    /// `access_denied`; `true` stores the consent (added to earlier consent for this client)
+    /// and redirects with a code. The HTTP layer must protect this `POST` against CSRF and
+    /// take `owner` from its sign-in session, never from the form.
+    ///
+    /// # Errors
+    /// Only infrastructure failures.
+    #[tracing::instrument(skip_all, fields(client_id = field::Empty, user_id = %owner.user_id))]
+    pub async fn decide_consent(
+        &self,
+        request: &AuthorizeRequest,
+        owner: &ResourceOwner,
+        approved: bool,
+    ) -> Result<AuthorizeOutcome, OAuthError> {
+        let validated = match self.validate_authorization(request).await? {
+            Ok(validated) => validated,
+            Err(outcome) => return Ok(outcome),
+        };
+        if !self.user_is_active(owner.user_id).await? {
+            return Ok(AuthorizeOutcome::LoginRequired(prompt(&validated)));
+        }
+        if !approved {
+            tracing::info!("user declined consent");
+            return Ok(self.error_redirect(
+                &validated,
+                OAuthErrorCode::AccessDenied,
+                "the user declined",
+            ));
+        }
+        let now = self.now();
+        let consents = &self.inner.oauth.consents;
+        let earlier = consents
+            .consent(owner.user_id, &validated.client.client_id)
+            .await?
+            .map(|consent| consent.scope)
+            .unwrap_or_default();
+        let scope = union(&earlier, &validated.scope);
+        consents
+            .save_consent(&Consent {
+                user_id: owner.user_id,
+                client_id: validated.client.client_id.clone(),
+                scope,
+                granted_at: now,
+            })
+            .await?;
+        let mut event = AuditEvent::new(AuditKind::OAuthConsentGranted, now, true);
+        event.user_id = Some(owner.user_id);
+        event.detail = Some(validated.client.client_id.clone());
+        self.audit(event).await?;
+        self.issue_code(&validated, owner, now).await
+    }
+
+    /// Steps 1 and 2 of [`authorize`](Self::authorize): `Ok(Err(outcome))` for a request to
+    /// refuse.
+    async fn validate_authorization(
+        &self,
+        request: &AuthorizeRequest,
+    ) -> Result<Result<Validated, AuthorizeOutcome>, OAuthError> {
+        use OAuthErrorCode::{InvalidRequest, InvalidScope};
+
+        if request.repeated.is_some() {
+            return Ok(Err(page(
+                InvalidRequest,
+                "a parameter appears more than once",
+            )));
+        }
+        let Some(client_id) = request.client_id.as_deref().filter(|id| !id.is_empty()) else {
+            return Ok(Err(page(InvalidRequest, "client_id is missing")));
+        };
+        let Some(client) = self.inner.oauth.clients.client(client_id).await? else {
+            tracing::debug!("authorization request for an unknown client");
+            return Ok(Err(page(OAuthErrorCode::InvalidClient, "unknown client")));
+        };
+        tracing::Span::current().record("client_id", client.client_id.as_str());
+        let Some(redirect_uri) = request.redirect_uri.as_deref() else {
+            return Ok(Err(page(InvalidRequest, "redirect_uri is missing")));
+        };
+        // Byte-for-byte equality with a registered URI: no normalisation of any kind.
+        let Some(redirect_uri) = client
+            .redirect_uris
+            .iter()
+            .find(|registered| registered.as_str() == redirect_uri)
+            .cloned()
+        else {
+            tracing::info!("redirect_uri does not match the client's registration");
+            return Ok(Err(page(
+                InvalidRequest,
+                "redirect_uri is not registered for this client",
+            )));
+        };
+
+        // From here on, errors are redirected.
+        let mut validated = Validated {
+            client,
+            redirect_uri,
+            state: None,
+            scope: Scope::default(),
+            code_challenge: String::new(),
+            nonce: None,
+            prompt: Prompt::default(),
+        };
+        let refuse =
+            |validated: &Validated, code, why| Ok(Err(self.error_redirect(validated, code, why)));
+        match request.state.as_deref() {
+            Some(state) if state.len() > MAX_STATE_BYTES => {
+                return refuse(&validated, InvalidRequest, "state is too long");
+            }
+            state => validated.state = state.map(str::to_owned),
+        }
+        match request.response_type.as_deref() {
+            Some("code") => {}
+            None => return refuse(&validated, InvalidRequest, "response_type is missing"),
+            Some(_) => {
+                return refuse(
+                    &validated,
+                    OAuthErrorCode::UnsupportedResponseType,
+                    "only response_type=code is supported",
+                );
+            }
+        }
+        if !validated
+            .client
+            .grant_types
+            .contains(&GrantType::AuthorizationCode)
+        {
+            return refuse(
+                &validated,
+                OAuthErrorCode::UnauthorizedClient,
+                "the client may not use the authorization code grant",
+            );
+        }
+        match request.code_challenge_method.as_deref() {
+            Some(S256) => {}
+            None => {
+                return refuse(
+                    &validated,
+                    InvalidRequest,
+                    "PKCE is required: code_challenge_method=S256",
+                );
+            }
+            Some(_) => {
+                return refuse(
+                    &validated,
+                    InvalidRequest,
+                    "only the S256 code_challenge_method is supported",
+                );
+            }
+        }
+        match request.code_challenge.as_deref() {
+            Some(challenge) if is_s256_challenge(challenge) => {
+                validated.code_challenge = challenge.to_owned();
+            }
+            Some(_) => return refuse(&validated, InvalidRequest, "code_challenge is malformed"),
+            None => {
+                return refuse(
+                    &validated,
+                    InvalidRequest,
+                    "PKCE is required: code_challenge",
+                );
+            }
+        }
+        let requested = Scope::parse(request.scope.as_deref().unwrap_or_default());
+        if requested.is_empty() {
+            return refuse(&validated, InvalidScope, "scope is missing");
+        }
+        let supported = &self.inner.config.supported_scopes;
+        if requested.iter().any(|scope| {
+            !supported.contains(scope) || !validated.client.allowed_scopes.contains(scope)
+        }) {
+            return refuse(
+                &validated,
+                InvalidScope,
+                "a requested scope is unknown or not allowed for this client",
+            );
+        }
+        validated.scope = union(&Scope::default(), &requested);
+        match request.nonce.as_deref() {
+            Some(nonce) if nonce.len() > MAX_NONCE_BYTES || nonce.is_empty() => {
+                return refuse(&validated, InvalidRequest, "nonce is empty or too long");
+            }
+            nonce => validated.nonce = nonce.map(str::to_owned),
+        }
+        for value in request.prompt.as_deref().unwrap_or_default().split(' ') {
+            match value {
+                "none" => validated.prompt.none = true,
+                "login" | "select_account" => validated.prompt.login = true,
+                "consent" => validated.prompt.consent = true,
+                _ => {} // unknown values are ignored (OpenID Connect Core §3.1.2.1)
+            }
+        }
+        if validated.prompt.none && (validated.prompt.login || validated.prompt.consent) {
+            return refuse(
+                &validated,
+                InvalidRequest,
+                "prompt=none cannot be combined with other values",
+            );
+        }
+        Ok(Ok(validated))
+    }
+
+    async fn user_is_active(&self, user_id: UserId) -> Result<bool, OAuthError> {
+        Ok(self
+            .inner
+            .stores
+            .users
+            .user_by_id(user_id)
+            .await?
+            .is_some_and(|user| user.active))
+    }
+
+    async fn needs_consent(
+        &self,
+        validated: &Validated,
+        user_id: UserId,
+    ) -> Result<bool, OAuthError> {
+        if validated.client.first_party {
+            return Ok(false);
+        }
+        if validated.prompt.consent {
+            return Ok(true);
+        }
+        let consent = self
+            .inner
+            .oauth
+            .consents
+            .consent(user_id, &validated.client.client_id)
+            .await?;
+        Ok(!consent.is_some_and(|consent| {
+            validated
+                .scope
+                .iter()
+                .all(|scope| consent.scope.contains(scope))
+        }))
+    }
+
+    async fn issue_code(
+        &self,
+        validated: &Validated,
+        owner: &ResourceOwner,
+        now: SystemTime,
+    ) -> Result<AuthorizeOutcome, OAuthError> {
+        let code = OpaqueToken::generate().map_err(|_| OAuthError::Random)?;
+        let record = AuthorizationCode {
+            hash: code.hash(),
+            client_id: validated.client.client_id.clone(),
+            user_id: owner.user_id,
+            redirect_uri: validated.redirect_uri.clone(),
+            scope: validated.scope.clone(),
+            code_challenge: validated.code_challenge.clone(),
+            nonce: validated.nonce.clone(),
+            auth_time: owner.auth_time,
+            created_at: now,
+            expires_at: later(now, self.inner.config.code_ttl),
+            used_at: None,
+            session_id: None,
+            replayed_at: None,
+        };
+        self.inner
+            .oauth
+            .codes
+            .issue_authorization_code(&record)
+            .await?;
+        let mut event = AuditEvent::new(AuditKind::OAuthCodeIssued, now, true);
+        event.user_id = Some(owner.user_id);
+        event.detail = Some(validated.client.client_id.clone());
+        self.audit(event).await?;
+        tracing::debug!("authorization code issued");
+
+        let mut params = vec![("code", code.secret())];
+        if let Some(state) = &validated.state {
+            params.push(("state", state));
+        }
+        params.push(("iss", &self.inner.config.issuer));
+        Ok(AuthorizeOutcome::Redirect(AuthorizationRedirect {
+            location: append_query(&validated.redirect_uri, &params),
+            error: None,
+        }))
+    }
+
+    fn error_redirect(
+        &self,
+        validated: &Validated,
+        error: OAuthErrorCode,
+        description: &'static str,
+    ) -> AuthorizeOutcome {
+        let mut params = vec![
+            ("error", error.as_str()),
+            ("error_description", description),
+        ];
+        if let Some(state) = &validated.state {
+            params.push(("state", state));
+        }
+        params.push(("iss", &self.inner.config.issuer));
+        AuthorizeOutcome::Redirect(AuthorizationRedirect {
+            location: append_query(&validated.redirect_uri, &params),
+            error: Some(error),
+        })
+    }
+}
+
+fn prompt(validated: &Validated) -> InteractionPrompt {
+    InteractionPrompt {
+        client_id: validated.client.client_id.clone(),
+        client_name: validated.client.name.clone(),
+        scope: validated.scope.clone(),
+    }
+}
+
+/// The scope tokens of `a` then those of `b` not in `a`, each once.
+pub(super) fn union(a: &Scope, b: &Scope) -> Scope {
+    let mut tokens: Vec<&str> = Vec::new();
+    for token in a.iter().chain(b.iter()) {
+        if !tokens.contains(&token) {
+            tokens.push(token);
+        }
+    }
+    Scope::new(tokens)
+}
