@@ -184,7 +184,8 @@ mod tests {
 
     #[test]
     fn the_algorithm_follows_the_pem_key() {
-        let keys = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../auth-core/tests/keys");
+        let keys =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../auth-core/tests/keys");
         for (file, algorithm) in [
             ("rsa2048.pem", Algorithm::RS256),
             ("p256.pem", Algorithm::ES256),
