@@ -35,3 +35,18 @@ async fn cors_allows_only_the_configured_origin() {
 async fn the_demo_page_works_in_headless_chromium() {
     browser::demo_page(BIN).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_secret_or_a_pem_key_from_the_environment_signs() {
+    scenarios::configured_keys(BIN).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn database_url_switches_to_postgresql() {
+    scenarios::on_server_database(BIN, "AUTH_TEST_POSTGRES_URL").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn database_url_switches_to_mysql() {
+    scenarios::on_server_database(BIN, "AUTH_TEST_MYSQL_URL").await;
+}

@@ -1,19 +1,18 @@
 //! The demo page in headless Chromium: sign up and log in through the page, see the
 //! protected content, survive a reload through the refresh cookie, log out.
 
-use super::process::ExampleServer;
+use super::process::{ExampleServer, skip_notice};
 use super::scenarios::PASSWORD;
 use super::webdriver::Chromedriver;
 
 /// Runs the browser scenario against `bin`, or prints why it is skipped when
 /// `AUTH_TEST_CHROMEDRIVER` is unset (`.ci/run` sets it).
-#[allow(clippy::print_stderr)] // a skipped test must say so in the test output
 pub async fn demo_page(bin: &str) {
     let Some(driver) = Chromedriver::from_env().await else {
-        eprintln!(
+        skip_notice(format_args!(
             "SKIPPED: the headless-Chromium test of the demo page needs \
              AUTH_TEST_CHROMEDRIVER=/usr/bin/chromedriver (apt-get install chromium chromium-driver)"
-        );
+        ));
         return;
     };
     let server = ExampleServer::start(bin, &[]);

@@ -166,6 +166,13 @@ fn listening_url(line: &str) -> Option<String> {
     addr.contains(':').then(|| format!("http://{addr}"))
 }
 
+/// Says why a test is skipped, straight to the process's stderr: the test harness captures
+/// `eprintln!` of passing tests, and a skip must be visible in CI's log.
+pub fn skip_notice(message: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "{message}");
+}
+
 /// What a process that ran to its end left.
 #[derive(Debug)]
 pub struct Finished {

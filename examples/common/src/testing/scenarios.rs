@@ -6,7 +6,7 @@ use std::sync::Arc;
 use reqwest::Method;
 
 use super::client::{CSRF_COOKIE, Client, REFRESH_COOKIE};
-use super::process::{ExampleServer, TempDir, run_to_exit};
+use super::process::{ExampleServer, TempDir, run_to_exit, skip_notice};
 
 /// A password auth-core's policy accepts.
 pub const PASSWORD: &str = "mauve-tulip-orbit-42";
@@ -391,4 +391,79 @@ pub async fn cors(bin: &str) {
         client.send(request).await
     };
     assert_eq!(cross.status, 403, "{}", cross.text);
+}
+
+/// The two configured key sources start and sign: `JWT_SECRET_KEY` (HS256) and a PEM file
+/// in `JWT_PRIVATE_KEY_FILE` whose algorithm is taken from the key (Ed25519 → EdDSA).
+pub async fn configured_keys(bin: &str) {
+    let secret = "an-example-secret-that-is-long-enough-for-hs256";
+    let pem = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../auth-core/tests/keys/ed25519.pem");
+    let pem = pem.to_str().expect("a UTF-8 path");
+    for (env, log_needle) in [
+        (("JWT_SECRET_KEY", secret), None),
+        (("JWT_PRIVATE_KEY_FILE", pem), Some("EdDSA")),
+    ] {
+        let server = ExampleServer::start(bin, &[env]);
+        let logs = server.logs();
+        assert!(
+            !logs.contains("DEVELOPMENT KEY"),
+            "{env:?} must not generate a key:\n{logs}"
+        );
+        assert!(!logs.contains(secret), "the secret must never be logged");
+        if let Some(needle) = log_needle {
+            assert!(
+                logs.contains(needle),
+                "{env:?}: the algorithm is logged:\n{logs}"
+            );
+        }
+        assert!(!server.dir.path().join("dev-key").exists());
+        let mut client = Client::new(&server.base_url);
+        let token = client
+            .credentials("signup", "key@example.com", PASSWORD)
+            .await
+            .access_token();
+        assert_eq!(
+            client.get("/api/me", Some(&token)).await.status,
+            200,
+            "{env:?}"
+        );
+    }
+}
+
+/// `DATABASE_URL` switches to a server database: signup, login, refresh and logout on the
+/// URL in `env_var` (`AUTH_TEST_POSTGRES_URL`, `AUTH_TEST_MYSQL_URL`); skipped with a notice
+/// when it is unset.
+pub async fn on_server_database(bin: &str, env_var: &str) {
+    let Some(url) = std::env::var(env_var).ok().filter(|v| !v.is_empty()) else {
+        skip_notice(format_args!(
+            "SKIPPED: set {env_var} to run the example on that database"
+        ));
+        return;
+    };
+    let server = ExampleServer::start(bin, &[("DATABASE_URL", &url)]);
+    // The database is shared between runs and between the two examples: a unique account.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let email = format!("e2e-{}-{nanos}@example.com", std::process::id());
+    let mut client = Client::new(&server.base_url);
+    assert_eq!(
+        client.credentials("signup", &email, PASSWORD).await.status,
+        201
+    );
+    let token = client
+        .credentials("login", &email, PASSWORD)
+        .await
+        .access_token();
+    assert_eq!(client.get("/api/me", Some(&token)).await.status, 200);
+    let refreshed = client.refresh().await;
+    assert_eq!(refreshed.status, 200, "{}", refreshed.text);
+    let token = refreshed.access_token();
+    let logout = {
+        let request = client.request(Method::POST, "/auth/logout", Some(&token));
+        client.send(request).await
+    };
+    assert_eq!(logout.status, 204);
+    assert_eq!(client.get("/api/me", Some(&token)).await.status, 401);
 }
