@@ -77,7 +77,8 @@ pub struct ExampleServer {
 }
 
 impl ExampleServer {
-    /// Starts `bin` with the defaults of [`base_command`] plus `env`, in a new temp dir.
+    /// Starts `bin` with the base environment (no inherited variables, `PORT=0`, a temp
+    /// SQLite file and development-key file) plus `env`, in a new temp dir.
     pub fn start(bin: &str, env: &[(&str, &str)]) -> Self {
         Self::start_in(bin, Arc::new(TempDir::new("example-e2e")), env)
     }
