@@ -36,6 +36,20 @@ pub async fn demo_page(bin: &str) {
     browser.click("#try-admin").await;
     browser.wait_for_text("#guarded", "403").await;
 
+    // An expired (here: unusable) access token: the page refreshes through the cookie and
+    // retries, so the guarded call still reaches the guard (403), not a 401.
+    let replaced = browser
+        .execute("accessToken = 'expired.access.token'; return accessToken;")
+        .await;
+    assert_eq!(
+        replaced, "expired.access.token",
+        "the page's token was replaced"
+    );
+    browser.click("#try-pro").await;
+    browser.wait_for_text("#guarded", "/api/pro → 403").await;
+    let token = browser.execute("return accessToken;").await;
+    assert_ne!(token, "expired.access.token", "refreshed into a new token");
+
     // Reload: the access token was only in memory, so staying signed in proves the
     // browser kept the `__Host-` refresh cookie (Secure, on http://127.0.0.1) and the page
     // refreshed with the CSRF header.
@@ -64,5 +78,15 @@ pub async fn demo_page(bin: &str) {
             .screenshot(&std::path::Path::new(&dir).join(format!("{name}-demo.png")))
             .await;
     }
+    // End this session from the session list: signed out, and the refresh cookie no longer
+    // signs the page back in.
+    browser.wait_for_text("#sessions", "(this page)").await;
+    browser.click(".end-session").await;
+    browser
+        .wait_for_text("#status", "This session was ended")
+        .await;
+    browser.goto(&server.base_url).await;
+    browser.wait_for_text("#status", "Signed out").await;
+
     browser.quit().await;
 }

@@ -1,8 +1,8 @@
 //! A minimal W3C WebDriver client over the workspace's one reqwest, for driving headless
 //! Chromium through `chromedriver`.
 //!
-//! Why not fantoccini or thirtyfour: the demo test needs seven commands (new session,
-//! navigate, find, type, click, read text, screenshot); the protocol is plain JSON over
+//! Why not fantoccini or thirtyfour: the demo test needs eight commands (new session,
+//! navigate, find, type, click, read text, run a script, screenshot); the protocol is plain JSON over
 //! HTTP, and either crate would add its own HTTP stack and a dozen crates to the tree for
 //! them.
 
@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// How long to wait for chromedriver, and for a page to show an expected text.
-pub const BROWSER_TIMEOUT: Duration = Duration::from_secs(20);
+pub const BROWSER_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A `chromedriver` process, killed on drop.
 #[derive(Debug)]
@@ -222,6 +222,16 @@ impl Browser {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// Runs `script` (a function body) in the page and returns its value.
+    pub async fn execute(&self, script: &str) -> Value {
+        self.command(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({ "script": script, "args": [] })),
+        )
+        .await
     }
 
     /// Saves a PNG screenshot to `path`.
