@@ -50,3 +50,8 @@ async fn database_url_switches_to_postgresql() {
 async fn database_url_switches_to_mysql() {
     scenarios::on_server_database(BIN, "AUTH_TEST_MYSQL_URL").await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn configured_providers_get_a_button() {
+    scenarios::provider_buttons(BIN).await;
+}

@@ -467,3 +467,42 @@ pub async fn on_server_database(bin: &str, env_var: &str) {
     assert_eq!(logout.status, 204);
     assert_eq!(client.get("/api/me", Some(&token)).await.status, 401);
 }
+
+/// A provider configured in the environment gets its button; a half-configured one does
+/// not (and is logged with the variable to fix).
+pub async fn provider_buttons(bin: &str) {
+    let server = ExampleServer::start(
+        bin,
+        &[
+            ("GITHUB_CLIENT_ID", "example-client"),
+            ("GITHUB_CLIENT_SECRET", "example-secret"),
+            (
+                "GITHUB_REDIRECT_URI",
+                "http://127.0.0.1:3000/auth/oauth/github/callback",
+            ),
+            ("GOOGLE_CLIENT_ID", "only-the-id"),
+        ],
+    );
+    let page = Client::new(&server.base_url).get("/", None).await;
+    assert!(
+        page.text
+            .contains("data-href=\"/auth/oauth/github\">Continue with GitHub")
+            || page
+                .text
+                .contains("href=\"/auth/oauth/github\">Continue with GitHub")
+    );
+    assert!(
+        !page.text.contains("Continue with Google"),
+        "half configured → no button"
+    );
+    assert!(!page.text.contains("id=\"no-providers\""));
+    let logs = server.logs();
+    assert!(
+        logs.contains("GOOGLE_CLIENT_SECRET"),
+        "the missing variable is named:\n{logs}"
+    );
+    assert!(
+        !logs.contains("example-secret"),
+        "the client secret is never logged"
+    );
+}
