@@ -1,0 +1,57 @@
+//! End to end: the real `axum-app` binary on a free loopback port with a temporary SQLite
+//! file, driven over HTTP and through headless Chromium. The scenarios are shared with
+//! actix-app (`example_common::testing`).
+
+use example_common::testing::{browser, scenarios};
+
+const BIN: &str = env!("CARGO_BIN_EXE_axum-app");
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lifecycle_signup_login_refresh_logout_guards() {
+    scenarios::lifecycle(BIN).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn replaying_a_rotated_refresh_token_revokes_the_session() {
+    scenarios::refresh_reuse_revokes_the_session(BIN).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restart_keeps_the_generated_key_and_the_data() {
+    scenarios::restart_keeps_key_and_data(BIN).await;
+}
+
+#[test]
+fn bad_configuration_fails_at_start_saying_what_to_fix() {
+    scenarios::startup_errors(BIN);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cors_allows_only_the_configured_origin() {
+    scenarios::cors(BIN).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_page_works_in_headless_chromium() {
+    browser::demo_page(BIN).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_secret_or_a_pem_key_from_the_environment_signs() {
+    scenarios::configured_keys(BIN).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn database_url_switches_to_postgresql() {
+    scenarios::on_server_database(BIN, "AUTH_TEST_POSTGRES_URL").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn database_url_switches_to_mysql() {
+    scenarios::on_server_database(BIN, "AUTH_TEST_MYSQL_URL").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn configured_providers_get_a_button() {
+    scenarios::provider_buttons(BIN).await;
+}

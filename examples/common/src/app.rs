@@ -1,0 +1,210 @@
+//! [`Example`]: the auth service, authenticator, endpoints and demo page both examples mount.
+
+use std::sync::Arc;
+
+use auth_core::SystemClock;
+use auth_core::authz::PlanTiers;
+use auth_core::flows::{AuthConfig, AuthService};
+use auth_core::password::PasswordHasher;
+use auth_core::revocation::{RevocationChecker, RevocationConfig};
+use auth_core::token::{
+    AccessTokenIssuer, AccessTokenVerifier, IssuerConfig, KeySet, VerifierConfig,
+};
+use auth_storage_seaorm::SeaOrmStore;
+use auth_tower::{AuthEndpoints, Authenticator, EndpointsConfig};
+
+use crate::config::Settings;
+use crate::error::StartError;
+use crate::keys::load_signing_key;
+use crate::mailer::LogMailer;
+use crate::page::DemoPage;
+use crate::providers::configured_providers;
+
+/// The plan tiers of seed 002, lowest first: `/api/pro` needs `pro` or above.
+pub fn plan_tiers() -> PlanTiers {
+    PlanTiers::new(["free", "pro", "studio", "enterprise"])
+}
+
+/// Everything an example's router needs, built once at start.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Example {
+    /// The ready auth endpoints in cookie mode, for `/auth`.
+    pub endpoints: AuthEndpoints,
+    /// Checks access tokens on `/api/*` (with the revocation check, so logout takes effect).
+    pub authenticator: Authenticator,
+    /// [`plan_tiers`].
+    pub tiers: PlanTiers,
+    /// The page served at `/`.
+    pub page: DemoPage,
+    /// The one origin allowed cross-origin (CORS), if configured.
+    pub cors_origin: Option<String>,
+}
+
+impl Example {
+    /// Loads the key, opens and migrates the database, and builds the service for a server
+    /// listening on `port` (the real port, after binding: it decides which `Origin`s the
+    /// CSRF check accepts).
+    ///
+    /// # Errors
+    ///
+    /// [`StartError`] saying what to fix.
+    pub async fn build(settings: &Settings, port: u16) -> Result<Self, StartError> {
+        let key = load_signing_key(&settings.key)?;
+        let store = open_store(&settings.database_url).await?;
+        let keys = KeySet::new(key);
+        let issuer = AccessTokenIssuer::new(
+            IssuerConfig::new(settings.issuer.clone(), settings.audience.clone())
+                .access_token_ttl(settings.access_token_ttl),
+            &keys,
+        );
+        let verifier = AccessTokenVerifier::new(
+            VerifierConfig::new(settings.issuer.clone(), settings.audience.clone()),
+            &keys,
+        );
+        let mut config = AuthConfig::default();
+        config.refresh_reuse_grace = settings.refresh_reuse_grace;
+        let service = AuthService::new(
+            config,
+            store.into_stores(),
+            issuer,
+            PasswordHasher::default(),
+            Arc::new(SystemClock),
+            Arc::new(LogMailer),
+        );
+        let stores = service.stores();
+        let revocation = RevocationChecker::new(
+            RevocationConfig::default().max_staleness(settings.revocation_cache),
+            stores.users.clone(),
+            stores.sessions.clone(),
+            stores.revocations.clone(),
+        );
+        let authenticator = Authenticator::new(verifier).with_revocation(revocation);
+
+        // Cookie mode for the browser page: the refresh token only in an HttpOnly `__Host-`
+        // cookie. Browsers send `Origin: http://…` for this plain-HTTP loopback server, so
+        // its own origins (and the configured CORS origin) are listed explicitly.
+        let mut endpoints_config = EndpointsConfig::cookie_mode();
+        endpoints_config.allowed_origins = vec![
+            format!("http://127.0.0.1:{port}"),
+            format!("http://localhost:{port}"),
+        ];
+        endpoints_config
+            .allowed_origins
+            .extend(settings.cors_origin.iter().cloned());
+        let endpoints = AuthEndpoints::new(service, authenticator.clone(), endpoints_config);
+
+        let providers = configured_providers();
+        if providers.is_empty() {
+            tracing::info!(
+                "no social-login provider configured: password login only. To add one, set e.g. \
+                 GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET and GITHUB_REDIRECT_URI (see the README)"
+            );
+        } else {
+            let names: Vec<&str> = providers.iter().map(|p| p.name).collect();
+            tracing::info!(providers = ?names, "social-login providers configured");
+        }
+        Ok(Self {
+            endpoints,
+            authenticator,
+            tiers: plan_tiers(),
+            page: DemoPage::new(&providers),
+            cors_origin: settings.cors_origin.clone(),
+        })
+    }
+}
+
+/// Connects to `url` and applies the auth migrations.
+///
+/// # Errors
+///
+/// [`StartError::Database`] or [`StartError::Migration`], with any password masked.
+pub async fn open_store(url: &str) -> Result<SeaOrmStore, StartError> {
+    let masked = mask_url(url);
+    let store = SeaOrmStore::connect(url)
+        .await
+        .map_err(|e| StartError::Database {
+            url: masked.clone(),
+            reason: mask_in(url, &e.to_string()),
+        })?;
+    store.migrate().await.map_err(|e| StartError::Migration {
+        url: masked.clone(),
+        reason: mask_in(url, &e.to_string()),
+    })?;
+    tracing::info!(database = %masked, "database ready, auth migrations applied");
+    Ok(store)
+}
+
+/// `url` with its password (if any) replaced by `***`, for logs and errors.
+pub fn mask_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            if parsed.set_password(Some("***")).is_ok() {
+                parsed.to_string()
+            } else {
+                "[unparsable URL]".to_owned()
+            }
+        }
+        Ok(_) => url.to_owned(),
+        // Not a URL at all: it may still hold a secret, so say only what kind it is not.
+        Err(_) => "[not a URL]".to_owned(),
+    }
+}
+
+/// `text` with the password of `url` (raw and percent-decoded) masked; drivers may echo the
+/// connection string in their errors.
+fn mask_in(url: &str, text: &str) -> String {
+    let Some(password) = url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.password().map(str::to_owned))
+    else {
+        return text.to_owned();
+    };
+    let mut masked = text.replace(&password, "***");
+    let decoded: String = url::form_urlencoded::parse(format!("p={password}").as_bytes())
+        .map(|(_, value)| value.into_owned())
+        .next()
+        .unwrap_or_default();
+    if !decoded.is_empty() {
+        masked = masked.replace(&decoded, "***");
+    }
+    masked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        let url = "postgres://app:s3cr%21t@db.internal:5432/app";
+        assert_eq!(mask_url(url), "postgres://app:***@db.internal:5432/app");
+        let echoed = format!("cannot connect to {url} with password s3cr!t");
+        let masked = mask_in(url, &echoed);
+        assert!(!masked.contains("s3cr"), "{masked}");
+        assert_eq!(mask_url("sqlite://app.db"), "sqlite://app.db");
+        assert_eq!(mask_url("not a url with secret"), "[not a URL]");
+    }
+
+    #[tokio::test]
+    async fn an_unusable_database_url_says_what_to_set() {
+        let error = open_store("nosuchdb://user:hunter2@host/db")
+            .await
+            .unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.contains("DATABASE_URL=nosuchdb://user:***@host/db"),
+            "{message}"
+        );
+        assert!(message.contains("sqlite://FILE"), "{message}");
+        assert!(!message.contains("hunter2"), "{message}");
+    }
+
+    #[test]
+    fn tiers_follow_seed_002() {
+        let tiers = plan_tiers();
+        assert!(tiers.at_least(Some("studio"), "pro"));
+        assert!(!tiers.at_least(Some("free"), "pro"));
+        assert!(!tiers.at_least(None, "pro"));
+    }
+}

@@ -1,0 +1,165 @@
+//! [`DemoPage`]: the single-file HTML demo served at `/`, with its security headers.
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use sha2::{Digest as _, Sha256};
+
+use crate::providers::{ConfiguredProvider, oauth_routes_enabled};
+
+const TEMPLATE: &str = include_str!("index.html");
+const PROVIDERS_SLOT: &str = "<!--PROVIDERS-->";
+
+/// The demo page: sign up, log in, see who you are and your sessions, end a session, log
+/// out. No build step, nothing from a CDN; the access token stays in memory and the refresh
+/// token in the HttpOnly cookie. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct DemoPage {
+    html: Arc<str>,
+    csp: Arc<str>,
+}
+
+impl DemoPage {
+    /// The page with a button per configured provider (or a note on how to add one).
+    pub fn new(providers: &[ConfiguredProvider]) -> Self {
+        let html = TEMPLATE.replace(PROVIDERS_SLOT, &provider_buttons(providers));
+        // The inline script and style are allowed by their hashes, so nothing injected into
+        // the page could run.
+        let csp = format!(
+            "default-src 'none'; script-src '{}'; style-src '{}'; connect-src 'self'; \
+             img-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
+            hash_of(&html, "<script>", "</script>"),
+            hash_of(&html, "<style>", "</style>"),
+        );
+        Self {
+            html: html.into(),
+            csp: csp.into(),
+        }
+    }
+
+    /// The HTML.
+    pub fn html(&self) -> &str {
+        &self.html
+    }
+
+    /// The headers to send with it: content type, CSP, no framing, no referrer, no caching.
+    pub fn headers(&self) -> [(&'static str, &str); 6] {
+        [
+            ("content-type", "text/html; charset=utf-8"),
+            ("content-security-policy", &self.csp),
+            ("x-frame-options", "DENY"),
+            ("x-content-type-options", "nosniff"),
+            ("referrer-policy", "no-referrer"),
+            ("cache-control", "no-store"),
+        ]
+    }
+}
+
+/// `'sha256-…'` of the text between the first `open` and the following `close` tag.
+fn hash_of(html: &str, open: &str, close: &str) -> String {
+    let body = html
+        .split_once(open)
+        .and_then(|(_, rest)| rest.split_once(close))
+        .map_or("", |(body, _)| body);
+    format!(
+        "sha256-{}",
+        STANDARD.encode(Sha256::digest(body.as_bytes()))
+    )
+}
+
+fn provider_buttons(providers: &[ConfiguredProvider]) -> String {
+    if providers.is_empty() {
+        return "<p class=\"note\" id=\"no-providers\">Password login only: no social-login \
+                provider is configured. To add a button, set for example GITHUB_CLIENT_ID, \
+                GITHUB_CLIENT_SECRET and GITHUB_REDIRECT_URI (…/auth/oauth/github/callback) and \
+                restart; the README lists every provider's variables.</p>"
+            .to_owned();
+    }
+    let mut html = String::new();
+    for provider in providers {
+        // Names and labels are the presets' own constants, never user input.
+        if oauth_routes_enabled() {
+            html.push_str(&format!(
+                "<a class=\"provider\" href=\"/auth/oauth/{}\">Continue with {}</a>",
+                provider.name, provider.label
+            ));
+        } else {
+            html.push_str(&format!(
+                "<a class=\"provider disabled\" aria-disabled=\"true\" data-href=\"/auth/oauth/{}\">Continue with {}</a>",
+                provider.name, provider.label
+            ));
+        }
+    }
+    if !oauth_routes_enabled() {
+        html.push_str(
+            "<p class=\"note\">These providers are configured; their login routes arrive with \
+             auth-tower's <code>providers</code> feature.</p>",
+        );
+    }
+    html
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_provider_shows_how_to_add_one() {
+        let page = DemoPage::new(&[]);
+        assert!(page.html().contains("id=\"no-providers\""));
+        assert!(page.html().contains("GITHUB_CLIENT_ID"));
+        assert!(!page.html().contains(PROVIDERS_SLOT));
+    }
+
+    #[test]
+    fn each_configured_provider_gets_a_button() {
+        let page = DemoPage::new(&[
+            ConfiguredProvider {
+                name: "github",
+                label: "GitHub",
+            },
+            ConfiguredProvider {
+                name: "kakao",
+                label: "Kakao",
+            },
+        ]);
+        assert!(
+            page.html()
+                .contains("/auth/oauth/github\">Continue with GitHub")
+        );
+        assert!(
+            page.html()
+                .contains("/auth/oauth/kakao\">Continue with Kakao")
+        );
+        assert!(!page.html().contains("no-providers"));
+    }
+
+    #[test]
+    fn the_csp_allows_exactly_the_inline_script() {
+        let page = DemoPage::new(&[]);
+        let csp = page.headers()[1].1.to_owned();
+        let script = page
+            .html()
+            .split_once("<script>")
+            .and_then(|(_, rest)| rest.split_once("</script>"))
+            .unwrap()
+            .0;
+        let expected = format!(
+            "'sha256-{}'",
+            STANDARD.encode(Sha256::digest(script.as_bytes()))
+        );
+        assert!(csp.contains(&format!("script-src {expected};")), "{csp}");
+        assert!(!csp.contains("unsafe-inline"));
+    }
+
+    #[test]
+    fn the_page_loads_nothing_from_elsewhere() {
+        let page = DemoPage::new(&[]);
+        assert!(!page.html().contains("http://") && !page.html().contains("https://"));
+        assert!(
+            !page.html().contains("localStorage") || page.html().contains("never in localStorage")
+        );
+        assert!(!page.html().contains("sessionStorage"));
+    }
+}

@@ -1,0 +1,9 @@
+//! The end-to-end harness both examples' tests use (feature `e2e`): start the real binary
+//! on a free loopback port with a temporary SQLite file ([`process`]), drive it over HTTP
+//! ([`client`], [`scenarios`]) and through headless Chromium ([`webdriver`], [`browser`]).
+
+pub mod browser;
+pub mod client;
+pub mod process;
+pub mod scenarios;
+pub mod webdriver;
