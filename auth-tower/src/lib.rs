@@ -163,8 +163,13 @@ pub use authenticator::{Authenticator, CustomClaims};
 pub use context::{AuthContext, CredentialSource};
 pub use credentials::{CredentialConfig, CredentialError};
 pub use endpoints::{AuthEndpoints, EndpointsConfig, EndpointsService, TokenDelivery};
+#[cfg(feature = "providers")]
+pub use endpoints::{OAuthConfig, OAuthSetupError};
 pub use guard::{Guard, Policy, Require};
 pub use layer::{AuthLayer, AuthService, GuardLayer, Mode};
 pub use rejection::{AuthRejection, DEFAULT_REALM, RejectionReason};
 
 pub use auth_core;
+/// The social-login crate the OAuth routes run on (feature `providers`).
+#[cfg(feature = "providers")]
+pub use auth_providers;

@@ -46,6 +46,8 @@
 
 mod config;
 mod handlers;
+#[cfg(feature = "providers")]
+mod oauth;
 mod response;
 mod tower_service;
 
@@ -60,6 +62,8 @@ use http::header::{ALLOW, HOST, ORIGIN, USER_AGENT};
 use http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
 
 pub use config::{ClientIpSource, EndpointsConfig, TokenDelivery};
+#[cfg(feature = "providers")]
+pub use oauth::{OAuthConfig, OAuthSetupError};
 pub use tower_service::{EndpointsFuture, EndpointsService};
 
 use crate::authenticator::Authenticator;
@@ -79,6 +83,9 @@ pub struct EndpointRequest {
     pub method: Method,
     /// The path below the mount point, e.g. `/login`.
     pub path: String,
+    /// The raw query string, without `?` (read only by the OAuth callback; tokens are never
+    /// taken from it).
+    pub query: Option<String>,
     /// The headers.
     pub headers: HeaderMap,
     /// The whole body (adapters stop reading at the size limit).
@@ -93,10 +100,17 @@ impl EndpointRequest {
         Self {
             method,
             path: path.into(),
+            query: None,
             headers: HeaderMap::new(),
             body: Bytes::new(),
             peer_ip: None,
         }
+    }
+
+    /// Sets the raw query string (without `?`).
+    pub fn query(mut self, query: Option<String>) -> Self {
+        self.query = query;
+        self
     }
 
     /// Sets the headers.
@@ -133,8 +147,12 @@ pub(crate) enum Route {
     PasswordForgot,
     PasswordReset,
     EmailVerify,
-    // With the `providers` feature: `OAuthStart(String)` for `GET /oauth/{provider}` and
-    // `OAuthCallback(String)` for `GET /oauth/{provider}/callback`.
+    /// `GET /oauth/{provider}`.
+    #[cfg(feature = "providers")]
+    OAuthStart(String),
+    /// `GET /oauth/{provider}/callback`.
+    #[cfg(feature = "providers")]
+    OAuthCallback(String),
 }
 
 /// Why a request matched no route.
@@ -162,8 +180,21 @@ impl Route {
                 Some(id) if !id.is_empty() && !id.contains('/') => {
                     (Self::EndSession(id.to_owned()), "DELETE")
                 }
-                // `providers` feature: match "/oauth/{provider}" and
-                // "/oauth/{provider}/callback" here, both "GET".
+                #[cfg(feature = "providers")]
+                None => match other.strip_prefix("/oauth/").map(|rest| rest.split('/')) {
+                    Some(mut segments) => {
+                        match (segments.next(), segments.next(), segments.next()) {
+                            (Some(name), None, None) if !name.is_empty() => {
+                                (Self::OAuthStart(name.to_owned()), "GET")
+                            }
+                            (Some(name), Some("callback"), None) if !name.is_empty() => {
+                                (Self::OAuthCallback(name.to_owned()), "GET")
+                            }
+                            _ => return Err(NoRoute::NotFound),
+                        }
+                    }
+                    None => return Err(NoRoute::NotFound),
+                },
                 _ => return Err(NoRoute::NotFound),
             },
         };
@@ -204,15 +235,33 @@ struct Inner {
     authenticator: Authenticator,
     config: EndpointsConfig,
     clock: Arc<dyn Clock>,
+    #[cfg(feature = "providers")]
+    oauth: Option<oauth::OAuth>,
+}
+
+impl Inner {
+    fn duplicate(&self) -> Self {
+        Self {
+            service: self.service.clone(),
+            authenticator: self.authenticator.clone(),
+            config: self.config.clone(),
+            clock: self.clock.clone(),
+            #[cfg(feature = "providers")]
+            oauth: self.oauth.clone(),
+        }
+    }
 }
 
 impl fmt::Debug for AuthEndpoints {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AuthEndpoints")
+        let mut debug = f.debug_struct("AuthEndpoints");
+        debug
             .field("service", &self.inner.service)
             .field("authenticator", &self.inner.authenticator)
-            .field("config", &self.inner.config)
-            .finish()
+            .field("config", &self.inner.config);
+        #[cfg(feature = "providers")]
+        debug.field("oauth", &self.inner.oauth);
+        debug.finish()
     }
 }
 
@@ -230,6 +279,8 @@ impl AuthEndpoints {
                 authenticator,
                 config,
                 clock: Arc::new(SystemClock),
+                #[cfg(feature = "providers")]
+                oauth: None,
             }),
         }
     }
@@ -237,13 +288,10 @@ impl AuthEndpoints {
     /// The same endpoints reading time from `clock` (cookie `Max-Age`s). Give it the
     /// service's clock.
     pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
+        let mut inner = self.inner.duplicate();
+        inner.clock = clock;
         Self {
-            inner: Arc::new(Inner {
-                service: self.inner.service.clone(),
-                authenticator: self.inner.authenticator.clone(),
-                config: self.inner.config.clone(),
-                clock,
-            }),
+            inner: Arc::new(inner),
         }
     }
 
@@ -334,6 +382,10 @@ impl AuthEndpoints {
             Route::PasswordForgot => self.password_forgot(request).await,
             Route::PasswordReset => self.password_reset(request).await,
             Route::EmailVerify => self.email_verify(request).await,
+            #[cfg(feature = "providers")]
+            Route::OAuthStart(provider) => Ok(self.oauth_start(request, &provider).await),
+            #[cfg(feature = "providers")]
+            Route::OAuthCallback(provider) => Ok(self.oauth_callback(request, &provider).await),
         }
     }
 
