@@ -17,6 +17,8 @@
 //! | `POST /password/forgot` | – | `{"email"}` | 202 (whether or not the account exists) |
 //! | `POST /password/reset` | – | `{"token","new_password"}` | 204 |
 //! | `POST /email/verify` | – | `{"token"}` | 204 |
+//! | `GET /oauth/{provider}` | – | – | 302 to the provider, browser-binding cookie (feature `providers`) |
+//! | `GET /oauth/{provider}/callback` | binding cookie | query from the provider | 303 to the post-login URL, session cookies (feature `providers`) |
 //!
 //! A token response is `{"access_token","token_type":"Bearer","expires_in","refresh_token"}`
 //! (no `refresh_token` in cookie mode). Every answer has `Cache-Control: no-store`; errors
@@ -38,11 +40,13 @@
 //! IP is the peer address unless [`EndpointsConfig::dangerous_trust_proxy_header`] says a
 //! proxy header is trustworthy.
 //!
-//! # Adding the OAuth routes
-//! `GET /oauth/{provider}` and `GET /oauth/{provider}/callback` slot into the (private) `Route` parser
-//! and [`AuthEndpoints::handle`]'s dispatch behind a `providers` feature (see the comments
-//! there); they reuse `client_info`, `token_response` (cookie mode: the refresh token goes in
-//! the cookie, never in the redirect URL) and the error mapping unchanged.
+//! # Social login (feature `providers`)
+//! `AuthEndpoints::with_providers(flow, OAuthConfig)` adds `GET /oauth/{provider}` and
+//! `GET /oauth/{provider}/callback` for an auth-providers `LoginFlow`. Cookie mode only: after
+//! the callback the refresh token goes into the `__Host-` cookie with a fresh CSRF cookie, and
+//! the browser is redirected (303) to `OAuthConfig::post_login_url` with no token in the URL;
+//! the page then calls `POST /refresh`. Failures redirect to `OAuthConfig::error_url` with a
+//! generic `error=` code, or answer JSON. Unknown providers are 404.
 
 mod config;
 mod handlers;
