@@ -19,12 +19,14 @@ count() { # variant iterations [output file] -> total instructions
   [[ -n "${3:-}" ]] || rm -f "$out"
 }
 
-bare=$(( $(count bare "$n") - $(count bare 0) ))
-printf '%-24s %14s %14s\n' variant "instr/request" "over bare"
+declare -A TOTAL
 for variant in bare ours ours+revocation ours+revocation+cache jwt-authorizer; do
   # Subtract a run with no requests, which leaves the set-up cost only.
-  total=$(( $(count "$variant" "$n") - $(count "$variant" 0) ))
-  awk -v v="$variant" -v t="$total" -v b="$bare" -v n="$n" \
+  TOTAL[$variant]=$(( $(count "$variant" "$n") - $(count "$variant" 0) ))
+done
+printf '%-24s %14s %14s\n' variant "instr/request" "over bare"
+for variant in bare ours ours+revocation ours+revocation+cache jwt-authorizer; do
+  awk -v v="$variant" -v t="${TOTAL[$variant]}" -v b="${TOTAL[bare]}" -v n="$n" \
     'BEGIN { printf "%-24s %14.0f %14.0f\n", v, t / n, (t - b) / n }'
 done
 
