@@ -157,6 +157,14 @@ impl<E: CustomClaims> Authenticator<E> {
     /// request). Expiry is checked again on every hit with `clock` — give it the verifier's
     /// clock — and the verifier's leeway; entries are only ever made from tokens that passed
     /// full verification with this authenticator's keys. Off by default.
+    ///
+    /// # Security
+    /// Entries are keyed by the token's exact text (a token differing in one byte misses and
+    /// is verified in full) and belong to this authenticator, whose verifier's keys are fixed
+    /// when it is built: retiring a key means building a new authenticator, which starts with
+    /// an empty cache. Memory is bounded by `capacity` tokens (each at most the verifier's
+    /// `max_token_bytes`) plus their claims; when full, expired entries are dropped and, if
+    /// that frees nothing, the cache is emptied.
     pub fn with_token_cache(self, capacity: usize, clock: Arc<dyn Clock>) -> Self {
         let leeway = self.inner.verifier.config().leeway.as_secs();
         let cache = Arc::new(TokenCache::new(capacity, leeway, clock));
