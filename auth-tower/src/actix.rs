@@ -360,6 +360,7 @@ async fn handle(
     let endpoint_request = EndpointRequest::new(method, path)
         .headers(headers)
         .body(body)
+        .query(Some(request.query_string().to_owned()).filter(|query| !query.is_empty()))
         .peer_ip(request.peer_addr().map(|addr| addr.ip()));
     to_actix(endpoints.handle(endpoint_request).await)
 }

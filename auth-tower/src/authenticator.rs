@@ -15,7 +15,7 @@ use http::header::{AUTHORIZATION, COOKIE};
 use serde::de::DeserializeOwned;
 
 use crate::context::AuthContext;
-use crate::credentials::{CredentialConfig, extract};
+use crate::credentials::{Candidate, CredentialConfig, CredentialError, extract};
 use crate::rejection::{AuthRejection, DEFAULT_REALM, RejectionReason, clean_realm};
 use crate::token_cache::TokenCache;
 
@@ -157,6 +157,14 @@ impl<E: CustomClaims> Authenticator<E> {
     /// request). Expiry is checked again on every hit with `clock` — give it the verifier's
     /// clock — and the verifier's leeway; entries are only ever made from tokens that passed
     /// full verification with this authenticator's keys. Off by default.
+    ///
+    /// # Security
+    /// Entries are keyed by the token's exact text (a token differing in one byte misses and
+    /// is verified in full) and belong to this authenticator, whose verifier's keys are fixed
+    /// when it is built: retiring a key means building a new authenticator, which starts with
+    /// an empty cache. Memory is bounded by `capacity` tokens (each at most the verifier's
+    /// `max_token_bytes`) plus their claims; when full, expired entries are dropped and, if
+    /// that frees nothing, the cache is emptied.
     pub fn with_token_cache(self, capacity: usize, clock: Arc<dyn Clock>) -> Self {
         let leeway = self.inner.verifier.config().leeway.as_secs();
         let cache = Arc::new(TokenCache::new(capacity, leeway, clock));
@@ -193,37 +201,53 @@ impl<E: CustomClaims> Authenticator<E> {
         C: IntoIterator<Item = &'a [u8]>,
     {
         let inner = &*self.inner;
-        let Some((token, source)) = extract(&inner.credentials, authorization, cookies)
+        let Some(candidate) = extract(&inner.credentials, authorization, cookies)
             .map_err(|error| self.rejection(error))?
         else {
             return Ok(None);
         };
-        if let Some(cache) = &inner.token_cache {
-            if let Some(claims) = cache.get(token) {
-                return Ok(Some(AuthContext::from_arc(
-                    claims,
-                    source,
-                    inner.realm.clone(),
-                )));
-            }
-            let claims = Arc::new(
-                inner
-                    .verifier
-                    .verify_with::<E>(token)
-                    .map_err(|error| self.rejection(error))?,
-            );
-            cache.put(token, Arc::clone(&claims));
+        let source = candidate.source;
+        // A token that is not UTF-8 is not a b64token either.
+        let Ok(token) = std::str::from_utf8(candidate.token) else {
+            return Err(self.malformed(&candidate));
+        };
+        if let Some(cache) = &inner.token_cache
+            && let Some(claims) = cache.get(token)
+        {
+            // Byte-for-byte a token that passed full verification here (expiry re-checked).
             return Ok(Some(AuthContext::from_arc(
                 claims,
                 source,
                 inner.realm.clone(),
             )));
         }
-        let claims = inner
-            .verifier
-            .verify_with::<E>(token)
-            .map_err(|error| self.rejection(error))?;
-        Ok(Some(AuthContext::new(claims, source, inner.realm.clone())))
+        let claims = match inner.verifier.verify_with::<E>(token) {
+            Ok(claims) => Arc::new(claims),
+            // The b64token syntax decides between 400 and 401 (see `Candidate`).
+            Err(error) => {
+                return Err(match candidate.syntax_error() {
+                    Some(malformed) => self.rejection(malformed),
+                    None => self.rejection(error),
+                });
+            }
+        };
+        if let Some(cache) = &inner.token_cache {
+            cache.put(token, Arc::clone(&claims));
+        }
+        Ok(Some(AuthContext::from_arc(
+            claims,
+            source,
+            inner.realm.clone(),
+        )))
+    }
+
+    /// The 400 for a token that is not a `b64token`.
+    fn malformed(&self, candidate: &Candidate<'_>) -> AuthRejection {
+        self.rejection(
+            candidate
+                .syntax_error()
+                .unwrap_or(CredentialError::MalformedBearer),
+        )
     }
 
     /// Finds and verifies the token in an http 1 header map (no revocation check yet).
@@ -280,5 +304,97 @@ impl<E: CustomClaims> Authenticator<E> {
         self.authenticate(headers)
             .await?
             .ok_or_else(|| AuthRejection::missing(self.inner.realm.clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use auth_core::token::{
+        AccessTokenIssuer, AccessTokenRequest, Algorithm, IssuerConfig, KeySet, SigningKey,
+        VerifierConfig,
+    };
+
+    use super::*;
+    use crate::context::CredentialSource;
+
+    fn setup() -> (Authenticator, String) {
+        let keys = KeySet::new(SigningKey::hmac("k1", Algorithm::HS256, &[3; 32]).unwrap());
+        let issuer = AccessTokenIssuer::new(IssuerConfig::new("iss", "api"), &keys);
+        let verifier = AccessTokenVerifier::new(VerifierConfig::new("iss", "api"), &keys);
+        let token = issuer
+            .issue(&AccessTokenRequest::new("user-1"))
+            .unwrap()
+            .token
+            .into_secret();
+        (Authenticator::new(verifier).cookie("at"), token)
+    }
+
+    fn header(authenticator: &Authenticator, value: &[u8]) -> Result<bool, AuthRejection> {
+        authenticator
+            .verify_raw([value], [])
+            .map(|context| context.is_some())
+    }
+
+    fn malformed_bearer(result: Result<bool, AuthRejection>) -> bool {
+        matches!(
+            result.as_ref().map_err(AuthRejection::reason),
+            Err(RejectionReason::InvalidRequest(
+                CredentialError::MalformedBearer
+            ))
+        )
+    }
+
+    /// The b64token syntax check runs only when verification fails (it decides 400 vs 401);
+    /// every outcome must be what the eager check gave.
+    #[test]
+    fn malformed_tokens_are_still_invalid_requests() {
+        let (authenticator, token) = setup();
+        assert!(header(&authenticator, format!("Bearer {token}").as_bytes()).unwrap());
+        for malformed in [
+            format!("Bearer {token}\""),
+            format!("Bearer {token} x"),
+            format!("Bearer \"{token}\""),
+            "Bearer".to_owned(),
+            "Bearer =abc".to_owned(),
+        ] {
+            assert!(
+                malformed_bearer(header(&authenticator, malformed.as_bytes())),
+                "{malformed}"
+            );
+        }
+        let mut not_utf8 = b"Bearer ".to_vec();
+        not_utf8.extend_from_slice(&[0xff, 0xfe]);
+        assert!(malformed_bearer(header(&authenticator, &not_utf8)));
+        // Well-formed but wrong: 401 invalid_token, as before.
+        let mut tampered = token.clone();
+        tampered.push('A');
+        let refused = header(&authenticator, format!("Bearer {tampered}").as_bytes());
+        assert!(matches!(
+            refused.as_ref().map_err(AuthRejection::reason),
+            Err(RejectionReason::InvalidToken(_))
+        ));
+        // The cookie path names the cookie.
+        let cookie = format!("at={token}\"");
+        let rejection = authenticator
+            .verify_raw([], [cookie.as_bytes()])
+            .unwrap_err();
+        assert!(matches!(
+            rejection.reason(),
+            RejectionReason::InvalidRequest(CredentialError::MalformedCookie)
+        ));
+        let ok = format!("at={token}");
+        let context = authenticator
+            .verify_raw([], [ok.as_bytes()])
+            .unwrap()
+            .unwrap();
+        assert_eq!(context.source(), CredentialSource::Cookie);
+    }
+
+    /// The verified-token cache is opt-in.
+    #[test]
+    fn token_cache_is_off_by_default() {
+        let (authenticator, _) = setup();
+        assert!(authenticator.inner.token_cache.is_none());
+        assert!(format!("{authenticator:?}").contains("token_cache: false"));
     }
 }

@@ -31,14 +31,6 @@ pub struct AuthContext<E = NoCustomClaims> {
 }
 
 impl<E> AuthContext<E> {
-    pub(crate) fn new(claims: Claims<E>, source: CredentialSource, realm: Arc<str>) -> Self {
-        Self {
-            claims: Arc::new(claims),
-            source,
-            realm,
-        }
-    }
-
     pub(crate) fn from_arc(
         claims: Arc<Claims<E>>,
         source: CredentialSource,

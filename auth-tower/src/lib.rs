@@ -30,6 +30,11 @@
 //!   end), password change/forgot/reset, email verification; bearer or cookie delivery
 //!   ([`TokenDelivery`]) with CSRF protection, body size limit, `Cache-Control: no-store`,
 //!   throttling by peer IP. See [`endpoints`] for routes and the CSRF design.
+//! * Social login (feature `providers`) — `GET /oauth/{provider}` and
+//!   `GET /oauth/{provider}/callback` on the same endpoints, through auth-providers'
+//!   `LoginFlow` (`AuthEndpoints::with_providers`): the session lands in the `__Host-`
+//!   cookies and the browser is sent to your page with no token in the URL; the page calls
+//!   `POST /refresh`. Cookie mode only.
 //!
 //! ## Quick start
 //!
@@ -126,6 +131,7 @@
 //! | `rust_crypto` | no | auth-core signs and verifies with the pure-Rust RustCrypto crates |
 //! | `axum` | no | axum 0.8 extractors ([`AuthContext`], `Option<AuthContext>`, [`Require`]), `IntoResponse` for [`AuthRejection`], peer address from `ConnectInfo` |
 //! | `actix` | no | actix-web 4 middleware ([`actix::AuthMiddleware`], [`actix::GuardMiddleware`]), `FromRequest` extractors, [`actix::endpoints_scope`] |
+//! | `providers` | no | social login routes on [`AuthEndpoints`] through [auth-providers](https://docs.rs/auth-providers) (`with_providers`, `OAuthConfig`) |
 //!
 //! The `actix` feature needs Rust 1.89 (actix-web's own minimum).
 //!
@@ -140,6 +146,10 @@
 //!   double-submit token wherever a cookie is the credential.
 //! * Per-IP throttling uses the TCP peer address; a proxy header is trusted only through
 //!   [`EndpointsConfig::dangerous_trust_proxy_header`].
+//! * Social login: `state` (single use), PKCE and the browser-binding cookie are checked by
+//!   auth-providers before anything else; accounts are linked by email only when the provider
+//!   verified it; tokens never appear in a redirect URL, and failures reach the browser as a
+//!   generic code, never the provider's text.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
@@ -163,8 +173,13 @@ pub use authenticator::{Authenticator, CustomClaims};
 pub use context::{AuthContext, CredentialSource};
 pub use credentials::{CredentialConfig, CredentialError};
 pub use endpoints::{AuthEndpoints, EndpointsConfig, EndpointsService, TokenDelivery};
+#[cfg(feature = "providers")]
+pub use endpoints::{OAuthConfig, OAuthSetupError};
 pub use guard::{Guard, Policy, Require};
 pub use layer::{AuthLayer, AuthService, GuardLayer, Mode};
 pub use rejection::{AuthRejection, DEFAULT_REALM, RejectionReason};
 
 pub use auth_core;
+/// The social-login crate the OAuth routes run on (feature `providers`).
+#[cfg(feature = "providers")]
+pub use auth_providers;

@@ -61,3 +61,44 @@ impl<E> TokenCache<E> {
         entries.insert(Box::from(token), claims);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use auth_core::SystemClock;
+    use auth_core::token::{
+        AccessTokenIssuer, AccessTokenRequest, AccessTokenVerifier, Algorithm, IssuerConfig,
+        KeySet, SigningKey, VerifierConfig,
+    };
+
+    use super::*;
+
+    /// Bounded: never more than `capacity` entries, whatever the number of valid tokens.
+    #[test]
+    fn never_holds_more_than_its_capacity() {
+        let keys = KeySet::new(SigningKey::hmac("k1", Algorithm::HS256, &[5; 32]).unwrap());
+        let issuer = AccessTokenIssuer::new(IssuerConfig::new("iss", "api"), &keys);
+        let verifier = AccessTokenVerifier::new(VerifierConfig::new("iss", "api"), &keys);
+        let cache = TokenCache::new(3, 30, Arc::new(SystemClock));
+        let mut tokens = Vec::new();
+        for user in 0..10 {
+            let token = issuer
+                .issue(&AccessTokenRequest::new(format!("user-{user}")))
+                .unwrap()
+                .token
+                .into_secret();
+            let claims = Arc::new(verifier.verify(&token).unwrap());
+            cache.put(&token, claims);
+            let len = cache.entries.lock().unwrap().len();
+            assert!(len <= 3, "{len} entries");
+            tokens.push(token);
+        }
+        // The last one is served, by its exact text only.
+        let last = tokens.last().unwrap();
+        assert_eq!(cache.get(last).unwrap().sub, "user-9");
+        assert!(cache.get(&last[..last.len() - 1]).is_none());
+        let none =
+            TokenCache::<auth_core::token::NoCustomClaims>::new(0, 30, Arc::new(SystemClock));
+        none.put(last, cache.get(last).unwrap());
+        assert!(none.get(last).is_none(), "capacity 0 caches nothing");
+    }
+}

@@ -194,3 +194,30 @@ async fn extractor_without_middleware_uses_app_data() {
     .await;
     assert_eq!(good.status(), 200);
 }
+
+/// Social login through the routes (feature `providers`), against a mock Kakao.
+#[cfg(feature = "providers")]
+mod social_login {
+    use super::build;
+    use crate::common::oauth;
+
+    macro_rules! oauth_through_actix {
+        ($($name:ident),* $(,)?) => {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    oauth::$name(&build).await;
+                }
+            )*
+        };
+    }
+
+    oauth_through_actix!(
+        social_login_full,
+        social_login_state_missing_or_replayed,
+        social_login_wrong_browser,
+        social_login_provider_error,
+        social_login_unknown_provider,
+        social_login_unverified_email_does_not_link,
+    );
+}

@@ -357,3 +357,30 @@ async fn token_cache_only_serves_the_exact_token() {
     assert_eq!(resp.status, 401);
     assert_eq!(resp.error(), "invalid_token");
 }
+
+/// Social login through the routes (feature `providers`), against a mock Kakao.
+#[cfg(feature = "providers")]
+mod social_login {
+    use super::build;
+    use crate::common::oauth;
+
+    macro_rules! oauth_through_axum {
+        ($($name:ident),* $(,)?) => {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    oauth::$name(&build).await;
+                }
+            )*
+        };
+    }
+
+    oauth_through_axum!(
+        social_login_full,
+        social_login_state_missing_or_replayed,
+        social_login_wrong_browser,
+        social_login_provider_error,
+        social_login_unknown_provider,
+        social_login_unverified_email_does_not_link,
+    );
+}

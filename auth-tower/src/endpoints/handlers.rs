@@ -173,27 +173,38 @@ impl AuthEndpoints {
         };
         let mut response = json(status, &body);
         if cookie_mode {
-            let config = &self.inner.config;
-            let max_age = pair
-                .refresh_expires_at
-                .duration_since(self.inner.clock.now())
-                .unwrap_or(Duration::ZERO);
-            let csrf = OpaqueToken::generate().map_err(|_| AuthError::Random)?;
-            add_cookie(
-                &mut response,
-                &host_cookie(
-                    &config.refresh_cookie,
-                    pair.refresh_token.secret(),
-                    max_age,
-                    true,
-                ),
-            );
-            add_cookie(
-                &mut response,
-                &host_cookie(&config.csrf_cookie, csrf.secret(), max_age, false),
-            );
+            self.set_session_cookies(&mut response, pair)?;
         }
         Ok(response)
+    }
+
+    /// Cookie mode: the refresh token in the `__Host-` HttpOnly cookie and a fresh CSRF
+    /// double-submit token, both living as long as the refresh token.
+    pub(super) fn set_session_cookies(
+        &self,
+        response: &mut Response<Bytes>,
+        pair: &TokenPair,
+    ) -> Result<(), Failure> {
+        let config = &self.inner.config;
+        let max_age = pair
+            .refresh_expires_at
+            .duration_since(self.inner.clock.now())
+            .unwrap_or(Duration::ZERO);
+        let csrf = OpaqueToken::generate().map_err(|_| AuthError::Random)?;
+        add_cookie(
+            response,
+            &host_cookie(
+                &config.refresh_cookie,
+                pair.refresh_token.secret(),
+                max_age,
+                true,
+            ),
+        );
+        add_cookie(
+            response,
+            &host_cookie(&config.csrf_cookie, csrf.secret(), max_age, false),
+        );
+        Ok(())
     }
 
     pub(super) fn clear_cookies(&self, response: &mut Response<Bytes>) {

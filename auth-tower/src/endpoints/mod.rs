@@ -17,6 +17,8 @@
 //! | `POST /password/forgot` | – | `{"email"}` | 202 (whether or not the account exists) |
 //! | `POST /password/reset` | – | `{"token","new_password"}` | 204 |
 //! | `POST /email/verify` | – | `{"token"}` | 204 |
+//! | `GET /oauth/{provider}` | – | – | 302 to the provider, browser-binding cookie (feature `providers`) |
+//! | `GET /oauth/{provider}/callback` | binding cookie | query from the provider | 303 to the post-login URL, session cookies (feature `providers`) |
 //!
 //! A token response is `{"access_token","token_type":"Bearer","expires_in","refresh_token"}`
 //! (no `refresh_token` in cookie mode). Every answer has `Cache-Control: no-store`; errors
@@ -38,14 +40,18 @@
 //! IP is the peer address unless [`EndpointsConfig::dangerous_trust_proxy_header`] says a
 //! proxy header is trustworthy.
 //!
-//! # Adding the OAuth routes
-//! `GET /oauth/{provider}` and `GET /oauth/{provider}/callback` slot into the (private) `Route` parser
-//! and [`AuthEndpoints::handle`]'s dispatch behind a `providers` feature (see the comments
-//! there); they reuse `client_info`, `token_response` (cookie mode: the refresh token goes in
-//! the cookie, never in the redirect URL) and the error mapping unchanged.
+//! # Social login (feature `providers`)
+//! `AuthEndpoints::with_providers(flow, OAuthConfig)` adds `GET /oauth/{provider}` and
+//! `GET /oauth/{provider}/callback` for an auth-providers `LoginFlow`. Cookie mode only: after
+//! the callback the refresh token goes into the `__Host-` cookie with a fresh CSRF cookie, and
+//! the browser is redirected (303) to `OAuthConfig::post_login_url` with no token in the URL;
+//! the page then calls `POST /refresh`. Failures redirect to `OAuthConfig::error_url` with a
+//! generic `error=` code, or answer JSON. Unknown providers are 404.
 
 mod config;
 mod handlers;
+#[cfg(feature = "providers")]
+mod oauth;
 mod response;
 mod tower_service;
 
@@ -60,6 +66,8 @@ use http::header::{ALLOW, HOST, ORIGIN, USER_AGENT};
 use http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
 
 pub use config::{ClientIpSource, EndpointsConfig, TokenDelivery};
+#[cfg(feature = "providers")]
+pub use oauth::{OAuthConfig, OAuthSetupError};
 pub use tower_service::{EndpointsFuture, EndpointsService};
 
 use crate::authenticator::Authenticator;
@@ -79,6 +87,9 @@ pub struct EndpointRequest {
     pub method: Method,
     /// The path below the mount point, e.g. `/login`.
     pub path: String,
+    /// The raw query string, without `?` (read only by the OAuth callback; tokens are never
+    /// taken from it).
+    pub query: Option<String>,
     /// The headers.
     pub headers: HeaderMap,
     /// The whole body (adapters stop reading at the size limit).
@@ -93,10 +104,17 @@ impl EndpointRequest {
         Self {
             method,
             path: path.into(),
+            query: None,
             headers: HeaderMap::new(),
             body: Bytes::new(),
             peer_ip: None,
         }
+    }
+
+    /// Sets the raw query string (without `?`).
+    pub fn query(mut self, query: Option<String>) -> Self {
+        self.query = query;
+        self
     }
 
     /// Sets the headers.
@@ -133,8 +151,12 @@ pub(crate) enum Route {
     PasswordForgot,
     PasswordReset,
     EmailVerify,
-    // With the `providers` feature: `OAuthStart(String)` for `GET /oauth/{provider}` and
-    // `OAuthCallback(String)` for `GET /oauth/{provider}/callback`.
+    /// `GET /oauth/{provider}`.
+    #[cfg(feature = "providers")]
+    OAuthStart(String),
+    /// `GET /oauth/{provider}/callback`.
+    #[cfg(feature = "providers")]
+    OAuthCallback(String),
 }
 
 /// Why a request matched no route.
@@ -162,8 +184,21 @@ impl Route {
                 Some(id) if !id.is_empty() && !id.contains('/') => {
                     (Self::EndSession(id.to_owned()), "DELETE")
                 }
-                // `providers` feature: match "/oauth/{provider}" and
-                // "/oauth/{provider}/callback" here, both "GET".
+                #[cfg(feature = "providers")]
+                None => match other.strip_prefix("/oauth/").map(|rest| rest.split('/')) {
+                    Some(mut segments) => {
+                        match (segments.next(), segments.next(), segments.next()) {
+                            (Some(name), None, None) if !name.is_empty() => {
+                                (Self::OAuthStart(name.to_owned()), "GET")
+                            }
+                            (Some(name), Some("callback"), None) if !name.is_empty() => {
+                                (Self::OAuthCallback(name.to_owned()), "GET")
+                            }
+                            _ => return Err(NoRoute::NotFound),
+                        }
+                    }
+                    None => return Err(NoRoute::NotFound),
+                },
                 _ => return Err(NoRoute::NotFound),
             },
         };
@@ -204,15 +239,33 @@ struct Inner {
     authenticator: Authenticator,
     config: EndpointsConfig,
     clock: Arc<dyn Clock>,
+    #[cfg(feature = "providers")]
+    oauth: Option<oauth::OAuth>,
+}
+
+impl Inner {
+    fn duplicate(&self) -> Self {
+        Self {
+            service: self.service.clone(),
+            authenticator: self.authenticator.clone(),
+            config: self.config.clone(),
+            clock: self.clock.clone(),
+            #[cfg(feature = "providers")]
+            oauth: self.oauth.clone(),
+        }
+    }
 }
 
 impl fmt::Debug for AuthEndpoints {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AuthEndpoints")
+        let mut debug = f.debug_struct("AuthEndpoints");
+        debug
             .field("service", &self.inner.service)
             .field("authenticator", &self.inner.authenticator)
-            .field("config", &self.inner.config)
-            .finish()
+            .field("config", &self.inner.config);
+        #[cfg(feature = "providers")]
+        debug.field("oauth", &self.inner.oauth);
+        debug.finish()
     }
 }
 
@@ -230,6 +283,8 @@ impl AuthEndpoints {
                 authenticator,
                 config,
                 clock: Arc::new(SystemClock),
+                #[cfg(feature = "providers")]
+                oauth: None,
             }),
         }
     }
@@ -237,13 +292,10 @@ impl AuthEndpoints {
     /// The same endpoints reading time from `clock` (cookie `Max-Age`s). Give it the
     /// service's clock.
     pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
+        let mut inner = self.inner.duplicate();
+        inner.clock = clock;
         Self {
-            inner: Arc::new(Inner {
-                service: self.inner.service.clone(),
-                authenticator: self.inner.authenticator.clone(),
-                config: self.inner.config.clone(),
-                clock,
-            }),
+            inner: Arc::new(inner),
         }
     }
 
@@ -334,6 +386,10 @@ impl AuthEndpoints {
             Route::PasswordForgot => self.password_forgot(request).await,
             Route::PasswordReset => self.password_reset(request).await,
             Route::EmailVerify => self.email_verify(request).await,
+            #[cfg(feature = "providers")]
+            Route::OAuthStart(provider) => Ok(self.oauth_start(request, &provider).await),
+            #[cfg(feature = "providers")]
+            Route::OAuthCallback(provider) => Ok(self.oauth_callback(request, &provider).await),
         }
     }
 

@@ -161,8 +161,20 @@ pub(super) fn auth_error(error: &AuthError, realm: &str) -> Response<Bytes> {
 /// A `Set-Cookie` value for a `__Host-` cookie: Secure, Path=/, SameSite=Strict, no Domain;
 /// HttpOnly when `http_only`. `max_age` zero deletes it.
 pub(super) fn host_cookie(name: &str, value: &str, max_age: Duration, http_only: bool) -> String {
+    host_cookie_same_site(name, value, max_age, http_only, "Strict")
+}
+
+/// [`host_cookie`] with another `SameSite` value (`Lax` for the OAuth browser binding, which
+/// must come back on the provider's top-level redirect).
+pub(super) fn host_cookie_same_site(
+    name: &str,
+    value: &str,
+    max_age: Duration,
+    http_only: bool,
+    same_site: &str,
+) -> String {
     let mut cookie = format!(
-        "{name}={value}; Path=/; Max-Age={}; Secure; SameSite=Strict",
+        "{name}={value}; Path=/; Max-Age={}; Secure; SameSite={same_site}",
         max_age.as_secs()
     );
     if http_only {

@@ -100,6 +100,7 @@ where
             let request = EndpointRequest {
                 method: parts.method,
                 path: parts.uri.path().to_owned(),
+                query: parts.uri.query().map(str::to_owned),
                 peer_ip: peer_ip(&parts.extensions),
                 headers: parts.headers,
                 body,

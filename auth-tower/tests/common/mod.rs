@@ -2,6 +2,8 @@
 //! run through axum (`tower::ServiceExt::oneshot`) and actix (`actix_web::test`).
 #![allow(dead_code)] // each test binary uses a different subset
 
+#[cfg(feature = "providers")]
+pub mod oauth;
 pub mod scenarios;
 
 use std::future::Future;
@@ -38,11 +40,16 @@ pub struct Fixture {
     pub issuer: AccessTokenIssuer,
     pub keys: KeySet,
     pub authenticator: Authenticator,
+    #[cfg(feature = "providers")]
+    pub oauth: Option<oauth::Setup>,
 }
 
 pub struct Options {
     pub failing_revocations: bool,
     pub ip_throttle: u32,
+    /// Social login: providers (pointed at a mock server) and the routes' configuration.
+    #[cfg(feature = "providers")]
+    pub oauth: Option<oauth::Setup>,
 }
 
 impl Default for Options {
@@ -50,6 +57,8 @@ impl Default for Options {
         Self {
             failing_revocations: false,
             ip_throttle: 20,
+            #[cfg(feature = "providers")]
+            oauth: None,
         }
     }
 }
@@ -117,13 +126,23 @@ pub fn fixture(options: Options) -> Fixture {
         issuer,
         keys,
         authenticator,
+        #[cfg(feature = "providers")]
+        oauth: options.oauth,
     }
 }
 
 impl Fixture {
     pub fn endpoints(&self, config: EndpointsConfig) -> AuthEndpoints {
-        AuthEndpoints::new(self.service.clone(), self.authenticator.clone(), config)
-            .with_clock(Arc::new(self.clock.clone()))
+        let endpoints =
+            AuthEndpoints::new(self.service.clone(), self.authenticator.clone(), config)
+                .with_clock(Arc::new(self.clock.clone()));
+        #[cfg(feature = "providers")]
+        if let Some(setup) = &self.oauth {
+            return endpoints
+                .with_providers(setup.flow(&self.clock), setup.config.clone())
+                .unwrap();
+        }
+        endpoints
     }
 
     /// Signs a user up (directly through the service) and returns their access token.

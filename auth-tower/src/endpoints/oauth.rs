@@ -1,0 +1,487 @@
+//! Social login routes (feature `providers`): `GET /oauth/{provider}` starts a login at the
+//! provider, `GET /oauth/{provider}/callback` completes it through auth-providers'
+//! [`LoginFlow`] and auth-core's
+//! [`complete_social_login`](auth_core::flows::AuthService::complete_social_login).
+//!
+//! # Cookie mode only
+//! After the callback the session is established the way cookie mode does it — the refresh
+//! token in the `__Host-` HttpOnly cookie, a fresh CSRF cookie — and the browser is sent
+//! (303) to [`OAuthConfig::post_login_url`], **with no token in the URL**; the page then calls
+//! `POST /refresh` (with the CSRF header) for an access token.
+//!
+//! Bearer mode is refused at configuration time ([`OAuthSetupError::BearerMode`]) rather than
+//! served with a one-time login code: auth-core's social-login flow creates the session and
+//! its token pair in one step, and its `LoginCode` one-time tokens can only name a user, so a
+//! code would have to park a live refresh token (or a not-yet-created account's profile)
+//! somewhere outside auth-core's stores. A redirect login is a browser affair anyway; native
+//! apps run the provider's login themselves (AppAuth, PKCE) and browsers use cookie mode.
+
+use std::fmt;
+use std::time::Duration;
+
+use auth_core::flows::AuthError;
+use auth_providers::{CallbackParams, LoginError, LoginFlow};
+use bytes::Bytes;
+use http::header::{COOKIE, LOCATION};
+use http::{HeaderValue, Response, StatusCode};
+
+use super::response::{add_cookie, error_response, host_cookie_same_site, respond};
+use super::{AuthEndpoints, EndpointRequest, TokenDelivery};
+use crate::credentials::single_cookie;
+
+/// Configuration of the social login routes: where the browser goes afterwards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OAuthConfig {
+    /// Where the browser is sent (303) after a successful login; the page there calls
+    /// `POST /refresh` for an access token. A path (`/app`) or an absolute `https://` URL.
+    /// Defaults to `/`.
+    pub post_login_url: String,
+    /// Where the browser is sent (303) after a failed login, with `?error=<code>` appended
+    /// (see [`OAuthConfig::error_url`] for the codes). `None` (the default) answers the
+    /// failure itself with a JSON `{"error","error_description"}` body (400, or 502 when the
+    /// provider is unreachable, 500 for a server fault).
+    ///
+    /// The codes are generic and never carry the provider's text:
+    /// `access_denied` (the user cancelled at the provider), `login_failed` (a state, browser,
+    /// code, token or profile check failed — including an unverified email that matches an
+    /// existing account), `account_exists` (an account has this provider-verified email but
+    /// may not be linked automatically: sign in and link), `account_disabled`,
+    /// `email_required` (the provider shared no email), `temporarily_unavailable` (the
+    /// provider did not answer), `server_error`.
+    pub error_url: Option<String>,
+    /// Name of the cookie binding a login to the browser that started it (HttpOnly, Secure,
+    /// `SameSite=Lax` so that it comes back on the provider's redirect, lives as long as the
+    /// pending login). Must start with `__Host-`. Defaults to `__Host-oauth`.
+    pub binding_cookie: String,
+}
+
+impl Default for OAuthConfig {
+    fn default() -> Self {
+        Self {
+            post_login_url: "/".to_owned(),
+            error_url: None,
+            binding_cookie: "__Host-oauth".to_owned(),
+        }
+    }
+}
+
+impl OAuthConfig {
+    /// Sets [`OAuthConfig::post_login_url`].
+    pub fn post_login_url(mut self, url: impl Into<String>) -> Self {
+        self.post_login_url = url.into();
+        self
+    }
+
+    /// Sets [`OAuthConfig::error_url`].
+    pub fn error_url(mut self, url: impl Into<String>) -> Self {
+        self.error_url = Some(url.into());
+        self
+    }
+}
+
+/// Why [`AuthEndpoints::with_providers`] refused its configuration.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OAuthSetupError {
+    /// The endpoints deliver tokens in bearer mode. Social login ends in a browser redirect,
+    /// and tokens never go into a redirect URL: configure
+    /// [`EndpointsConfig::cookie_mode`](super::EndpointsConfig::cookie_mode) for the browser
+    /// front-end (native apps run the provider login themselves).
+    #[error(
+        "social login needs cookie mode (EndpointsConfig::cookie_mode()): tokens are never put \
+         in a redirect URL, and bearer mode has no cookie to carry the session"
+    )]
+    BearerMode,
+    /// A redirect target is neither a local path (`/…`, not `//…`) nor an absolute
+    /// `https://` URL, or is not a valid header value.
+    #[error("{0} must be a local path (\"/app\") or an absolute https:// URL")]
+    InvalidUrl(&'static str),
+    /// The binding cookie's name does not start with `__Host-` or is not a valid cookie name.
+    #[error("the OAuth binding cookie name must start with __Host- and be a valid cookie name")]
+    InvalidCookieName,
+}
+
+/// The login flow and its configuration, as the endpoints hold them.
+#[derive(Clone)]
+pub(super) struct OAuth {
+    flow: LoginFlow,
+    config: OAuthConfig,
+}
+
+impl fmt::Debug for OAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OAuth")
+            .field("providers", &self.flow.provider_names().collect::<Vec<_>>())
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+fn valid_target(url: &str) -> bool {
+    let local = url.starts_with('/') && !url.starts_with("//") && !url.starts_with("/\\");
+    let absolute = url
+        .strip_prefix("https://")
+        .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'));
+    (local || absolute) && HeaderValue::from_str(url).is_ok()
+}
+
+fn valid_cookie_name(name: &str) -> bool {
+    name.starts_with("__Host-")
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// What went wrong, as the browser may learn it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    AccessDenied,
+    LoginFailed,
+    AccountExists,
+    AccountDisabled,
+    EmailRequired,
+    Unavailable,
+    ServerError,
+}
+
+impl Outcome {
+    fn code(self) -> &'static str {
+        match self {
+            Self::AccessDenied => "access_denied",
+            Self::LoginFailed => "login_failed",
+            Self::AccountExists => "account_exists",
+            Self::AccountDisabled => "account_disabled",
+            Self::EmailRequired => "email_required",
+            Self::Unavailable => "temporarily_unavailable",
+            Self::ServerError => "server_error",
+        }
+    }
+
+    fn status(self) -> StatusCode {
+        match self {
+            Self::Unavailable => StatusCode::BAD_GATEWAY,
+            Self::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    fn description(self) -> &'static str {
+        match self {
+            Self::AccessDenied => "the login was cancelled at the provider",
+            Self::LoginFailed => "the login could not be completed; start again",
+            Self::AccountExists => {
+                "an account with this email exists; sign in to it and link the provider"
+            }
+            Self::AccountDisabled => "account disabled",
+            Self::EmailRequired => "the provider did not share an email address",
+            Self::Unavailable => "the provider is unavailable; try again later",
+            Self::ServerError => "internal server error",
+        }
+    }
+
+    fn of_login(error: &LoginError) -> Self {
+        match error {
+            LoginError::ProviderDenied { error, .. } if error == "access_denied" => {
+                Self::AccessDenied
+            }
+            LoginError::Unavailable(_) => Self::Unavailable,
+            LoginError::Store(_) | LoginError::Random | LoginError::Config(_) => Self::ServerError,
+            _ => Self::LoginFailed,
+        }
+    }
+
+    fn of_auth(error: &AuthError) -> Self {
+        match error {
+            // The provider vouched for the address: its owner may learn that it has an
+            // account here. An address the provider did not verify proves nothing, so that
+            // refusal stays generic (no account enumeration through a provider account).
+            AuthError::EmailTaken | AuthError::IdentityInUse => Self::AccountExists,
+            AuthError::AccountDisabled => Self::AccountDisabled,
+            AuthError::ProviderEmailMissing => Self::EmailRequired,
+            error if error.is_server_error() => Self::ServerError,
+            _ => Self::LoginFailed,
+        }
+    }
+}
+
+impl AuthEndpoints {
+    /// Adds the social login routes `GET /oauth/{provider}` and
+    /// `GET /oauth/{provider}/callback` for `flow`'s providers (build the flow once with
+    /// `LoginFlow::new(…).with_provider(…)`; each provider's redirect URI must be
+    /// `https://<your host><mount point>/oauth/<name>/callback`).
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use auth_core::flows::{AuthConfig, AuthService, RecordingMailer, Stores};
+    /// # use auth_core::password::PasswordHasher;
+    /// # use auth_core::token::*;
+    /// # use auth_core::SystemClock;
+    /// use auth_providers::{Credentials, ClientSecret, HttpClient, LoginFlow,
+    ///     MemoryPendingLoginStore, Provider};
+    /// use auth_tower::{Authenticator, AuthEndpoints, EndpointsConfig, OAuthConfig, OAuthSetupError};
+    /// # let keys = KeySet::new(SigningKey::hmac("k1", Algorithm::HS256, &[7; 32])?);
+    /// # let issuer = AccessTokenIssuer::new(IssuerConfig::new("iss", "api"), &keys);
+    /// # let verifier = AccessTokenVerifier::new(VerifierConfig::new("iss", "api"), &keys);
+    /// # let service = AuthService::new(AuthConfig::default(), Stores::in_memory(), issuer,
+    /// #     PasswordHasher::insecure_fast_for_tests(), Arc::new(SystemClock),
+    /// #     Arc::new(RecordingMailer::default()));
+    /// let google = Provider::google(Credentials::new(
+    ///     "client-id",
+    ///     ClientSecret::new("from-your-secret-store"),
+    ///     "https://app.example/auth/oauth/google/callback".parse()?,
+    /// ));
+    /// let flow = LoginFlow::new(Arc::new(MemoryPendingLoginStore::new()), HttpClient::new()?)
+    ///     .with_provider(google)?;
+    /// let endpoints = AuthEndpoints::new(service.clone(), Authenticator::new(verifier.clone()),
+    ///         EndpointsConfig::cookie_mode())
+    ///     .with_providers(flow.clone(), OAuthConfig::default().post_login_url("/app"))?;
+    /// // axum: Router::new().nest_service("/auth", endpoints.into_service())
+    ///
+    /// // Bearer mode has no cookie to carry the session: refused, not silently degraded.
+    /// let bearer = AuthEndpoints::new(service, Authenticator::new(verifier),
+    ///     EndpointsConfig::default());
+    /// assert_eq!(bearer.with_providers(flow, OAuthConfig::default()).unwrap_err(),
+    ///     OAuthSetupError::BearerMode);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`OAuthSetupError::BearerMode`] unless the endpoints are in cookie mode (see the
+    /// module docs for why); [`OAuthSetupError::InvalidUrl`] and
+    /// [`OAuthSetupError::InvalidCookieName`] for a bad [`OAuthConfig`].
+    pub fn with_providers(
+        self,
+        flow: LoginFlow,
+        config: OAuthConfig,
+    ) -> Result<Self, OAuthSetupError> {
+        if self.inner.config.token_delivery != TokenDelivery::Cookie {
+            return Err(OAuthSetupError::BearerMode);
+        }
+        if !valid_target(&config.post_login_url) {
+            return Err(OAuthSetupError::InvalidUrl("post_login_url"));
+        }
+        if config
+            .error_url
+            .as_deref()
+            .is_some_and(|url| !valid_target(url))
+        {
+            return Err(OAuthSetupError::InvalidUrl("error_url"));
+        }
+        if !valid_cookie_name(&config.binding_cookie) {
+            return Err(OAuthSetupError::InvalidCookieName);
+        }
+        let mut inner = self.inner.duplicate();
+        inner.oauth = Some(OAuth { flow, config });
+        Ok(Self {
+            inner: std::sync::Arc::new(inner),
+        })
+    }
+
+    /// The flow, if `provider` is one of its providers.
+    fn oauth_for(&self, provider: &str) -> Option<&OAuth> {
+        self.inner
+            .oauth
+            .as_ref()
+            .filter(|oauth| oauth.flow.provider_names().any(|name| name == provider))
+    }
+
+    /// `GET /oauth/{provider}`: 302 to the provider, with the browser-binding cookie.
+    pub(super) async fn oauth_start(
+        &self,
+        _request: &EndpointRequest,
+        provider: &str,
+    ) -> Response<Bytes> {
+        let Some(oauth) = self.oauth_for(provider) else {
+            return not_found();
+        };
+        let start = match oauth.flow.start(provider).await {
+            Ok(start) => start,
+            Err(error) => {
+                tracing::error!(%error, provider, "social login could not start");
+                return oauth.failure(Outcome::of_login(&error));
+            }
+        };
+        let Ok(location) = HeaderValue::from_str(start.authorization_url.as_str()) else {
+            tracing::error!(
+                provider,
+                "the authorization URL is not a valid header value"
+            );
+            return oauth.failure(Outcome::ServerError);
+        };
+        let mut response = respond(StatusCode::FOUND, Bytes::new());
+        response.headers_mut().insert(LOCATION, location);
+        add_cookie(
+            &mut response,
+            &host_cookie_same_site(
+                &oauth.config.binding_cookie,
+                start.browser_binding.expose_secret(),
+                start.expires_in,
+                true,
+                "Lax",
+            ),
+        );
+        response
+    }
+
+    /// `GET /oauth/{provider}/callback`: checks the callback (auth-providers), signs the
+    /// user in (auth-core), sets the session cookies and sends the browser on — never with a
+    /// token in the URL. The binding cookie is cleared whatever the outcome.
+    pub(super) async fn oauth_callback(
+        &self,
+        request: &EndpointRequest,
+        provider: &str,
+    ) -> Response<Bytes> {
+        let Some(oauth) = self.oauth_for(provider) else {
+            return not_found();
+        };
+        let mut response = self.complete_oauth(oauth, request, provider).await;
+        add_cookie(
+            &mut response,
+            &host_cookie_same_site(
+                &oauth.config.binding_cookie,
+                "",
+                Duration::ZERO,
+                true,
+                "Lax",
+            ),
+        );
+        response
+    }
+
+    async fn complete_oauth(
+        &self,
+        oauth: &OAuth,
+        request: &EndpointRequest,
+        provider: &str,
+    ) -> Response<Bytes> {
+        // A binding cookie sent twice is no binding: the flow then refuses the browser.
+        let binding = single_cookie(
+            request.headers.get_all(COOKIE).iter().map(|v| v.as_bytes()),
+            &oauth.config.binding_cookie,
+        )
+        .ok()
+        .flatten()
+        .and_then(|value| std::str::from_utf8(value).ok());
+        let params = CallbackParams::from_query(request.query.as_deref().unwrap_or_default());
+        let profile = match oauth.flow.callback(provider, &params, binding).await {
+            Ok(profile) => profile,
+            // auth-providers has logged the refusal (its Display carries no secret).
+            Err(error) => return oauth.failure(Outcome::of_login(&error)),
+        };
+        let client = self.client_info(request);
+        let pair = match self
+            .inner
+            .service
+            .complete_social_login(profile.into_social_profile(), &client)
+            .await
+        {
+            Ok(pair) => pair,
+            Err(error) => {
+                if error.is_server_error() {
+                    tracing::error!(%error, provider, "social login completion failed");
+                } else {
+                    tracing::info!(%error, provider, "social login refused");
+                }
+                return oauth.failure(Outcome::of_auth(&error));
+            }
+        };
+        let mut response = oauth.redirect(&oauth.config.post_login_url);
+        if self.set_session_cookies(&mut response, &pair).is_err() {
+            tracing::error!(
+                provider,
+                "no CSRF token could be generated after social login"
+            );
+            return oauth.failure(Outcome::ServerError);
+        }
+        tracing::info!(provider, "social login completed");
+        response
+    }
+}
+
+impl OAuth {
+    /// 303 See Other to `target` (checked at configuration time), `no-store`.
+    fn redirect(&self, target: &str) -> Response<Bytes> {
+        let mut response = respond(StatusCode::SEE_OTHER, Bytes::new());
+        match HeaderValue::from_str(target) {
+            Ok(location) => {
+                response.headers_mut().insert(LOCATION, location);
+                response
+            }
+            Err(_) => error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                "internal server error",
+            ),
+        }
+    }
+
+    /// The failure page: a redirect to the error URL with a generic code, or a JSON error.
+    fn failure(&self, outcome: Outcome) -> Response<Bytes> {
+        match &self.config.error_url {
+            Some(url) => {
+                let separator = if url.contains('?') { '&' } else { '?' };
+                self.redirect(&format!("{url}{separator}error={}", outcome.code()))
+            }
+            None => error_response(outcome.status(), outcome.code(), outcome.description()),
+        }
+    }
+}
+
+fn not_found() -> Response<Bytes> {
+    error_response(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirect_targets() {
+        for good in ["/", "/app?x=1", "https://app.example/welcome"] {
+            assert!(valid_target(good), "{good}");
+        }
+        // Protocol-relative and backslash paths are open redirects in some browsers.
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "http://app.example",
+            "https://",
+            "javascript:alert(1)",
+            "app",
+            "/a\nb",
+        ] {
+            assert!(!valid_target(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn cookie_names() {
+        assert!(valid_cookie_name("__Host-oauth"));
+        assert!(!valid_cookie_name("oauth"));
+        assert!(!valid_cookie_name("__Host-a;b"));
+        assert!(!valid_cookie_name("__Host-a b"));
+    }
+
+    #[test]
+    fn outcomes_carry_no_provider_detail() {
+        let denied = LoginError::ProviderDenied {
+            error: "access_denied".into(),
+            description: Some("secret detail".into()),
+        };
+        assert_eq!(Outcome::of_login(&denied), Outcome::AccessDenied);
+        let other = LoginError::ProviderDenied {
+            error: "server_error".into(),
+            description: None,
+        };
+        assert_eq!(Outcome::of_login(&other), Outcome::LoginFailed);
+        assert_eq!(
+            Outcome::of_auth(&AuthError::EmailNotVerifiedByProvider),
+            Outcome::LoginFailed
+        );
+        assert_eq!(
+            Outcome::of_login(&LoginError::Store("down".into())).status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
+}
