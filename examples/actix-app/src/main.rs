@@ -85,8 +85,6 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
             .route("/", web::get().to(page_response))
             // The peer address feeds auth-tower's per-IP login throttling.
             .service(endpoints_scope(endpoints, "/auth"))
-            // OAuth login routes (`/auth/oauth/{provider}` and `/callback`): mount them here
-            // when `example_common::providers::oauth_routes_enabled()` is switched on.
             .service(
                 web::scope("/api")
                     .wrap(AuthMiddleware::required(authenticator))

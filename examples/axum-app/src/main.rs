@@ -100,8 +100,6 @@ fn router(example: &Example) -> Result<Router, Box<dyn std::error::Error>> {
         .route("/", get(move || async move { page_response(&page) }))
         .nest("/api", api)
         .nest_service("/auth", example.endpoints.clone().into_service());
-    // OAuth login routes (`/auth/oauth/{provider}` and `/callback`): mount them here when
-    // `example_common::providers::oauth_routes_enabled()` is switched on.
     if let Some(origin) = &example.cors_origin {
         app = app.layer(cors(origin)?);
     }

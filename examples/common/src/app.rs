@@ -11,14 +11,14 @@ use auth_core::token::{
     AccessTokenIssuer, AccessTokenVerifier, IssuerConfig, KeySet, VerifierConfig,
 };
 use auth_storage_seaorm::SeaOrmStore;
-use auth_tower::{AuthEndpoints, Authenticator, EndpointsConfig};
+use auth_tower::{AuthEndpoints, Authenticator, EndpointsConfig, OAuthConfig};
 
 use crate::config::Settings;
 use crate::error::StartError;
 use crate::keys::load_signing_key;
 use crate::mailer::LogMailer;
 use crate::page::DemoPage;
-use crate::providers::configured_providers;
+use crate::providers::{configured_providers, login_flow};
 
 /// The plan tiers of seed 002, lowest first: `/api/pro` needs `pro` or above.
 pub fn plan_tiers() -> PlanTiers {
@@ -92,9 +92,18 @@ impl Example {
         endpoints_config
             .allowed_origins
             .extend(settings.cors_origin.iter().cloned());
-        let endpoints = AuthEndpoints::new(service, authenticator.clone(), endpoints_config);
+        let mut endpoints = AuthEndpoints::new(service, authenticator.clone(), endpoints_config);
 
+        // Social login: auth-tower's `/auth/oauth/{provider}` and `/callback` routes for every
+        // provider the environment configures. After the callback the refresh token is in the
+        // HttpOnly cookie and the browser lands on `/` with nothing in the URL; the page then
+        // refreshes for an access token as it does on any reload.
         let providers = configured_providers();
+        if let Some(flow) = login_flow(&providers).map_err(StartError::Setup)? {
+            endpoints = endpoints
+                .with_providers(flow, OAuthConfig::default())
+                .map_err(|error| StartError::Setup(format!("social login: {error}")))?;
+        }
         if providers.is_empty() {
             tracing::info!(
                 "no social-login provider configured: password login only. To add one, set e.g. \

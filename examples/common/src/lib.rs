@@ -15,8 +15,9 @@
 //!   migrations applied, auth-core's service, an [`Authenticator`](auth_tower::Authenticator)
 //!   with the revocation check, and auth-tower's endpoints in cookie mode.
 //! * [`DemoPage`] — the HTML page at `/`, with a hash-based Content-Security-Policy.
-//! * [`providers`] — one button per social-login provider the environment configures, and
-//!   [`providers::oauth_routes_enabled`], the one switch for the OAuth login routes.
+//! * [`providers`] — the social-login providers the environment configures: one button
+//!   each, and the [`LoginFlow`](auth_providers::LoginFlow) behind auth-tower's
+//!   `/auth/oauth/{provider}` routes.
 //! * [`cli`] — `grant EMAIL --role admin --plan pro`, to try the guarded routes.
 //! * `testing` (feature `e2e`) — the end-to-end harness both examples' tests run: start the
 //!   binary, drive it over HTTP, and drive the demo page in headless Chromium.

@@ -6,7 +6,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest as _, Sha256};
 
-use crate::providers::{ConfiguredProvider, oauth_routes_enabled};
+use crate::providers::ConfiguredProvider;
 
 const TEMPLATE: &str = include_str!("index.html");
 const PROVIDERS_SLOT: &str = "<!--PROVIDERS-->";
@@ -79,23 +79,10 @@ fn provider_buttons(providers: &[ConfiguredProvider]) -> String {
     let mut html = String::new();
     for provider in providers {
         // Names and labels are the presets' own constants, never user input.
-        if oauth_routes_enabled() {
-            html.push_str(&format!(
-                "<a class=\"provider\" href=\"/auth/oauth/{}\">Continue with {}</a>",
-                provider.name, provider.label
-            ));
-        } else {
-            html.push_str(&format!(
-                "<a class=\"provider disabled\" aria-disabled=\"true\" data-href=\"/auth/oauth/{}\">Continue with {}</a>",
-                provider.name, provider.label
-            ));
-        }
-    }
-    if !oauth_routes_enabled() {
-        html.push_str(
-            "<p class=\"note\">These providers are configured; their login routes arrive with \
-             auth-tower's <code>providers</code> feature.</p>",
-        );
+        html.push_str(&format!(
+            "<a class=\"provider\" href=\"/auth/oauth/{}\">Continue with {}</a>",
+            provider.name, provider.label
+        ));
     }
     html
 }
@@ -118,10 +105,12 @@ mod tests {
             ConfiguredProvider {
                 name: "github",
                 label: "GitHub",
+                preset: auth_providers::Preset::GitHub,
             },
             ConfiguredProvider {
                 name: "kakao",
                 label: "Kakao",
+                preset: auth_providers::Preset::Kakao,
             },
         ]);
         assert!(

@@ -1,17 +1,10 @@
 //! Which social-login providers the environment configures, for the demo page's buttons.
 
-use auth_providers::{ConfigError, Preset, Provider};
+use std::sync::Arc;
 
-/// Whether the OAuth login routes (`GET /auth/oauth/{provider}` and its `/callback`) are
-/// mounted.
-///
-/// **The one place to switch them on.** They come with auth-tower's `providers` feature;
-/// until that lands the buttons are shown (so that configuring a provider is visible) but
-/// disabled, with a note. When it lands: enable the feature, mount the routes where each
-/// example builds its router (search for `oauth_routes_enabled`), and return `true` here.
-pub const fn oauth_routes_enabled() -> bool {
-    false
-}
+use auth_providers::{
+    ConfigError, HttpClient, LoginFlow, MemoryPendingLoginStore, Preset, Provider,
+};
 
 /// The presets in the order their buttons appear, with the variable that names the client.
 const PRESETS: [(Preset, &str, &str); 5] = [
@@ -30,6 +23,8 @@ pub struct ConfiguredProvider {
     pub name: &'static str,
     /// The button label (`Google`, …).
     pub label: &'static str,
+    /// Which preset it is.
+    pub preset: Preset,
 }
 
 /// The presets configured in the process environment ([`Provider::from_env`]).
@@ -51,6 +46,7 @@ pub fn configured_from(
             Ok(()) => Some(ConfiguredProvider {
                 name: preset.name(),
                 label,
+                preset,
             }),
             Err(ConfigError::MissingEnv(name)) if name == client_var => None,
             Err(error) => {
@@ -59,6 +55,31 @@ pub fn configured_from(
             }
         })
         .collect()
+}
+
+/// The social-login flow for `providers` (from [`configured_providers`]), or `None` when
+/// there are none. auth-tower mounts its routes (`GET /auth/oauth/{provider}` and
+/// `/callback`) on the endpoints given this flow. Pending logins live in memory: a login
+/// started before a restart has to be started again.
+///
+/// # Errors
+///
+/// A provider whose configuration changed since it was checked, or an HTTP client that
+/// cannot be built, as a message for the start-up error.
+pub fn login_flow(providers: &[ConfiguredProvider]) -> Result<Option<LoginFlow>, String> {
+    if providers.is_empty() {
+        return Ok(None);
+    }
+    let http = HttpClient::new().map_err(|error| format!("social login HTTP client: {error}"))?;
+    let mut flow = LoginFlow::new(Arc::new(MemoryPendingLoginStore::new()), http);
+    for configured in providers {
+        let provider = Provider::from_env(configured.preset)
+            .map_err(|error| format!("{} login: {error}", configured.label))?;
+        flow = flow
+            .with_provider(provider)
+            .map_err(|error| format!("{} login: {error}", configured.label))?;
+    }
+    Ok(Some(flow))
 }
 
 #[cfg(test)]
@@ -88,7 +109,8 @@ mod tests {
             configured,
             vec![ConfiguredProvider {
                 name: "github",
-                label: "GitHub"
+                label: "GitHub",
+                preset: Preset::GitHub,
             }]
         );
     }
