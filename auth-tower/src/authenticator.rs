@@ -19,6 +19,10 @@ use crate::credentials::{Candidate, CredentialConfig, CredentialError, extract};
 use crate::rejection::{AuthRejection, DEFAULT_REALM, RejectionReason, clean_realm};
 use crate::token_cache::TokenCache;
 
+/// How many verified tokens an [`Authenticator`] remembers by default (see
+/// [`Authenticator::with_token_cache`]): a few megabytes at most.
+pub const DEFAULT_TOKEN_CACHE_CAPACITY: usize = 4096;
+
 /// The host's custom-claims type: what [`Authenticator`] can read from a token and hand
 /// across threads.
 pub trait CustomClaims: DeserializeOwned + Send + Sync + 'static {}
@@ -90,13 +94,18 @@ impl<E: CustomClaims> Authenticator<E> {
     /// Like [`Authenticator::new`], reading the host's own claims as `E`:
     /// `let auth: Authenticator<MyClaims> = Authenticator::with_custom_claims(verifier);`.
     pub fn with_custom_claims(verifier: AccessTokenVerifier) -> Self {
+        let token_cache = Some(Arc::new(TokenCache::new(
+            DEFAULT_TOKEN_CACHE_CAPACITY,
+            verifier.config().leeway.as_secs(),
+            verifier.clock(),
+        )));
         Self {
             inner: Arc::new(Inner {
                 verifier,
                 revocation: None,
                 credentials: CredentialConfig::default(),
                 realm: Arc::from(DEFAULT_REALM),
-                token_cache: None,
+                token_cache,
             }),
             claims: PhantomData,
         }
@@ -152,11 +161,17 @@ impl<E: CustomClaims> Authenticator<E> {
         &self.inner.credentials
     }
 
-    /// Remembers up to `capacity` verified tokens, so that a token presented again skips the
+    /// Remembers up to `capacity` verified tokens (instead of the default
+    /// [`DEFAULT_TOKEN_CACHE_CAPACITY`]), so that a token presented again skips the
     /// signature check and the claims parse (the revocation check still runs on every
     /// request). Expiry is checked again on every hit with `clock` — give it the verifier's
-    /// clock — and the verifier's leeway; entries are only ever made from tokens that passed
-    /// full verification with this authenticator's keys. Off by default.
+    /// clock, as the default cache does — and the verifier's leeway; entries are only ever
+    /// made from tokens that passed full verification with this authenticator's keys.
+    ///
+    /// The cache is **on by default**: a client presents the same access token on every
+    /// request for its whole lifetime, and re-checking its HMAC or signature each time is
+    /// most of what authentication costs per request (see `benches/README.md`). Turn it off
+    /// with [`Authenticator::without_token_cache`].
     ///
     /// # Security
     /// Entries are keyed by the token's exact text (a token differing in one byte misses and
@@ -169,6 +184,11 @@ impl<E: CustomClaims> Authenticator<E> {
         let leeway = self.inner.verifier.config().leeway.as_secs();
         let cache = Arc::new(TokenCache::new(capacity, leeway, clock));
         self.with_inner(|inner| inner.token_cache = Some(cache))
+    }
+
+    /// Verifies every token in full on every request (no cache of verified tokens).
+    pub fn without_token_cache(self) -> Self {
+        self.with_inner(|inner| inner.token_cache = None)
     }
 
     /// The realm of the challenges.
@@ -390,11 +410,14 @@ mod tests {
         assert_eq!(context.source(), CredentialSource::Cookie);
     }
 
-    /// The verified-token cache is opt-in.
+    /// The verified-token cache is on by default, and can be turned off.
     #[test]
-    fn token_cache_is_off_by_default() {
+    fn token_cache_is_on_by_default_and_can_be_turned_off() {
         let (authenticator, _) = setup();
-        assert!(authenticator.inner.token_cache.is_none());
-        assert!(format!("{authenticator:?}").contains("token_cache: false"));
+        assert!(authenticator.inner.token_cache.is_some());
+        assert!(format!("{authenticator:?}").contains("token_cache: true"));
+        let uncached = authenticator.without_token_cache();
+        assert!(uncached.inner.token_cache.is_none());
+        assert!(format!("{uncached:?}").contains("token_cache: false"));
     }
 }

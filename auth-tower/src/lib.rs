@@ -14,9 +14,11 @@
 //!   auth-core's strict [`AccessTokenVerifier`](auth_core::token::AccessTokenVerifier); then
 //!   the [`RevocationChecker`](auth_core::revocation::RevocationChecker) when enabled (fails
 //!   closed when its store is down). Success gives an [`AuthContext`] (claims with the host's
-//!   custom claims, `sid`, roles, …). Optionally caches verified tokens
-//!   ([`Authenticator::with_token_cache`]) so that a token seen before skips the HMAC/signature
-//!   check and the claims parse; expiry is re-checked and revocation still runs every time.
+//!   custom claims, `sid`, roles, …). Remembers verified tokens (on by default, bounded,
+//!   [`Authenticator::with_token_cache`] / [`Authenticator::without_token_cache`]) so that
+//!   the token a client sends on every request skips the HMAC/signature check and the claims
+//!   parse after the first time; the cache is keyed by the token's exact text, expiry is
+//!   re-checked on every hit and revocation still runs every time.
 //! * [`AuthLayer`] — required or optional ([`Mode`]); puts the [`AuthContext`] into the
 //!   request extensions. Rejections per RFC 6750 ([`AuthRejection`]): 401 with
 //!   `WWW-Authenticate: Bearer realm="…"` and no error without credentials,
@@ -169,7 +171,7 @@ pub mod layer;
 mod rejection;
 mod token_cache;
 
-pub use authenticator::{Authenticator, CustomClaims};
+pub use authenticator::{Authenticator, CustomClaims, DEFAULT_TOKEN_CACHE_CAPACITY};
 pub use context::{AuthContext, CredentialSource};
 pub use credentials::{CredentialConfig, CredentialError};
 pub use endpoints::{AuthEndpoints, EndpointsConfig, EndpointsService, TokenDelivery};

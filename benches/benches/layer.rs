@@ -65,7 +65,9 @@ async fn setup() -> Setup {
         stores.revocations.clone(),
         clock.clone(),
     );
-    let with_revocation = Authenticator::new(verifier.clone()).with_revocation(checker);
+    let with_revocation = Authenticator::new(verifier.clone())
+        .with_revocation(checker)
+        .without_token_cache();
     let secret = std::str::from_utf8(HMAC_SECRET).unwrap();
     let jwt_authorizer = JwtAuthorizer::<RegisteredClaims>::from_secret(secret)
         .validation(Validation::new().iss(&[ISS]).aud(&[AUD]))
@@ -75,7 +77,7 @@ async fn setup() -> Setup {
     Setup {
         token: HeaderValue::from_str(&format!("Bearer {}", pair.access_token.token.secret()))
             .unwrap(),
-        plain: Authenticator::new(verifier.clone()),
+        plain: Authenticator::new(verifier.clone()).without_token_cache(),
         with_token_cache: with_revocation.clone().with_token_cache(1_000, clock),
         with_revocation,
         jwt_authorizer,

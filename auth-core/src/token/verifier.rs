@@ -169,6 +169,12 @@ impl AccessTokenVerifier {
         }
     }
 
+    /// The clock `exp`, `nbf` and `iat` are checked against, for anything that must agree with
+    /// this verifier about time (a cache of verified tokens, say).
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        Arc::clone(&self.inner.clock)
+    }
+
     /// The verifier's configuration.
     pub fn config(&self) -> &VerifierConfig {
         &self.inner.config

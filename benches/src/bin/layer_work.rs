@@ -96,11 +96,15 @@ async fn run(variant: &str, n: u32) -> Result<(), String> {
     match variant {
         "bare" => drive(hello, &token, n).await,
         "ours" => {
-            let layer = AuthLayer::required(Authenticator::new(verifier));
+            let layer = AuthLayer::required(Authenticator::new(verifier).without_token_cache());
             drive(layer.layer(hello), &token, n).await
         }
         "ours+revocation" => {
-            let layer = AuthLayer::required(Authenticator::new(verifier).with_revocation(checker));
+            let layer = AuthLayer::required(
+                Authenticator::new(verifier)
+                    .with_revocation(checker)
+                    .without_token_cache(),
+            );
             drive(layer.layer(hello), &token, n).await
         }
         "ours+revocation+cache" => {

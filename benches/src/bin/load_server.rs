@@ -86,7 +86,11 @@ async fn serve(ports: [u16; 4]) -> Result<(), Box<dyn std::error::Error>> {
         stores.revocations.clone(),
         clock.clone(),
     );
-    let authenticator = Authenticator::new(verifier).with_revocation(checker);
+    // `ours` is verification in full on every request; `ours_token_cache` is the default
+    // configuration (the verified-token cache is on unless turned off).
+    let authenticator = Authenticator::new(verifier)
+        .with_revocation(checker)
+        .without_token_cache();
     let cached = authenticator.clone().with_token_cache(10_000, clock);
     let authorizer =
         JwtAuthorizer::<RegisteredClaims>::from_secret(std::str::from_utf8(HMAC_SECRET)?)
