@@ -156,6 +156,8 @@ mod credentials;
 pub mod endpoints;
 mod guard;
 pub mod layer;
+#[cfg(feature = "oauth-server")]
+pub mod oauth_server;
 mod rejection;
 mod token_cache;
 
