@@ -30,6 +30,12 @@
 //!   end), password change/forgot/reset, email verification; bearer or cookie delivery
 //!   ([`TokenDelivery`]) with CSRF protection, body size limit, `Cache-Control: no-store`,
 //!   throttling by peer IP. See [`endpoints`] for routes and the CSRF design.
+//! * `oauth_server::OAuthEndpoints` (feature `oauth-server`) — the OAuth 2.0 / OpenID Connect
+//!   authorization server over HTTP around auth-core's
+//!   [`OAuthServer`](auth_core::oauth_server::OAuthServer): authorize with login and consent
+//!   pages that cannot be framed, token, userinfo, revoke, introspect, metadata, discovery and
+//!   JWKS; its own sign-in session in an opaque `__Host-` cookie, CSRF tokens on every form.
+//!   See the `oauth_server` module for routes and the security design.
 //!
 //! ## Quick start
 //!
@@ -126,6 +132,7 @@
 //! | `rust_crypto` | no | auth-core signs and verifies with the pure-Rust RustCrypto crates |
 //! | `axum` | no | axum 0.8 extractors ([`AuthContext`], `Option<AuthContext>`, [`Require`]), `IntoResponse` for [`AuthRejection`], peer address from `ConnectInfo` |
 //! | `actix` | no | actix-web 4 middleware ([`actix::AuthMiddleware`], [`actix::GuardMiddleware`]), `FromRequest` extractors, [`actix::endpoints_scope`] |
+//! | `oauth-server` | no | the authorization-server endpoints: `oauth_server::OAuthEndpoints`, its tower `OAuthService` and (with `axum`) `OAuthEndpoints::into_router` |
 //!
 //! The `actix` feature needs Rust 1.89 (actix-web's own minimum).
 //!
