@@ -1007,3 +1007,67 @@ async fn introspection_needs_a_confidential_client() {
     assert_eq!(reply.status, 400, "token missing");
     assert_eq!(reply.json()["error"], "invalid_request");
 }
+
+#[tokio::test]
+async fn browser_apps_get_cors_on_the_token_endpoint_only_from_allowed_origins() {
+    let mut config = OAuthEndpointsConfig::default();
+    config.cors_allowed_origins = vec!["http://127.0.0.1:5173".to_owned()];
+    let mut h = Harness::with_config(config).await;
+    let preflight = |origin: &'static str| {
+        Request::options("/oauth/token")
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+    };
+    let reply = h
+        .send(preflight("http://127.0.0.1:5173"), Body::empty())
+        .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        reply.headers["access-control-allow-origin"],
+        "http://127.0.0.1:5173"
+    );
+    assert_eq!(reply.headers["access-control-allow-methods"], "POST");
+    assert!(
+        reply
+            .headers
+            .get("access-control-allow-credentials")
+            .is_none()
+    );
+    let reply = h
+        .send(preflight("https://evil.example"), Body::empty())
+        .await;
+    assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(reply.headers.get("access-control-allow-origin").is_none());
+
+    let post = |origin: &'static str| {
+        Request::post("/oauth/token")
+            .header("origin", origin)
+            .header("content-type", "application/x-www-form-urlencoded")
+    };
+    let reply = h
+        .send(
+            post("http://127.0.0.1:5173"),
+            Body::from("grant_type=password&client_id=dashboard"),
+        )
+        .await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(
+        reply.headers["access-control-allow-origin"],
+        "http://127.0.0.1:5173"
+    );
+    let reply = h
+        .send(
+            post("https://evil.example"),
+            Body::from("grant_type=password&client_id=dashboard"),
+        )
+        .await;
+    assert!(reply.headers.get("access-control-allow-origin").is_none());
+    // The pages never get CORS.
+    let reply = h
+        .send(
+            Request::get("/oauth/authorize").header("origin", "http://127.0.0.1:5173"),
+            Body::empty(),
+        )
+        .await;
+    assert!(reply.headers.get("access-control-allow-origin").is_none());
+}

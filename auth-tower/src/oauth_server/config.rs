@@ -47,6 +47,12 @@ pub struct OAuthEndpointsConfig {
     pub client_ip: ClientIpSource,
     /// The name shown on the login and consent pages. Defaults to `Sign in`.
     pub site_name: String,
+    /// Origins (`https://app.example`) of browser apps — public clients — allowed to call the
+    /// token, userinfo and revocation endpoints from script (CORS, without credentials:
+    /// cookies are never sent or honoured there). Each must be exactly `scheme://host[:port]`.
+    /// Defaults to none. The authorization endpoint is a navigation and needs no CORS; the
+    /// metadata and JWKS are readable from any origin.
+    pub cors_allowed_origins: Vec<String>,
 }
 
 impl Default for OAuthEndpointsConfig {
@@ -61,6 +67,7 @@ impl Default for OAuthEndpointsConfig {
             csrf_ttl: Duration::from_secs(3600),
             client_ip: ClientIpSource::PeerAddr,
             site_name: "Sign in".to_owned(),
+            cors_allowed_origins: Vec::new(),
         }
     }
 }
@@ -103,6 +110,20 @@ impl OAuthEndpointsConfig {
                 return Err(OAuthEndpointsError::InvalidPath);
             }
         }
+        for origin in &self.cors_allowed_origins {
+            let Some((scheme, authority)) = origin.split_once("://") else {
+                return Err(OAuthEndpointsError::InvalidOrigin);
+            };
+            if !matches!(scheme, "https" | "http")
+                || authority.is_empty()
+                || authority.contains(['/', '?', '#', '@', '*'])
+                || authority
+                    .chars()
+                    .any(|c| c.is_whitespace() || c.is_control())
+            {
+                return Err(OAuthEndpointsError::InvalidOrigin);
+            }
+        }
         if self.max_body_bytes == 0 || self.csrf_ttl.is_zero() {
             return Err(OAuthEndpointsError::InvalidLimit);
         }
@@ -122,6 +143,9 @@ pub enum OAuthEndpointsError {
     /// query or a fragment.
     #[error("the login, consent and logout paths must start with '/'")]
     InvalidPath,
+    /// A CORS origin is not `scheme://host[:port]` (no path, no wildcard).
+    #[error("CORS origins must be scheme://host[:port]")]
+    InvalidOrigin,
     /// The body limit or the CSRF lifetime is zero.
     #[error("the body limit and the CSRF lifetime must be positive")]
     InvalidLimit,
@@ -162,5 +186,21 @@ mod tests {
             ..OAuthEndpointsConfig::default()
         };
         assert_eq!(config.validate(), Err(OAuthEndpointsError::InvalidPath));
+        for bad in [
+            "*",
+            "https://app.example/",
+            "app.example",
+            "https://*.example",
+        ] {
+            let config = OAuthEndpointsConfig {
+                cors_allowed_origins: vec![bad.to_owned()],
+                ..OAuthEndpointsConfig::default()
+            };
+            assert_eq!(
+                config.validate(),
+                Err(OAuthEndpointsError::InvalidOrigin),
+                "{bad}"
+            );
+        }
     }
 }

@@ -22,6 +22,11 @@
 //! the root of the issuer URL (axum: [`OAuthEndpoints::into_router`] and `Router::merge`, or
 //! `nest_service` under the issuer's path).
 //!
+//! Browser apps (public clients) may call the token, userinfo and revocation endpoints from
+//! script when their origin is in
+//! [`cors_allowed_origins`](OAuthEndpointsConfig::cors_allowed_origins) (CORS without
+//! credentials, preflight answered); the metadata and JWKS are readable from any origin.
+//!
 //! # The sign-in session
 //! The login form signs the user in through [`AuthService::login`] (throttled per account and
 //! IP, failures indistinguishable) and keeps the resulting auth-core session in a `__Host-`
@@ -300,6 +305,37 @@ impl OAuthEndpoints {
         let Some(route) = self.route(request.uri().path()) else {
             return plain_error(StatusCode::NOT_FOUND, "not_found", "no such endpoint");
         };
+        let cors_origin = self.cors_origin(route, request.headers());
+        if request.method() == Method::OPTIONS
+            && let Some(origin) = &cors_origin
+        {
+            return preflight(route, origin);
+        }
+        let mut response = self.dispatch(route, &request).await;
+        if let Some(origin) = cors_origin {
+            let headers = response.headers_mut();
+            headers.insert(http::header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+            headers.append(http::header::VARY, HeaderValue::from_static("origin"));
+        }
+        response
+    }
+
+    /// The request's `Origin`, when the route is one browser apps call from script and the
+    /// origin is allowed ([`cors_allowed_origins`](OAuthEndpointsConfig::cors_allowed_origins)).
+    fn cors_origin(&self, route: Route, headers: &http::HeaderMap) -> Option<HeaderValue> {
+        if !matches!(route, Route::Token | Route::UserInfo | Route::Revoke) {
+            return None;
+        }
+        let origin = headers.get(http::header::ORIGIN)?;
+        self.inner
+            .config
+            .cors_allowed_origins
+            .iter()
+            .any(|allowed| allowed.as_bytes() == origin.as_bytes())
+            .then(|| origin.clone())
+    }
+
+    async fn dispatch(&self, route: Route, request: &Request<Bytes>) -> Response<Bytes> {
         if !route.allows(request.method()) {
             let mut response = plain_error(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -315,14 +351,14 @@ impl OAuthEndpoints {
             return self.payload_too_large();
         }
         match route {
-            Route::Authorize => self.authorize(&request).await,
-            Route::Login => self.login(&request).await,
-            Route::Consent => self.consent(&request).await,
-            Route::Logout => self.logout(&request).await,
-            Route::Token => self.token(&request).await,
-            Route::UserInfo => self.userinfo(&request).await,
-            Route::Revoke => self.revoke(&request).await,
-            Route::Introspect => self.introspect(&request).await,
+            Route::Authorize => self.authorize(request).await,
+            Route::Login => self.login(request).await,
+            Route::Consent => self.consent(request).await,
+            Route::Logout => self.logout(request).await,
+            Route::Token => self.token(request).await,
+            Route::UserInfo => self.userinfo(request).await,
+            Route::Revoke => self.revoke(request).await,
+            Route::Introspect => self.introspect(request).await,
             Route::Metadata => self.metadata(),
             Route::Jwks => self.jwks(),
         }
@@ -385,6 +421,30 @@ pub(crate) fn peer_ip(extensions: &http::Extensions) -> Option<IpAddr> {
         return Some(addr.ip());
     }
     extensions.get::<PeerAddr>().map(|PeerAddr(addr)| addr.ip())
+}
+
+/// The answer to a CORS preflight from an allowed origin: the route's methods, the
+/// `Authorization` and `Content-Type` headers, no credentials.
+fn preflight(route: Route, origin: &HeaderValue) -> Response<Bytes> {
+    use http::header::{
+        ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
+        ACCESS_CONTROL_MAX_AGE, VARY,
+    };
+    let mut response = Response::new(Bytes::new());
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    let headers = response.headers_mut();
+    headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+    headers.insert(
+        ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static(route.allowed()),
+    );
+    headers.insert(
+        ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("authorization, content-type"),
+    );
+    headers.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+    headers.insert(VARY, HeaderValue::from_static("origin"));
+    response
 }
 
 /// A JSON `{"error","error_description"}` answer with `Cache-Control: no-store`.

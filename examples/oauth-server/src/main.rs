@@ -41,6 +41,7 @@ struct Settings {
     public_redirect_uri: String,
     user: String,
     password: String,
+    cors_origins: Vec<String>,
 }
 
 fn var(name: &str, default: &str) -> String {
@@ -65,6 +66,18 @@ impl Settings {
             "EdDSA" => Algorithm::EdDSA,
             _ => return Err("OAUTH_SIGNING_ALG must be RS256, RS384, RS512, PS256, ES256, ES384 or EdDSA (an asymmetric algorithm: clients verify through the JWKS)".into()),
         };
+        let public_redirect_uri = var(
+            "OAUTH_DEMO_PUBLIC_REDIRECT_URI",
+            "http://127.0.0.1:5173/callback",
+        );
+        // The public client is a browser app: by default its origin may call the token,
+        // userinfo and revocation endpoints from script.
+        let default_origin = origin_of(&public_redirect_uri);
+        let cors_origins = var("OAUTH_CORS_ORIGINS", &default_origin)
+            .split(',')
+            .map(|origin| origin.trim().to_owned())
+            .filter(|origin| !origin.is_empty())
+            .collect();
         Ok(Self {
             bind: var("OAUTH_BIND", "127.0.0.1"),
             port,
@@ -81,13 +94,22 @@ impl Settings {
             ),
             redirect_uri: var("OAUTH_DEMO_REDIRECT_URI", "http://127.0.0.1:3000/callback"),
             public_client_id: var("OAUTH_DEMO_PUBLIC_CLIENT_ID", "demo-spa"),
-            public_redirect_uri: var(
-                "OAUTH_DEMO_PUBLIC_REDIRECT_URI",
-                "http://127.0.0.1:5173/callback",
-            ),
+            public_redirect_uri,
             user: var("OAUTH_DEMO_USER", "demo@example.com"),
             password: var("OAUTH_DEMO_PASSWORD", "demo-tulip-orbit-42"),
+            cors_origins,
         })
+    }
+}
+
+/// `scheme://authority` of a URL.
+fn origin_of(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => format!(
+            "{scheme}://{}",
+            rest.split(['/', '?', '#']).next().unwrap_or_default()
+        ),
+        None => String::new(),
     }
 }
 
@@ -179,6 +201,7 @@ async fn main() -> Result<(), Error> {
 
     let mut endpoints_config = OAuthEndpointsConfig::default();
     endpoints_config.site_name = "Workflow accounts".to_owned();
+    endpoints_config.cors_allowed_origins = settings.cors_origins.clone();
     let endpoints = OAuthEndpoints::new(server, auth, endpoints_config)?.with_clock(clock);
     let app = axum::Router::new()
         .route(
