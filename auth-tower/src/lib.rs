@@ -132,7 +132,7 @@
 //! | `rust_crypto` | no | auth-core signs and verifies with the pure-Rust RustCrypto crates |
 //! | `axum` | no | axum 0.8 extractors ([`AuthContext`], `Option<AuthContext>`, [`Require`]), `IntoResponse` for [`AuthRejection`], peer address from `ConnectInfo` |
 //! | `actix` | no | actix-web 4 middleware ([`actix::AuthMiddleware`], [`actix::GuardMiddleware`]), `FromRequest` extractors, [`actix::endpoints_scope`] |
-//! | `oauth-server` | no | the authorization-server endpoints: `oauth_server::OAuthEndpoints`, its tower `OAuthService` and (with `axum`) `OAuthEndpoints::into_router` |
+//! | `oauth-server` | no | the authorization-server endpoints: `oauth_server::OAuthEndpoints`, its tower `OAuthService`, with `axum` `OAuthEndpoints::into_router`, with `actix` `oauth_server::actix_config` |
 //!
 //! The `actix` feature needs Rust 1.89 (actix-web's own minimum).
 //!

@@ -20,7 +20,8 @@
 //! [`EndpointPaths`](auth_core::oauth_server::EndpointPaths), the login, consent and logout
 //! paths from [`OAuthEndpointsConfig`]. Paths are matched as they are, so mount the service at
 //! the root of the issuer URL (axum: [`OAuthEndpoints::into_router`] and `Router::merge`, or
-//! `nest_service` under the issuer's path).
+//! `nest_service` under the issuer's path; actix-web, feature `actix`:
+//! `App::new().configure(actix_config(endpoints))`).
 //!
 //! Browser apps (public clients) may call the token, userinfo and revocation endpoints from
 //! script when their origin is in
@@ -85,6 +86,8 @@
 //! # }
 //! ```
 
+#[cfg(feature = "actix")]
+mod actix;
 mod config;
 mod handlers;
 mod pages;
@@ -103,6 +106,8 @@ use bytes::Bytes;
 use http::header::{ALLOW, USER_AGENT};
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 
+#[cfg(feature = "actix")]
+pub use actix::actix_config;
 pub use config::{OAuthEndpointsConfig, OAuthEndpointsError};
 pub use service::{OAuthFuture, OAuthService};
 
