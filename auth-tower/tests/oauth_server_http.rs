@@ -319,8 +319,14 @@ impl Harness {
         if reply.status == StatusCode::OK {
             assert!(reply.body.contains("decision"), "the consent page");
             reply = self.consent(&reply, "approve").await;
+            assert_eq!(
+                reply.status,
+                StatusCode::SEE_OTHER,
+                "303 after the form post"
+            );
+        } else {
+            assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
         }
-        assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
         param(&reply.location(), "code").expect("a code")
     }
 
@@ -441,7 +447,11 @@ async fn login_consent_code_token_userinfo_refresh_revoke_introspect() {
 
     // Approve: a code, with state and iss.
     let reply = h.consent(&consent, "approve").await;
-    assert_eq!(reply.status, StatusCode::FOUND);
+    assert_eq!(
+        reply.status,
+        StatusCode::SEE_OTHER,
+        "303 after a POST (RFC 9700 §4.12)"
+    );
     let location = reply.location();
     assert!(location.starts_with(REDIRECT));
     assert_eq!(param(&location, "state").as_deref(), Some("st@te 1"));
@@ -704,7 +714,7 @@ async fn consent_can_be_declined() {
         .await;
     let page = h.get(path_of(&back)).await;
     let reply = h.consent(&page, "deny").await;
-    assert_eq!(reply.status, StatusCode::FOUND);
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
     assert_eq!(
         param(&reply.location(), "error").as_deref(),
         Some("access_denied")

@@ -220,16 +220,16 @@ impl OAuthEndpoints {
                 signed_in.as_ref().map(|signed_in| &signed_in.owner),
             )
             .await;
-        self.render(outcome, &pairs, request.headers(), None)
+        self.render(outcome, &pairs, request.headers(), StatusCode::FOUND)
     }
 
-    /// Renders an [`AuthorizeOutcome`]. `error` is shown on a login page.
+    /// Renders an [`AuthorizeOutcome`], redirecting with `redirect_status`.
     fn render(
         &self,
         outcome: Result<AuthorizeOutcome, OAuthError>,
         pairs: &Pairs,
         headers: &HeaderMap,
-        error: Option<&str>,
+        redirect_status: StatusCode,
     ) -> Response<Bytes> {
         let outcome = match outcome {
             Ok(outcome) => outcome,
@@ -240,13 +240,13 @@ impl OAuthEndpoints {
         };
         match outcome {
             AuthorizeOutcome::ErrorPage(page) => pages::authorize_error(&page),
-            AuthorizeOutcome::Redirect(to) => redirect(StatusCode::FOUND, to.location()),
+            AuthorizeOutcome::Redirect(to) => redirect(redirect_status, to.location()),
             AuthorizeOutcome::LoginRequired(prompt) => self.login_page(
                 StatusCode::OK,
                 headers,
                 &authorize_params(pairs),
                 Some(&prompt.client_name),
-                error,
+                None,
             ),
             AuthorizeOutcome::ConsentRequired(prompt) => {
                 let Some((csrf, set_cookie)) = self.csrf_for_page(headers) else {
@@ -427,7 +427,9 @@ impl OAuthEndpoints {
             .server
             .decide_consent(&request, &signed_in.owner, approved)
             .await;
-        self.render(outcome, &pairs, headers, None)
+        // 303 after a POST: the browser must not re-post the form to the client
+        // (RFC 9700 §4.12).
+        self.render(outcome, &pairs, headers, StatusCode::SEE_OTHER)
     }
 
     pub(super) async fn logout(&self, request: &Request<Bytes>) -> Response<Bytes> {

@@ -7,7 +7,7 @@
 //! |---|---|---|
 //! | `/oauth/authorize` | `GET` | 302 to the client with `code` (or `error`), `state` and `iss`; the login page; the consent page; or a 400 error page — **never** a redirect when the client or redirect URI cannot be trusted. `prompt=none` never renders a page. |
 //! | `/oauth/login` | `POST` form `username`, `password`, `csrf_token` + the authorization request | 303 back to `/oauth/authorize`, with the sign-in cookie; the login page again (401, 429) |
-//! | `/oauth/consent` | `POST` form `decision=approve\|deny`, `csrf_token` + the authorization request | 302 to the client (code, or `access_denied`) |
+//! | `/oauth/consent` | `POST` form `decision=approve\|deny`, `csrf_token` + the authorization request | 303 to the client (code, or `access_denied`) |
 //! | `/oauth/logout` | `POST` form `csrf_token` | ends the sign-in session |
 //! | `/oauth/token` | `POST` form | RFC 6749 §5.1 JSON, or §5.2 errors (401 `invalid_client` with `WWW-Authenticate: Basic`); always `Cache-Control: no-store` |
 //! | `/oauth/userinfo` | `GET`, `POST` with `Authorization: Bearer` | JSON claims, or RFC 6750 errors |

@@ -246,8 +246,10 @@ impl Browser {
             let mut form = page.hidden_inputs();
             form.push(("decision".into(), "approve".into()));
             page = self.post_form(&server.url("/oauth/consent"), &form).await;
+            assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        } else {
+            assert_eq!(page.status, StatusCode::FOUND, "{}", page.body);
         }
-        assert_eq!(page.status, StatusCode::FOUND, "{}", page.body);
         page.location()
     }
 }
