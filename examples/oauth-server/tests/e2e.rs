@@ -617,13 +617,20 @@ async fn negatives(server: &Server, http: &reqwest::Client, browser: &mut Browse
         Some("unsupported_response_type")
     );
     // PKCE missing, or plain.
-    let page = browser
-        .get(&authorize(&[("code_challenge_method", "plain")]))
-        .await;
-    assert_eq!(
-        param(&page.location(), "error").as_deref(),
-        Some("invalid_request")
-    );
+    let without_pkce = authorize(&[]).replace(&format!("&code_challenge={challenge}"), "");
+    assert!(!without_pkce.contains("code_challenge="));
+    for url in [
+        without_pkce,
+        authorize(&[("code_challenge_method", "plain")]),
+    ] {
+        let page = browser.get(&url).await;
+        assert_eq!(page.status, StatusCode::FOUND);
+        assert_eq!(
+            param(&page.location(), "error").as_deref(),
+            Some("invalid_request")
+        );
+        assert_eq!(param(&page.location(), "code"), None);
+    }
 
     // prompt=none without a session: login_required, no page.
     let mut anonymous = Browser::new();
