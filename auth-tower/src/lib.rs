@@ -37,6 +37,12 @@
 //!   `LoginFlow` (`AuthEndpoints::with_providers`): the session lands in the `__Host-`
 //!   cookies and the browser is sent to your page with no token in the URL; the page calls
 //!   `POST /refresh`. Cookie mode only.
+//! * `oauth_server::OAuthEndpoints` (feature `oauth-server`) — the OAuth 2.0 / OpenID Connect
+//!   authorization server over HTTP around auth-core's
+//!   [`OAuthServer`](auth_core::oauth_server::OAuthServer): authorize with login and consent
+//!   pages that cannot be framed, token, userinfo, revoke, introspect, metadata, discovery and
+//!   JWKS; its own sign-in session in an opaque `__Host-` cookie, CSRF tokens on every form.
+//!   See the `oauth_server` module for routes and the security design.
 //!
 //! ## Quick start
 //!
@@ -134,6 +140,7 @@
 //! | `axum` | no | axum 0.8 extractors ([`AuthContext`], `Option<AuthContext>`, [`Require`]), `IntoResponse` for [`AuthRejection`], peer address from `ConnectInfo` |
 //! | `actix` | no | actix-web 4 middleware ([`actix::AuthMiddleware`], [`actix::GuardMiddleware`]), `FromRequest` extractors, [`actix::endpoints_scope`] |
 //! | `providers` | no | social login routes on [`AuthEndpoints`] through [auth-providers](https://docs.rs/auth-providers) (`with_providers`, `OAuthConfig`) |
+//! | `oauth-server` | no | the authorization-server endpoints: `oauth_server::OAuthEndpoints`, its tower `OAuthService`, with `axum` `OAuthEndpoints::into_router`, with `actix` `oauth_server::actix_config` |
 //!
 //! The `actix` feature needs Rust 1.89 (actix-web's own minimum).
 //!
@@ -168,6 +175,8 @@ mod credentials;
 pub mod endpoints;
 mod guard;
 pub mod layer;
+#[cfg(feature = "oauth-server")]
+pub mod oauth_server;
 mod rejection;
 mod token_cache;
 

@@ -1,0 +1,288 @@
+//! An OAuth 2.0 / OpenID Connect authorization server (seed 003) on SQLite: authorization
+//! code + PKCE with a login and a consent page, refresh rotation, userinfo, revocation,
+//! introspection, discovery and JWKS — with one confidential and one public demo client and
+//! a demo user, all set from the environment. See README.md.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use auth_core::flows::{AuthConfig, AuthService, MailError, Mailer};
+use auth_core::oauth_server::{ClientRegistration, OAuthServer, OAuthServerConfig, UserInfoScopes};
+use auth_core::opaque::{OpaqueToken, TokenHash};
+use auth_core::password::{Password, PasswordHasher};
+use auth_core::store::{ClientType, User};
+use auth_core::token::{AccessTokenIssuer, Algorithm, IssuerConfig, KeySet, Scope, SigningKey};
+use auth_core::{Clock, SystemClock, async_trait};
+use auth_storage_seaorm::SeaOrmStore;
+use auth_tower::oauth_server::{OAuthEndpoints, OAuthEndpointsConfig};
+use tracing_subscriber::EnvFilter;
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// Every scope the server knows: seed 003's own, and OpenID Connect's.
+const SCOPES: &str =
+    "openid profile email offline_access read:profile read:groups manage:workflows";
+
+/// The settings, from the environment with the defaults documented in README.md.
+struct Settings {
+    bind: String,
+    port: u16,
+    issuer: String,
+    audience: String,
+    database_url: String,
+    key_file: String,
+    key_id: String,
+    algorithm: Algorithm,
+    client_id: String,
+    client_secret: String,
+    redirect_uri: String,
+    public_client_id: String,
+    public_redirect_uri: String,
+    user: String,
+    password: String,
+    cors_origins: Vec<String>,
+}
+
+fn var(name: &str, default: &str) -> String {
+    std::env::var(name)
+        .ok()
+        .filter(|value| !value.trim().is_empty())
+        .unwrap_or_else(|| default.to_owned())
+}
+
+impl Settings {
+    fn from_env() -> Result<Self, Error> {
+        let port: u16 = var("PORT", "8000")
+            .parse()
+            .map_err(|_| "PORT must be a port number")?;
+        let algorithm = match var("OAUTH_SIGNING_ALG", "RS256").as_str() {
+            "RS256" => Algorithm::RS256,
+            "RS384" => Algorithm::RS384,
+            "RS512" => Algorithm::RS512,
+            "PS256" => Algorithm::PS256,
+            "ES256" => Algorithm::ES256,
+            "ES384" => Algorithm::ES384,
+            "EdDSA" => Algorithm::EdDSA,
+            _ => return Err("OAUTH_SIGNING_ALG must be RS256, RS384, RS512, PS256, ES256, ES384 or EdDSA (an asymmetric algorithm: clients verify through the JWKS)".into()),
+        };
+        let public_redirect_uri = var(
+            "OAUTH_DEMO_PUBLIC_REDIRECT_URI",
+            "http://127.0.0.1:5173/callback",
+        );
+        // The public client is a browser app: by default its origin may call the token,
+        // userinfo and revocation endpoints from script.
+        let default_origin = origin_of(&public_redirect_uri);
+        let cors_origins = var("OAUTH_CORS_ORIGINS", &default_origin)
+            .split(',')
+            .map(|origin| origin.trim().to_owned())
+            .filter(|origin| !origin.is_empty())
+            .collect();
+        Ok(Self {
+            bind: var("OAUTH_BIND", "127.0.0.1"),
+            port,
+            issuer: var("OAUTH_ISSUER", &format!("http://localhost:{port}")),
+            audience: var("OAUTH_AUDIENCE", "http://localhost:8001"),
+            database_url: var("DATABASE_URL", "sqlite://oauth-server.db"),
+            key_file: var("OAUTH_SIGNING_KEY_FILE", "oauth-signing-key.pem"),
+            key_id: var("OAUTH_SIGNING_KEY_ID", "oauth-1"),
+            algorithm,
+            client_id: var("OAUTH_DEMO_CLIENT_ID", "demo-app"),
+            client_secret: var(
+                "OAUTH_DEMO_CLIENT_SECRET",
+                "demo-app-secret-change-me-0123456789abcdef",
+            ),
+            redirect_uri: var("OAUTH_DEMO_REDIRECT_URI", "http://127.0.0.1:3000/callback"),
+            public_client_id: var("OAUTH_DEMO_PUBLIC_CLIENT_ID", "demo-spa"),
+            public_redirect_uri,
+            user: var("OAUTH_DEMO_USER", "demo@example.com"),
+            password: var("OAUTH_DEMO_PASSWORD", "demo-tulip-orbit-42"),
+            cors_origins,
+        })
+    }
+}
+
+/// `scheme://authority` of a URL.
+fn origin_of(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => format!(
+            "{scheme}://{}",
+            rest.split(['/', '?', '#']).next().unwrap_or_default()
+        ),
+        None => String::new(),
+    }
+}
+
+/// The demo has no mail server: one-time links are not sent (the log says one would be,
+/// without the token).
+struct LogMailer;
+
+#[async_trait]
+impl Mailer for LogMailer {
+    async fn send_password_reset(
+        &self,
+        user: &User,
+        _token: &OpaqueToken,
+        _expires_at: SystemTime,
+    ) -> Result<(), MailError> {
+        tracing::info!(user_id = %user.id, "a password-reset mail would be sent");
+        Ok(())
+    }
+
+    async fn send_email_verification(
+        &self,
+        user: &User,
+        _token: &OpaqueToken,
+        _expires_at: SystemTime,
+    ) -> Result<(), MailError> {
+        tracing::info!(user_id = %user.id, "a verification mail would be sent");
+        Ok(())
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    let settings = Settings::from_env()?;
+
+    let pem = std::fs::read(&settings.key_file).map_err(|error| {
+        format!(
+            "cannot read the signing key {} ({error}). Create one with\n  \
+             openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out {}\n\
+             or set OAUTH_SIGNING_KEY_FILE (and OAUTH_SIGNING_ALG for a non-RSA key).",
+            settings.key_file, settings.key_file
+        )
+    })?;
+    let keys = KeySet::new(SigningKey::from_pem(
+        settings.key_id.as_str(),
+        settings.algorithm,
+        &pem,
+    )?);
+
+    let store = SeaOrmStore::connect(&settings.database_url).await?;
+    store.migrate().await?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+
+    let mut config = OAuthServerConfig::new(settings.issuer.as_str(), settings.audience.as_str());
+    config.supported_scopes = Scope::parse(SCOPES);
+    let mut userinfo = UserInfoScopes::default();
+    userinfo.access = Scope::parse("openid read:profile");
+    userinfo.profile = Scope::parse("profile read:profile");
+    userinfo.email = Scope::parse("email read:profile");
+    userinfo.groups = Scope::parse("read:groups");
+    config.userinfo_scopes = userinfo;
+    let server = OAuthServer::new(
+        config,
+        store.clone().into_stores(),
+        store.clone().into_oauth_stores(),
+        &keys,
+        clock.clone(),
+    )?;
+    // The login page's sign-in. Its access tokens are never handed out; the session it
+    // starts is the authorization server's own sign-in session.
+    let auth = AuthService::new(
+        AuthConfig::default(),
+        store.clone().into_stores(),
+        AccessTokenIssuer::with_clock(
+            IssuerConfig::new(settings.issuer.as_str(), settings.issuer.as_str()),
+            &keys,
+            clock.clone(),
+        ),
+        PasswordHasher::default(),
+        clock.clone(),
+        Arc::new(LogMailer),
+    );
+
+    seed(&settings, &server, &auth).await?;
+
+    let mut endpoints_config = OAuthEndpointsConfig::default();
+    endpoints_config.site_name = "Workflow accounts".to_owned();
+    endpoints_config.cors_allowed_origins = settings.cors_origins.clone();
+    let endpoints = OAuthEndpoints::new(server, auth, endpoints_config)?.with_clock(clock);
+    let app = axum::Router::new()
+        .route(
+            "/",
+            axum::routing::get(|| async {
+                "OAuth 2.0 authorization server: see /.well-known/openid-configuration"
+            }),
+        )
+        .merge(endpoints.into_router());
+
+    let listener = tokio::net::TcpListener::bind((settings.bind.as_str(), settings.port)).await?;
+    tracing::info!(issuer = %settings.issuer, address = %listener.local_addr()?, "listening");
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(())
+}
+
+/// The demo user and the two demo clients, (re)registered from the environment.
+async fn seed(settings: &Settings, server: &OAuthServer, auth: &AuthService) -> Result<(), Error> {
+    let users = &auth.stores().users;
+    if users.user_by_email(&settings.user).await?.is_none() {
+        let (mut user, _) = auth
+            .signup(
+                &settings.user,
+                Password::new(settings.password.clone()),
+                &Default::default(),
+            )
+            .await?;
+        user.display_name = Some("Demo User".to_owned());
+        user.username = Some("demo".to_owned());
+        user.email_verified = true;
+        user.roles = vec!["workflow-editors".to_owned()];
+        users.update_user(&user).await?;
+        tracing::info!(user = %settings.user, "demo user created");
+    }
+
+    // Confidential, third-party: the consent page shows.
+    let confidential = ClientRegistration::confidential("Demo workflow app")
+        .client_id(settings.client_id.as_str())
+        .redirect_uri(settings.redirect_uri.as_str())
+        .scopes(SCOPES);
+    // Public (a single-page or native app), first-party: no consent page.
+    let public = ClientRegistration::public("Demo dashboard")
+        .client_id(settings.public_client_id.as_str())
+        .redirect_uri(settings.public_redirect_uri.as_str())
+        .scopes("openid profile email offline_access read:profile read:groups")
+        .first_party(true);
+
+    let clients = &server.oauth_stores().clients;
+    let secret_hash = TokenHash::of(&settings.client_secret);
+    if let Some(existing) = clients.client(&settings.client_id).await? {
+        let same = existing.client_type == ClientType::Confidential
+            && existing.redirect_uris == [settings.redirect_uri.clone()]
+            && existing.allowed_scopes == Scope::parse(SCOPES)
+            && existing.secret_hash.as_ref() == Some(&secret_hash);
+        if !same {
+            // Changed settings: register afresh (this ends the client's grants and consents).
+            clients.delete_client(&settings.client_id).await?;
+        }
+    }
+    if clients.client(&settings.client_id).await?.is_none() {
+        server
+            .register_client_with_secret(confidential, &settings.client_secret)
+            .await?;
+        tracing::info!(client_id = %settings.client_id, "confidential demo client registered");
+    }
+    if let Some(existing) = clients.client(&settings.public_client_id).await?
+        && (existing.client_type != ClientType::Public
+            || existing.redirect_uris != [settings.public_redirect_uri.clone()])
+    {
+        clients.delete_client(&settings.public_client_id).await?;
+    }
+    if clients.client(&settings.public_client_id).await?.is_none() {
+        server.register_client(public).await?;
+        tracing::info!(client_id = %settings.public_client_id, "public demo client registered");
+    }
+    Ok(())
+}
