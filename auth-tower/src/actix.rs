@@ -38,7 +38,7 @@ fn actix_status(status: u16) -> actix_web::http::StatusCode {
 }
 
 /// Converts an http 1 response (the shared code's) into an actix response.
-fn to_actix(response: http::Response<bytes::Bytes>) -> HttpResponse {
+pub(crate) fn to_actix(response: http::Response<bytes::Bytes>) -> HttpResponse {
     let (parts, body) = response.into_parts();
     let mut builder = HttpResponse::build(actix_status(parts.status.as_u16()));
     for (name, value) in &parts.headers {
@@ -325,23 +325,10 @@ async fn handle(
     request: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
-    let limit = endpoints.config().max_body_bytes;
-    let declared = request
-        .headers()
-        .get(actix_web::http::header::CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.parse::<u64>().ok());
-    let too_large = |endpoints: &AuthEndpoints| to_actix(endpoints.payload_too_large());
-    if declared.is_some_and(|length| length > limit as u64) {
-        return too_large(&endpoints);
-    }
-    let body = match payload.to_bytes_limited(limit).await {
-        Ok(Ok(body)) => body,
-        Ok(Err(error)) => {
-            tracing::debug!(%error, "request body could not be read");
-            return to_actix(endpoints.malformed_body());
-        }
-        Err(_) => return too_large(&endpoints),
+    let body = match read_body(&request, payload, endpoints.config().max_body_bytes).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => return to_actix(endpoints.payload_too_large()),
+        Err(BodyError::Unreadable) => return to_actix(endpoints.malformed_body()),
     };
     let mut headers = http::HeaderMap::with_capacity(request.headers().len());
     for (name, value) in request.headers() {
@@ -363,4 +350,37 @@ async fn handle(
         .query(Some(request.query_string().to_owned()).filter(|query| !query.is_empty()))
         .peer_ip(request.peer_addr().map(|addr| addr.ip()));
     to_actix(endpoints.handle(endpoint_request).await)
+}
+
+/// Why [`read_body`] produced no body.
+pub(crate) enum BodyError {
+    /// Over the limit, by its `Content-Length` or by what arrived.
+    TooLarge,
+    /// The body could not be read (broken connection, bad chunking).
+    Unreadable,
+}
+
+/// The request body, refused as soon as it is known to exceed `limit` bytes: by a declared
+/// `Content-Length` before anything is read, else while reading.
+pub(crate) async fn read_body(
+    request: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> Result<bytes::Bytes, BodyError> {
+    let declared = request
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    match payload.to_bytes_limited(limit).await {
+        Ok(Ok(body)) => Ok(body),
+        Ok(Err(error)) => {
+            tracing::debug!(%error, "request body could not be read");
+            Err(BodyError::Unreadable)
+        }
+        Err(_) => Err(BodyError::TooLarge),
+    }
 }

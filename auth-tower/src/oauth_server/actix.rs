@@ -5,9 +5,9 @@
 //! `http::Request<Bytes>` that [`OAuthEndpoints::handle`] takes, and the answer back.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use bytes::Bytes;
 
 use super::OAuthEndpoints;
+use crate::actix::{BodyError, read_body, to_actix};
 use crate::endpoints::PeerAddr;
 
 /// Registers one resource per path of `endpoints` (see [`OAuthEndpoints::paths`]) at the
@@ -33,26 +33,16 @@ async fn handle(
     request: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
-    let limit = endpoints.config().max_body_bytes;
-    let declared = request
-        .headers()
-        .get(actix_web::http::header::CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > limit as u64) {
-        return to_actix(endpoints.payload_too_large());
-    }
-    let body = match payload.to_bytes_limited(limit).await {
-        Ok(Ok(body)) => body,
-        Ok(Err(error)) => {
-            tracing::debug!(%error, "request body could not be read");
+    let body = match read_body(&request, payload, endpoints.config().max_body_bytes).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => return to_actix(endpoints.payload_too_large()),
+        Err(BodyError::Unreadable) => {
             return to_actix(super::plain_error(
                 http::StatusCode::BAD_REQUEST,
                 "invalid_request",
                 "the request body could not be read",
             ));
         }
-        Err(_) => return to_actix(endpoints.payload_too_large()),
     };
     let Ok(method) = http::Method::from_bytes(request.method().as_str().as_bytes()) else {
         return HttpResponse::MethodNotAllowed().finish();
@@ -71,16 +61,4 @@ async fn handle(
         converted.extensions_mut().insert(PeerAddr(peer));
     }
     to_actix(endpoints.handle(converted).await)
-}
-
-/// An http 1 response as an actix one.
-fn to_actix(response: http::Response<Bytes>) -> HttpResponse {
-    let (parts, body) = response.into_parts();
-    let status = actix_web::http::StatusCode::from_u16(parts.status.as_u16())
-        .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
-    let mut builder = HttpResponse::build(status);
-    for (name, value) in &parts.headers {
-        builder.append_header((name.as_str(), value.as_bytes()));
-    }
-    builder.body(body)
 }
