@@ -166,3 +166,33 @@ impl Mailer for RecordingMailer {
         Ok(())
     }
 }
+
+/// A [`Mailer`] for development servers and examples with no mail system: it logs (at
+/// `info`, through `tracing`) that a message would go to a user — by user id and kind — and
+/// never the one-time token, which must reach only the account's mailbox. Password reset and
+/// email verification cannot complete with it; implement [`Mailer`] for production.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct LogMailer;
+
+#[async_trait]
+impl Mailer for LogMailer {
+    async fn send_password_reset(
+        &self,
+        user: &User,
+        _token: &OpaqueToken,
+        _expires_at: SystemTime,
+    ) -> Result<(), MailError> {
+        tracing::info!(user_id = %user.id, "a password-reset mail would be sent here (no Mailer configured)");
+        Ok(())
+    }
+
+    async fn send_email_verification(
+        &self,
+        user: &User,
+        _token: &OpaqueToken,
+        _expires_at: SystemTime,
+    ) -> Result<(), MailError> {
+        tracing::info!(user_id = %user.id, "an email-verification mail would be sent here (no Mailer configured)");
+        Ok(())
+    }
+}

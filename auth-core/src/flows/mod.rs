@@ -78,7 +78,7 @@ mod types;
 
 pub use config::{AuthConfig, ThrottleLimit};
 pub use error::{AuthError, MailError};
-pub use mailer::{MailKind, Mailer, RecordingMailer, SentMail};
+pub use mailer::{LogMailer, MailKind, Mailer, RecordingMailer, SentMail};
 pub use service::{AuthService, Stores};
 pub use types::{ClientInfo, SignupRequest, SocialProfile, TokenPair};
 

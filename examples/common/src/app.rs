@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use auth_core::SystemClock;
 use auth_core::authz::PlanTiers;
-use auth_core::flows::{AuthConfig, AuthService};
+use auth_core::flows::{AuthConfig, AuthService, LogMailer};
 use auth_core::password::PasswordHasher;
 use auth_core::revocation::{RevocationChecker, RevocationConfig};
 use auth_core::token::{
@@ -16,7 +16,6 @@ use auth_tower::{AuthEndpoints, Authenticator, EndpointsConfig, OAuthConfig};
 use crate::config::Settings;
 use crate::error::StartError;
 use crate::keys::load_signing_key;
-use crate::mailer::LogMailer;
 use crate::page::DemoPage;
 use crate::providers::{configured_providers, login_flow};
 

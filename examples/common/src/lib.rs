@@ -58,7 +58,6 @@ pub mod cli;
 mod config;
 mod error;
 pub mod keys;
-mod mailer;
 mod page;
 pub mod providers;
 #[cfg(feature = "e2e")]
@@ -67,7 +66,6 @@ pub mod testing;
 pub use app::{Example, mask_url, open_store, plan_tiers};
 pub use config::{KeySource, Settings};
 pub use error::StartError;
-pub use mailer::LogMailer;
 pub use page::DemoPage;
 
 pub use auth_core;

@@ -5,15 +5,14 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::SystemTime;
 
-use auth_core::flows::{AuthConfig, AuthService, MailError, Mailer};
+use auth_core::flows::{AuthConfig, AuthService, LogMailer};
 use auth_core::oauth_server::{ClientRegistration, OAuthServer, OAuthServerConfig, UserInfoScopes};
-use auth_core::opaque::{OpaqueToken, TokenHash};
+use auth_core::opaque::TokenHash;
 use auth_core::password::{Password, PasswordHasher};
-use auth_core::store::{ClientType, User};
+use auth_core::store::ClientType;
 use auth_core::token::{AccessTokenIssuer, Algorithm, IssuerConfig, KeySet, Scope, SigningKey};
-use auth_core::{Clock, SystemClock, async_trait};
+use auth_core::{Clock, SystemClock};
 use auth_storage_seaorm::SeaOrmStore;
 use auth_tower::oauth_server::{OAuthEndpoints, OAuthEndpointsConfig};
 use tracing_subscriber::EnvFilter;
@@ -110,33 +109,6 @@ fn origin_of(url: &str) -> String {
             rest.split(['/', '?', '#']).next().unwrap_or_default()
         ),
         None => String::new(),
-    }
-}
-
-/// The demo has no mail server: one-time links are not sent (the log says one would be,
-/// without the token).
-struct LogMailer;
-
-#[async_trait]
-impl Mailer for LogMailer {
-    async fn send_password_reset(
-        &self,
-        user: &User,
-        _token: &OpaqueToken,
-        _expires_at: SystemTime,
-    ) -> Result<(), MailError> {
-        tracing::info!(user_id = %user.id, "a password-reset mail would be sent");
-        Ok(())
-    }
-
-    async fn send_email_verification(
-        &self,
-        user: &User,
-        _token: &OpaqueToken,
-        _expires_at: SystemTime,
-    ) -> Result<(), MailError> {
-        tracing::info!(user_id = %user.id, "a verification mail would be sent");
-        Ok(())
     }
 }
 
