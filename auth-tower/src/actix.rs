@@ -25,6 +25,7 @@ use auth_core::token::NoCustomClaims;
 
 use crate::AuthContext;
 use crate::authenticator::{Authenticator, CustomClaims};
+use crate::body::{BodyError, declared_too_large};
 use crate::endpoints::{AuthEndpoints, EndpointRequest};
 use crate::guard::{Guard, Policy, Require, enforce};
 use crate::layer::Mode;
@@ -352,14 +353,6 @@ async fn handle(
     to_actix(endpoints.handle(endpoint_request).await)
 }
 
-/// Why [`read_body`] produced no body.
-pub(crate) enum BodyError {
-    /// Over the limit, by its `Content-Length` or by what arrived.
-    TooLarge,
-    /// The body could not be read (broken connection, bad chunking).
-    Unreadable,
-}
-
 /// The request body, refused as soon as it is known to exceed `limit` bytes: by a declared
 /// `Content-Length` before anything is read, else while reading.
 pub(crate) async fn read_body(
@@ -370,9 +363,8 @@ pub(crate) async fn read_body(
     let declared = request
         .headers()
         .get(actix_web::http::header::CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > limit as u64) {
+        .map(|value| value.as_bytes());
+    if declared_too_large(declared, limit) {
         return Err(BodyError::TooLarge);
     }
     match payload.to_bytes_limited(limit).await {

@@ -170,6 +170,7 @@ pub mod actix;
 mod authenticator;
 #[cfg(feature = "axum")]
 pub mod axum;
+mod body;
 mod context;
 mod credentials;
 pub mod endpoints;

@@ -3,18 +3,17 @@
 use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
-use std::net::IpAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use http::header::CONTENT_LENGTH;
 use http::{Request, Response};
 use http_body::Body;
-use http_body_util::{BodyExt as _, Full, LengthLimitError, Limited};
+use http_body_util::Full;
 
 use super::response::Failure;
-use super::{AuthEndpoints, EndpointRequest, PeerAddr};
+use super::{AuthEndpoints, EndpointRequest};
+use crate::body::{BodyError, peer_ip, read_limited};
 
 /// The future of [`EndpointsService`].
 pub type EndpointsFuture =
@@ -23,7 +22,7 @@ pub type EndpointsFuture =
 /// [`AuthEndpoints`] as a tower `Service`: reads the body up to
 /// [`max_body_bytes`](super::EndpointsConfig::max_body_bytes) (413 beyond, without reading
 /// the rest), takes the peer address from axum's `ConnectInfo<SocketAddr>` or a
-/// [`PeerAddr`] extension, and routes on the path below the mount point.
+/// [`PeerAddr`](super::PeerAddr) extension, and routes on the path below the mount point.
 #[derive(Clone)]
 pub struct EndpointsService {
     endpoints: AuthEndpoints,
@@ -44,16 +43,6 @@ impl EndpointsService {
     }
 }
 
-fn peer_ip(extensions: &http::Extensions) -> Option<IpAddr> {
-    #[cfg(feature = "axum")]
-    if let Some(::axum::extract::ConnectInfo(addr)) =
-        extensions.get::<::axum::extract::ConnectInfo<std::net::SocketAddr>>()
-    {
-        return Some(addr.ip());
-    }
-    extensions.get::<PeerAddr>().map(|PeerAddr(addr)| addr.ip())
-}
-
 impl<B> tower::Service<Request<B>> for EndpointsService
 where
     B: Body + Send + 'static,
@@ -72,29 +61,16 @@ where
         let endpoints = self.endpoints.clone();
         Box::pin(async move {
             let (parts, body) = request.into_parts();
-            let limit = endpoints.config().max_body_bytes;
             let realm = endpoints.inner.authenticator.realm_name().to_owned();
-            let too_large = || {
-                Ok(Failure::PayloadTooLarge
-                    .into_response(&realm)
-                    .map(Full::new))
-            };
-            let declared = parts
-                .headers
-                .get(CONTENT_LENGTH)
-                .and_then(|value| value.to_str().ok())
-                .and_then(|value| value.parse::<u64>().ok());
-            if declared.is_some_and(|length| length > limit as u64) {
-                return too_large();
-            }
-            let body = match Limited::new(body, limit).collect().await {
-                Ok(collected) => collected.to_bytes(),
-                Err(error) if error.downcast_ref::<LengthLimitError>().is_some() => {
-                    return too_large();
-                }
+            let limit = endpoints.config().max_body_bytes;
+            let body = match read_limited(&parts.headers, body, limit).await {
+                Ok(body) => body,
                 Err(error) => {
-                    tracing::debug!(%error, "request body could not be read");
-                    return Ok(Failure::MalformedBody.into_response(&realm).map(Full::new));
+                    let failure = match error {
+                        BodyError::TooLarge => Failure::PayloadTooLarge,
+                        BodyError::Unreadable => Failure::MalformedBody,
+                    };
+                    return Ok(failure.into_response(&realm).map(Full::new));
                 }
             };
             let request = EndpointRequest {

@@ -7,7 +7,8 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::OAuthEndpoints;
-use crate::actix::{BodyError, read_body, to_actix};
+use crate::actix::{read_body, to_actix};
+use crate::body::BodyError;
 use crate::endpoints::PeerAddr;
 
 /// Registers one resource per path of `endpoints` (see [`OAuthEndpoints::paths`]) at the
@@ -36,13 +37,7 @@ async fn handle(
     let body = match read_body(&request, payload, endpoints.config().max_body_bytes).await {
         Ok(body) => body,
         Err(BodyError::TooLarge) => return to_actix(endpoints.payload_too_large()),
-        Err(BodyError::Unreadable) => {
-            return to_actix(super::plain_error(
-                http::StatusCode::BAD_REQUEST,
-                "invalid_request",
-                "the request body could not be read",
-            ));
-        }
+        Err(BodyError::Unreadable) => return to_actix(super::unreadable_body()),
     };
     let Ok(method) = http::Method::from_bytes(request.method().as_str().as_bytes()) else {
         return HttpResponse::MethodNotAllowed().finish();

@@ -111,7 +111,8 @@ pub use actix::actix_config;
 pub use config::{OAuthEndpointsConfig, OAuthEndpointsError};
 pub use service::{OAuthFuture, OAuthService};
 
-use crate::endpoints::{ClientIpSource, PeerAddr};
+use crate::body::peer_ip;
+use crate::endpoints::ClientIpSource;
 use crate::rejection::{clean_realm, json_error};
 
 /// The authorization server's HTTP endpoints over an [`OAuthServer`] and the
@@ -305,7 +306,7 @@ impl OAuthEndpoints {
 
     /// Answers one request whose body has been read (adapters stop at
     /// [`max_body_bytes`](OAuthEndpointsConfig::max_body_bytes)). The peer address, for login
-    /// throttling, is taken from a [`PeerAddr`] (or axum `ConnectInfo`) extension.
+    /// throttling, is taken from a [`PeerAddr`](crate::endpoints::PeerAddr) (or axum `ConnectInfo`) extension.
     pub async fn handle(&self, request: Request<Bytes>) -> Response<Bytes> {
         let Some(route) = self.route(request.uri().path()) else {
             return plain_error(StatusCode::NOT_FOUND, "not_found", "no such endpoint");
@@ -417,15 +418,13 @@ impl OAuthEndpoints {
     }
 }
 
-/// The TCP peer: axum's `ConnectInfo<SocketAddr>` or a [`PeerAddr`] extension.
-pub(crate) fn peer_ip(extensions: &http::Extensions) -> Option<IpAddr> {
-    #[cfg(feature = "axum")]
-    if let Some(::axum::extract::ConnectInfo(addr)) =
-        extensions.get::<::axum::extract::ConnectInfo<std::net::SocketAddr>>()
-    {
-        return Some(addr.ip());
-    }
-    extensions.get::<PeerAddr>().map(|PeerAddr(addr)| addr.ip())
+/// The answer to a request whose body could not be read.
+pub(crate) fn unreadable_body() -> Response<Bytes> {
+    plain_error(
+        http::StatusCode::BAD_REQUEST,
+        "invalid_request",
+        "the request body could not be read",
+    )
 }
 
 /// The answer to a CORS preflight from an allowed origin: the route's methods, the

@@ -7,12 +7,12 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use http::header::CONTENT_LENGTH;
 use http::{Request, Response};
 use http_body::Body;
-use http_body_util::{BodyExt as _, Full, LengthLimitError, Limited};
+use http_body_util::Full;
 
 use super::OAuthEndpoints;
+use crate::body::{BodyError, read_limited};
 
 /// The future of [`OAuthService`].
 pub type OAuthFuture =
@@ -61,27 +61,13 @@ where
         Box::pin(async move {
             let (parts, body) = request.into_parts();
             let limit = endpoints.config().max_body_bytes;
-            let declared = parts
-                .headers
-                .get(CONTENT_LENGTH)
-                .and_then(|value| value.to_str().ok())
-                .and_then(|value| value.parse::<u64>().ok());
-            if declared.is_some_and(|length| length > limit as u64) {
-                return Ok(endpoints.payload_too_large().map(Full::new));
-            }
-            let body = match Limited::new(body, limit).collect().await {
-                Ok(collected) => collected.to_bytes(),
-                Err(error) if error.downcast_ref::<LengthLimitError>().is_some() => {
+            let body = match read_limited(&parts.headers, body, limit).await {
+                Ok(body) => body,
+                Err(BodyError::TooLarge) => {
                     return Ok(endpoints.payload_too_large().map(Full::new));
                 }
-                Err(error) => {
-                    tracing::debug!(%error, "request body could not be read");
-                    return Ok(super::plain_error(
-                        http::StatusCode::BAD_REQUEST,
-                        "invalid_request",
-                        "the request body could not be read",
-                    )
-                    .map(Full::new));
+                Err(BodyError::Unreadable) => {
+                    return Ok(super::unreadable_body().map(Full::new));
                 }
             };
             let request = Request::from_parts(parts, body);
