@@ -88,6 +88,7 @@ pub mod oauth_server;
 pub mod opaque;
 pub mod password;
 pub mod revocation;
+mod session;
 pub mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;

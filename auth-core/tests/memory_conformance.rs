@@ -96,8 +96,8 @@ mod broken {
     use auth_core::store::memory::{MemoryOneTimeTokenStore, MemorySessionStore, MemoryUserStore};
     use auth_core::store::{
         OneTimePurpose, OneTimeToken, OneTimeTokenStore, RefreshTokenRecord, RevokeReason,
-        Rotation, Session, SessionId, SessionStore, StoreError, ThrottleStore, User, UserId,
-        UserStore,
+        Rotation, Session, SessionId, SessionKind, SessionStore, StoreError, ThrottleStore, User,
+        UserId, UserStore,
     };
     use auth_core::testkit;
 
@@ -134,52 +134,101 @@ mod broken {
         testkit::user_store_conformance(Arc::new(CaseSensitiveUsernames::default())).await;
     }
 
-    /// Reports a replayed refresh token as merely inactive, hiding the theft signal.
+    /// A session store with one deliberate flaw.
     #[derive(Default)]
-    struct ReplayLooksInactive(MemorySessionStore);
+    struct FlawedSessions {
+        inner: MemorySessionStore,
+        flaw: SessionFlaw,
+    }
+
+    #[derive(Default, Clone, Copy, PartialEq)]
+    enum SessionFlaw {
+        /// Reports a replayed refresh token as merely inactive, hiding the theft signal.
+        #[default]
+        ReplayLooksInactive,
+        /// Ignores the session kind a caller names: any live token of any kind serves.
+        KindBlind,
+    }
+
+    const ALL_KINDS: [SessionKind; 3] = [
+        SessionKind::FirstParty,
+        SessionKind::AuthorizationServerSignIn,
+        SessionKind::OAuthGrant,
+    ];
+
+    impl FlawedSessions {
+        fn with(flaw: SessionFlaw) -> Self {
+            Self {
+                inner: MemorySessionStore::new(),
+                flaw,
+            }
+        }
+
+        /// The kinds a lookup under `kind` tries: the flaw makes it try all.
+        fn kinds(&self, kind: SessionKind) -> Vec<SessionKind> {
+            if self.flaw == SessionFlaw::KindBlind {
+                ALL_KINDS.to_vec()
+            } else {
+                vec![kind]
+            }
+        }
+    }
 
     #[async_trait]
-    impl SessionStore for ReplayLooksInactive {
+    impl SessionStore for FlawedSessions {
         async fn create_session(
             &self,
             session: &Session,
             first_token: &RefreshTokenRecord,
         ) -> Result<(), StoreError> {
-            self.0.create_session(session, first_token).await
+            self.inner.create_session(session, first_token).await
         }
         async fn session(&self, id: SessionId) -> Result<Option<Session>, StoreError> {
-            self.0.session(id).await
+            self.inner.session(id).await
         }
         async fn refresh_token(
             &self,
             hash: &TokenHash,
+            kind: SessionKind,
         ) -> Result<Option<RefreshTokenRecord>, StoreError> {
-            self.0.refresh_token(hash).await
+            for kind in self.kinds(kind) {
+                if let Some(found) = self.inner.refresh_token(hash, kind).await? {
+                    return Ok(Some(found));
+                }
+            }
+            Ok(None)
         }
         async fn active_sessions(
             &self,
             user_id: UserId,
             now: SystemTime,
         ) -> Result<Vec<Session>, StoreError> {
-            self.0.active_sessions(user_id, now).await
+            self.inner.active_sessions(user_id, now).await
         }
         async fn rotate_refresh_token(
             &self,
             presented: &TokenHash,
+            kind: SessionKind,
             next: &RefreshTokenRecord,
             now: SystemTime,
             idle_timeout: Duration,
         ) -> Result<Rotation, StoreError> {
-            Ok(
-                match self
-                    .0
-                    .rotate_refresh_token(presented, next, now, idle_timeout)
-                    .await?
-                {
-                    Rotation::AlreadyRotated { session, .. } => Rotation::Inactive(session),
-                    other => other,
-                },
-            )
+            for kind in self.kinds(kind) {
+                let outcome = self
+                    .inner
+                    .rotate_refresh_token(presented, kind, next, now, idle_timeout)
+                    .await?;
+                match outcome {
+                    Rotation::Unknown => continue,
+                    Rotation::AlreadyRotated { session, .. }
+                        if self.flaw == SessionFlaw::ReplayLooksInactive =>
+                    {
+                        return Ok(Rotation::Inactive(session));
+                    }
+                    other => return Ok(other),
+                }
+            }
+            Ok(Rotation::Unknown)
         }
         async fn revoke_session(
             &self,
@@ -187,7 +236,7 @@ mod broken {
             reason: RevokeReason,
             at: SystemTime,
         ) -> Result<bool, StoreError> {
-            self.0.revoke_session(id, reason, at).await
+            self.inner.revoke_session(id, reason, at).await
         }
         async fn revoke_user_sessions(
             &self,
@@ -196,10 +245,12 @@ mod broken {
             reason: RevokeReason,
             at: SystemTime,
         ) -> Result<u64, StoreError> {
-            self.0.revoke_user_sessions(user_id, keep, reason, at).await
+            self.inner
+                .revoke_user_sessions(user_id, keep, reason, at)
+                .await
         }
         async fn purge_expired_sessions(&self, now: SystemTime) -> Result<u64, StoreError> {
-            self.0.purge_expired_sessions(now).await
+            self.inner.purge_expired_sessions(now).await
         }
     }
 
@@ -207,7 +258,17 @@ mod broken {
     #[should_panic(expected = "of a token that was already rotated must return AlreadyRotated")]
     async fn replay_reported_as_inactive_is_caught() {
         let users = MemoryUserStore::new();
-        testkit::session_store_conformance(Arc::new(ReplayLooksInactive::default()), &users).await;
+        let store = FlawedSessions::with(SessionFlaw::ReplayLooksInactive);
+        testkit::session_store_conformance(Arc::new(store), &users).await;
+    }
+
+    /// Session kinds: a store that lets a credential of one kind serve another is caught.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[should_panic(expected = "must find nothing")]
+    async fn kind_blind_session_store_is_caught() {
+        let users = MemoryUserStore::new();
+        let store = FlawedSessions::with(SessionFlaw::KindBlind);
+        testkit::session_store_conformance(Arc::new(store), &users).await;
     }
 
     /// Accepts a one-time token whatever purpose it is presented for.

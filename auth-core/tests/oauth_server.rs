@@ -981,12 +981,13 @@ async fn refresh_may_narrow_the_scope_but_never_widen_it() {
 async fn a_first_party_login_refresh_token_is_not_an_oauth_grant() {
     let h = Harness::new().await;
     // A session started by the first-party login flows has no OAuth grant.
-    use auth_core::store::{RefreshTokenRecord, Session, SessionId};
+    use auth_core::store::{RefreshTokenRecord, Session, SessionId, SessionKind};
     let token = auth_core::opaque::OpaqueToken::generate().unwrap();
     let now = h.clock.now();
     let id = SessionId::generate().unwrap();
     let session = Session {
         id,
+        kind: SessionKind::FirstParty,
         user_id: h.user.id,
         created_at: now,
         last_used_at: now,
@@ -1082,49 +1083,89 @@ async fn revoking_an_access_token_denylists_its_jti_only() {
     ));
 }
 
-#[tokio::test]
-async fn a_client_cannot_revoke_or_introspect_another_clients_refresh_token() {
-    let h = Harness::new().await;
-    let tokens = h.tokens("openid read:profile").await;
+/// A confidential client registered under `client_id`, as credentials.
+async fn other_client(h: &Harness, client_id: &str) -> ClientCredentials {
     let (other, secret) = h
         .server
         .register_client(
             ClientRegistration::confidential("Other")
+                .client_id(client_id)
                 .redirect_uri(REDIRECT)
                 .scopes("openid"),
         )
         .await
         .unwrap();
-    let other = ClientCredentials::new(
+    ClientCredentials::new(
         Some(basic(&other.client_id, secret.unwrap().secret())),
         None,
         None,
-    );
+    )
+}
+
+/// RFC 7009 §2.1: the server "verifies whether the token was issued to the client making the
+/// revocation request. If this validation fails, the request is refused" — an error, and the
+/// token is left alone (it used to answer 200 and ignore it).
+#[tokio::test]
+async fn rfc7009_2_1_revoking_another_clients_token_is_refused() {
+    let h = Harness::new().await;
+    let tokens = h.tokens("openid read:profile").await;
+    let other = other_client(&h, "other-app").await;
+    for token in [
+        tokens.refresh_token.secret(),
+        tokens.access_token.token.secret(),
+    ] {
+        let refused = h.server.revoke(&other, Some(token), None).await;
+        assert!(
+            matches!(refused, Err(OAuthError::InvalidGrant(_))),
+            "{refused:?}"
+        );
+        assert!(h.introspect_active(token).await, "left alone");
+    }
+    // Unknown tokens still answer 200 (RFC 7009 §2.2).
     h.server
-        .revoke(&other, Some(tokens.refresh_token.secret()), None)
+        .revoke(&other, Some(&"A".repeat(43)), None)
         .await
         .unwrap();
-    h.server
-        .revoke(&other, Some(tokens.access_token.token.secret()), None)
-        .await
-        .unwrap();
+}
+
+/// RFC 7662 §4: introspection must not disclose a token to whoever asks. A client sees its
+/// own tokens; a client registered as a resource server sees every access token of this
+/// server (never another client's refresh token); any other client gets `active: false`.
+#[tokio::test]
+async fn rfc7662_4_only_the_tokens_client_or_a_resource_server_may_introspect() {
+    let h = Harness::new().await;
+    let tokens = h.tokens("openid read:profile").await;
+    let other = other_client(&h, "other-app").await;
+    let resource_server = other_client(&h, RESOURCE_SERVER).await;
+    let active = |credentials: &ClientCredentials, token: &str| {
+        let (server, credentials, token) =
+            (h.server.clone(), credentials.clone(), token.to_owned());
+        async move {
+            server
+                .introspect(&credentials, Some(&token), None)
+                .await
+                .unwrap()
+                .active
+        }
+    };
+    let (access, refresh) = (
+        tokens.access_token.token.secret(),
+        tokens.refresh_token.secret(),
+    );
+    assert!(h.introspect_active(access).await, "own access token");
+    assert!(h.introspect_active(refresh).await, "own refresh token");
     assert!(
-        h.introspect_active(tokens.refresh_token.secret()).await,
-        "still active"
+        !active(&other, access).await,
+        "another client's access token"
     );
     assert!(
-        h.introspect_active(tokens.access_token.token.secret())
-            .await,
-        "still active"
+        !active(&other, refresh).await,
+        "another client's refresh token"
     );
-    let seen = h
-        .server
-        .introspect(&other, Some(tokens.refresh_token.secret()), None)
-        .await
-        .unwrap();
+    assert!(active(&resource_server, access).await, "resource server");
     assert!(
-        !seen.active,
-        "another client's refresh token reads as inactive"
+        !active(&resource_server, refresh).await,
+        "a resource server never sees a client's refresh token"
     );
 }
 

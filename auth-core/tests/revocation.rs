@@ -10,7 +10,7 @@ use auth_core::revocation::{RevocationChecker, RevocationConfig, RevocationError
 use auth_core::store::memory::{MemoryRevocationStore, MemorySessionStore, MemoryUserStore};
 use auth_core::store::{
     RefreshTokenRecord, RevocationStore, RevokeReason, RevokedAccessToken, Session, SessionId,
-    SessionStore, StoreError, User, UserId, UserStore,
+    SessionKind, SessionStore, StoreError, User, UserId, UserStore,
 };
 use auth_core::token::{
     AccessTokenIssuer, AccessTokenRequest, AccessTokenVerifier, Algorithm, Claims, IssuerConfig,
@@ -89,6 +89,7 @@ impl Fixture {
 fn session_for(user: &User, now: SystemTime) -> Session {
     Session {
         id: SessionId::generate().unwrap(),
+        kind: SessionKind::FirstParty,
         user_id: user.id,
         created_at: now,
         last_used_at: now,
@@ -225,6 +226,71 @@ async fn a_session_of_another_user_does_not_count() {
         f.checker(Duration::ZERO).check(&garbage_sid).await,
         Err(RevocationError::SessionEnded)
     ));
+}
+
+/// Session kinds: an access token with `client_id` (an OAuth client's) must name an OAuth
+/// grant's session, one without (a first-party login's) a first-party session, and no access
+/// token stands on the authorization server's sign-in session.
+#[tokio::test]
+async fn an_access_token_must_name_a_session_of_its_own_kind() {
+    let f = Fixture::new().await;
+    let checker = f.checker(Duration::ZERO);
+    let mut sessions = Vec::new();
+    for kind in [
+        SessionKind::FirstParty,
+        SessionKind::AuthorizationServerSignIn,
+        SessionKind::OAuthGrant,
+    ] {
+        let mut session = session_for(&f.user, f.clock.now());
+        session.kind = kind;
+        let first = RefreshTokenRecord::new(
+            TokenHash::of(kind.as_str()),
+            session.id,
+            f.clock.now(),
+            session.expires_at,
+        );
+        f.sessions.create_session(&session, &first).await.unwrap();
+        sessions.push((kind, session.id));
+    }
+    for (kind, sid) in sessions {
+        let first_party =
+            f.claims(AccessTokenRequest::new(f.user.id.to_string()).session(sid.to_string()));
+        let oauth = f.claims(
+            AccessTokenRequest::new(f.user.id.to_string())
+                .session(sid.to_string())
+                .client("demo-app"),
+        );
+        let (first_party, oauth) = (
+            checker.check(&first_party).await,
+            checker.check(&oauth).await,
+        );
+        match kind {
+            SessionKind::FirstParty => {
+                assert!(first_party.is_ok(), "{first_party:?}");
+                assert!(
+                    matches!(oauth, Err(RevocationError::SessionEnded)),
+                    "{oauth:?}"
+                );
+            }
+            SessionKind::OAuthGrant => {
+                assert!(oauth.is_ok(), "{oauth:?}");
+                assert!(
+                    matches!(first_party, Err(RevocationError::SessionEnded)),
+                    "{first_party:?}"
+                );
+            }
+            _ => {
+                assert!(
+                    matches!(first_party, Err(RevocationError::SessionEnded)),
+                    "{first_party:?}"
+                );
+                assert!(
+                    matches!(oauth, Err(RevocationError::SessionEnded)),
+                    "{oauth:?}"
+                );
+            }
+        }
+    }
 }
 
 #[tokio::test]

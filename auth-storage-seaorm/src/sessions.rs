@@ -9,7 +9,8 @@
 //! UPDATE auth_refresh_tokens SET rotated_at = :now
 //!  WHERE hash = :presented AND rotated_at IS NULL AND expires_at > :now
 //!    AND EXISTS (SELECT 1 FROM auth_sessions s
-//!                 WHERE s.id = auth_refresh_tokens.session_id AND s.revoked_at IS NULL
+//!                 WHERE s.id = auth_refresh_tokens.session_id AND s.kind = :kind
+//!                   AND s.revoked_at IS NULL
 //!                   AND s.expires_at > :now AND s.idle_expires_at > :now)
 //! ```
 //!
@@ -25,8 +26,8 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 use auth_core::opaque::TokenHash;
 use auth_core::store::{
-    RefreshTokenRecord, RevokeReason, Rotation, Session, SessionId, SessionStore, StoreError,
-    UserId,
+    RefreshTokenRecord, RevokeReason, Rotation, Session, SessionId, SessionKind, SessionStore,
+    StoreError, UserId,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
@@ -42,6 +43,7 @@ use crate::error::conflict_or_backend;
 fn session_to_active(session: &Session) -> Result<session::ActiveModel, StoreError> {
     Ok(session::ActiveModel {
         id: Set(session.id.to_string()),
+        kind: Set(session.kind.as_str().to_owned()),
         user_id: Set(session.user_id.to_string()),
         created_at: Set(micros(session.created_at)?),
         last_used_at: Set(micros(session.last_used_at)?),
@@ -64,6 +66,7 @@ fn session_from_model(row: session::Model) -> Result<Session, StoreError> {
     };
     Ok(Session {
         id: session_id(&row.id)?,
+        kind: SessionKind::parse(&row.kind).ok_or_else(|| corrupt("session kind"))?,
         user_id: user_id(&row.user_id)?,
         created_at: time(row.created_at),
         last_used_at: time(row.last_used_at),
@@ -116,7 +119,13 @@ async fn find_session<C: ConnectionTrait>(
 }
 
 /// Claims `presented` for rotation at `now`: the one conditional write (see the module docs).
-async fn claim(txn: &DatabaseTransaction, presented: &str, now: i64) -> Result<bool, StoreError> {
+/// Only a token whose session is of `kind` can be claimed.
+async fn claim(
+    txn: &DatabaseTransaction,
+    presented: &str,
+    kind: SessionKind,
+    now: i64,
+) -> Result<bool, StoreError> {
     let session_is_active = Query::select()
         .expr(Expr::val(1))
         .from(session::Entity)
@@ -124,6 +133,7 @@ async fn claim(txn: &DatabaseTransaction, presented: &str, now: i64) -> Result<b
             Expr::col((session::Entity, session::Column::Id))
                 .equals((refresh_token::Entity, refresh_token::Column::SessionId)),
         )
+        .and_where(Expr::col((session::Entity, session::Column::Kind)).eq(kind.as_str()))
         .and_where(Expr::col((session::Entity, session::Column::RevokedAt)).is_null())
         .and_where(Expr::col((session::Entity, session::Column::ExpiresAt)).gt(now))
         .and_where(Expr::col((session::Entity, session::Column::IdleExpiresAt)).gt(now))
@@ -141,8 +151,13 @@ async fn claim(txn: &DatabaseTransaction, presented: &str, now: i64) -> Result<b
 }
 
 impl SeaOrmStore {
-    /// Why `presented` could not be claimed; reads only.
-    async fn explain_refusal(&self, presented: &str, now: i64) -> Result<Rotation, StoreError> {
+    /// Why `presented` could not be claimed; reads only. A token of another kind is unknown.
+    async fn explain_refusal(
+        &self,
+        presented: &str,
+        kind: SessionKind,
+        now: i64,
+    ) -> Result<Rotation, StoreError> {
         let Some(token) = refresh_token::Entity::find_by_id(presented.to_owned())
             .one(self.connection())
             .await
@@ -153,6 +168,9 @@ impl SeaOrmStore {
         let Some(session) = find_session(self.connection(), &token.session_id).await? else {
             return Ok(Rotation::Unknown);
         };
+        if session.kind != kind {
+            return Ok(Rotation::Unknown);
+        }
         if let Some(rotated_at) = token.rotated_at {
             return Ok(Rotation::AlreadyRotated {
                 session,
@@ -202,8 +220,19 @@ impl SessionStore for SeaOrmStore {
     async fn refresh_token(
         &self,
         hash: &TokenHash,
+        kind: SessionKind,
     ) -> Result<Option<RefreshTokenRecord>, StoreError> {
+        // One query: the token, only if its session is of `kind`.
         refresh_token::Entity::find_by_id(hash.to_hex())
+            .filter(
+                refresh_token::Column::SessionId.in_subquery(
+                    Query::select()
+                        .column(session::Column::Id)
+                        .from(session::Entity)
+                        .and_where(session::Column::Kind.eq(kind.as_str()))
+                        .to_owned(),
+                ),
+            )
             .one(self.connection())
             .await
             .map_err(db)?
@@ -237,6 +266,7 @@ impl SessionStore for SeaOrmStore {
     async fn rotate_refresh_token(
         &self,
         presented: &TokenHash,
+        kind: SessionKind,
         next: &RefreshTokenRecord,
         now: SystemTime,
         idle_timeout: Duration,
@@ -244,9 +274,9 @@ impl SessionStore for SeaOrmStore {
         let now_us = micros(now)?;
         let presented = presented.to_hex();
         let txn = self.connection().begin().await.map_err(db)?;
-        if !claim(&txn, &presented, now_us).await? {
+        if !claim(&txn, &presented, kind, now_us).await? {
             txn.rollback().await.map_err(db)?;
-            return self.explain_refusal(&presented, now_us).await;
+            return self.explain_refusal(&presented, kind, now_us).await;
         }
 
         // The claimed token's session, in one query (the token row itself is not needed).

@@ -168,10 +168,105 @@ async fn the_oauth_migration_upgrades_an_existing_database_and_rolls_back_alone(
         );
     }
 
-    Migrator::down(store.connection(), Some(1))
+    // Every migration after the first.
+    let later =
+        <u32 as std::convert::TryFrom<usize>>::try_from(Migrator::migrations().len() - 1).unwrap();
+    Migrator::down(store.connection(), Some(later))
         .await
         .expect("roll back the second migration");
     let rolled_back = tables(store.clone()).await;
     assert!(!rolled_back.contains(&"auth_oauth_clients".to_owned()));
     assert!(rolled_back.contains(&"auth_sessions".to_owned()));
+}
+
+/// The session-kinds migration on a database that already has sessions: a session behind an
+/// OAuth grant becomes `oauth_grant`, every other one `first_party` (the old browser sign-ins
+/// could not be told apart; they fail closed and sign in again).
+#[tokio::test]
+async fn the_session_kinds_migration_classifies_existing_sessions() {
+    use std::time::{Duration, SystemTime};
+
+    use auth_core::opaque::TokenHash;
+    use auth_core::store::{
+        ClientType, GrantType, OAuthClient, OAuthClientStore as _, OAuthGrant,
+        OAuthGrantStore as _, RefreshTokenRecord, Session, SessionId, SessionKind,
+        SessionStore as _, User, UserId, UserStore as _,
+    };
+    use auth_core::token::Scope;
+
+    let store = SeaOrmStore::connect("sqlite::memory:")
+        .await
+        .expect("connect");
+    store.migrate().await.expect("migrate");
+    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+    let user = User::new(UserId::generate().unwrap(), "kim@example.com", now);
+    store.insert_user(&user).await.unwrap();
+    store
+        .insert_client(&OAuthClient {
+            client_id: "demo-app".into(),
+            secret_hash: Some(TokenHash::of("secret")),
+            client_type: ClientType::Confidential,
+            name: "Demo".into(),
+            redirect_uris: vec!["https://app.example/cb".into()],
+            allowed_scopes: Scope::parse("openid"),
+            grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
+            first_party: false,
+            created_at: now,
+        })
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for (kind, token) in [
+        (SessionKind::OAuthGrant, "g"),
+        (SessionKind::FirstParty, "f"),
+    ] {
+        let id = SessionId::generate().unwrap();
+        let end = now + Duration::from_secs(3600);
+        let session = Session {
+            id,
+            kind,
+            user_id: user.id,
+            created_at: now,
+            last_used_at: now,
+            expires_at: end,
+            idle_expires_at: end,
+            ip: None,
+            user_agent: None,
+            device_name: None,
+            revoked_at: None,
+            revoke_reason: None,
+        };
+        let first = RefreshTokenRecord::new(TokenHash::of(token), id, now, end);
+        store.create_session(&session, &first).await.unwrap();
+        ids.push((kind, id));
+    }
+    store
+        .insert_grant(&OAuthGrant {
+            session_id: ids[0].1,
+            client_id: "demo-app".into(),
+            user_id: user.id,
+            scope: Scope::parse("openid"),
+            auth_time: now,
+            created_at: now,
+            expires_at: now + Duration::from_secs(3600),
+        })
+        .await
+        .unwrap();
+
+    // Back to before the session kinds, then forward again over the existing rows.
+    let after_kinds = Migrator::migrations()
+        .iter()
+        .skip_while(|migration| !migration.name().contains("session_kinds"))
+        .count();
+    Migrator::down(
+        store.connection(),
+        Some(<u32 as std::convert::TryFrom<usize>>::try_from(after_kinds).unwrap()),
+    )
+    .await
+    .expect("roll back to before the session kinds");
+    store.migrate().await.expect("migrate again");
+    for (kind, id) in ids {
+        let stored = store.session(id).await.unwrap().expect("kept");
+        assert_eq!(stored.kind, kind, "{id:?}");
+    }
 }

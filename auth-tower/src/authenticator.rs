@@ -23,6 +23,40 @@ use crate::token_cache::TokenCache;
 /// [`Authenticator::with_token_cache`]): a few megabytes at most.
 pub const DEFAULT_TOKEN_CACHE_CAPACITY: usize = 4096;
 
+/// Which access tokens an [`Authenticator`] accepts, by whom they were issued for.
+///
+/// An access token of an OAuth client carries a `client_id` claim; one of the host's own
+/// (first-party) login does not. Both may verify with the same keys, issuer and audience —
+/// a host that runs the authorization server beside its own API often configures them so —
+/// and must still not be interchangeable: a third-party client's token, granted a narrow
+/// scope, is not the user's first-party session. A token of a kind the authenticator does
+/// not accept is refused as `invalid_token`, exactly like one that does not verify.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum AcceptedTokens {
+    /// Only first-party tokens (no `client_id` claim). The default: what the host's own
+    /// API and the ready-made [`AuthEndpoints`](crate::AuthEndpoints) serve.
+    #[default]
+    FirstParty,
+    /// Only OAuth clients' tokens (with a `client_id` claim): a resource server of an
+    /// authorization server, guarding routes by scope.
+    OAuthClients,
+    /// Both kinds: a route that serves the host's own app and OAuth clients alike (guard it
+    /// by scope or role; first-party tokens carry no scope).
+    Any,
+}
+
+impl AcceptedTokens {
+    /// Whether a token with (or without) a `client_id` is of an accepted kind.
+    pub fn accepts(self, client_id: Option<&str>) -> bool {
+        match self {
+            Self::FirstParty => client_id.is_none(),
+            Self::OAuthClients => client_id.is_some(),
+            Self::Any => true,
+        }
+    }
+}
+
 /// The host's custom-claims type: what [`Authenticator`] can read from a token and hand
 /// across threads.
 pub trait CustomClaims: DeserializeOwned + Send + Sync + 'static {}
@@ -54,6 +88,7 @@ pub struct Authenticator<E = NoCustomClaims> {
 
 struct Inner<E> {
     verifier: AccessTokenVerifier,
+    accepted: AcceptedTokens,
     revocation: Option<RevocationChecker>,
     credentials: CredentialConfig,
     realm: Arc<str>,
@@ -73,6 +108,7 @@ impl<E> fmt::Debug for Authenticator<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Authenticator")
             .field("verifier", &self.inner.verifier)
+            .field("accepted", &self.inner.accepted)
             .field("revocation", &self.inner.revocation.is_some())
             .field("credentials", &self.inner.credentials)
             .field("realm", &self.inner.realm)
@@ -82,8 +118,9 @@ impl<E> fmt::Debug for Authenticator<E> {
 }
 
 impl Authenticator {
-    /// Reads `Authorization: Bearer`, verifies with `verifier`, no revocation check, realm
-    /// `"api"`; tokens without custom claims (see
+    /// Reads `Authorization: Bearer`, verifies with `verifier`, accepts first-party tokens
+    /// only ([`AcceptedTokens::FirstParty`]), no revocation check, realm `"api"`; tokens
+    /// without custom claims (see
     /// [`with_custom_claims`](Self::with_custom_claims) otherwise).
     pub fn new(verifier: AccessTokenVerifier) -> Self {
         Self::with_custom_claims(verifier)
@@ -102,6 +139,7 @@ impl<E: CustomClaims> Authenticator<E> {
         Self {
             inner: Arc::new(Inner {
                 verifier,
+                accepted: AcceptedTokens::default(),
                 revocation: None,
                 credentials: CredentialConfig::default(),
                 realm: Arc::from(DEFAULT_REALM),
@@ -114,6 +152,7 @@ impl<E: CustomClaims> Authenticator<E> {
     fn with_inner(self, change: impl FnOnce(&mut Inner<E>)) -> Self {
         let mut inner = Inner {
             verifier: self.inner.verifier.clone(),
+            accepted: self.inner.accepted,
             revocation: self.inner.revocation.clone(),
             credentials: self.inner.credentials.clone(),
             realm: self.inner.realm.clone(),
@@ -124,6 +163,17 @@ impl<E: CustomClaims> Authenticator<E> {
             inner: Arc::new(inner),
             claims: PhantomData,
         }
+    }
+
+    /// Which tokens to accept: first-party ones (the default), OAuth clients' ones, or both.
+    /// See [`AcceptedTokens`].
+    pub fn accept(self, accepted: AcceptedTokens) -> Self {
+        self.with_inner(|inner| inner.accepted = accepted)
+    }
+
+    /// The kinds of token accepted.
+    pub fn accepted_tokens(&self) -> AcceptedTokens {
+        self.inner.accepted
     }
 
     /// Runs `checker` on every verified token, so that logout, "log out everywhere",
@@ -234,7 +284,9 @@ impl<E: CustomClaims> Authenticator<E> {
         if let Some(cache) = &inner.token_cache
             && let Some(claims) = cache.get(token)
         {
-            // Byte-for-byte a token that passed full verification here (expiry re-checked).
+            // Byte-for-byte a token that passed full verification here (expiry re-checked);
+            // its kind is checked again, since clones with other settings share the cache.
+            self.check_kind(claims.client_id.as_deref())?;
             return Ok(Some(AuthContext::from_arc(
                 claims,
                 source,
@@ -251,6 +303,7 @@ impl<E: CustomClaims> Authenticator<E> {
                 });
             }
         };
+        self.check_kind(claims.client_id.as_deref())?;
         if let Some(cache) = &inner.token_cache {
             cache.put(token, Arc::clone(&claims));
         }
@@ -259,6 +312,19 @@ impl<E: CustomClaims> Authenticator<E> {
             source,
             inner.realm.clone(),
         )))
+    }
+
+    /// A verified token of a kind this authenticator does not accept is `invalid_token`.
+    fn check_kind(&self, client_id: Option<&str>) -> Result<(), AuthRejection> {
+        if self.inner.accepted.accepts(client_id) {
+            Ok(())
+        } else {
+            tracing::debug!(
+                accepted = ?self.inner.accepted,
+                "access token of another kind refused"
+            );
+            Err(self.rejection(auth_core::token::TokenError::InvalidClaim("client_id")))
+        }
     }
 
     /// The 400 for a token that is not a `b64token`.

@@ -181,10 +181,14 @@ pub mod oauth_server;
 mod rejection;
 mod token_cache;
 
-pub use authenticator::{Authenticator, CustomClaims, DEFAULT_TOKEN_CACHE_CAPACITY};
+pub use authenticator::{
+    AcceptedTokens, Authenticator, CustomClaims, DEFAULT_TOKEN_CACHE_CAPACITY,
+};
 pub use context::{AuthContext, CredentialSource};
 pub use credentials::{CredentialConfig, CredentialError};
-pub use endpoints::{AuthEndpoints, EndpointsConfig, EndpointsService, TokenDelivery};
+pub use endpoints::{
+    AuthEndpoints, EndpointsConfig, EndpointsError, EndpointsService, TokenDelivery,
+};
 #[cfg(feature = "providers")]
 pub use endpoints::{OAuthConfig, OAuthSetupError};
 pub use guard::{Guard, Policy, Require};

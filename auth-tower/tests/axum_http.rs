@@ -185,7 +185,8 @@ async fn cookie_authenticated_state_change_needs_csrf_token() {
         fx.service.clone(),
         authenticator,
         EndpointsConfig::cookie_mode(),
-    );
+    )
+    .unwrap();
     let app = client(Router::new().nest_service("/auth", endpoints.into_service()));
     let cookie = format!("__Host-at={token}; __Host-csrf=abc");
     let refused = app

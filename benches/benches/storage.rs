@@ -22,7 +22,7 @@ use std::time::{Duration, SystemTime};
 use auth_core::opaque::{OpaqueToken, TokenHash};
 use auth_core::store::{
     AuditEvent, AuditKind, AuditStore, RefreshTokenRecord, Rotation, Session, SessionId,
-    SessionStore, ThrottleStore, User, UserId, UserStore,
+    SessionKind, SessionStore, ThrottleStore, User, UserId, UserStore,
 };
 use auth_storage_seaorm::SeaOrmStore;
 use auth_storage_seaorm::entity::{refresh_token, session};
@@ -151,6 +151,7 @@ async fn session_chain(store: &SeaOrmStore, now: SystemTime) -> TokenHash {
     store.insert_user(&user).await.expect("user");
     let session = Session {
         id: SessionId::generate().unwrap(),
+        kind: SessionKind::FirstParty,
         user_id: user.id,
         created_at: now,
         last_used_at: now,
@@ -248,7 +249,13 @@ fn refresh_rotation(c: &mut Criterion, rt: &Runtime, targets: &[Target]) {
                 );
                 let presented = *current.borrow();
                 let outcome = rt
-                    .block_on(store.rotate_refresh_token(&presented, &record, now, 14 * DAY))
+                    .block_on(store.rotate_refresh_token(
+                        &presented,
+                        SessionKind::FirstParty,
+                        &record,
+                        now,
+                        14 * DAY,
+                    ))
                     .expect("rotation");
                 assert!(
                     matches!(outcome, Rotation::Rotated(_)),
@@ -298,6 +305,7 @@ fn login_store_ops(c: &mut Criterion, rt: &Runtime, targets: &[Target]) {
                     store.record_login(found.id, now).await.unwrap();
                     let session = Session {
                         id: SessionId::generate().unwrap(),
+                        kind: SessionKind::FirstParty,
                         user_id: found.id,
                         created_at: now,
                         last_used_at: now,

@@ -72,6 +72,7 @@ mod password_reset;
 mod refresh;
 mod service;
 mod sessions;
+mod sign_in;
 mod signup_login;
 mod social;
 mod types;
@@ -80,6 +81,7 @@ pub use config::{AuthConfig, ThrottleLimit};
 pub use error::{AuthError, MailError};
 pub use mailer::{LogMailer, MailKind, Mailer, RecordingMailer, SentMail};
 pub use service::{AuthService, Stores};
+pub use sign_in::AuthorizationServerSignIn;
 pub use types::{ClientInfo, SignupRequest, SocialProfile, TokenPair};
 
 #[cfg(test)]

@@ -9,10 +9,11 @@ use super::{AuthConfig, AuthError, ClientInfo, Mailer, ThrottleLimit, TokenPair}
 use crate::clock::Clock;
 use crate::opaque::OpaqueToken;
 use crate::password::{Password, PasswordError, PasswordHasher, PasswordVerification};
+use crate::session::{self, NewSession, SessionRules, Started};
 use crate::store::memory::MemoryStores;
 use crate::store::{
-    AuditEvent, AuditKind, AuditStore, IdentityStore, OneTimeTokenStore, RefreshTokenRecord,
-    RevocationStore, Session, SessionId, SessionStore, ThrottleStore, User, UserId, UserStore,
+    AuditEvent, AuditKind, AuditStore, IdentityStore, OneTimeTokenStore, RevocationStore,
+    SessionId, SessionKind, SessionStore, ThrottleStore, User, UserId, UserStore,
 };
 use crate::token::{AccessTokenIssuer, AccessTokenRequest, IssuedAccessToken};
 
@@ -183,43 +184,51 @@ impl AuthService {
         self.inner.clock.now()
     }
 
-    /// Starts a session for `user` with its first refresh token and issues an access token.
+    /// The session lifetimes of this service's configuration.
+    pub(super) fn session_rules(&self) -> SessionRules {
+        let config = &self.inner.config;
+        SessionRules {
+            lifetime: config.refresh_token_lifetime,
+            idle_timeout: config.session_idle_timeout,
+            reuse_grace: config.refresh_reuse_grace,
+        }
+    }
+
+    /// Starts a session of `kind` for `user` with its first refresh token.
+    pub(super) async fn start_session_of_kind(
+        &self,
+        user: &User,
+        kind: SessionKind,
+        client: &ClientInfo,
+        now: SystemTime,
+    ) -> Result<Started, AuthError> {
+        let new = NewSession {
+            id: SessionId::generate()?,
+            user_id: user.id,
+            kind,
+            ip: client.clean_ip(),
+            user_agent: client.clean_user_agent(),
+            device_name: client.clean_device_name(),
+        };
+        Ok(session::start(&*self.inner.stores.sessions, self.session_rules(), new, now).await?)
+    }
+
+    /// Starts a first-party session for `user` and issues its first token pair.
     pub(super) async fn start_session(
         &self,
         user: &User,
         client: &ClientInfo,
         now: SystemTime,
     ) -> Result<TokenPair, AuthError> {
-        let config = &self.inner.config;
-        let session_id = SessionId::generate()?;
-        let refresh_token = new_opaque_token()?;
-        let expires_at = later(now, config.refresh_token_lifetime);
-        let session = Session {
-            id: session_id,
-            user_id: user.id,
-            created_at: now,
-            last_used_at: now,
-            expires_at,
-            idle_expires_at: later(now, config.session_idle_timeout).min(expires_at),
-            ip: client.clean_ip(),
-            user_agent: client.clean_user_agent(),
-            device_name: client.clean_device_name(),
-            revoked_at: None,
-            revoke_reason: None,
-        };
-        let first = RefreshTokenRecord::new(refresh_token.hash(), session_id, now, expires_at);
-        self.inner
-            .stores
-            .sessions
-            .create_session(&session, &first)
+        let started = self
+            .start_session_of_kind(user, SessionKind::FirstParty, client, now)
             .await?;
-        tracing::Span::current().record("session_id", tracing::field::display(session_id));
-        let access_token = self.access_token(user, session_id)?;
+        let access_token = self.access_token(user, started.session.id)?;
         Ok(TokenPair {
             access_token,
-            refresh_token,
-            session_id,
-            refresh_expires_at: expires_at,
+            refresh_token: started.refresh_token,
+            session_id: started.session.id,
+            refresh_expires_at: started.session.expires_at,
         })
     }
 

@@ -1,5 +1,7 @@
 //! Signup, password login, password change, and `me`.
 
+use std::time::SystemTime;
+
 use tracing::field;
 
 use super::service::{
@@ -130,8 +132,32 @@ impl AuthService {
         password: Password,
         client: &ClientInfo,
     ) -> Result<TokenPair, AuthError> {
-        let config = &self.inner.config;
         let now = self.now();
+        let user = self.check_login(identifier, password, client, now).await?;
+        let pair = self.start_session(&user, client, now).await?;
+        self.audit(
+            event(AuditKind::Login, now, true)
+                .user(user.id)
+                .session(pair.session_id)
+                .client(client),
+        )
+        .await?;
+        tracing::info!("login succeeded");
+        Ok(pair)
+    }
+
+    /// Steps 1 to 5 of [`login`](Self::login) up to, not including, starting a session:
+    /// throttling, the password check, counting and auditing failures, and on success
+    /// forgetting failures, upgrading the hash and recording the login time. Every kind of
+    /// password sign-in goes through here.
+    pub(super) async fn check_login(
+        &self,
+        identifier: &str,
+        password: Password,
+        client: &ClientInfo,
+        now: SystemTime,
+    ) -> Result<User, AuthError> {
+        let config = &self.inner.config;
         let user = self.find_login_user(identifier).await?;
         let user_id = user.as_ref().map(|user| user.id);
         if let Some(id) = user_id {
@@ -206,16 +232,7 @@ impl AuthService {
             self.upgrade_hash(&user, password).await;
         }
         stores.users.record_login(user.id, now).await?;
-        let pair = self.start_session(&user, client, now).await?;
-        self.audit(
-            event(AuditKind::Login, now, true)
-                .user(user.id)
-                .session(pair.session_id)
-                .client(client),
-        )
-        .await?;
-        tracing::info!("login succeeded");
-        Ok(pair)
+        Ok(user)
     }
 
     /// Changes the password of a signed-in user, who must give the current one.

@@ -102,6 +102,12 @@ pub struct OAuthServerConfig {
     pub issuer: String,
     /// The `aud` of access tokens: the resource servers' identifier.
     pub audience: String,
+    /// The `client_id`s of confidential clients registered as **resource servers** for
+    /// [`audience`](Self::audience): each may introspect (RFC 7662) every access token of
+    /// this server. Any other client may introspect only the tokens issued to itself; for
+    /// the rest it is told `{"active": false}` (RFC 7662 §4: a token's contents are not
+    /// disclosed to whoever asks). Defaults to none.
+    pub resource_servers: Vec<String>,
     /// The endpoint paths. Defaults to [`EndpointPaths::default`].
     pub endpoints: EndpointPaths,
     /// The scopes clients may be registered for and ask for. Defaults to
@@ -148,6 +154,7 @@ impl OAuthServerConfig {
         Self {
             issuer: issuer.into(),
             audience: audience.into(),
+            resource_servers: Vec::new(),
             endpoints: EndpointPaths::default(),
             supported_scopes: Scope::parse("openid profile email offline_access"),
             userinfo_scopes: UserInfoScopes::default(),

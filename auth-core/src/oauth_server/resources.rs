@@ -5,9 +5,11 @@ use tracing::field;
 
 use super::client::ClientCredentials;
 use super::service::unix;
+use super::token::GrantToken;
 use super::{OAuthError, OAuthServer, UserInfoError};
 use crate::opaque::OpaqueToken;
 use crate::revocation::RevocationError;
+use crate::session::standing;
 use crate::store::{AuditEvent, AuditKind, ClientType, RevokeReason, RevokedAccessToken};
 use crate::token::{Audience, Claims, Scope};
 
@@ -156,14 +158,18 @@ impl OAuthServer {
     ///
     /// A refresh token ends its whole grant (session, every refresh token, and the access
     /// tokens carrying its `sid`); an access token goes on the `jti` denylist until its
-    /// expiry. Unknown, malformed, expired or other clients' tokens change nothing and still
-    /// answer `Ok` (200 with an empty body): the answer must not tell a client whether a token
-    /// exists. `token_type_hint` only orders the lookups. Client authentication works as at
-    /// the token endpoint (public clients name themselves with `client_id`).
+    /// expiry. Unknown, malformed or expired tokens — and tokens that are no OAuth client's
+    /// (a first-party login's, the sign-in cookie's) — change nothing and still answer `Ok`
+    /// (200 with an empty body, RFC 7009 §2.2). A token issued to **another client** is
+    /// refused with `invalid_grant` and left alone (RFC 7009 §2.1: the server "verifies
+    /// whether the token was issued to the client making the revocation request. If this
+    /// validation fails, the request is refused"). `token_type_hint` only orders the
+    /// lookups. Client authentication works as at the token endpoint (public clients name
+    /// themselves with `client_id`).
     ///
     /// # Errors
-    /// `invalid_client` (401), `invalid_request` when `token` is missing, and infrastructure
-    /// failures (500).
+    /// `invalid_client` (401), `invalid_request` when `token` is missing, `invalid_grant`
+    /// for another client's token, and infrastructure failures (500).
     #[tracing::instrument(skip_all, fields(client_id = field::Empty))]
     pub async fn revoke(
         &self,
@@ -178,14 +184,15 @@ impl OAuthServer {
         let _ = token_type_hint; // both kinds are told apart by their form
         let now = self.now();
         let stores = &self.inner.stores;
+        let other_client = || {
+            tracing::warn!("revocation of a token issued to another client refused");
+            OAuthError::InvalidGrant("the token was issued to another client")
+        };
         if let Ok(refresh) = OpaqueToken::parse(token) {
-            let Some(record) = stores.sessions.refresh_token(&refresh.hash()).await? else {
-                return Ok(());
-            };
-            let grant = self.inner.oauth.grants.grant(record.session_id).await?;
-            let Some(grant) = grant.filter(|grant| grant.client_id == client.client_id) else {
-                tracing::info!("revocation of a refresh token the client does not hold; ignored");
-                return Ok(());
+            let grant = match self.grant_token(&refresh, &client).await? {
+                GrantToken::Ours { grant, .. } => grant,
+                GrantToken::OtherClient => return Err(other_client()),
+                GrantToken::Unknown => return Ok(()),
             };
             if stores
                 .sessions
@@ -205,9 +212,11 @@ impl OAuthServer {
         let Ok(claims) = self.inner.verifier.verify(token) else {
             return Ok(());
         };
-        if claims.client_id.as_deref() != Some(client.client_id.as_str()) {
-            tracing::info!("revocation of an access token the client does not hold; ignored");
-            return Ok(());
+        match claims.client_id.as_deref() {
+            // A first-party token is no client's: unknown here.
+            None => return Ok(()),
+            Some(owner) if owner != client.client_id => return Err(other_client()),
+            Some(_) => {}
         }
         let Some(jti) = &claims.jti else {
             return Ok(());
@@ -226,11 +235,17 @@ impl OAuthServer {
 
     /// `POST /oauth/introspect` (RFC 7662): whether `token` is active, and what it grants.
     ///
-    /// The caller must be an authenticated **confidential** client (a resource server
-    /// registered as one); anything else is `invalid_client`. An access token is active when
-    /// it verifies and still stands (session, user, `jti` — no cache); a refresh token when it
-    /// is current, unexpired, its grant's session is active, and it belongs to the calling
-    /// client. Everything else — including any failure to verify — is `{"active": false}`.
+    /// The caller must be an authenticated **confidential** client; anything else is
+    /// `invalid_client`. What it may learn (RFC 7662 §4):
+    /// * an access token issued to itself, or — when it is registered as a resource server
+    ///   ([`OAuthServerConfig::resource_servers`](super::OAuthServerConfig::resource_servers))
+    ///   — any access token of this server: active when it verifies and still stands
+    ///   (session, user, `jti` — no cache);
+    /// * a refresh token of its own grant: active when it is current, unexpired, and its
+    ///   user may still use the grant's session.
+    ///
+    /// Everything else — another client's token, a first-party or sign-in token, any failure
+    /// to verify — is `{"active": false}`.
     ///
     /// # Errors
     /// `invalid_client` (401), `invalid_request` when `token` is missing, and infrastructure
@@ -253,25 +268,19 @@ impl OAuthServer {
         let _ = token_type_hint;
         let now = self.now();
         if let Ok(refresh) = OpaqueToken::parse(token) {
-            let stores = &self.inner.stores;
-            let Some(record) = stores.sessions.refresh_token(&refresh.hash()).await? else {
+            let GrantToken::Ours { record, grant } = self.grant_token(&refresh, &client).await?
+            else {
                 return Ok(Introspection::inactive());
             };
             if record.rotated_at.is_some() || now >= record.expires_at {
                 return Ok(Introspection::inactive());
             }
-            let Some(grant) = self.inner.oauth.grants.grant(record.session_id).await? else {
+            let stores = &self.inner.stores;
+            let Some(session) = stores.sessions.session(record.session_id).await? else {
                 return Ok(Introspection::inactive());
             };
-            if grant.client_id != client.client_id {
-                return Ok(Introspection::inactive());
-            }
-            let active = stores
-                .sessions
-                .session(record.session_id)
-                .await?
-                .is_some_and(|session| session.is_active(now));
-            if !active || self.active_user(grant.user_id).await?.is_none() {
+            let user = stores.users.user_by_id(grant.user_id).await?;
+            if standing(user.as_ref(), &session, now).is_err() {
                 return Ok(Introspection::inactive());
             }
             return Ok(Introspection {
@@ -291,6 +300,17 @@ impl OAuthServer {
         let Some(claims) = self.live_access_token(token).await? else {
             return Ok(Introspection::inactive());
         };
+        let own = claims.client_id.as_deref() == Some(client.client_id.as_str());
+        let resource_server = self
+            .inner
+            .config
+            .resource_servers
+            .iter()
+            .any(|id| *id == client.client_id);
+        if !own && !resource_server {
+            tracing::info!("introspection of a token the client may not see; answered inactive");
+            return Ok(Introspection::inactive());
+        }
         Ok(Introspection {
             active: true,
             scope: (!claims.scope.is_empty()).then(|| claims.scope.as_str().to_owned()),

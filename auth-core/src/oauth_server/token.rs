@@ -1,21 +1,21 @@
 //! The token endpoint: the `authorization_code` and `refresh_token` grants.
 
 use std::fmt;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use serde::Serialize;
 use serde::ser::SerializeMap;
 use tracing::field;
-use uuid::Uuid;
 
 use super::client::{self, ClientCredentials};
 use super::pkce::{at_hash, verifier_matches};
-use super::service::{later, unix};
+use super::service::unix;
 use super::{OAuthError, OAuthServer};
 use crate::opaque::OpaqueToken;
+use crate::session::{self, NewSession, Refresh, SessionRules, user_standing};
 use crate::store::{
     AuditEvent, AuditKind, CodeRedemption, GrantType, OAuthClient, OAuthGrant, RefreshTokenRecord,
-    RevokeReason, Rotation, Session, SessionId, User, UserId,
+    RevokeReason, SessionId, SessionKind, User, UserId,
 };
 use crate::token::{AccessTokenRequest, IssuedAccessToken, Scope, SignedJwt};
 
@@ -23,9 +23,19 @@ use crate::token::{AccessTokenRequest, IssuedAccessToken, Scope, SignedJwt};
 pub const NO_STORE_HEADERS: [(&str, &str); 2] =
     [("Cache-Control", "no-store"), ("Pragma", "no-cache")];
 
-/// The session id a rotation's `next` token carries; the store binds it to the presented
-/// token's session (see [`SessionStore::rotate_refresh_token`](crate::store::SessionStore::rotate_refresh_token)).
-const BOUND_BY_STORE: SessionId = SessionId(Uuid::nil());
+/// What a presented refresh token is to the client presenting it.
+#[derive(Debug)]
+pub(super) enum GrantToken {
+    /// No such token, or not an OAuth grant's.
+    Unknown,
+    /// A token of another client's grant.
+    OtherClient,
+    /// A token of this client's grant.
+    Ours {
+        record: RefreshTokenRecord,
+        grant: OAuthGrant,
+    },
+}
 
 /// A token request, as the HTTP layer read it from the form body and the `Authorization`
 /// header. Build it with [`TokenRequest::from_form_pairs`]. `Debug` hides codes, verifiers,
@@ -272,31 +282,26 @@ impl OAuthServer {
         if !verifier_matches(verifier, &record.code_challenge) {
             return Err(OAuthError::InvalidGrant("PKCE verification failed"));
         }
-        let Some(user) = self.active_user(record.user_id).await? else {
-            return Err(OAuthError::InvalidGrant("the user is no longer active"));
+        // The sign-in behind the code must still count: account active, and no cut-off (log
+        // out everywhere, password reset, disable) since.
+        let user = self.inner.stores.users.user_by_id(record.user_id).await?;
+        let user = match (user_standing(user.as_ref(), record.auth_time), user) {
+            (Ok(()), Some(user)) => user,
+            _ => return Err(OAuthError::InvalidGrant("the user is no longer active")),
         };
 
         // One session per grant: its refresh tokens are the grant's family.
-        let config = &self.inner.config;
-        let refresh_token = OpaqueToken::generate().map_err(|_| OAuthError::Random)?;
-        let expires_at = later(now, config.refresh_token_lifetime);
-        let session = Session {
+        let new = NewSession {
             id: session_id,
             user_id: user.id,
-            created_at: now,
-            last_used_at: now,
-            expires_at,
-            idle_expires_at: later(now, config.session_idle_timeout).min(expires_at),
+            kind: SessionKind::OAuthGrant,
             ip: None,
             user_agent: None,
             device_name: Some(client.name.chars().take(128).collect()),
-            revoked_at: None,
-            revoke_reason: None,
         };
-        let first = RefreshTokenRecord::new(refresh_token.hash(), session_id, now, expires_at);
         let stores = &self.inner.stores;
-        stores.sessions.create_session(&session, &first).await?;
-        tracing::Span::current().record("session_id", field::display(session_id));
+        let started = session::start(&*stores.sessions, self.session_rules(), new, now).await?;
+        let (refresh_token, expires_at) = (started.refresh_token, started.session.expires_at);
         let grant = OAuthGrant {
             session_id,
             client_id: client.client_id.clone(),
@@ -382,27 +387,17 @@ impl OAuthServer {
         let Ok(presented) = OpaqueToken::parse(presented) else {
             return Err(invalid());
         };
-        let stores = &self.inner.stores;
-        let hash = presented.hash();
         // Which grant the token belongs to, before anything is rotated: a token of another
-        // client (or of a first-party login, which has no grant) is refused untouched.
-        let record = stores
-            .sessions
-            .refresh_token(&hash)
-            .await?
-            .ok_or_else(invalid)?;
-        let grant = self
-            .inner
-            .oauth
-            .grants
-            .grant(record.session_id)
-            .await?
-            .ok_or_else(invalid)?;
+        // client is refused untouched, and one of another session kind is unknown.
+        let grant = match self.grant_token(&presented, client).await? {
+            GrantToken::Ours { grant, .. } => grant,
+            GrantToken::OtherClient => {
+                tracing::warn!("refresh token presented by another client");
+                return Err(invalid());
+            }
+            GrantToken::Unknown => return Err(invalid()),
+        };
         tracing::Span::current().record("session_id", field::display(grant.session_id));
-        if grant.client_id != client.client_id {
-            tracing::warn!("refresh token presented by another client");
-            return Err(invalid());
-        }
         let scope = match request.scope.as_deref() {
             None => grant.scope.clone(),
             Some(asked) => {
@@ -416,85 +411,68 @@ impl OAuthServer {
             }
         };
 
-        let config = &self.inner.config;
         let now = self.now();
-        let next = OpaqueToken::generate().map_err(|_| OAuthError::Random)?;
-        let next_record = RefreshTokenRecord::new(
-            next.hash(),
-            BOUND_BY_STORE,
+        let mut audit = AuditEvent::new(AuditKind::Refresh, now, true);
+        audit.detail = Some(client.client_id.clone());
+        let outcome = session::refresh(
+            &self.inner.stores,
+            self.session_rules(),
+            &presented.hash(),
+            SessionKind::OAuthGrant,
+            &audit,
             now,
-            later(now, config.refresh_token_lifetime),
-        );
-        let rotation = stores
-            .sessions
-            .rotate_refresh_token(&hash, &next_record, now, config.session_idle_timeout)
-            .await?;
-        match rotation {
-            Rotation::Rotated(session) if session.id == grant.session_id => {
-                let user = match self.active_user(session.user_id).await? {
-                    Some(user)
-                        if user
-                            .tokens_valid_after
-                            .is_none_or(|cut_off| cut_off <= session.created_at) =>
-                    {
-                        user
-                    }
-                    _ => {
-                        stores
-                            .sessions
-                            .revoke_session(session.id, RevokeReason::AccountDisabled, now)
-                            .await?;
-                        return Err(invalid());
-                    }
-                };
-                let response = self.tokens(client, &user, &grant, &scope, next, None)?;
-                let mut event = AuditEvent::new(AuditKind::Refresh, now, true);
-                event.user_id = Some(user.id);
-                event.session_id = Some(session.id);
-                event.detail = Some(client.client_id.clone());
-                self.audit(event).await?;
-                Ok(response)
-            }
-            Rotation::AlreadyRotated {
+        )
+        .await?;
+        match outcome {
+            Refresh::Rotated {
                 session,
-                rotated_at,
-            } => {
-                if !session.is_active(now) {
-                    return Err(invalid());
-                }
-                let age = now.duration_since(rotated_at).unwrap_or(Duration::ZERO);
-                if age < config.refresh_reuse_grace {
-                    tracing::info!("refresh token presented again within the grace window");
-                    return Err(OAuthError::InvalidGrant(
-                        "the refresh token was just rotated",
-                    ));
-                }
-                stores
-                    .sessions
-                    .revoke_session(session.id, RevokeReason::RefreshTokenReuse, now)
-                    .await?;
-                let mut event = AuditEvent::new(AuditKind::RefreshTokenReuse, now, false);
-                event.user_id = Some(session.user_id);
-                event.session_id = Some(session.id);
-                event.detail = Some(RevokeReason::RefreshTokenReuse.as_str().to_owned());
-                self.audit(event).await?;
-                tracing::warn!("refresh token reuse detected; grant revoked");
-                Err(OAuthError::InvalidGrant(
-                    "the refresh token was already used; the grant is revoked",
-                ))
+                user,
+                refresh_token,
+            } if session.id == grant.session_id => {
+                self.tokens(client, &user, &grant, &scope, refresh_token, None)
             }
-            _ => Err(invalid()),
+            Refresh::RecentlyRotated => Err(OAuthError::InvalidGrant(
+                "the refresh token was just rotated",
+            )),
+            Refresh::Reused => Err(OAuthError::InvalidGrant(
+                "the refresh token was already used; the grant is revoked",
+            )),
+            Refresh::Rotated { .. } | Refresh::Invalid => Err(invalid()),
         }
     }
 
-    pub(super) async fn active_user(&self, user_id: UserId) -> Result<Option<User>, OAuthError> {
-        Ok(self
-            .inner
-            .stores
-            .users
-            .user_by_id(user_id)
+    /// The lifetimes of this server's grant sessions.
+    pub(super) fn session_rules(&self) -> SessionRules {
+        let config = &self.inner.config;
+        SessionRules {
+            lifetime: config.refresh_token_lifetime,
+            idle_timeout: config.session_idle_timeout,
+            reuse_grace: config.refresh_reuse_grace,
+        }
+    }
+
+    /// What `token` is to `client`: the one lookup of a refresh token at the token,
+    /// revocation and introspection endpoints. Only tokens of OAuth grant sessions are
+    /// looked at; a first-party or sign-in token is [`GrantToken::Unknown`].
+    pub(super) async fn grant_token(
+        &self,
+        token: &OpaqueToken,
+        client: &OAuthClient,
+    ) -> Result<GrantToken, OAuthError> {
+        let sessions = &self.inner.stores.sessions;
+        let Some(record) = sessions
+            .refresh_token(&token.hash(), SessionKind::OAuthGrant)
             .await?
-            .filter(|user| user.active))
+        else {
+            return Ok(GrantToken::Unknown);
+        };
+        let Some(grant) = self.inner.oauth.grants.grant(record.session_id).await? else {
+            return Ok(GrantToken::Unknown);
+        };
+        if grant.client_id != client.client_id {
+            return Ok(GrantToken::OtherClient);
+        }
+        Ok(GrantToken::Ours { record, grant })
     }
 
     /// The access token (and id_token with `openid`) for `grant`, with `scope`.

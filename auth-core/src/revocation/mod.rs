@@ -25,7 +25,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::{BearerErrorCode, ToBearerError};
-use crate::store::{RevocationStore, SessionId, SessionStore, StoreError, UserId, UserStore};
+use crate::store::{
+    RevocationStore, SessionId, SessionKind, SessionStore, StoreError, UserId, UserStore,
+};
 use crate::token::Claims;
 use cache::StaleCache;
 
@@ -93,7 +95,10 @@ impl ToBearerError for RevocationError {
 
 #[derive(Clone, Copy)]
 enum SessionState {
-    Live { expires_at: SystemTime },
+    Live {
+        expires_at: SystemTime,
+        kind: SessionKind,
+    },
     Ended,
 }
 
@@ -152,7 +157,9 @@ impl RevocationChecker {
         }
     }
 
-    /// `Ok(())` when the token still stands: its session (if it names one) is live, its user
+    /// `Ok(())` when the token still stands: its session (if it names one) is live and of the
+    /// token's kind (an OAuth grant's for a token with `client_id`, a first-party login's
+    /// otherwise), its user
     /// exists, is active and was not cut off after the token was issued, and its `jti` (if any)
     /// is not revoked.
     #[tracing::instrument(level = "debug", skip_all)]
@@ -180,8 +187,17 @@ impl RevocationChecker {
 
         if let Some(sid) = &claims.sid {
             let session_id = SessionId::parse(sid).ok_or(RevocationError::SessionEnded)?;
+            // A token names its kind by `client_id` (an OAuth client's) or its absence (a
+            // first-party login's); its `sid` must name a session of that kind. The
+            // authorization server's sign-in sessions issue no access tokens at all.
+            let expected = if claims.client_id.is_some() {
+                SessionKind::OAuthGrant
+            } else {
+                SessionKind::FirstParty
+            };
             match self.session_state(session_id, user_id, now).await? {
-                SessionState::Live { expires_at } if now < expires_at => {}
+                SessionState::Live { expires_at, kind } if now < expires_at && kind == expected => {
+                }
                 _ => return Err(RevocationError::SessionEnded),
             }
         }
@@ -233,6 +249,7 @@ impl RevocationChecker {
             Some(session) if session.user_id == user_id && session.revoked_at.is_none() => {
                 SessionState::Live {
                     expires_at: session.expires_at,
+                    kind: session.kind,
                 }
             }
             _ => SessionState::Ended,

@@ -43,7 +43,8 @@ pub use oauth_records::{
 pub use one_time::OneTimeTokenStore;
 pub use records::{
     AuditEvent, AuditKind, OneTimePurpose, OneTimeToken, ProviderIdentity, RefreshTokenRecord,
-    RevokeReason, RevokedAccessToken, Session, SessionId, User, UserId, normalize_email,
+    RevokeReason, RevokedAccessToken, Session, SessionId, SessionKind, User, UserId,
+    normalize_email,
 };
 pub use revocations::RevocationStore;
 pub use sessions::{Rotation, SessionStore};

@@ -226,11 +226,62 @@ impl RevokeReason {
     }
 }
 
+/// What a session is for. Its refresh tokens (and, for the authorization server's sign-in,
+/// its cookie) are accepted only by the consumer of that kind: a credential presented to a
+/// consumer of another kind is treated exactly like an unknown one.
+///
+/// | kind | started by | its refresh token is accepted by |
+/// |---|---|---|
+/// | [`FirstParty`](Self::FirstParty) | the host's own login, signup, social login | `AuthService::refresh` (`/auth/refresh`) |
+/// | [`AuthorizationServerSignIn`](Self::AuthorizationServerSignIn) | the authorization server's login form | its sign-in cookie check only |
+/// | [`OAuthGrant`](Self::OAuthGrant) | a code exchange at the token endpoint | the `refresh_token` grant, revocation and introspection — of the same client only |
+///
+/// Access tokens name their kind too: a token with a `client_id` claim belongs to an
+/// OAuth grant, one without to a first-party session; the revocation check refuses a token
+/// whose `sid` names a session of the other kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SessionKind {
+    /// A first-party login: the host's web or mobile app signed in through the auth
+    /// endpoints (password, signup, social login).
+    FirstParty,
+    /// The authorization server's browser sign-in: the session behind its sign-in cookie,
+    /// which lets a user authorize OAuth clients without typing the password each time.
+    AuthorizationServerSignIn,
+    /// An OAuth grant: the tokens one client obtained on a user's behalf. The client and the
+    /// granted scope are bound in the grant record ([`OAuthGrant`](super::OAuthGrant)).
+    OAuthGrant,
+}
+
+impl SessionKind {
+    /// A stable lowercase name, for storage.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::FirstParty => "first_party",
+            Self::AuthorizationServerSignIn => "authorization_server_sign_in",
+            Self::OAuthGrant => "oauth_grant",
+        }
+    }
+
+    /// The kind named by [`SessionKind::as_str`].
+    pub fn parse(name: &str) -> Option<Self> {
+        [
+            Self::FirstParty,
+            Self::AuthorizationServerSignIn,
+            Self::OAuthGrant,
+        ]
+        .into_iter()
+        .find(|kind| kind.as_str() == name)
+    }
+}
+
 /// One login on one device; the family of its refresh tokens.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
     /// Its id, the `sid` claim.
     pub id: SessionId,
+    /// What it is for; fixed for its whole life.
+    pub kind: SessionKind,
     /// The signed-in user.
     pub user_id: UserId,
     /// Login time.
@@ -546,6 +597,18 @@ mod tests {
         for reason in reasons {
             assert_eq!(RevokeReason::parse(reason.as_str()), Some(reason));
         }
+    }
+
+    #[test]
+    fn every_session_kind_parses_back_from_its_name() {
+        for kind in [
+            SessionKind::FirstParty,
+            SessionKind::AuthorizationServerSignIn,
+            SessionKind::OAuthGrant,
+        ] {
+            assert_eq!(SessionKind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(SessionKind::parse("First_Party"), None);
     }
 
     #[test]

@@ -4,7 +4,9 @@ use std::time::SystemTime;
 
 use async_trait::async_trait;
 
-use super::{RefreshTokenRecord, RevokeReason, Session, SessionId, StoreError, UserId};
+use super::{
+    RefreshTokenRecord, RevokeReason, Session, SessionId, SessionKind, StoreError, UserId,
+};
 use crate::opaque::TokenHash;
 
 /// What [`SessionStore::rotate_refresh_token`] found.
@@ -42,12 +44,17 @@ pub trait SessionStore: Send + Sync {
     /// The session with `id`, revoked or not.
     async fn session(&self, id: SessionId) -> Result<Option<Session>, StoreError>;
 
-    /// The refresh token whose hash is `hash`, as stored (current or rotated, expired or not),
-    /// without rotating it: for RFC 7009 revocation and RFC 7662 introspection, and to check
-    /// which client a token belongs to before rotating it.
+    /// The refresh token whose hash is `hash` **if its session is of `kind`**, as stored
+    /// (current or rotated, expired or not), without rotating it: for RFC 7009 revocation and
+    /// RFC 7662 introspection, the authorization server's sign-in cookie, and to check which
+    /// client a token belongs to before rotating it.
+    ///
+    /// A token whose session is of another kind is `Ok(None)`, exactly like an unknown one
+    /// (see [`SessionKind`]).
     async fn refresh_token(
         &self,
         hash: &TokenHash,
+        kind: SessionKind,
     ) -> Result<Option<RefreshTokenRecord>, StoreError>;
 
     /// Every session of `user_id` that is active at `now`, most recently used first.
@@ -68,13 +75,16 @@ pub trait SessionStore: Send + Sync {
     /// (the caller cannot know it without a read) and caps `next.expires_at` at that session's
     /// `expires_at`. A `next.hash` that already exists is a [`StoreError::Conflict`].
     ///
-    /// Outcomes are decided in this order: unknown token → [`Rotation::Unknown`]; already
-    /// rotated → [`Rotation::AlreadyRotated`] (even if the session has since been revoked or
-    /// expired, so a replay is always recognisable); token expired (`now >= expires_at`) or
-    /// session inactive → [`Rotation::Inactive`]; otherwise [`Rotation::Rotated`].
+    /// Outcomes are decided in this order: unknown token, or a token whose session is not of
+    /// `kind` → [`Rotation::Unknown`] (nothing written: a credential of another kind must
+    /// neither rotate nor, replayed, revoke a session it does not belong to); already rotated
+    /// → [`Rotation::AlreadyRotated`] (even if the session has since been revoked or expired,
+    /// so a replay is always recognisable); token expired (`now >= expires_at`) or session
+    /// inactive → [`Rotation::Inactive`]; otherwise [`Rotation::Rotated`].
     async fn rotate_refresh_token(
         &self,
         presented: &TokenHash,
+        kind: SessionKind,
         next: &RefreshTokenRecord,
         now: SystemTime,
         idle_timeout: std::time::Duration,

@@ -11,7 +11,7 @@ use crate::oauth_server::OAuthStores;
 use crate::store::{
     AuthorizationCode, AuthorizationCodeStore, ClientType, CodeRedemption, Consent, ConsentStore,
     GrantType, OAuthClient, OAuthClientStore, OAuthGrant, OAuthGrantStore, RefreshTokenRecord,
-    Session, SessionId, SessionStore, StoreError, UserId, UserStore,
+    Session, SessionId, SessionKind, SessionStore, StoreError, UserId, UserStore,
 };
 use crate::token::Scope;
 
@@ -588,6 +588,7 @@ async fn create_session(sessions: &dyn SessionStore, user: UserId, expires: i64)
     let created = expires.min(0) - HOUR;
     let session = Session {
         id,
+        kind: SessionKind::OAuthGrant,
         user_id: user,
         created_at: at(created),
         last_used_at: at(created),

@@ -8,8 +8,8 @@ use super::support::{
 };
 use crate::opaque::TokenHash;
 use crate::store::{
-    RefreshTokenRecord, RevokeReason, Rotation, Session, SessionId, SessionStore, StoreError,
-    UserId, UserStore,
+    RefreshTokenRecord, RevokeReason, Rotation, Session, SessionId, SessionKind, SessionStore,
+    StoreError, UserId, UserStore,
 };
 
 /// Runs every [`SessionStore`] check against `store`, creating the users its sessions belong
@@ -41,7 +41,13 @@ use crate::store::{
 ///   stored, a rotated token with its `rotated_at`, the successor a rotation stored (bound to
 ///   the presented token's session), and `Ok(None)` for an unknown hash;
 /// * 50 concurrent rotations of one token: exactly one [`Rotation::Rotated`], 49
-///   [`Rotation::AlreadyRotated`], and only the winner's `next` token is stored.
+///   [`Rotation::AlreadyRotated`], and only the winner's `next` token is stored;
+/// * session kinds ([`SessionKind`]): every kind round-trips; `refresh_token` and
+///   `rotate_refresh_token` with another kind than the session's find nothing
+///   ([`Rotation::Unknown`]) and write nothing — before and after the token's rotation, so a
+///   replay under a foreign kind neither rotates nor is reported as a reuse — and in a race of
+///   50 concurrent rotations, half naming the wrong kind, exactly one right-kind call wins
+///   and every wrong-kind call is `Unknown`.
 pub async fn session_store_conformance<S>(store: Arc<S>, users: &dyn UserStore)
 where
     S: SessionStore + ?Sized + 'static,
@@ -56,7 +62,150 @@ where
     revoke_user_sessions(&*store, users).await;
     purge(&*store, users).await;
     lookup_by_hash(&*store, users).await;
-    concurrent_rotation(store, users).await;
+    kinds_are_enforced(&*store, users).await;
+    concurrent_rotation(Arc::clone(&store), users).await;
+    concurrent_rotation_across_kinds(store, users).await;
+}
+
+const KINDS: [SessionKind; 3] = [
+    SessionKind::FirstParty,
+    SessionKind::AuthorizationServerSignIn,
+    SessionKind::OAuthGrant,
+];
+
+async fn rotate_as(
+    store: &(impl SessionStore + ?Sized),
+    presented: &TokenHash,
+    kind: SessionKind,
+    next: &RefreshTokenRecord,
+    now: i64,
+) -> Rotation {
+    ok(
+        store
+            .rotate_refresh_token(presented, kind, next, at(now), secs(DAY))
+            .await,
+        ROTATE,
+    )
+}
+
+/// A credential of one kind never serves another (see [`SessionKind`]).
+async fn kinds_are_enforced(store: &(impl SessionStore + ?Sized), users: &dyn UserStore) {
+    for kind in KINDS {
+        let user = new_user(users).await;
+        let mut session = new_session(user, 0, 30 * DAY);
+        session.kind = kind;
+        let token = create(store, &session).await;
+        assert_eq!(
+            stored(store, session.id).await.map(|stored| stored.kind),
+            Some(kind),
+            "SessionStore::session must return the kind a session was created with"
+        );
+        assert_eq!(
+            ok(store.refresh_token(&token.hash, kind).await, LOOKUP),
+            Some(token.clone()),
+            "{LOOKUP} with the session's own kind must find its token"
+        );
+        for other in KINDS.into_iter().filter(|other| *other != kind) {
+            assert_eq!(
+                ok(store.refresh_token(&token.hash, other).await, LOOKUP),
+                None,
+                "{LOOKUP} of a {} session's token as {} must find nothing",
+                kind.as_str(),
+                other.as_str()
+            );
+            let next = new_token(&session, HOUR, 30 * DAY);
+            assert_eq!(
+                rotate_as(store, &token.hash, other, &next, HOUR).await,
+                Rotation::Unknown,
+                "{ROTATE} of a {} session's token as {} must be Unknown",
+                kind.as_str(),
+                other.as_str()
+            );
+            assert_eq!(
+                ok(store.refresh_token(&next.hash, kind).await, LOOKUP),
+                None,
+                "{ROTATE} under a foreign kind must not store `next`"
+            );
+        }
+        assert_eq!(
+            ok(store.refresh_token(&token.hash, kind).await, LOOKUP),
+            Some(token.clone()),
+            "{ROTATE} under a foreign kind must leave the token current"
+        );
+
+        let next = new_token(&session, HOUR, 30 * DAY);
+        assert!(
+            matches!(
+                rotate_as(store, &token.hash, kind, &next, HOUR).await,
+                Rotation::Rotated(_)
+            ),
+            "{ROTATE} of a {} token as its own kind must rotate it",
+            kind.as_str()
+        );
+        for other in KINDS.into_iter().filter(|other| *other != kind) {
+            let probe = new_token(&session, 2 * HOUR, 30 * DAY);
+            assert_eq!(
+                rotate_as(store, &token.hash, other, &probe, 2 * HOUR).await,
+                Rotation::Unknown,
+                "a rotated {} token presented as {} must be Unknown, not AlreadyRotated \
+                 (a foreign-kind replay must not be able to revoke the session)",
+                kind.as_str(),
+                other.as_str()
+            );
+        }
+        assert!(
+            stored(store, session.id)
+                .await
+                .is_some_and(|stored| stored.revoked_at.is_none()),
+            "foreign-kind presentations must leave the session alone"
+        );
+    }
+}
+
+/// Half of 50 concurrent rotations name the wrong kind: exactly one right-kind call wins.
+async fn concurrent_rotation_across_kinds<S>(store: Arc<S>, users: &dyn UserStore)
+where
+    S: SessionStore + ?Sized + 'static,
+{
+    let user = new_user(users).await;
+    let mut session = new_session(user, 0, 30 * DAY);
+    session.kind = SessionKind::OAuthGrant;
+    let token = create(&*store, &session).await;
+
+    let outcomes = concurrently(TASKS, |task| {
+        let store = Arc::clone(&store);
+        let next = new_token(&session, HOUR, 30 * DAY);
+        let presented = token.hash;
+        let kind = if task % 2 == 0 {
+            SessionKind::OAuthGrant
+        } else {
+            SessionKind::FirstParty
+        };
+        async move {
+            let outcome = store
+                .rotate_refresh_token(&presented, kind, &next, at(HOUR), secs(DAY))
+                .await;
+            (kind, outcome)
+        }
+    })
+    .await;
+    let mut winners = 0;
+    for (kind, outcome) in outcomes {
+        match (kind, outcome) {
+            (SessionKind::OAuthGrant, Ok(Rotation::Rotated(_))) => winners += 1,
+            (SessionKind::OAuthGrant, Ok(Rotation::AlreadyRotated { .. })) => {}
+            (SessionKind::FirstParty, Ok(Rotation::Unknown)) => {}
+            (kind, other) => panic!(
+                "in a race of {ROTATE} calls, a call as {} got {other:?}; a wrong-kind call \
+                 must be Unknown and a right-kind one Rotated or AlreadyRotated",
+                kind.as_str()
+            ),
+        }
+    }
+    assert_eq!(
+        winners, 1,
+        "of concurrent {ROTATE} calls with one token, exactly one of the right kind must win"
+    );
 }
 
 const LOOKUP: &str = "SessionStore::refresh_token";
@@ -65,7 +214,10 @@ async fn lookup(
     store: &(impl SessionStore + ?Sized),
     hash: &TokenHash,
 ) -> Option<RefreshTokenRecord> {
-    ok(store.refresh_token(hash).await, LOOKUP)
+    ok(
+        store.refresh_token(hash, SessionKind::FirstParty).await,
+        LOOKUP,
+    )
 }
 
 async fn lookup_by_hash(store: &(impl SessionStore + ?Sized), users: &dyn UserStore) {
@@ -124,6 +276,7 @@ const ROTATE: &str = "SessionStore::rotate_refresh_token";
 fn new_session(user_id: UserId, created: i64, expires: i64) -> Session {
     Session {
         id: ok(SessionId::generate(), "SessionId::generate"),
+        kind: SessionKind::FirstParty,
         user_id,
         created_at: at(created),
         last_used_at: at(created),
@@ -172,7 +325,13 @@ async fn rotate(
 ) -> Rotation {
     ok(
         store
-            .rotate_refresh_token(presented, next, at(now), secs(idle_timeout))
+            .rotate_refresh_token(
+                presented,
+                SessionKind::FirstParty,
+                next,
+                at(now),
+                secs(idle_timeout),
+            )
             .await,
         ROTATE,
     )
@@ -720,7 +879,13 @@ where
         let presented = token.hash;
         async move {
             let outcome = store
-                .rotate_refresh_token(&presented, &next, at(HOUR), secs(DAY))
+                .rotate_refresh_token(
+                    &presented,
+                    SessionKind::FirstParty,
+                    &next,
+                    at(HOUR),
+                    secs(DAY),
+                )
                 .await;
             (next.hash, outcome)
         }

@@ -51,8 +51,13 @@ pub fn config() -> OAuthServerConfig {
     userinfo.email = Scope::parse("email read:profile");
     userinfo.groups = Scope::parse("read:groups");
     config.userinfo_scopes = userinfo;
+    config.resource_servers = vec![RESOURCE_SERVER.to_owned()];
     config
 }
+
+/// The client id registered as a resource server in [`config`] (no client is registered
+/// under it until a test does).
+pub const RESOURCE_SERVER: &str = "resource-api";
 
 impl Harness {
     pub async fn new() -> Self {

@@ -9,6 +9,8 @@ pub struct Model {
     /// The session id (`sid`).
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: String,
+    /// What it is for ([`auth_core::store::SessionKind::as_str`]).
+    pub kind: String,
     /// Whose session it is.
     pub user_id: String,
     /// Created at (µs since the epoch).

@@ -100,3 +100,18 @@ impl EndpointsConfig {
         self
     }
 }
+
+/// Why [`AuthEndpoints::new`](crate::AuthEndpoints::new) refused its parts.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EndpointsError {
+    /// The authenticator has no revocation check. Logout, logout-all and password changes
+    /// would answer success while the access tokens they end kept working until they expire.
+    /// Give the authenticator `with_revocation(…)`, or — knowingly — use
+    /// [`AuthEndpoints::dangerous_without_revocation_check`](crate::AuthEndpoints::dangerous_without_revocation_check).
+    #[error(
+        "the auth endpoints' authenticator has no revocation check, so logout would not reach \
+         access tokens: give it `with_revocation(RevocationChecker)`"
+    )]
+    NoRevocationCheck,
+}

@@ -65,12 +65,12 @@ use bytes::Bytes;
 use http::header::{ALLOW, HOST, ORIGIN, USER_AGENT};
 use http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
 
-pub use config::{ClientIpSource, EndpointsConfig, TokenDelivery};
+pub use config::{ClientIpSource, EndpointsConfig, EndpointsError, TokenDelivery};
 #[cfg(feature = "providers")]
 pub use oauth::{OAuthConfig, OAuthSetupError};
 pub use tower_service::{EndpointsFuture, EndpointsService};
 
-use crate::authenticator::Authenticator;
+use crate::authenticator::{AcceptedTokens, Authenticator};
 use crate::credentials::single_cookie;
 use response::{Failure, error_response};
 
@@ -216,6 +216,7 @@ impl Route {
 /// # use std::sync::Arc;
 /// # use auth_core::flows::{AuthConfig, AuthService, RecordingMailer, Stores};
 /// # use auth_core::password::PasswordHasher;
+/// # use auth_core::revocation::{RevocationChecker, RevocationConfig};
 /// # use auth_core::token::*;
 /// # use auth_core::SystemClock;
 /// use auth_tower::{Authenticator, AuthEndpoints, EndpointsConfig};
@@ -225,7 +226,11 @@ impl Route {
 /// # let service = AuthService::new(AuthConfig::default(), Stores::in_memory(), issuer,
 /// #     PasswordHasher::insecure_fast_for_tests(), Arc::new(SystemClock),
 /// #     Arc::new(RecordingMailer::default()));
-/// let endpoints = AuthEndpoints::new(service, Authenticator::new(verifier), EndpointsConfig::cookie_mode());
+/// let stores = service.stores();
+/// let revocation = RevocationChecker::new(RevocationConfig::default(),
+///     stores.users.clone(), stores.sessions.clone(), stores.revocations.clone());
+/// let authenticator = Authenticator::new(verifier).with_revocation(revocation);
+/// let endpoints = AuthEndpoints::new(service, authenticator, EndpointsConfig::cookie_mode())?;
 /// // axum: Router::new().nest_service("/auth", endpoints.into_service())
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -271,8 +276,38 @@ impl fmt::Debug for AuthEndpoints {
 
 impl AuthEndpoints {
     /// Endpoints running `service`'s flows, authenticating signed-in routes with
-    /// `authenticator` (give it the revocation check so that logout takes effect).
+    /// `authenticator`, which must carry the revocation check
+    /// ([`Authenticator::with_revocation`]) so that logout takes effect.
+    ///
+    /// The endpoints accept first-party access tokens only, whatever the authenticator was
+    /// set to accept ([`AcceptedTokens::FirstParty`]): an OAuth client's token, even one
+    /// issued with the same keys, issuer and audience, never acts on the user's account here.
+    ///
+    /// # Errors
+    /// [`EndpointsError::NoRevocationCheck`] when the authenticator has no revocation check.
     pub fn new(
+        service: AuthService,
+        authenticator: Authenticator,
+        config: EndpointsConfig,
+    ) -> Result<Self, EndpointsError> {
+        if !authenticator.checks_revocation() {
+            return Err(EndpointsError::NoRevocationCheck);
+        }
+        Ok(Self::dangerous_without_revocation_check(
+            service,
+            authenticator,
+            config,
+        ))
+    }
+
+    /// Like [`new`](Self::new) without insisting on a revocation check.
+    ///
+    /// # Security
+    /// Without the check, `POST /logout`, `/logout-all` and a password change answer success
+    /// while the access tokens they were meant to end keep working until they expire (15
+    /// minutes by default). Only for hosts that check revocation some other way before these
+    /// endpoints see a request.
+    pub fn dangerous_without_revocation_check(
         service: AuthService,
         authenticator: Authenticator,
         config: EndpointsConfig,
@@ -280,7 +315,7 @@ impl AuthEndpoints {
         Self {
             inner: Arc::new(Inner {
                 service,
-                authenticator,
+                authenticator: authenticator.accept(AcceptedTokens::FirstParty),
                 config,
                 clock: Arc::new(SystemClock),
                 #[cfg(feature = "providers")]

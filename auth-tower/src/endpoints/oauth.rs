@@ -233,14 +233,17 @@ impl AuthEndpoints {
     /// ));
     /// let flow = LoginFlow::new(Arc::new(MemoryPendingLoginStore::new()), HttpClient::new()?)
     ///     .with_provider(google)?;
-    /// let endpoints = AuthEndpoints::new(service.clone(), Authenticator::new(verifier.clone()),
-    ///         EndpointsConfig::cookie_mode())
+    /// # let stores = service.stores();
+    /// # let revocation = auth_core::revocation::RevocationChecker::new(Default::default(),
+    /// #     stores.users.clone(), stores.sessions.clone(), stores.revocations.clone());
+    /// let authenticator = Authenticator::new(verifier).with_revocation(revocation);
+    /// let endpoints = AuthEndpoints::new(service.clone(), authenticator.clone(),
+    ///         EndpointsConfig::cookie_mode())?
     ///     .with_providers(flow.clone(), OAuthConfig::default().post_login_url("/app"))?;
     /// // axum: Router::new().nest_service("/auth", endpoints.into_service())
     ///
     /// // Bearer mode has no cookie to carry the session: refused, not silently degraded.
-    /// let bearer = AuthEndpoints::new(service, Authenticator::new(verifier),
-    ///     EndpointsConfig::default());
+    /// let bearer = AuthEndpoints::new(service, authenticator, EndpointsConfig::default())?;
     /// assert_eq!(bearer.with_providers(flow, OAuthConfig::default()).unwrap_err(),
     ///     OAuthSetupError::BearerMode);
     /// # Ok::<(), Box<dyn std::error::Error>>(())

@@ -338,10 +338,10 @@ impl OAuthEndpoints {
         let login = self
             .inner
             .auth
-            .login(username, Password::new(password.to_owned()), &client)
+            .sign_in_to_authorization_server(username, Password::new(password.to_owned()), &client)
             .await;
-        let pair = match login {
-            Ok(pair) => pair,
+        let sign_in = match login {
+            Ok(sign_in) => sign_in,
             Err(AuthError::InvalidCredentials | AuthError::AccountDisabled) => {
                 return self.login_page(
                     StatusCode::UNAUTHORIZED,
@@ -382,7 +382,7 @@ impl OAuthEndpoints {
         let mut response = redirect(StatusCode::SEE_OTHER, &location);
         add_cookie(
             &mut response,
-            &self.session_cookie(&pair.refresh_token, pair.refresh_expires_at),
+            &self.session_cookie(&sign_in.token, sign_in.expires_at),
         );
         response
     }

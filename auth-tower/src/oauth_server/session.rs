@@ -1,17 +1,23 @@
 //! The authorization server's own sign-in session and the CSRF token of its forms.
 //!
-//! The session cookie holds the refresh token of an auth-core session started by
-//! [`AuthService::login`](auth_core::flows::AuthService::login): 256 random bits, stored
-//! server-side only as a SHA-256, never rotated by this layer, resolved to the session's user
-//! on every request. Nothing in it can be forged into another user, and ending the session
-//! (logout, logout-all, password change, an admin's revocation) signs the browser out of the
-//! authorization server at once.
+//! The session cookie holds the token of an auth-core session of its own kind,
+//! [`AuthorizationServerSignIn`](auth_core::store::SessionKind::AuthorizationServerSignIn),
+//! started by
+//! [`AuthService::sign_in_to_authorization_server`](auth_core::flows::AuthService::sign_in_to_authorization_server):
+//! 256 random bits, stored server-side only as a SHA-256, never rotated by this layer,
+//! resolved to the session's user on every request by
+//! [`AuthService::authorization_server_session`](auth_core::flows::AuthService::authorization_server_session).
+//! No other credential is a sign-in: an OAuth client's or a first-party refresh token sent as
+//! this cookie is unknown. Nothing in it can be forged into another user, and ending the
+//! session (logout, logout-all, password change, an admin's revocation) or disabling the
+//! account signs the browser out of the authorization server at once.
 
 use std::time::{Duration, SystemTime};
 
+use auth_core::flows::AuthError;
 use auth_core::oauth_server::ResourceOwner;
 use auth_core::opaque::OpaqueToken;
-use auth_core::store::{SessionId, StoreError};
+use auth_core::store::SessionId;
 use http::HeaderMap;
 use http::header::{COOKIE, ORIGIN};
 use subtle::ConstantTimeEq as _;
@@ -65,37 +71,18 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &'a str) -> Option<&'a str> {
 
 impl OAuthEndpoints {
     /// The signed-in user per the session cookie: `Ok(None)` without a cookie, or when it is
-    /// malformed, unknown, rotated, expired, or its session ended. A store failure is `Err`
-    /// (the request fails; it is never treated as signed in or out by guess).
+    /// not a live sign-in session's (malformed, unknown, of another session kind, expired,
+    /// ended, or its user may no longer use it). A store failure is `Err` (the request fails;
+    /// it is never treated as signed in or out by guess).
     pub(super) async fn signed_in(
         &self,
         headers: &HeaderMap,
-    ) -> Result<Option<SignedIn>, StoreError> {
+    ) -> Result<Option<SignedIn>, AuthError> {
         let Some(value) = cookie(headers, &self.inner.config.session_cookie) else {
             return Ok(None);
         };
-        let Ok(token) = OpaqueToken::parse(value) else {
-            tracing::debug!("malformed sign-in cookie");
-            return Ok(None);
-        };
-        let now = self.now();
-        let sessions = &self.inner.auth.stores().sessions;
-        let Some(record) = sessions.refresh_token(&token.hash()).await? else {
-            return Ok(None);
-        };
-        if record.rotated_at.is_some() || now >= record.expires_at {
-            return Ok(None);
-        }
-        let Some(session) = sessions.session(record.session_id).await? else {
-            return Ok(None);
-        };
-        if session.revoked_at.is_some()
-            || now >= session.expires_at
-            || now >= session.idle_expires_at
-        {
-            return Ok(None);
-        }
-        Ok(Some(SignedIn {
+        let session = self.inner.auth.authorization_server_session(value).await?;
+        Ok(session.map(|session| SignedIn {
             owner: ResourceOwner::new(session.user_id, session.created_at),
             session_id: session.id,
         }))

@@ -135,6 +135,7 @@ impl Fixture {
     pub fn endpoints(&self, config: EndpointsConfig) -> AuthEndpoints {
         let endpoints =
             AuthEndpoints::new(self.service.clone(), self.authenticator.clone(), config)
+                .expect("the fixture's authenticator checks revocation")
                 .with_clock(Arc::new(self.clock.clone()));
         #[cfg(feature = "providers")]
         if let Some(setup) = &self.oauth {

@@ -91,7 +91,8 @@ impl Example {
         endpoints_config
             .allowed_origins
             .extend(settings.cors_origin.iter().cloned());
-        let mut endpoints = AuthEndpoints::new(service, authenticator.clone(), endpoints_config);
+        let mut endpoints = AuthEndpoints::new(service, authenticator.clone(), endpoints_config)
+            .map_err(|error| StartError::Setup(error.to_string()))?;
 
         // Social login: auth-tower's `/auth/oauth/{provider}` and `/callback` routes for every
         // provider the environment configures. After the callback the refresh token is in the

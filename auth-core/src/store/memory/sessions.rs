@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use super::{count, lock};
 use crate::opaque::TokenHash;
 use crate::store::{
-    RefreshTokenRecord, RevokeReason, Rotation, Session, SessionId, SessionStore, StoreError,
-    UserId,
+    RefreshTokenRecord, RevokeReason, Rotation, Session, SessionId, SessionKind, SessionStore,
+    StoreError, UserId,
 };
 
 /// An in-memory [`SessionStore`].
@@ -20,7 +20,8 @@ use crate::store::{
 /// checks it and writes the rotation under one lock, so of any number of concurrent rotations
 /// of one token exactly one sees [`Rotation::Rotated`]. Its checks run in this order:
 ///
-/// 1. no token with that hash, or its session is gone → [`Rotation::Unknown`];
+/// 1. no token with that hash, its session is gone, or its session is of another
+///    [kind](crate::store::SessionKind) → [`Rotation::Unknown`];
 /// 2. the token was already rotated → [`Rotation::AlreadyRotated`] (even if the session has been
 ///    revoked or has expired since, so a replay is always recognised as one);
 /// 3. the token is expired (`now >= expires_at`) or the session is not
@@ -87,8 +88,19 @@ impl SessionStore for MemorySessionStore {
     async fn refresh_token(
         &self,
         hash: &TokenHash,
+        kind: SessionKind,
     ) -> Result<Option<RefreshTokenRecord>, StoreError> {
-        Ok(lock(&self.inner).tokens.get(hash).cloned())
+        let state = lock(&self.inner);
+        Ok(state
+            .tokens
+            .get(hash)
+            .filter(|token| {
+                state
+                    .sessions
+                    .get(&token.session_id)
+                    .is_some_and(|session| session.kind == kind)
+            })
+            .cloned())
     }
 
     async fn active_sessions(
@@ -116,6 +128,7 @@ impl SessionStore for MemorySessionStore {
     async fn rotate_refresh_token(
         &self,
         presented: &TokenHash,
+        kind: SessionKind,
         next: &RefreshTokenRecord,
         now: SystemTime,
         idle_timeout: Duration,
@@ -128,7 +141,11 @@ impl SessionStore for MemorySessionStore {
         let Some(record) = state.tokens.get_mut(presented) else {
             return Ok(Rotation::Unknown);
         };
-        let Some(session) = state.sessions.get_mut(&record.session_id) else {
+        let Some(session) = state
+            .sessions
+            .get_mut(&record.session_id)
+            .filter(|session| session.kind == kind)
+        else {
             return Ok(Rotation::Unknown);
         };
         if let Some(rotated_at) = record.rotated_at {
