@@ -20,12 +20,12 @@ count() { # variant iterations [output file] -> total instructions
 }
 
 declare -A TOTAL
-for variant in bare ours ours+revocation ours+revocation+cache jwt-authorizer; do
+for variant in bare ours ours+revocation ours+revocation+cache raw-jsonwebtoken; do
   # Subtract a run with no requests, which leaves the set-up cost only.
   TOTAL[$variant]=$(( $(count "$variant" "$n") - $(count "$variant" 0) ))
 done
 printf '%-24s %14s %14s\n' variant "instr/request" "over bare"
-for variant in bare ours ours+revocation ours+revocation+cache jwt-authorizer; do
+for variant in bare ours ours+revocation ours+revocation+cache raw-jsonwebtoken; do
   awk -v v="$variant" -v t="${TOTAL[$variant]}" -v b="${TOTAL[bare]}" -v n="$n" \
     'BEGIN { printf "%-24s %14.0f %14.0f\n", v, t / n, (t - b) / n }'
 done

@@ -28,7 +28,7 @@
 //! * [`entity`] — the tables as SeaORM entities, for your own joins and reports.
 //! * [`rls`] — PostgreSQL row-level security for multi-tenant hosts: run a unit of work after
 //!   `SELECT set_config('app.current_user_id', $1, true)` (bound, transaction-local), and
-//!   install policies on your tables.
+//!   install policies on your tables; "no user" and "no tenant" match no row.
 //! * [`SeaOrmStore::purge_expired`] — deletes expired sessions, tokens, revocations and
 //!   throttle counters; run it periodically.
 //!

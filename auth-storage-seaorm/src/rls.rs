@@ -13,6 +13,22 @@
 //!   a column to one of those settings — as SQL to put in your own migration
 //!   ([`RlsPolicy::statements`]) or applied directly ([`RlsPolicy::apply`]).
 //!
+//! # No user, no tenant
+//!
+//! PostgreSQL has no way to unset a setting: once a connection has run one transaction-local
+//! `set_config`, the setting reads as `''` on that connection ever after, and "no tenant" is
+//! written as `''` too. A policy comparing a column with the raw setting would therefore hand
+//! every row whose column is the empty string to a unit of work without a tenant — and to any
+//! query outside the helper on a pooled connection. So the policies [`RlsPolicy`] builds
+//! compare with `NULLIF(current_setting(name, true), '')`: unset and empty both read as `NULL`,
+//! which equals nothing, so "none" matches no row and admits no write. [`with_rls`] also
+//! refuses an empty user or tenant id ([`RlsError::EmptyId`]) rather than running as one; "no
+//! tenant" is a context without [`RlsContext::tenant`].
+//!
+//! Policies installed by an earlier version of this module compared with the raw setting:
+//! re-run [`RlsPolicy::apply`] (or your migration with [`RlsPolicy::statements`]), which
+//! replaces them. Write your own policies the same way.
+//!
 //! # What the database role must be
 //!
 //! PostgreSQL skips every policy for superusers and for roles with `BYPASSRLS`, so the
@@ -52,7 +68,8 @@ use sea_orm::{
 
 /// The session setting holding the current user id.
 pub const USER_ID_SETTING: &str = "app.current_user_id";
-/// The session setting holding the current tenant id (empty when there is none).
+/// The session setting holding the current tenant id (empty when there is none, which the
+/// policies of [`RlsPolicy`] read as `NULL`: it matches no row).
 pub const TENANT_ID_SETTING: &str = "app.current_tenant_id";
 /// The session setting that is `on` when the unit of work runs as a superuser, else `off`.
 pub const SUPERUSER_SETTING: &str = "app.is_superuser";
@@ -66,7 +83,8 @@ pub struct RlsContext {
 }
 
 impl RlsContext {
-    /// Runs as `user_id` (sets [`USER_ID_SETTING`]), with no tenant and not as superuser.
+    /// Runs as `user_id` (sets [`USER_ID_SETTING`]), with no tenant and not as superuser. An
+    /// empty `user_id` makes [`with_rls`] refuse the context ([`RlsError::EmptyId`]).
     pub fn user(user_id: impl Into<String>) -> Self {
         Self {
             user_id: user_id.into(),
@@ -75,7 +93,9 @@ impl RlsContext {
         }
     }
 
-    /// Also sets [`TENANT_ID_SETTING`] to `tenant_id`.
+    /// Also sets [`TENANT_ID_SETTING`] to `tenant_id`. An empty `tenant_id` makes
+    /// [`with_rls`] refuse the context ([`RlsError::EmptyId`]): leave this out for "no
+    /// tenant".
     pub fn tenant(mut self, tenant_id: impl Into<String>) -> Self {
         self.tenant_id = Some(tenant_id.into());
         self
@@ -91,6 +111,18 @@ impl RlsContext {
     pub fn as_superuser(mut self) -> Self {
         self.superuser = true;
         self
+    }
+
+    /// The setting an empty id would be written to, if any: an empty id is never an
+    /// identity, and `''` is how PostgreSQL spells "unset".
+    fn empty_id(&self) -> Option<&'static str> {
+        if self.user_id.is_empty() {
+            Some(USER_ID_SETTING)
+        } else if self.tenant_id.as_deref() == Some("") {
+            Some(TENANT_ID_SETTING)
+        } else {
+            None
+        }
     }
 
     /// The settings this context writes, as `(name, value)`.
@@ -110,6 +142,13 @@ pub enum RlsError<E> {
     /// The connection is not PostgreSQL.
     #[error("row-level security needs a PostgreSQL connection")]
     NotPostgres,
+    /// The context's user id, or the tenant id it was given, is empty (the setting is named);
+    /// nothing runs. "No tenant" is a context without [`RlsContext::tenant`].
+    #[error("an empty value for the row-level-security setting `{setting}` is refused")]
+    EmptyId {
+        /// [`USER_ID_SETTING`] or [`TENANT_ID_SETTING`].
+        setting: &'static str,
+    },
     /// Beginning the transaction, writing the settings, or committing failed.
     #[error("database error around the row-level-security transaction")]
     Database(#[source] DbErr),
@@ -128,7 +167,8 @@ pub type UnitOfWork<'c, T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send
 ///
 /// # Errors
 ///
-/// [`RlsError::NotPostgres`] on another backend (nothing runs), [`RlsError::Database`] when
+/// [`RlsError::NotPostgres`] on another backend and [`RlsError::EmptyId`] for an empty user
+/// or tenant id (nothing runs in either case), [`RlsError::Database`] when
 /// the transaction or the settings fail (`work` does not run), [`RlsError::Work`] with the
 /// error of `work`.
 pub async fn with_rls<T, E, F>(
@@ -143,6 +183,9 @@ where
 {
     if db.get_database_backend() != DbBackend::Postgres {
         return Err(RlsError::NotPostgres);
+    }
+    if let Some(setting) = context.empty_id() {
+        return Err(RlsError::EmptyId { setting });
     }
     let txn = db.begin().await.map_err(RlsError::Database)?;
     for (name, value) in context.settings() {
@@ -239,9 +282,11 @@ impl RlsPolicy {
             None => format!("\"{}\"", self.table),
         };
         // `setting` is one of this module's constants, never input; `::text` lets the column be
-        // a uuid or an integer. A missing setting reads as NULL, which matches no row.
+        // a uuid or an integer. A missing setting reads as NULL and an empty one (how "no
+        // tenant" is written, and what every setting reads as on a connection once used) is
+        // made NULL: either way "none" matches no row, not even one whose column is ''.
         let mut condition = format!(
-            "\"{}\"::text = current_setting('{}', true)",
+            "\"{}\"::text = NULLIF(current_setting('{}', true), '')",
             self.column, self.setting
         );
         if self.superuser_sees_all {
@@ -318,8 +363,20 @@ mod tests {
         );
         assert_eq!(
             sql[3],
-            r#"CREATE POLICY "auth_rls_notes_owner_id" ON "app"."notes" USING ("owner_id"::text = current_setting('app.current_user_id', true)) WITH CHECK ("owner_id"::text = current_setting('app.current_user_id', true))"#
+            r#"CREATE POLICY "auth_rls_notes_owner_id" ON "app"."notes" USING ("owner_id"::text = NULLIF(current_setting('app.current_user_id', true), '')) WITH CHECK ("owner_id"::text = NULLIF(current_setting('app.current_user_id', true), ''))"#
         );
+    }
+
+    #[test]
+    fn an_empty_user_or_tenant_id_is_refused_not_written() {
+        // '' is what an unset setting reads as; an empty id would run as "nobody" by accident.
+        assert_eq!(RlsContext::user("").empty_id(), Some(USER_ID_SETTING));
+        assert_eq!(
+            RlsContext::user("u").tenant("").empty_id(),
+            Some(TENANT_ID_SETTING)
+        );
+        assert_eq!(RlsContext::user("u").empty_id(), None, "no tenant is fine");
+        assert_eq!(RlsContext::user("u").tenant("t").empty_id(), None);
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Per-request overhead of auth-tower's `AuthLayer` (HS256), beside the bare service and
-//! jwt-authorizer's layer, in the same run. Each iteration sends one request through
+//! Per-request overhead of auth-tower's `AuthLayer` (HS256), beside the bare service and a
+//! bearer layer on the raw jsonwebtoken crate (`auth_benches::raw_layer`), in the same run. Each iteration sends one request through
 //! `ServiceExt::oneshot` on a current-thread runtime; the request and the runtime cost the
 //! same in every variant, so the differences are the layers' own work.
 
@@ -7,7 +7,8 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use auth_benches::HMAC_SECRET;
+use auth_benches::raw_layer::RawJwtLayer;
+use auth_benches::{HMAC_SECRET, raw_validation};
 use auth_core::flows::{AuthConfig, AuthService, ClientInfo, RecordingMailer, Stores};
 use auth_core::password::{Password, PasswordHasher};
 use auth_core::revocation::{RevocationChecker, RevocationConfig};
@@ -22,7 +23,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use http::header::AUTHORIZATION;
 use http::{HeaderValue, Request, Response};
 use http_body_util::Full;
-use jwt_authorizer::{Authorizer, IntoLayer, JwtAuthorizer, RegisteredClaims, Validation};
+use jsonwebtoken::DecodingKey;
 use tower::{Layer, ServiceExt, service_fn};
 
 const ISS: &str = "https://auth.example.com";
@@ -33,7 +34,7 @@ struct Setup {
     plain: Authenticator,
     with_revocation: Authenticator,
     with_token_cache: Authenticator,
-    jwt_authorizer: Authorizer<RegisteredClaims>,
+    raw_jwt: RawJwtLayer,
 }
 
 async fn setup() -> Setup {
@@ -68,19 +69,17 @@ async fn setup() -> Setup {
     let with_revocation = Authenticator::new(verifier.clone())
         .with_revocation(checker)
         .without_token_cache();
-    let secret = std::str::from_utf8(HMAC_SECRET).unwrap();
-    let jwt_authorizer = JwtAuthorizer::<RegisteredClaims>::from_secret(secret)
-        .validation(Validation::new().iss(&[ISS]).aud(&[AUD]))
-        .build()
-        .await
-        .unwrap();
+    let raw_jwt = RawJwtLayer::new(
+        DecodingKey::from_secret(HMAC_SECRET),
+        raw_validation(Algorithm::HS256),
+    );
     Setup {
         token: HeaderValue::from_str(&format!("Bearer {}", pair.access_token.token.secret()))
             .unwrap(),
         plain: Authenticator::new(verifier.clone()).without_token_cache(),
         with_token_cache: with_revocation.clone().with_token_cache(1_000, clock),
         with_revocation,
-        jwt_authorizer,
+        raw_jwt,
     }
 }
 
@@ -98,15 +97,10 @@ fn layer(c: &mut Criterion) {
     let hello = service_fn(|_request: Request<()>| async {
         Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(b"hello"))))
     });
-    let hello07 = service_fn(|_request: Request<()>| async {
-        Ok::<_, Infallible>(axum07::response::Response::new(axum07::body::Body::from(
-            "hello",
-        )))
-    });
     let ours = AuthLayer::required(setup.plain.clone()).layer(hello);
     let ours_revocation = AuthLayer::required(setup.with_revocation.clone()).layer(hello);
     let ours_cached = AuthLayer::required(setup.with_token_cache.clone()).layer(hello);
-    let peer = setup.jwt_authorizer.into_layer().layer(hello07);
+    let peer = setup.raw_jwt.layer(hello);
 
     // Every variant must actually authenticate the request it is timed on.
     for status in [
@@ -125,6 +119,15 @@ fn layer(c: &mut Criterion) {
     ] {
         assert_eq!(status, 200);
     }
+    // ... and the peer must refuse what it should: a token whose signature does not match.
+    let mut forged = setup.token.to_str().unwrap().as_bytes().to_vec();
+    let at = forged.len() - 10; // inside the signature, clear of its padding bits
+    forged[at] = if forged[at] == b'A' { b'B' } else { b'A' };
+    let forged = HeaderValue::from_bytes(&forged).unwrap();
+    let refused = runtime
+        .block_on(peer.clone().oneshot(request(&forged)))
+        .unwrap();
+    assert_eq!(refused.status(), 401);
 
     let mut group = c.benchmark_group("layer_per_request_HS256");
     group.bench_function("bare service", |b| {
@@ -140,7 +143,7 @@ fn layer(c: &mut Criterion) {
         "auth-tower AuthLayer + revocation cache + token cache",
         |b| b.iter(|| runtime.block_on(ours_cached.clone().oneshot(request(&setup.token)))),
     );
-    group.bench_function("jwt-authorizer layer", |b| {
+    group.bench_function("raw jsonwebtoken layer", |b| {
         b.iter(|| runtime.block_on(peer.clone().oneshot(request(&setup.token))))
     });
     group.finish();

@@ -1,10 +1,14 @@
 //! Fixtures shared by the benchmarks in `benches/`: test keys and the claims both sides of a
-//! comparison sign and verify, so every pair measures the same work.
+//! comparison sign and verify, so every pair measures the same work, and the raw-jsonwebtoken
+//! bearer layer the layer benchmarks compare auth-tower's `AuthLayer` with
+//! ([`raw_layer::RawJwtLayer`]).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 use std::time::{SystemTime, UNIX_EPOCH};
+
+pub mod raw_layer;
 
 use auth_core::token::{AccessTokenRequest, Algorithm, SigningKey};
 use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};

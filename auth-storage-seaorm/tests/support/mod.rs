@@ -3,8 +3,8 @@
 //!
 //! Every test gets its own PostgreSQL schema or MySQL database, named
 //! `auth_test_<unix seconds>_<random>`, dropped by [`TestDb::drop_all`] at the end. A test that
-//! panics before that leaves its schema behind; the next run drops any such schema older than
-//! an hour, so nothing accumulates.
+//! panics before that leaves its schema (and an RLS test its role) behind; the next run drops
+//! any such schema or role older than an hour, so nothing accumulates.
 
 #![allow(dead_code)] // each test binary uses a different part of this module
 
@@ -228,6 +228,19 @@ async fn drop_stale_postgres_schemas(admin: &DatabaseConnection) {
     {
         admin
             .execute_unprepared(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            .await
+            .ok();
+    }
+    // Roles a test created for its schema (`<schema>_app`, the RLS tests); their grants went
+    // with the schema.
+    let sql = "SELECT rolname::text FROM pg_roles WHERE rolname LIKE 'auth\\_test\\_%'";
+    for role in names(admin, sql)
+        .await
+        .into_iter()
+        .filter(|name| is_stale(name))
+    {
+        admin
+            .execute_unprepared(&format!("DROP ROLE IF EXISTS {role}"))
             .await
             .ok();
     }

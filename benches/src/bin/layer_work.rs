@@ -2,14 +2,15 @@
 //! an instruction counter (`valgrind --tool=callgrind`, see `layer_instructions.sh`) can
 //! compare the variants without the timing noise of a shared machine.
 //!
-//! Usage: `layer_work <bare|ours|ours+revocation|ours+revocation+cache|jwt-authorizer> <n>`
+//! Usage: `layer_work <bare|ours|ours+revocation|ours+revocation+cache|raw-jsonwebtoken> <n>`
 
 use std::convert::Infallible;
 use std::hint::black_box;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use auth_benches::HMAC_SECRET;
+use auth_benches::raw_layer::RawJwtLayer;
+use auth_benches::{HMAC_SECRET, raw_validation};
 use auth_core::flows::{AuthConfig, AuthService, ClientInfo, RecordingMailer, Stores};
 use auth_core::password::{Password, PasswordHasher};
 use auth_core::revocation::{RevocationChecker, RevocationConfig};
@@ -23,7 +24,7 @@ use bytes::Bytes;
 use http::header::AUTHORIZATION;
 use http::{HeaderValue, Request, Response};
 use http_body_util::Full;
-use jwt_authorizer::{IntoLayer, JwtAuthorizer, RegisteredClaims, Validation};
+use jsonwebtoken::DecodingKey;
 use tower::{Layer, Service, ServiceExt, service_fn};
 
 const ISS: &str = "https://auth.example.com";
@@ -113,19 +114,12 @@ async fn run(variant: &str, n: u32) -> Result<(), String> {
                 .with_token_cache(1_000, clock);
             drive(AuthLayer::required(authenticator).layer(hello), &token, n).await
         }
-        "jwt-authorizer" => {
-            let secret = std::str::from_utf8(HMAC_SECRET).map_err(|e| e.to_string())?;
-            let authorizer = JwtAuthorizer::<RegisteredClaims>::from_secret(secret)
-                .validation(Validation::new().iss(&[ISS]).aud(&[AUD]))
-                .build()
-                .await
-                .map_err(|e| e.to_string())?;
-            let hello07 = service_fn(|_request: Request<()>| async {
-                Ok::<_, Infallible>(axum07::response::Response::new(axum07::body::Body::from(
-                    "hello",
-                )))
-            });
-            drive(authorizer.into_layer().layer(hello07), &token, n).await
+        "raw-jsonwebtoken" => {
+            let layer = RawJwtLayer::new(
+                DecodingKey::from_secret(HMAC_SECRET),
+                raw_validation(Algorithm::HS256),
+            );
+            drive(layer.layer(hello), &token, n).await
         }
         other => Err(format!("unknown variant {other}")),
     }
@@ -135,7 +129,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [variant, iterations] = args.as_slice() else {
         eprintln!(
-            "usage: layer_work <bare|ours|ours+revocation|ours+revocation+cache|jwt-authorizer> <n>"
+            "usage: layer_work <bare|ours|ours+revocation|ours+revocation+cache|raw-jsonwebtoken> <n>"
         );
         return ExitCode::FAILURE;
     };

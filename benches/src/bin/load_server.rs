@@ -1,10 +1,10 @@
 //! Four hello-world HTTP servers on loopback for `benches/load/run.sh`: the bare axum route,
 //! the same route behind auth-tower's `AuthLayer` (HS256, revocation check with its cache
-//! on), the same with the verified-token cache on as well, and behind jwt-authorizer's layer
-//! (HS256). Prints one valid access token on the first line of stdout, then serves until
-//! killed.
+//! on), the same with the verified-token cache on as well, and behind a bearer layer on the raw
+//! jsonwebtoken crate (HS256, `auth_benches::raw_layer`). Prints one valid access token on the
+//! first line of stdout, then serves until killed.
 //!
-//! Usage: `load_server [bare ours ours_token_cache jwt_authorizer]` (ports; default
+//! Usage: `load_server [bare ours ours_token_cache raw_jsonwebtoken]` (ports; default
 //! 38081-38084);
 //! `LOAD_WORKERS` sets the runtime's worker threads (default 1; 0 = a current-thread runtime).
 
@@ -12,7 +12,8 @@ use std::io::Write as _;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use auth_benches::HMAC_SECRET;
+use auth_benches::raw_layer::RawJwtLayer;
+use auth_benches::{HMAC_SECRET, raw_validation};
 use auth_core::flows::{AuthConfig, AuthService, ClientInfo, RecordingMailer, Stores};
 use auth_core::password::{Password, PasswordHasher};
 use auth_core::revocation::{RevocationChecker, RevocationConfig};
@@ -22,7 +23,7 @@ use auth_core::token::{
 };
 use auth_core::{Clock, SystemClock};
 use auth_tower::{AuthLayer, Authenticator};
-use jwt_authorizer::{IntoLayer, JwtAuthorizer, RegisteredClaims, Validation};
+use jsonwebtoken::DecodingKey;
 
 const ISS: &str = "https://auth.example.com";
 const AUD: &str = "https://api.example.com";
@@ -39,7 +40,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ports = match ports.as_slice() {
         [] => [38081, 38082, 38083, 38084],
         [a, b, c, d] => [*a, *b, *c, *d],
-        _ => return Err("usage: load_server [bare ours ours_token_cache jwt_authorizer]".into()),
+        _ => return Err("usage: load_server [bare ours ours_token_cache raw_jsonwebtoken]".into()),
     };
     let workers = std::env::var("LOAD_WORKERS")
         .ok()
@@ -92,11 +93,10 @@ async fn serve(ports: [u16; 4]) -> Result<(), Box<dyn std::error::Error>> {
         .with_revocation(checker)
         .without_token_cache();
     let cached = authenticator.clone().with_token_cache(10_000, clock);
-    let authorizer =
-        JwtAuthorizer::<RegisteredClaims>::from_secret(std::str::from_utf8(HMAC_SECRET)?)
-            .validation(Validation::new().iss(&[ISS]).aud(&[AUD]))
-            .build()
-            .await?;
+    let raw_jwt = RawJwtLayer::new(
+        DecodingKey::from_secret(HMAC_SECRET),
+        raw_validation(Algorithm::HS256),
+    );
 
     let bare_app = axum::Router::new().route("/hello", axum::routing::get(hello));
     let ours_app = axum::Router::new()
@@ -105,9 +105,9 @@ async fn serve(ports: [u16; 4]) -> Result<(), Box<dyn std::error::Error>> {
     let cached_app = axum::Router::new()
         .route("/hello", axum::routing::get(hello))
         .layer(AuthLayer::required(cached));
-    let peer_app = axum07::Router::new()
-        .route("/hello", axum07::routing::get(hello))
-        .layer(authorizer.into_layer());
+    let peer_app = axum::Router::new()
+        .route("/hello", axum::routing::get(hello))
+        .layer(raw_jwt);
 
     let listen =
         |port: u16| tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port)));
@@ -126,7 +126,7 @@ async fn serve(ports: [u16; 4]) -> Result<(), Box<dyn std::error::Error>> {
     let bare = tokio::spawn(async move { axum::serve(bare_listener, bare_app).await });
     let ours = tokio::spawn(async move { axum::serve(ours_listener, ours_app).await });
     let cached = tokio::spawn(async move { axum::serve(cached_listener, cached_app).await });
-    let peer = tokio::spawn(async move { axum07::serve(peer_listener, peer_app).await });
+    let peer = tokio::spawn(async move { axum::serve(peer_listener, peer_app).await });
     let (bare, ours, cached, peer) = tokio::join!(bare, ours, cached, peer);
     bare??;
     ours??;
