@@ -46,7 +46,8 @@ pub enum IdTokenError {
     /// The keys could not be fetched.
     #[error("id_token keys unavailable: {0}")]
     Keys(HttpError),
-    /// A required claim is absent or has the wrong JSON type.
+    /// A required claim is absent, or a claim has the wrong JSON type (a date that is not a
+    /// non-negative number, RFC 7519 §2).
     #[error("id_token claim `{0}` is missing or invalid")]
     InvalidClaim(&'static str),
     /// `iss` is not exactly the provider's issuer.
@@ -64,6 +65,9 @@ pub enum IdTokenError {
     /// `iat` is in the future (beyond the leeway).
     #[error("id_token was issued in the future")]
     IssuedInFuture,
+    /// `nbf` is in the future (beyond the leeway).
+    #[error("id_token is not valid yet")]
+    NotYetValid,
     /// `nonce` is missing or differs from the one sent with this login.
     #[error("id_token nonce does not match this login")]
     NonceMismatch,
