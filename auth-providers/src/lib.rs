@@ -81,6 +81,7 @@
 mod error;
 mod flow;
 mod http;
+mod https;
 mod oidc;
 mod pending;
 mod profile;

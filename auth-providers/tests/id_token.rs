@@ -354,7 +354,7 @@ async fn a_flood_of_unknown_kids_does_not_hammer_the_jwks_endpoint() {
         .mount(&server)
         .await;
     let url = format!("{}{JWKS_PATH}", server.uri()).parse().unwrap();
-    let cache = JwksCache::new(url, JwksConfig::default());
+    let cache = JwksCache::new(url, JwksConfig::default()).unwrap();
     let clock = clock();
     let http = http();
     let claims = json!({"sub": "x"});
@@ -387,7 +387,7 @@ async fn concurrent_unknown_kids_refresh_once() {
         .mount(&server)
         .await;
     let url = format!("{}{JWKS_PATH}", server.uri()).parse().unwrap();
-    let cache = JwksCache::new(url, JwksConfig::default());
+    let cache = JwksCache::new(url, JwksConfig::default()).unwrap();
     let clock = Arc::new(clock());
     let http = http();
     // Signed up front: RSA signing in a debug build is slow enough to stall the runtime.

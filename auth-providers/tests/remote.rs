@@ -29,7 +29,8 @@ fn verifier(server_uri: &str, config: VerifierConfig) -> RemoteJwtVerifier {
     let cache = JwksCache::new(
         format!("{server_uri}/jwks").parse().unwrap(),
         JwksConfig::default(),
-    );
+    )
+    .unwrap();
     RemoteJwtVerifier::new(cache, config, http()).with_clock(Arc::new(clock()))
 }
 
@@ -126,7 +127,8 @@ async fn jwks_rotation_is_picked_up_for_remote_tokens() {
     let cache = JwksCache::new(
         format!("{}/jwks", server.uri()).parse().unwrap(),
         JwksConfig::default(),
-    );
+    )
+    .unwrap();
     let verifier = RemoteJwtVerifier::new(cache, VerifierConfig::new(ISSUER, AUDIENCE), http())
         .with_clock(Arc::new(clock.clone()));
     verifier
