@@ -227,6 +227,30 @@ fn non_numeric_exp_is_rejected() {
     }
 }
 
+// RFC 7519 §2: a NumericDate may be non-integer. A token whose dates carry fractions verifies
+// with each date floored, and expires at the floored `exp` — the fraction neither refuses the
+// token nor stretches its life.
+#[test]
+fn rfc7519_2_fractional_numeric_dates_are_floored() {
+    let claims = format!(
+        r#"{{"iss":"{ISSUER}","sub":"user-1","aud":"{AUDIENCE}","iat":{NOW}.75,"nbf":{NOW}.5,"exp":{}.5}}"#,
+        NOW + 600
+    );
+    let token = forge_hs256(&hs256_header("hs"), &claims);
+    let (keys, clock) = hmac_setup();
+    let verifier = pair(&keys, &clock).1;
+    let verified = verifier.verify(&token).unwrap();
+    assert_eq!(
+        (verified.iat, verified.nbf, verified.exp),
+        (NOW, Some(NOW), NOW + 600)
+    );
+    // exp + the 30 s leeway: still valid one second before, expired at the floored second.
+    clock.advance(std::time::Duration::from_secs(600 + 29));
+    assert!(verifier.verify(&token).is_ok());
+    clock.advance(std::time::Duration::from_secs(1));
+    assert_eq!(verifier.verify(&token).unwrap_err(), TokenError::Expired);
+}
+
 #[test]
 fn expired_token_is_rejected_after_the_leeway() {
     let (keys, clock) = hmac_setup();

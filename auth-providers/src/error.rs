@@ -31,6 +31,11 @@ pub enum HttpError {
         /// What was wrong.
         reason: &'static str,
     },
+    /// The URL is neither `https` nor plain `http` to a loopback host, so the call was not
+    /// made. Configuration refuses such URLs first ([`ConfigError::InsecureUrl`]); this is the
+    /// last check before a request leaves.
+    #[error("{0} is not an https URL; the call was not made")]
+    InsecureUrl(&'static str),
 }
 
 /// Why an `id_token` was refused.
@@ -46,7 +51,8 @@ pub enum IdTokenError {
     /// The keys could not be fetched.
     #[error("id_token keys unavailable: {0}")]
     Keys(HttpError),
-    /// A required claim is absent or has the wrong JSON type.
+    /// A required claim is absent, or a claim has the wrong JSON type (a date that is not a
+    /// non-negative number, RFC 7519 §2).
     #[error("id_token claim `{0}` is missing or invalid")]
     InvalidClaim(&'static str),
     /// `iss` is not exactly the provider's issuer.
@@ -64,6 +70,9 @@ pub enum IdTokenError {
     /// `iat` is in the future (beyond the leeway).
     #[error("id_token was issued in the future")]
     IssuedInFuture,
+    /// `nbf` is in the future (beyond the leeway).
+    #[error("id_token is not valid yet")]
+    NotYetValid,
     /// `nonce` is missing or differs from the one sent with this login.
     #[error("id_token nonce does not match this login")]
     NonceMismatch,
@@ -167,6 +176,15 @@ pub enum ConfigError {
     /// (OIDC Discovery §4.3).
     #[error("the discovery document's issuer does not match the configured issuer")]
     IssuerMismatch,
+    /// An issuer or endpoint URL — configured, or read from a discovery document — is
+    /// neither `https` nor plain `http` to a loopback host (`127.0.0.0/8`, `[::1]`,
+    /// `localhost`). Codes, secrets, tokens and signing keys would cross the network in clear.
+    #[error("{field} must be an https URL (plain http is allowed only for loopback hosts)")]
+    InsecureUrl {
+        /// The setting, environment variable or discovery member that holds the URL (the URL
+        /// itself is not repeated: its query or user info could hold a secret).
+        field: String,
+    },
 }
 
 /// Why a remote access token was not accepted by a resource server.

@@ -114,14 +114,18 @@ impl LoginFlow {
         }
     }
 
-    /// Registers a provider under its [`name`](OAuthProvider::name).
+    /// Registers a provider under its [`name`](OAuthProvider::name) (see
+    /// [`add_provider`](Self::add_provider) for what is refused).
     pub fn with_provider(mut self, provider: impl OAuthProvider) -> Result<Self, ConfigError> {
         self.add_provider(Arc::new(provider))?;
         Ok(self)
     }
 
-    /// Registers a shared provider; refuses a name already registered.
+    /// Registers a shared provider; refuses a name already registered, and a provider whose
+    /// [`check_config`](OAuthProvider::check_config) fails (for [`Provider`](crate::Provider):
+    /// an issuer or endpoint that is not `https`, or plain `http` to a loopback host).
     pub fn add_provider(&mut self, provider: Arc<dyn OAuthProvider>) -> Result<(), ConfigError> {
+        provider.check_config()?;
         let name = provider.name().to_owned();
         let providers = Arc::make_mut(&mut self.providers);
         if providers.contains_key(&name) {

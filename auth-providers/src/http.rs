@@ -1,5 +1,6 @@
 //! The one outbound HTTP client: reqwest 0.12 (the version oauth2 5 uses), with a timeout on
-//! every call, no redirects followed, and a cap on response bodies.
+//! every call, no redirects followed, a cap on response bodies, and no call to a URL that is
+//! not `https` (plain `http` only to loopback hosts, see [`crate::https`]).
 
 use std::time::Duration;
 
@@ -7,6 +8,7 @@ use reqwest::header::{ACCEPT, HeaderValue, USER_AGENT};
 use serde_json::Value;
 
 use crate::error::HttpError;
+use crate::https;
 
 /// The largest response body read from a provider: 1 MiB.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -17,6 +19,8 @@ const USER_AGENT_VALUE: &str = concat!("auth-providers/", env!("CARGO_PKG_VERSIO
 ///
 /// [`HttpClient::new`] builds a reqwest client that follows no redirects (a token endpoint
 /// that redirects is refused rather than followed — SSRF) and times out after 10 seconds.
+/// Every call, through either constructor, is refused with [`HttpError::InsecureUrl`] unless
+/// its URL is `https` or plain `http` to a loopback host.
 /// [`HttpClient::with_client`] takes the host's own `reqwest::Client`; the timeout set here is
 /// still applied to every call, on top of whatever the host's client has.
 #[derive(Debug, Clone)]
@@ -124,8 +128,19 @@ impl HttpClient {
         request: reqwest::RequestBuilder,
         endpoint: &'static str,
     ) -> Result<(u16, Option<HeaderValue>, Vec<u8>), HttpError> {
+        let (client, request) = request.build_split();
+        let request = request.map_err(|e| map_error(&e, endpoint))?;
+        // The last line of the transport rule: whatever configuration let through, nothing
+        // goes out over plain HTTP to another machine.
+        if !https::is_allowed(request.url()) {
+            tracing::warn!(endpoint, "refused a call to a URL that is not https");
+            return Err(HttpError::InsecureUrl(endpoint));
+        }
         let call = async {
-            let mut response = request.send().await.map_err(|e| map_error(&e, endpoint))?;
+            let mut response = client
+                .execute(request)
+                .await
+                .map_err(|e| map_error(&e, endpoint))?;
             let status = response.status().as_u16();
             let content_type = response
                 .headers()
@@ -172,5 +187,25 @@ pub(crate) fn map_error(error: &reqwest::Error, endpoint: &'static str) -> HttpE
         }
     } else {
         HttpError::Unreachable(endpoint)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The last line of the https rule (issue 12 item 12): a URL that slipped past
+    // configuration is refused before any connection is made, not called.
+    #[tokio::test]
+    async fn plain_http_off_loopback_is_never_called() {
+        let http = HttpClient::new().unwrap();
+        for url in ["http://idp.example/token", "ftp://127.0.0.1/x"] {
+            let request = http.request(reqwest::Method::GET, url.parse().unwrap());
+            assert_eq!(
+                http.json(request, "token endpoint").await.unwrap_err(),
+                HttpError::InsecureUrl("token endpoint"),
+                "{url}"
+            );
+        }
     }
 }

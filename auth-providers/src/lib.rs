@@ -25,9 +25,19 @@
 //!   allow-list, `iss`, `aud`, `azp`, `exp`, `iat`, `nonce`, `at_hash`).
 //! * [`RemoteJwtVerifier`] and [`Introspector`] — a resource server trusting another
 //!   authorization server, through its JWKS or RFC 7662 introspection. An unreachable server is
-//!   an error ([`RemoteTokenError::Unavailable`]), never a reason to read a token unchecked.
+//!   an error ([`RemoteTokenError::Unavailable`]), never a reason to read a token unchecked;
+//!   an introspection answer is believed only for the configured issuer (and audience), for
+//!   an access token, with well-formed dates and an `exp` still ahead.
 //! * [`HttpClient`] — the one HTTP client (reqwest 0.12, the version oauth2 5 uses): a timeout
 //!   on every call, redirects not followed, bodies capped at 1 MiB; or the host's own client.
+//!
+//! Every issuer and endpoint must be `https`; plain `http` is accepted only for loopback hosts
+//! (`127.0.0.0/8`, `[::1]`, `localhost`: local identity providers and tests). Configuration
+//! refuses anything else with [`ConfigError::InsecureUrl`] naming the field — discovery
+//! documents included — and the HTTP client refuses it again before a request leaves.
+//! id_token and introspection dates are read by auth-core's
+//! [`NumericDate`](auth_core::token::NumericDate) (RFC 7519 §2: fractions floored, strings
+//! refused).
 //!
 //! ## Quick start
 //!
@@ -81,6 +91,7 @@
 mod error;
 mod flow;
 mod http;
+mod https;
 mod oidc;
 mod pending;
 mod profile;

@@ -201,6 +201,48 @@ async fn expired_id_token_is_refused() {
     assert_eq!(error, LoginError::IdToken(IdTokenError::Expired));
 }
 
+// RFC 7519 §2: a NumericDate may be non-integer. An id_token shaped like a real IdP's, with
+// `"exp": 1796071628.5` (fractional iat too), completes the login, its dates floored; a
+// string `exp` stays refused. Before the fix every fractional date read as "missing".
+#[tokio::test]
+async fn rfc7519_2_id_token_with_fractional_exp_verifies() {
+    let (server, flow, clock) = setup().await;
+    clock.set_unix(1_796_070_000);
+    let profile = login_with(&server, &flow, |nonce| {
+        sign(
+            "g1",
+            RSA1,
+            "JWT",
+            &with(id_claims(GOOGLE, nonce), |c| {
+                c.insert("iat".into(), json!(1_796_068_028.5));
+                c.insert("exp".into(), json!(1_796_071_628.5));
+            }),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(profile.subject, "110169484474386276334");
+
+    let (server, flow, clock) = setup().await;
+    clock.set_unix(1_796_070_000);
+    let error = login_with(&server, &flow, |nonce| {
+        sign(
+            "g1",
+            RSA1,
+            "JWT",
+            &with(id_claims(GOOGLE, nonce), |c| {
+                c.insert("exp".into(), json!("1796071628"));
+            }),
+        )
+    })
+    .await
+    .unwrap_err();
+    assert_eq!(
+        error,
+        LoginError::IdToken(IdTokenError::InvalidClaim("exp"))
+    );
+}
+
 #[tokio::test]
 async fn missing_id_token_is_refused() {
     let (server, flow, _) = setup().await;
@@ -312,7 +354,7 @@ async fn a_flood_of_unknown_kids_does_not_hammer_the_jwks_endpoint() {
         .mount(&server)
         .await;
     let url = format!("{}{JWKS_PATH}", server.uri()).parse().unwrap();
-    let cache = JwksCache::new(url, JwksConfig::default());
+    let cache = JwksCache::new(url, JwksConfig::default()).unwrap();
     let clock = clock();
     let http = http();
     let claims = json!({"sub": "x"});
@@ -345,7 +387,7 @@ async fn concurrent_unknown_kids_refresh_once() {
         .mount(&server)
         .await;
     let url = format!("{}{JWKS_PATH}", server.uri()).parse().unwrap();
-    let cache = JwksCache::new(url, JwksConfig::default());
+    let cache = JwksCache::new(url, JwksConfig::default()).unwrap();
     let clock = Arc::new(clock());
     let http = http();
     // Signed up front: RSA signing in a debug build is slow enough to stall the runtime.

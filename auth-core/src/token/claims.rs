@@ -9,7 +9,8 @@ use serde::de::{self, DeserializeOwned, MapAccess, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::error::TokenError;
-use super::json::{JsonStr, NumericDate, Refusal, parse_object};
+use super::json::{JsonStr, Refusal, parse_object};
+use super::numeric_date::NumericDate;
 
 /// The names this crate gives meaning to. Custom claims may not use them.
 pub(crate) const REGISTERED_CLAIMS: [&str; 14] = [
@@ -264,9 +265,15 @@ impl<'de, E: DeserializeOwned> Visitor<'de> for ClaimsVisitor<'_, E> {
                 "iss" => refusal.set_once(&mut claims.iss, value!("iss", String))?,
                 "sub" => refusal.set_once(&mut claims.sub, value!("sub", String))?,
                 "aud" => refusal.set_once(&mut claims.aud, value!("aud", Audience))?,
-                "exp" => refusal.set_once(&mut claims.exp, value!("exp", NumericDate).0)?,
-                "nbf" => refusal.set_once(&mut claims.nbf, value!("nbf", NumericDate).0)?,
-                "iat" => refusal.set_once(&mut claims.iat, value!("iat", NumericDate).0)?,
+                "exp" => {
+                    refusal.set_once(&mut claims.exp, value!("exp", NumericDate).unix_seconds())?
+                }
+                "nbf" => {
+                    refusal.set_once(&mut claims.nbf, value!("nbf", NumericDate).unix_seconds())?
+                }
+                "iat" => {
+                    refusal.set_once(&mut claims.iat, value!("iat", NumericDate).unix_seconds())?
+                }
                 "jti" => refusal.set_once(&mut claims.jti, value!("jti", String))?,
                 "sid" => refusal.set_once(&mut claims.sid, value!("sid", String))?,
                 "scope" => {

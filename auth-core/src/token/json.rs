@@ -1,5 +1,6 @@
-//! Strict JSON building blocks shared by the header and claims parsers: borrowed strings,
-//! `NumericDate`s, and the side channel that carries a typed refusal out of serde.
+//! Strict JSON building blocks shared by the header and claims parsers: borrowed strings and
+//! the side channel that carries a typed refusal out of serde. (`NumericDate`, which other
+//! crates read too, has its own module.)
 //!
 //! RFC 7515 §4 and RFC 7519 §4 leave duplicate member names to the parser; RFC 8725 §3.2 asks
 //! for strict parsing, so both objects are walked member by member and a repeated name is
@@ -41,48 +42,6 @@ impl<'de> Deserialize<'de> for JsonStr<'de> {
         }
 
         deserializer.deserialize_str(StrVisitor)
-    }
-}
-
-/// A JWT `NumericDate` (RFC 7519 §2): a non-negative JSON number of seconds, fractions
-/// truncated. Strings, negatives, `NaN` and the like are refused (CVE-2026-25537 class: an
-/// `exp` that is not a number must never read as "no expiry").
-pub(crate) struct NumericDate(pub(crate) u64);
-
-impl<'de> Deserialize<'de> for NumericDate {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct DateVisitor;
-
-        impl Visitor<'_> for DateVisitor {
-            type Value = NumericDate;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a non-negative number of seconds")
-            }
-
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                Ok(NumericDate(v))
-            }
-
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                u64::try_from(v)
-                    .map(NumericDate)
-                    .map_err(|_| E::custom("negative date"))
-            }
-
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-                // 2^53: beyond it f64 no longer holds whole seconds exactly.
-                if v.is_finite() && (0.0..9_007_199_254_740_992.0).contains(&v) {
-                    // Truncation is the intent: NumericDate fractions are dropped.
-                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                    Ok(NumericDate(v.trunc() as u64))
-                } else {
-                    Err(E::custom("date out of range"))
-                }
-            }
-        }
-
-        deserializer.deserialize_any(DateVisitor)
     }
 }
 

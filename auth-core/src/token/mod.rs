@@ -11,6 +11,9 @@
 //! * [`verify_jws`]: the same strict signature check for any other JWS (an OpenID Connect
 //!   `id_token`), leaving its claims to the caller.
 //! * [`JwtSigner`]: signs other JWTs (OpenID Connect id_tokens) with a key of the set.
+//! * [`NumericDate`]: the one reading of `exp`, `iat`, `nbf` and `auth_time` (RFC 7519 §2:
+//!   fractions floored, anything but a non-negative number refused), shared with
+//!   auth-providers' id_token and introspection checks.
 //!
 //! Signatures are made and checked by jsonwebtoken's crypto providers (aws-lc-rs by default,
 //! RustCrypto with the `rust_crypto` feature); the parsing around them is this module's own so
@@ -25,6 +28,7 @@ mod json;
 mod jws;
 mod key;
 mod key_set;
+mod numeric_date;
 mod signer;
 mod verifier;
 
@@ -38,5 +42,6 @@ pub use jsonwebtoken::jwk::{Jwk, JwkSet};
 pub use jws::{VerifiedJws, verify_jws};
 pub use key::{KeyId, SigningKey, VerificationKey, algorithm_name};
 pub use key_set::KeySet;
+pub use numeric_date::NumericDate;
 pub use signer::{JwtSigner, SignedJwt};
 pub use verifier::{AccessTokenVerifier, VerifierConfig};

@@ -1,10 +1,12 @@
 //! OpenID Connect `id_token` validation (OIDC Core §3.1.3.7): signature through the provider's
-//! JWKS and auth-core's keys, then `iss`, `aud`, `azp`, `exp`, `iat`, `nonce` and `at_hash`.
+//! JWKS and auth-core's keys, then `iss`, `aud`, `azp`, `exp`, `iat`, `nbf`, `auth_time`,
+//! `nonce` and `at_hash`. Dates are read by auth-core's [`NumericDate`], the rule every token
+//! parser of the workspace shares.
 
 use std::time::Duration;
 
 use auth_core::Clock;
-use auth_core::token::{Algorithm, TokenError};
+use auth_core::token::{Algorithm, NumericDate, TokenError};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
@@ -72,11 +74,18 @@ fn check_claims(
             .and_then(Value::as_str)
             .ok_or(IdTokenError::InvalidClaim(name))
     };
-    let number = |name: &'static str| {
+    // Every date is read by auth-core's one NumericDate rule (RFC 7519 §2): fractions
+    // floored, anything but a non-negative number refused.
+    let date = |name: &'static str| {
         claims
             .get(name)
-            .and_then(Value::as_u64)
+            .and_then(NumericDate::from_json)
+            .map(NumericDate::unix_seconds)
             .ok_or(IdTokenError::InvalidClaim(name))
+    };
+    let optional_date = |name: &'static str| match claims.get(name) {
+        None => Ok(None),
+        Some(_) => date(name).map(Some),
     };
     let iss = string("iss")?;
     if !expected.issuers.iter().any(|accepted| accepted == iss) {
@@ -105,12 +114,18 @@ fn check_claims(
         None => {}
     }
     let leeway = expected.leeway.as_secs();
-    if now >= number("exp")?.saturating_add(leeway) {
+    if now >= date("exp")?.saturating_add(leeway) {
         return Err(IdTokenError::Expired);
     }
-    if number("iat")? > now.saturating_add(leeway) {
+    if date("iat")? > now.saturating_add(leeway) {
         return Err(IdTokenError::IssuedInFuture);
     }
+    if optional_date("nbf")?.is_some_and(|nbf| nbf > now.saturating_add(leeway)) {
+        return Err(IdTokenError::NotYetValid);
+    }
+    // Not compared to anything here (no max_age is sent), but a present auth_time that is
+    // not a date makes the token malformed.
+    optional_date("auth_time")?;
     match claims.get("nonce").and_then(Value::as_str) {
         Some(nonce) if ct_str_eq(nonce, expected.nonce) => Ok(()),
         _ => Err(IdTokenError::NonceMismatch),
@@ -200,6 +215,56 @@ mod tests {
             check_claims(&string_exp, &expected(), NOW),
             Err(IdTokenError::InvalidClaim("exp"))
         );
+    }
+
+    // RFC 7519 §2: NumericDate may be non-integer. A real IdP's `"exp": 1796071628.5` (and
+    // fractional iat/nbf/auth_time) must verify, floored; before the fix `as_u64` read every
+    // fraction as "missing" and refused the login.
+    #[test]
+    fn rfc7519_2_fractional_numeric_dates_verify_floored() {
+        let fractional = claims(json!({"exp": 1_796_071_628.5, "iat": 1_796_068_028.25,
+            "nbf": 1_796_068_028.9, "auth_time": 1_796_068_000.5}));
+        assert_eq!(
+            check_claims(&fractional, &expected(), 1_796_070_000),
+            Ok(())
+        );
+        // floored, not rounded up: at exp + leeway (30 s) it has expired
+        assert_eq!(
+            check_claims(&fractional, &expected(), 1_796_071_628 + 30),
+            Err(IdTokenError::Expired)
+        );
+        assert_eq!(
+            check_claims(&fractional, &expected(), 1_796_071_628 + 29),
+            Ok(())
+        );
+    }
+
+    // RFC 7519 §2, the other side: only a JSON number is a NumericDate. A string, negative or
+    // null date is refused, naming the claim — never read as "no expiry".
+    #[test]
+    fn rfc7519_2_non_numeric_dates_are_refused() {
+        for name in ["exp", "iat", "nbf", "auth_time"] {
+            for bad in [json!("1796071628"), json!(-1), json!(null), json!(true)] {
+                let mut token = claims(json!({}));
+                token.insert(name.to_owned(), bad.clone());
+                assert_eq!(
+                    check_claims(&token, &expected(), NOW),
+                    Err(IdTokenError::InvalidClaim(name)),
+                    "{name}: {bad}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn nbf_in_the_future_is_refused() {
+        let early = claims(json!({"nbf": NOW + 31}));
+        assert_eq!(
+            check_claims(&early, &expected(), NOW),
+            Err(IdTokenError::NotYetValid)
+        );
+        let within_leeway = claims(json!({"nbf": NOW + 30}));
+        assert_eq!(check_claims(&within_leeway, &expected(), NOW), Ok(()));
     }
 
     #[test]

@@ -12,8 +12,9 @@ use auth_core::token::{
 use tokio::sync::Mutex;
 use url::Url;
 
-use crate::error::HttpError;
+use crate::error::{ConfigError, HttpError};
 use crate::http::HttpClient;
+use crate::https;
 
 const ENDPOINT: &str = "JWKS endpoint";
 
@@ -75,7 +76,18 @@ pub struct JwksCache {
 
 impl JwksCache {
     /// A cache for the JWKS at `url`, empty until first used.
-    pub fn new(url: Url, config: JwksConfig) -> Self {
+    ///
+    /// `url` must be `https`, or plain `http` to a loopback host: these keys decide which
+    /// tokens are genuine, and anyone on a plain-HTTP path could swap in their own.
+    /// [`ConfigError::InsecureUrl`] (field `jwks_uri`) otherwise.
+    pub fn new(url: Url, config: JwksConfig) -> Result<Self, ConfigError> {
+        https::require("jwks_uri", &url)?;
+        Ok(Self::new_unchecked(url, config))
+    }
+
+    /// For providers, which check their endpoints themselves (at construction, or when
+    /// registered with a login flow); the HTTP client checks the URL again before any fetch.
+    pub(crate) fn new_unchecked(url: Url, config: JwksConfig) -> Self {
         Self {
             url,
             config: Arc::new(config),

@@ -10,6 +10,7 @@ use url::Url;
 
 use crate::error::{ConfigError, HttpError};
 use crate::http::HttpClient;
+use crate::https;
 use crate::provider::{Credentials, Endpoints, Provider};
 
 const ENDPOINT: &str = "OIDC discovery";
@@ -32,15 +33,47 @@ pub struct ProviderMetadata {
     /// RFC 7662 introspection endpoint, when the server has one.
     #[serde(default)]
     pub introspection_endpoint: Option<Url>,
+    /// RFC 7009 revocation endpoint, when the server has one.
+    #[serde(default)]
+    pub revocation_endpoint: Option<Url>,
     /// The id_token signing algorithms the provider uses.
     #[serde(default)]
     pub id_token_signing_alg_values_supported: Vec<String>,
 }
 
+impl ProviderMetadata {
+    /// Refuses the document if any endpoint it names is neither `https` nor plain `http` to a
+    /// loopback host, naming the member (`token_endpoint`, …). A document fetched over TLS can
+    /// still point elsewhere in clear, and every one of these URLs carries codes, secrets,
+    /// tokens or the keys that vouch for them.
+    fn check_https(&self) -> Result<(), ConfigError> {
+        https::require("authorization_endpoint", &self.authorization_endpoint)?;
+        https::require("token_endpoint", &self.token_endpoint)?;
+        https::require("jwks_uri", &self.jwks_uri)?;
+        let optional = [
+            ("userinfo_endpoint", &self.userinfo_endpoint),
+            ("introspection_endpoint", &self.introspection_endpoint),
+            ("revocation_endpoint", &self.revocation_endpoint),
+        ];
+        for (member, url) in optional {
+            if let Some(url) = url {
+                https::require(member, url)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Fetches `{issuer}/.well-known/openid-configuration` and checks that its `issuer` is exactly
 /// `issuer` (OIDC Discovery §4.3: a document naming another issuer is refused, whatever it
 /// serves).
+///
+/// The issuer must be an `https` URL (OIDC Discovery §3; plain `http` is accepted only for a
+/// loopback host, for local identity providers and tests), checked before anything is
+/// fetched, and so must every endpoint the document names: [`ConfigError::InsecureUrl`]
+/// naming the field otherwise.
 pub async fn discover(issuer: &str, http: &HttpClient) -> Result<ProviderMetadata, ConfigError> {
+    https::require_issuer("issuer", issuer)?;
     let url = Url::parse(&format!(
         "{}/.well-known/openid-configuration",
         issuer.trim_end_matches('/')
@@ -62,6 +95,7 @@ pub async fn discover(issuer: &str, http: &HttpClient) -> Result<ProviderMetadat
     if metadata.issuer != issuer {
         return Err(ConfigError::IssuerMismatch);
     }
+    metadata.check_https()?;
     Ok(metadata)
 }
 

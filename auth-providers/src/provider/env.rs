@@ -5,6 +5,7 @@ use url::Url;
 use super::presets::Preset;
 use super::{Credentials, Endpoints, Provider};
 use crate::error::ConfigError;
+use crate::https;
 use crate::secret::ClientSecret;
 
 /// The variables one preset reads.
@@ -57,7 +58,9 @@ impl Provider {
     /// | Discord | `DISCORD_CLIENT_ID`, `DISCORD_CLIENT_SECRET`, `DISCORD_REDIRECT_URI` | `DISCORD_AUTH_URL`, `DISCORD_TOKEN_URL`, `DISCORD_USERINFO_URL` |
     /// | GitHub | `GITHUB_CLIENT_ID`, `GITHUB_CLIENT_SECRET`, `GITHUB_REDIRECT_URI` | `GITHUB_AUTH_URL`, `GITHUB_TOKEN_URL`, `GITHUB_USERINFO_URL` |
     ///
-    /// A missing required variable is reported by name ([`ConfigError::MissingEnv`]).
+    /// A missing required variable is reported by name ([`ConfigError::MissingEnv`]); an
+    /// endpoint override that is not `https` (plain `http` is accepted only for a loopback
+    /// host) by name too ([`ConfigError::InsecureUrl`]).
     pub fn from_env(preset: Preset) -> Result<Self, ConfigError> {
         Self::from_vars(preset, |name| std::env::var(name).ok())
     }
@@ -99,15 +102,22 @@ impl Provider {
             client_secret: client_secret.map(ClientSecret::new),
             redirect_uri,
         };
+        // An endpoint override must be https (plain http only to a loopback host), reported
+        // under the variable that set it.
+        let parse_endpoint = |name: &'static str, value: String| {
+            let url = parse_url(name, value)?;
+            https::require(name, &url)?;
+            Ok::<Url, ConfigError>(url)
+        };
         let mut endpoints: Endpoints = preset.endpoints();
         if let Some(value) = get(names.auth_url) {
-            endpoints.authorization = parse_url(names.auth_url, value)?;
+            endpoints.authorization = parse_endpoint(names.auth_url, value)?;
         }
         if let Some(value) = get(names.token_url) {
-            endpoints.token = parse_url(names.token_url, value)?;
+            endpoints.token = parse_endpoint(names.token_url, value)?;
         }
         if let Some(value) = get(names.userinfo_url) {
-            endpoints.userinfo = Some(parse_url(names.userinfo_url, value)?);
+            endpoints.userinfo = Some(parse_endpoint(names.userinfo_url, value)?);
         }
         Ok(Self::preset(preset, credentials).with_endpoints(endpoints))
     }
@@ -177,5 +187,31 @@ mod tests {
             ]),
         );
         assert!(matches!(bad, Err(ConfigError::Invalid { .. })));
+    }
+
+    // RFC 6749 §3.2 (TLS for the token endpoint), issue 12 item 12: an endpoint override in
+    // the environment that is plain http to another machine stops configuration, naming the
+    // variable; loopback http (a local mock) stays accepted (see the test above).
+    #[test]
+    fn rfc6749_3_2_http_endpoint_override_off_loopback_is_refused() {
+        for (var, url) in [
+            ("KAKAO_TOKEN_URL", "http://kauth.kakao.com/oauth/token"),
+            ("KAKAO_AUTH_URL", "http://10.0.0.7/oauth/authorize"),
+            ("KAKAO_USERINFO_URL", "http://kapi.kakao.com/v2/user/me"),
+        ] {
+            let result = Provider::from_vars(
+                Preset::Kakao,
+                vars(&[
+                    ("KAKAO_REST_API_KEY", "rest"),
+                    ("KAKAO_REDIRECT_URI", "https://app.example/kakao"),
+                    (var, url),
+                ]),
+            );
+            assert_eq!(
+                result.unwrap_err(),
+                ConfigError::InsecureUrl { field: var.into() },
+                "{var}"
+            );
+        }
     }
 }

@@ -14,6 +14,7 @@ use super::mapping::UserInfoMapping;
 use super::{AuthorizationParams, ClientAuth, CodeExchange, Credentials, Endpoints, OAuthProvider};
 use crate::error::{ConfigError, HttpError, LoginError};
 use crate::http::HttpClient;
+use crate::https;
 use crate::oidc::id_token::{self, Expected};
 use crate::oidc::jwks::{JwksCache, JwksConfig};
 use crate::profile::{ProviderProfile, id_text, is_true, text};
@@ -76,7 +77,8 @@ pub struct Provider {
 
 impl Provider {
     /// A generic OAuth2 provider whose userinfo endpoint (`endpoints.userinfo`, required) is
-    /// read through `mapping`.
+    /// read through `mapping`. Every endpoint must be `https` (plain `http` only to a
+    /// loopback host): [`ConfigError::InsecureUrl`] otherwise.
     pub fn oauth2(
         name: impl Into<String>,
         credentials: Credentials,
@@ -90,6 +92,7 @@ impl Provider {
                 reason: "a generic OAuth2 provider needs a userinfo endpoint",
             });
         }
+        endpoints.check_https()?;
         Ok(Self {
             name: name.into(),
             credentials,
@@ -103,7 +106,9 @@ impl Provider {
     }
 
     /// An OpenID Connect provider with known endpoints (`endpoints.jwks` required) and issuer;
-    /// [`Provider::discover_oidc`] finds them from the issuer alone.
+    /// [`Provider::discover_oidc`] finds them from the issuer alone. The issuer and every
+    /// endpoint must be `https` URLs (plain `http` only to a loopback host):
+    /// [`ConfigError::InsecureUrl`] otherwise.
     pub fn oidc(
         name: impl Into<String>,
         issuer: impl Into<String>,
@@ -115,6 +120,8 @@ impl Provider {
             name: "endpoints.jwks".into(),
             reason: "an OpenID Connect provider needs a JWKS endpoint",
         })?;
+        https::require_issuer("issuer", &issuer)?;
+        endpoints.check_https()?;
         Ok(Self {
             name: name.into(),
             credentials,
@@ -126,7 +133,7 @@ impl Provider {
             source: ProfileSource::Oidc(OidcSettings {
                 accepted_issuers: vec![issuer.clone()],
                 issuer,
-                jwks: JwksCache::new(jwks_url, JwksConfig::default()),
+                jwks: JwksCache::new_unchecked(jwks_url, JwksConfig::default()),
                 algorithms: vec![Algorithm::RS256],
                 leeway: Duration::from_secs(60),
             }),
@@ -164,11 +171,15 @@ impl Provider {
 
     /// Replaces the endpoints (self-hosted servers, a local mock). For OIDC providers a new
     /// `jwks` URL starts a new key cache.
+    ///
+    /// The endpoints are checked when the provider is registered with a
+    /// [`LoginFlow`](crate::LoginFlow) ([`OAuthProvider::check_config`]): one that is not
+    /// `https` (or plain `http` to a loopback host) stops start-up there, and is never called.
     pub fn with_endpoints(mut self, endpoints: Endpoints) -> Self {
         if let (ProfileSource::Oidc(oidc), Some(jwks)) = (&mut self.source, &endpoints.jwks)
             && jwks != oidc.jwks.url()
         {
-            oidc.jwks = JwksCache::new(jwks.clone(), oidc.jwks.config().clone());
+            oidc.jwks = JwksCache::new_unchecked(jwks.clone(), oidc.jwks.config().clone());
         }
         self.endpoints = endpoints;
         self
@@ -232,7 +243,7 @@ impl Provider {
     /// OIDC only: the JWKS cache settings (refresh interval, algorithms).
     pub fn with_jwks_config(mut self, config: JwksConfig) -> Self {
         if let ProfileSource::Oidc(oidc) = &mut self.source {
-            oidc.jwks = JwksCache::new(oidc.jwks.url().clone(), config);
+            oidc.jwks = JwksCache::new_unchecked(oidc.jwks.url().clone(), config);
         }
         self
     }
@@ -382,6 +393,13 @@ impl OAuthProvider for Provider {
             ProfileSource::Oidc(oidc) => Some(&oidc.issuer),
             _ => None,
         }
+    }
+
+    fn check_config(&self) -> Result<(), ConfigError> {
+        if let ProfileSource::Oidc(oidc) = &self.source {
+            https::require_issuer("issuer", &oidc.issuer)?;
+        }
+        self.endpoints.check_https()
     }
 
     fn authorization_url(&self, params: &AuthorizationParams<'_>) -> Result<Url, LoginError> {

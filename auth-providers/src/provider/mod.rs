@@ -12,8 +12,9 @@ use std::fmt::Debug;
 use auth_core::{Clock, async_trait};
 use url::Url;
 
-use crate::error::LoginError;
+use crate::error::{ConfigError, LoginError};
 use crate::http::HttpClient;
+use crate::https;
 use crate::profile::ProviderProfile;
 use crate::secret::{ClientSecret, SecretValue};
 
@@ -78,6 +79,15 @@ pub trait OAuthProvider: Debug + Send + Sync + 'static {
         None
     }
 
+    /// Checks the configuration when the provider is registered with a
+    /// [`LoginFlow`](crate::LoginFlow), so that a mistake stops start-up instead of a login.
+    /// The default accepts anything; [`Provider`] refuses an issuer or endpoint that is
+    /// neither `https` nor plain `http` to a loopback host ([`ConfigError::InsecureUrl`]).
+    /// Implementations that call URLs of their own should check them here the same way.
+    fn check_config(&self) -> Result<(), ConfigError> {
+        Ok(())
+    }
+
     /// The URL to send the browser to.
     fn authorization_url(&self, params: &AuthorizationParams<'_>) -> Result<Url, LoginError>;
 
@@ -122,6 +132,10 @@ impl Credentials {
 }
 
 /// A provider's endpoints. Every one is overridable (self-hosted servers, local tests).
+///
+/// Each must be `https`, or plain `http` to a loopback host (`127.0.0.0/8`, `[::1]`,
+/// `localhost`): [`Provider`]'s constructors and [`LoginFlow`](crate::LoginFlow) refuse
+/// anything else with [`ConfigError::InsecureUrl`] naming the field.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Endpoints {
@@ -156,6 +170,25 @@ impl Endpoints {
     pub fn userinfo(mut self, url: Url) -> Self {
         self.userinfo = Some(url);
         self
+    }
+
+    /// Refuses any endpoint that is neither `https` nor plain `http` to a loopback host,
+    /// naming it (`endpoints.token`, …).
+    pub(crate) fn check_https(&self) -> Result<(), ConfigError> {
+        https::require("endpoints.authorization", &self.authorization)?;
+        https::require("endpoints.token", &self.token)?;
+        let optional = [
+            ("endpoints.userinfo", &self.userinfo),
+            ("endpoints.emails", &self.emails),
+            ("endpoints.jwks", &self.jwks),
+            ("endpoints.avatar_base", &self.avatar_base),
+        ];
+        for (field, url) in optional {
+            if let Some(url) = url {
+                https::require(field, url)?;
+            }
+        }
+        Ok(())
     }
 
     /// Points every endpoint at `base` instead, keeping each path: for self-hosted mirrors

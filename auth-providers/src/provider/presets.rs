@@ -141,7 +141,7 @@ impl Provider {
                     "https://accounts.google.com".into(),
                     "accounts.google.com".into(),
                 ],
-                jwks: JwksCache::new(jwks, JwksConfig::default()),
+                jwks: JwksCache::new_unchecked(jwks, JwksConfig::default()),
                 algorithms: vec![Algorithm::RS256],
                 leeway: Duration::from_secs(60),
             }),

@@ -3,9 +3,11 @@
 //! server cannot be reached the token is refused with
 //! [`RemoteTokenError::Unavailable`] — never read without checking its signature.
 
+mod introspected;
 mod introspection;
 
-pub use introspection::{IntrospectedToken, Introspector, IntrospectorConfig};
+pub use introspected::IntrospectedToken;
+pub use introspection::{Introspector, IntrospectorConfig};
 
 use std::sync::Arc;
 

@@ -66,11 +66,12 @@ impl Settings {
 /// The verifier of the authorization server's access tokens.
 ///
 /// # Errors
-/// A malformed JWKS URL, or an HTTP client that cannot be built.
+/// A malformed JWKS URL, one that is plain `http` to another machine than this one (only
+/// `https`, or `http` to a loopback host, is accepted), or an HTTP client that cannot be built.
 pub fn verifier(
     settings: &Settings,
 ) -> Result<RemoteJwtVerifier, Box<dyn std::error::Error + Send + Sync>> {
-    let jwks = JwksCache::new(Url::parse(&settings.jwks_url)?, JwksConfig::default());
+    let jwks = JwksCache::new(Url::parse(&settings.jwks_url)?, JwksConfig::default())?;
     let http = HttpClient::with_timeout(Duration::from_secs(5))?;
     Ok(RemoteJwtVerifier::new(
         jwks,
