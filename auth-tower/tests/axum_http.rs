@@ -385,3 +385,68 @@ mod social_login {
         social_login_unverified_email_does_not_link,
     );
 }
+
+/// Issue 12 item 3: endpoints whose authenticator has no revocation check used to be built
+/// silently, and logout answered 204 while the access token kept working. Now refused.
+#[test]
+fn endpoints_without_a_revocation_check_are_refused() {
+    let fx = fixture(Options::default());
+    let keys = fx.keys.clone();
+    let verifier = auth_core::token::AccessTokenVerifier::new(
+        auth_core::token::VerifierConfig::new("https://auth.test", "api"),
+        &keys,
+    );
+    let refused = auth_tower::AuthEndpoints::new(
+        fx.service.clone(),
+        Authenticator::new(verifier),
+        EndpointsConfig::default(),
+    );
+    assert!(matches!(
+        refused,
+        Err(auth_tower::EndpointsError::NoRevocationCheck)
+    ));
+}
+
+/// Session kinds: an OAuth client's access token (it carries `client_id`), signed with the
+/// same keys for the same issuer and audience, is neither a first-party token at the ready
+/// endpoints nor at a route behind the default layer; the layer takes it only when told to.
+#[tokio::test]
+async fn session_kinds_an_oauth_access_token_is_not_a_first_party_one() {
+    let fx = fixture(Options::default());
+    let (user, _) = fx
+        .service
+        .signup(
+            "kim@example.com",
+            auth_core::password::Password::from(common::PASSWORD),
+            &auth_core::flows::ClientInfo::default(),
+        )
+        .await
+        .unwrap();
+    let oauth = fx
+        .issuer
+        .issue(
+            &AccessTokenRequest::new(user.id.to_string())
+                .client("third-party")
+                .scope(auth_core::token::Scope::parse("read:reports")),
+        )
+        .unwrap()
+        .token
+        .into_secret();
+    let app = client(router(&fx, EndpointsConfig::default()));
+    for uri in ["/auth/me", "/api/hello"] {
+        let refused = app.send(Req::get(uri).bearer(&oauth)).await;
+        assert_eq!(refused.status, 401, "{uri}");
+        assert_eq!(refused.error(), "invalid_token", "{uri}");
+    }
+    let resource_server = Router::new()
+        .route("/api/hello", get(hello))
+        .layer(AuthLayer::required(
+            fx.authenticator
+                .clone()
+                .accept(auth_tower::AcceptedTokens::OAuthClients),
+        ));
+    let accepted = client(resource_server)
+        .send(Req::get("/api/hello").bearer(&oauth))
+        .await;
+    assert_eq!(accepted.status, 200);
+}

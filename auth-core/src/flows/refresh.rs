@@ -47,25 +47,13 @@ impl AuthService {
         };
         let now = self.now();
         let audit = event(AuditKind::Refresh, now, true).client(client);
-        let outcome = session::refresh(
-            &self.inner.stores,
-            self.session_rules(),
-            &presented.hash(),
-            SessionKind::FirstParty,
-            &audit,
-            now,
-        )
-        .await?;
-        match outcome {
-            Refresh::Rotated {
-                session,
-                user,
-                refresh_token,
-            } => Ok(TokenPair {
-                access_token: self.access_token(&user, session.id)?,
-                refresh_token,
-                session_id: session.id,
-                refresh_expires_at: session.expires_at,
+        let (stores, rules, hash) = (&self.inner.stores, self.session_rules(), presented.hash());
+        match session::refresh(stores, rules, &hash, SessionKind::FirstParty, &audit, now).await? {
+            Refresh::Rotated(done) => Ok(TokenPair {
+                access_token: self.access_token(&done.user, done.session.id)?,
+                refresh_token: done.refresh_token,
+                session_id: done.session.id,
+                refresh_expires_at: done.session.expires_at,
             }),
             Refresh::RecentlyRotated => Err(AuthError::RefreshTokenRecentlyRotated),
             Refresh::Reused => Err(AuthError::RefreshTokenReused),

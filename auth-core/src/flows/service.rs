@@ -187,11 +187,8 @@ impl AuthService {
     /// The session lifetimes of this service's configuration.
     pub(super) fn session_rules(&self) -> SessionRules {
         let config = &self.inner.config;
-        SessionRules {
-            lifetime: config.refresh_token_lifetime,
-            idle_timeout: config.session_idle_timeout,
-            reuse_grace: config.refresh_reuse_grace,
-        }
+        let (lifetime, idle) = (config.refresh_token_lifetime, config.session_idle_timeout);
+        SessionRules::new(lifetime, idle, config.refresh_reuse_grace)
     }
 
     /// Starts a session of `kind` for `user` with its first refresh token.

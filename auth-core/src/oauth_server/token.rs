@@ -414,22 +414,11 @@ impl OAuthServer {
         let now = self.now();
         let mut audit = AuditEvent::new(AuditKind::Refresh, now, true);
         audit.detail = Some(client.client_id.clone());
-        let outcome = session::refresh(
-            &self.inner.stores,
-            self.session_rules(),
-            &presented.hash(),
-            SessionKind::OAuthGrant,
-            &audit,
-            now,
-        )
-        .await?;
-        match outcome {
-            Refresh::Rotated {
-                session,
-                user,
-                refresh_token,
-            } if session.id == grant.session_id => {
-                self.tokens(client, &user, &grant, &scope, refresh_token, None)
+        let (stores, rules, hash) = (&self.inner.stores, self.session_rules(), presented.hash());
+        let kind = SessionKind::OAuthGrant;
+        match session::refresh(stores, rules, &hash, kind, &audit, now).await? {
+            Refresh::Rotated(done) if done.session.id == grant.session_id => {
+                self.tokens(client, &done.user, &grant, &scope, done.refresh_token, None)
             }
             Refresh::RecentlyRotated => Err(OAuthError::InvalidGrant(
                 "the refresh token was just rotated",
@@ -437,18 +426,15 @@ impl OAuthServer {
             Refresh::Reused => Err(OAuthError::InvalidGrant(
                 "the refresh token was already used; the grant is revoked",
             )),
-            Refresh::Rotated { .. } | Refresh::Invalid => Err(invalid()),
+            Refresh::Rotated(_) | Refresh::Invalid => Err(invalid()),
         }
     }
 
     /// The lifetimes of this server's grant sessions.
     pub(super) fn session_rules(&self) -> SessionRules {
         let config = &self.inner.config;
-        SessionRules {
-            lifetime: config.refresh_token_lifetime,
-            idle_timeout: config.session_idle_timeout,
-            reuse_grace: config.refresh_reuse_grace,
-        }
+        let (lifetime, idle) = (config.refresh_token_lifetime, config.session_idle_timeout);
+        SessionRules::new(lifetime, idle, config.refresh_reuse_grace)
     }
 
     /// What `token` is to `client`: the one lookup of a refresh token at the token,

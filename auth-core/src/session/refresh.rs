@@ -22,15 +22,20 @@ use crate::store::{
 /// placeholder as is would make the next refresh fail (fail closed), never succeed wrongly.
 const BOUND_BY_STORE: SessionId = SessionId(Uuid::nil());
 
+/// A rotated session: `refresh_token` replaces the presented one, and `user` may use
+/// `session`.
+#[derive(Debug)]
+pub(crate) struct Refreshed {
+    pub(crate) session: Session,
+    pub(crate) user: User,
+    pub(crate) refresh_token: OpaqueToken,
+}
+
 /// What [`refresh`] decided.
 #[derive(Debug)]
 pub(crate) enum Refresh {
-    /// The token was rotated; `refresh_token` replaces it. `user` may use `session`.
-    Rotated {
-        session: Session,
-        user: User,
-        refresh_token: OpaqueToken,
-    },
+    /// The token was rotated.
+    Rotated(Refreshed),
     /// The token was rotated less than the grace window ago: a client retrying or racing
     /// itself. Nothing was revoked or issued.
     RecentlyRotated,
@@ -107,11 +112,11 @@ pub(crate) async fn refresh(
                 .record_event(&event(AuditKind::Refresh, true, &session))
                 .await?;
             tracing::debug!("refresh token rotated");
-            Ok(Refresh::Rotated {
+            Ok(Refresh::Rotated(Refreshed {
                 session,
                 user,
                 refresh_token: next,
-            })
+            }))
         }
         Rotation::AlreadyRotated {
             session,

@@ -18,6 +18,19 @@ pub(crate) struct SessionRules {
 }
 
 impl SessionRules {
+    /// The rules from a configuration's three settings.
+    pub(crate) const fn new(
+        lifetime: Duration,
+        idle_timeout: Duration,
+        reuse_grace: Duration,
+    ) -> Self {
+        Self {
+            lifetime,
+            idle_timeout,
+            reuse_grace,
+        }
+    }
+
     /// `now + by`, or `now` if that is not representable (an absurd lifetime expires at once
     /// rather than never).
     pub(crate) fn later(now: SystemTime, by: Duration) -> SystemTime {

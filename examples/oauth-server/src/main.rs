@@ -11,10 +11,15 @@ use auth_core::oauth_server::{ClientRegistration, OAuthServer, OAuthServerConfig
 use auth_core::opaque::TokenHash;
 use auth_core::password::{Password, PasswordHasher};
 use auth_core::store::ClientType;
-use auth_core::token::{AccessTokenIssuer, Algorithm, IssuerConfig, KeySet, Scope, SigningKey};
+use auth_core::revocation::{RevocationChecker, RevocationConfig};
+use auth_core::token::{
+    AccessTokenIssuer, AccessTokenVerifier, Algorithm, IssuerConfig, KeySet, Scope, SigningKey,
+    VerifierConfig,
+};
 use auth_core::{Clock, SystemClock};
 use auth_storage_seaorm::SeaOrmStore;
 use auth_tower::oauth_server::{OAuthEndpoints, OAuthEndpointsConfig};
+use auth_tower::{AuthEndpoints, Authenticator, EndpointsConfig};
 use tracing_subscriber::EnvFilter;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -154,13 +159,16 @@ async fn main() -> Result<(), Error> {
         &keys,
         clock.clone(),
     )?;
-    // The login page's sign-in. Its access tokens are never handed out; the session it
-    // starts is the authorization server's own sign-in session.
+    // The service's own accounts: the login page's sign-in, and the first-party account API
+    // under /auth (signup, login, refresh, logout, sessions, …) on the same stores, keys,
+    // issuer and audience as the OAuth clients' tokens. Session kinds keep them apart: a
+    // client's refresh token is neither the sign-in cookie nor a first-party refresh token,
+    // and a client's access token does not act on the account API.
     let auth = AuthService::new(
         AuthConfig::default(),
         store.clone().into_stores(),
         AccessTokenIssuer::with_clock(
-            IssuerConfig::new(settings.issuer.as_str(), settings.issuer.as_str()),
+            IssuerConfig::new(settings.issuer.as_str(), settings.audience.as_str()),
             &keys,
             clock.clone(),
         ),
@@ -168,6 +176,25 @@ async fn main() -> Result<(), Error> {
         clock.clone(),
         Arc::new(LogMailer),
     );
+    let stores = auth.stores();
+    let revocation = RevocationChecker::with_clock(
+        RevocationConfig::default(),
+        stores.users.clone(),
+        stores.sessions.clone(),
+        stores.revocations.clone(),
+        clock.clone(),
+    );
+    let verifier = AccessTokenVerifier::new(
+        VerifierConfig::new(settings.issuer.as_str(), settings.audience.as_str()),
+        &keys,
+    )
+    .with_clock(clock.clone());
+    let account = AuthEndpoints::new(
+        auth.clone(),
+        Authenticator::new(verifier).with_revocation(revocation),
+        EndpointsConfig::default(),
+    )?
+    .with_clock(clock.clone());
 
     seed(&settings, &server, &auth).await?;
 
@@ -182,6 +209,7 @@ async fn main() -> Result<(), Error> {
                 "OAuth 2.0 authorization server: see /.well-known/openid-configuration"
             }),
         )
+        .nest_service("/auth", account.into_service())
         .merge(endpoints.into_router());
 
     let listener = tokio::net::TcpListener::bind((settings.bind.as_str(), settings.port)).await?;

@@ -719,3 +719,122 @@ async fn negatives(server: &Server, http: &reqwest::Client, browser: &mut Browse
         "the replay revoked the first tokens"
     );
 }
+
+/// Issue 12's attack, against the real binary: a third-party confidential client (`demo-app`)
+/// that the user consented to takes the refresh token of its own grant and sends it, from its
+/// server, as the authorization server's sign-in cookie on an authorization request for the
+/// first-party public client (`demo-spa`, no consent asked). Before session kinds, that
+/// answered 302 with a code for `demo-spa`, and reached the consent form too. Now the token is
+/// no sign-in: `prompt=none` answers `login_required`, otherwise the login page; the consent
+/// form refuses it; and the same token at the first-party `/auth/refresh` of this host (which
+/// mounts both endpoint sets on one store) is refused, as is the client's access token at
+/// `/auth/me`.
+#[tokio::test(flavor = "multi_thread")]
+async fn session_kinds_a_clients_refresh_token_is_not_the_sign_in_cookie() {
+    let server = Server::start("https://api.example").await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    // The user signs in and consents for demo-app; demo-app redeems its code.
+    let verifier = URL_SAFE_NO_PAD.encode([7u8; 32]);
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    let authorize = |client_id: &str, redirect: &str, extra: &str| {
+        format!(
+            "{}?response_type=code&client_id={client_id}&redirect_uri={}&scope={}\
+             &state=s-1&code_challenge={challenge}&code_challenge_method=S256{extra}",
+            server.url("/oauth/authorize"),
+            form_urlencoded::byte_serialize(redirect.as_bytes()).collect::<String>(),
+            form_urlencoded::byte_serialize(b"openid read:profile offline_access")
+                .collect::<String>(),
+        )
+    };
+    let mut user = Browser::new();
+    let callback = user
+        .authorize(&server, &authorize(CLIENT_ID, REDIRECT, ""))
+        .await;
+    let code = param(&callback, "code").expect("a code for demo-app");
+    let tokens: serde_json::Value = http
+        .post(server.url("/oauth/token"))
+        .header("authorization", basic(CLIENT_ID, CLIENT_SECRET))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", verifier.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let refresh_token = tokens["refresh_token"].as_str().expect("a refresh token");
+    let access_token = tokens["access_token"].as_str().expect("an access token");
+
+    // The client replays its refresh token as the sign-in cookie.
+    let mut attacker = Browser::new();
+    attacker
+        .jar
+        .insert("__Host-oauth-session".into(), refresh_token.into());
+    let spa_redirect = "http://127.0.0.1:5173/callback";
+    let silent = attacker
+        .get(&authorize(PUBLIC_CLIENT_ID, spa_redirect, "&prompt=none"))
+        .await;
+    assert_eq!(silent.status, StatusCode::FOUND, "{}", silent.body);
+    let location = silent.location();
+    assert!(location.starts_with(spa_redirect), "{location}");
+    assert_eq!(param(&location, "code"), None, "no code: {location}");
+    assert_eq!(
+        param(&location, "error").as_deref(),
+        Some("login_required"),
+        "{location}"
+    );
+
+    let page = attacker
+        .get(&authorize(PUBLIC_CLIENT_ID, spa_redirect, ""))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("name=\"password\""), "the login page");
+    assert!(!page.body.contains("name=\"decision\""), "no consent form");
+
+    // The consent form does not take it either (the page's CSRF token is real; the sign-in
+    // is not).
+    let consent_page = attacker
+        .get(&authorize(CLIENT_ID, REDIRECT, "&prompt=consent"))
+        .await;
+    let mut form = consent_page.hidden_inputs();
+    form.push(("decision".into(), "approve".into()));
+    let consent = attacker
+        .post_form(&server.url("/oauth/consent"), &form)
+        .await;
+    assert_ne!(consent.status, StatusCode::SEE_OTHER, "{}", consent.body);
+    assert!(consent.body.contains("name=\"password\""), "the login page");
+
+    // The same host's first-party account API refuses the client's credentials.
+    let refresh = http
+        .post(server.url("/auth/refresh"))
+        .json(&serde_json::json!({ "refresh_token": refresh_token }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refresh.status(), StatusCode::UNAUTHORIZED);
+    let me = http
+        .get(server.url("/auth/me"))
+        .bearer_auth(access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
+
+    // And the grant still works for its own client: nothing above rotated or revoked it.
+    let rotated = http
+        .post(server.url("/oauth/token"))
+        .header("authorization", basic(CLIENT_ID, CLIENT_SECRET))
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", refresh_token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rotated.status(), StatusCode::OK);
+}
