@@ -5,7 +5,7 @@ use tracing::field;
 use super::service::{EventExt as _, event, later, new_opaque_token};
 use super::{AuthError, AuthService};
 use crate::opaque::OpaqueToken;
-use crate::store::{AuditKind, OneTimePurpose, OneTimeToken, UserId};
+use crate::store::{AuditKind, OneTimePurpose, OneTimeToken, UserId, UserUpdate};
 
 impl AuthService {
     /// Sends the signed-in user a link that proves they own their email address.
@@ -47,7 +47,8 @@ impl AuthService {
         Ok(())
     }
 
-    /// Marks the email of the token's account as verified. Audited as `email_verified`.
+    /// Marks the email of the token's account as verified (a column-scoped write: a
+    /// concurrent disable or role change stays). Audited as `email_verified`.
     ///
     /// # Errors
     /// [`AuthError::InvalidOneTimeToken`] for a malformed, unknown, used, expired or voided
@@ -57,15 +58,13 @@ impl AuthService {
         let Ok(presented) = OpaqueToken::parse(token) else {
             return Err(AuthError::InvalidOneTimeToken);
         };
-        let stores = &self.inner.stores;
         let now = self.now();
-        let mut user = self
+        let user = self
             .consume_for_active_user(&presented, OneTimePurpose::EmailVerification, now)
             .await?;
         if !user.email_verified {
-            user.email_verified = true;
-            user.updated_at = now;
-            stores.users.update_user(&user).await?;
+            self.update_account(user.id, &UserUpdate::new(now).email_verified(true))
+                .await?;
         }
         self.audit(event(AuditKind::EmailVerified, now, true).user(user.id))
             .await?;

@@ -26,6 +26,9 @@
 //! * **Secrets stay secret.** Passwords travel as [`Password`](crate::password::Password),
 //!   hashed on the blocking pool; refresh and one-time tokens are stored only as hashes;
 //!   one-time tokens go only to the [`Mailer`]; tracing fields carry ids, never secrets.
+//! * **Column-scoped writes.** A flow writes only the account columns it means to change
+//!   ([`UserUpdate`](crate::store::UserUpdate)), so a concurrent disable, role removal or
+//!   cut-off made while it was hashing is never undone; the cut-off only moves forward.
 //! * **Everything is audited** to the [`AuditStore`](crate::store::AuditStore), with IP and
 //!   user agent where there is a client.
 //!
@@ -64,6 +67,7 @@
 //! # }
 //! ```
 
+mod account;
 mod config;
 mod email_verification;
 mod error;
