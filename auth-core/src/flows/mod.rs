@@ -29,6 +29,11 @@
 //! * **Column-scoped writes.** A flow writes only the account columns it means to change
 //!   ([`UserUpdate`](crate::store::UserUpdate)), so a concurrent disable, role removal or
 //!   cut-off made while it was hashing is never undone; the cut-off only moves forward.
+//! * **No account on an unproven address.** Social login never creates an account under an
+//!   email its provider did not verify, and when the owner of an account's email proves it
+//!   (password reset, verification link), provider identities attached before without that
+//!   proof are unlinked (pre-account takeover; see
+//!   [`complete_social_login`](AuthService::complete_social_login)).
 //! * **Everything is audited** to the [`AuditStore`](crate::store::AuditStore), with IP and
 //!   user agent where there is a client.
 //!
@@ -72,6 +77,7 @@ mod config;
 mod email_verification;
 mod error;
 mod mailer;
+mod ownership;
 mod password_reset;
 mod refresh;
 mod service;

@@ -99,8 +99,10 @@ impl AuthService {
     /// and a new link must be requested). Then, in one column-scoped write (a concurrent
     /// disable or role change stays), the password is replaced, the email counts as verified
     /// (the link reached its inbox) and the user-wide cut-off `tokens_valid_after` moves
-    /// forward to now. Every session is revoked (`password_changed`), login throttling of
-    /// the account is cleared, and the reset is audited as `password_reset`.
+    /// forward to now. Provider identities that nothing ties to the owner of the address are
+    /// unlinked (pre-account takeover: see `unlink_unproven_identities`; each audited as
+    /// `identity_unlinked`), every session is revoked (`password_changed`), login
+    /// throttling of the account is cleared, and the reset is audited as `password_reset`.
     ///
     /// # Errors
     /// [`AuthError::InvalidOneTimeToken`] for a malformed, unknown, used, expired or voided
@@ -124,6 +126,7 @@ impl AuthService {
             .email_verified(true)
             .cut_off_tokens(now);
         self.update_account(user.id, &update).await?;
+        self.unlink_unproven_identities(&user, now).await?;
         let ended = stores
             .sessions
             .revoke_user_sessions(user.id, None, RevokeReason::PasswordChanged, now)

@@ -203,6 +203,10 @@ pub enum RevokeReason {
     AuthorizationCodeReplay,
     /// The OAuth client revoked its refresh token (RFC 7009).
     TokenRevoked,
+    /// The owner of the account's email proved it (verification link) and provider
+    /// identities linked before, which nothing tied to that owner, were unlinked: whoever
+    /// held the account until then is signed out too.
+    EmailOwnershipProved,
 }
 
 impl RevokeReason {
@@ -218,6 +222,7 @@ impl RevokeReason {
             Self::Administrative => "administrative",
             Self::AuthorizationCodeReplay => "authorization_code_replay",
             Self::TokenRevoked => "token_revoked",
+            Self::EmailOwnershipProved => "email_ownership_proved",
         }
     }
 
@@ -233,6 +238,7 @@ impl RevokeReason {
             Self::Administrative,
             Self::AuthorizationCodeReplay,
             Self::TokenRevoked,
+            Self::EmailOwnershipProved,
         ]
         .into_iter()
         .find(|reason| reason.as_str() == name)
@@ -555,6 +561,7 @@ mod tests {
             RevokeReason::Administrative,
             RevokeReason::AuthorizationCodeReplay,
             RevokeReason::TokenRevoked,
+            RevokeReason::EmailOwnershipProved,
         ];
         for reason in reasons {
             assert_eq!(RevokeReason::parse(reason.as_str()), Some(reason));
