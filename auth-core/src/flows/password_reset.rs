@@ -99,9 +99,9 @@ impl AuthService {
     /// and a new link must be requested). Then, in one column-scoped write (a concurrent
     /// disable or role change stays), the password is replaced, the email counts as verified
     /// (the link reached its inbox) and the user-wide cut-off `tokens_valid_after` moves
-    /// forward to now. Provider identities that nothing ties to the owner of the address are
-    /// unlinked (pre-account takeover: see `unlink_unproven_identities`; each audited as
-    /// `identity_unlinked`), every session is revoked (`password_changed`), login
+    /// forward to now — after provider identities that nothing ties to the owner of the
+    /// address were unlinked (pre-account takeover: see `unlink_unproven_identities`; each
+    /// audited as `identity_unlinked`). Every session is revoked (`password_changed`), login
     /// throttling of the account is cleared, and the reset is audited as `password_reset`.
     ///
     /// # Errors
@@ -121,12 +121,14 @@ impl AuthService {
             .await?;
         let password_hash = self.new_password_hash(&user, new).await?;
 
+        // Unlink first: should a later step fail, the account is left without the suspect
+        // identities rather than with a new password and them still linked.
+        self.unlink_unproven_identities(&user, now).await?;
         let update = UserUpdate::new(now)
             .password_hash(password_hash)
             .email_verified(true)
             .cut_off_tokens(now);
         self.update_account(user.id, &update).await?;
-        self.unlink_unproven_identities(&user, now).await?;
         let ended = stores
             .sessions
             .revoke_user_sessions(user.id, None, RevokeReason::PasswordChanged, now)
