@@ -2,8 +2,11 @@
 
 mod flows_support;
 
+use std::time::Duration;
+
 use auth_core::flows::{AuthConfig, AuthError, SocialProfile};
-use auth_core::store::{AuditKind, IdentityStore as _, UserStore as _};
+use auth_core::password::Password;
+use auth_core::store::{AuditKind, IdentityStore as _, RevokeReason, UserStore as _};
 use flows_support::*;
 
 fn google(subject: &str, email: &str, verified: bool) -> SocialProfile {
@@ -54,21 +57,231 @@ async fn a_new_provider_user_gets_an_account() {
     assert_eq!(h.events_of(AuditKind::IdentityLinked).len(), 1);
 }
 
+/// Pre-account takeover (issue 12, item 1): a social login whose provider did not verify
+/// the email used to create an account under that address with the caller's identity linked.
+/// Anyone can register someone else's address at a lax provider; when the real owner later
+/// reset the password or verified the email, the stranger's identity kept signing in. Pins:
+/// no account is created, nothing is linked, the owner can still sign up, and the refusal is
+/// the same one an unverified address with an account gets (no enumeration).
 #[tokio::test]
-async fn a_new_user_with_an_unverified_email_starts_unverified() {
+async fn pre_account_takeover_an_unverified_provider_email_creates_no_account() {
     let h = harness();
-    h.auth
-        .complete_social_login(google("g-1", "kim@example.com", false), &client())
+    let err = h
+        .auth
+        .complete_social_login(google("evil-1", "kim@example.com", false), &client())
         .await
-        .expect("social login");
-    let user = h
+        .unwrap_err();
+    assert!(
+        matches!(err, AuthError::EmailNotVerifiedByProvider),
+        "{err:?}"
+    );
+    assert_eq!(err.status_code(), 403);
+    assert!(
+        h.stores
+            .users
+            .user_by_email("kim@example.com")
+            .await
+            .unwrap()
+            .is_none(),
+        "no account may claim an address the provider did not verify"
+    );
+    assert!(
+        h.stores
+            .identities
+            .identity("google", "evil-1")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let refused = h.events_of(AuditKind::SocialLogin);
+    assert_eq!(refused.len(), 1);
+    assert!(!refused[0].success);
+    assert_eq!(
+        refused[0].detail.as_deref(),
+        Some("google:email_not_verified_by_provider")
+    );
+    assert!(h.events_of(AuditKind::Signup).is_empty());
+
+    // The address is still free for its owner.
+    h.signup("kim@example.com").await;
+}
+
+/// The pre-account takeover still possible without social login: the attacker signs up with
+/// the victim's (unverified) address and a password, and attaches provider identities of
+/// their own from the account settings — one claiming the victim's address unverified, one
+/// with the attacker's own verified address. The victim takes the account over with a
+/// password reset. Pins: the reset unlinks both (audited), so neither signs in any more,
+/// while an identity whose provider verified the victim's very address stays.
+#[tokio::test]
+async fn pre_account_takeover_identities_attached_before_a_password_reset_are_unlinked() {
+    let h = harness();
+    let (account, _attacker) = h.signup("kim@example.com").await;
+    for profile in [
+        SocialProfile::new("github", "evil-1").email("kim@example.com", false),
+        SocialProfile::new("discord", "evil-2").email("mallory@evil.example", true),
+        google("kim-google", "kim@example.com", true),
+    ] {
+        h.auth
+            .link_identity(account.id, profile)
+            .await
+            .expect("linked from the account settings");
+    }
+
+    h.auth
+        .request_password_reset("kim@example.com", &client())
+        .await
+        .unwrap();
+    let token = h.mailer.sent()[0].token.clone();
+    h.auth
+        .reset_password(&token, Password::from(NEW_PASSWORD))
+        .await
+        .expect("the owner resets the password");
+
+    let left: Vec<_> = h
         .stores
-        .users
-        .user_by_email("kim@example.com")
+        .identities
+        .identities_for_user(account.id)
         .await
         .unwrap()
+        .into_iter()
+        .map(|identity| identity.subject)
+        .collect();
+    assert_eq!(
+        left,
+        ["kim-google"],
+        "only the identity proving this address stays"
+    );
+    let unlinked = h.events_of(AuditKind::IdentityUnlinked);
+    let details: Vec<_> = unlinked
+        .iter()
+        .map(|event| event.detail.as_deref().unwrap_or_default())
+        .collect();
+    assert_eq!(unlinked.len(), 2, "{details:?}");
+    for provider in ["github", "discord"] {
+        assert!(
+            details.contains(&format!("{provider}:unproven_at_email_proof").as_str()),
+            "{details:?}"
+        );
+    }
+    assert!(
+        unlinked
+            .iter()
+            .all(|event| event.user_id == Some(account.id))
+    );
+
+    // The attacker's identities no longer reach the account.
+    let err = h
+        .auth
+        .complete_social_login(
+            SocialProfile::new("github", "evil-1").email("kim@example.com", false),
+            &client(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AuthError::EmailNotVerifiedByProvider),
+        "{err:?}"
+    );
+    let pair = h
+        .auth
+        .complete_social_login(
+            SocialProfile::new("discord", "evil-2").email("mallory@evil.example", true),
+            &client(),
+        )
+        .await
+        .expect("a new account of the attacker's own");
+    assert_ne!(h.claims(&pair).sub, account.id.to_string());
+}
+
+/// The same pre-account takeover, ended by the owner clicking a verification link the
+/// attacker requested. Pins: the attacker's identity is unlinked, and the attacker's live
+/// session — through which they could link it again — is revoked and cut off.
+#[tokio::test]
+async fn pre_account_takeover_identities_attached_before_email_verification_are_unlinked() {
+    let h = harness();
+    let (account, attacker) = h.signup("kim@example.com").await;
+    h.auth
+        .link_identity(
+            account.id,
+            SocialProfile::new("github", "evil-1").email("kim@example.com", false),
+        )
+        .await
         .unwrap();
-    assert!(!user.email_verified);
+    h.auth.request_email_verification(account.id).await.unwrap();
+    let token = h.mailer.sent()[0].token.clone();
+    h.advance(Duration::from_secs(60));
+
+    h.auth
+        .verify_email(&token)
+        .await
+        .expect("the owner verifies");
+
+    assert!(
+        h.stores
+            .identities
+            .identities_for_user(account.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(h.events_of(AuditKind::IdentityUnlinked).len(), 1);
+    let after = h.user(account.id).await;
+    assert!(after.email_verified);
+    assert_eq!(after.tokens_valid_after, Some(h.now()));
+    assert_eq!(
+        h.session(attacker.session_id).await.revoke_reason,
+        Some(RevokeReason::EmailOwnershipProved)
+    );
+    let err = h
+        .auth
+        .refresh(attacker.refresh_token.secret(), &client())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AuthError::InvalidRefreshToken), "{err:?}");
+}
+
+/// Not every reset or verification unlinks: on an account whose email was already proved,
+/// identities its owner linked (with any address) stay, and sessions are left alone by a
+/// verification that unlinked nothing.
+#[tokio::test]
+async fn identities_linked_by_the_proven_owner_survive_reset_and_verification() {
+    let h = harness();
+    let (account, session) = h.signup("kim@example.com").await;
+    h.auth
+        .link_identity(account.id, google("kim-google", "kim@example.com", true))
+        .await
+        .unwrap();
+    h.auth.request_email_verification(account.id).await.unwrap();
+    let token = h.mailer.sent()[0].token.clone();
+    h.auth.verify_email(&token).await.unwrap();
+    assert!(h.session(session.session_id).await.is_active(h.now()));
+    h.auth
+        .link_identity(
+            account.id,
+            SocialProfile::new("github", "kim-gh").email("kim@work.example", false),
+        )
+        .await
+        .unwrap();
+
+    h.auth
+        .request_password_reset("kim@example.com", &client())
+        .await
+        .unwrap();
+    let token = h.mailer.sent().last().unwrap().token.clone();
+    h.auth
+        .reset_password(&token, Password::from(NEW_PASSWORD))
+        .await
+        .unwrap();
+    assert_eq!(
+        h.stores
+            .identities
+            .identities_for_user(account.id)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(h.events_of(AuditKind::IdentityUnlinked).is_empty());
 }
 
 #[tokio::test]

@@ -97,7 +97,7 @@ mod broken {
     use auth_core::store::{
         OneTimePurpose, OneTimeToken, OneTimeTokenStore, RefreshTokenRecord, RevokeReason,
         Rotation, Session, SessionId, SessionKind, SessionStore, StoreError, ThrottleStore, User,
-        UserId, UserStore,
+        UserId, UserStore, UserUpdate,
     };
     use auth_core::testkit;
 
@@ -123,6 +123,13 @@ mod broken {
         async fn update_user(&self, user: &User) -> Result<(), StoreError> {
             self.0.update_user(user).await
         }
+        async fn update_user_fields(
+            &self,
+            id: UserId,
+            update: &UserUpdate,
+        ) -> Result<bool, StoreError> {
+            self.0.update_user_fields(id, update).await
+        }
         async fn record_login(&self, id: UserId, at: SystemTime) -> Result<(), StoreError> {
             self.0.record_login(id, at).await
         }
@@ -135,6 +142,118 @@ mod broken {
     }
 
     /// A session store with one deliberate flaw.
+    /// The user-store bugs the column-scoped and exact-match checks exist for.
+    #[derive(Clone, Copy)]
+    enum UserBug {
+        /// `update_user_fields` reads the record, then writes it back whole.
+        WholeRecordWrites,
+        /// `update_user_fields` sets the cut-off to the value given, even an earlier one.
+        CutOffMovesBack,
+        /// `user_by_email` falls back to a case-insensitive match, like a `_ci` collation.
+        FoldingEmails,
+    }
+
+    struct BuggyUsers(MemoryUserStore, UserBug);
+
+    impl BuggyUsers {
+        fn new(bug: UserBug) -> Arc<Self> {
+            Arc::new(Self(MemoryUserStore::new(), bug))
+        }
+    }
+
+    #[async_trait]
+    impl UserStore for BuggyUsers {
+        async fn insert_user(&self, user: &User) -> Result<(), StoreError> {
+            self.0.insert_user(user).await
+        }
+        async fn user_by_id(&self, id: UserId) -> Result<Option<User>, StoreError> {
+            self.0.user_by_id(id).await
+        }
+        async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+            match (self.0.user_by_email(email).await?, self.1) {
+                (None, UserBug::FoldingEmails) => {
+                    self.0.user_by_email(&email.trim().to_lowercase()).await
+                }
+                (found, _) => Ok(found),
+            }
+        }
+        async fn user_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
+            self.0.user_by_username(username).await
+        }
+        async fn update_user(&self, user: &User) -> Result<(), StoreError> {
+            self.0.update_user(user).await
+        }
+        async fn update_user_fields(
+            &self,
+            id: UserId,
+            update: &UserUpdate,
+        ) -> Result<bool, StoreError> {
+            match self.1 {
+                UserBug::WholeRecordWrites => {
+                    let mut user = self
+                        .0
+                        .user_by_id(id)
+                        .await?
+                        .ok_or(StoreError::NotFound("user"))?;
+                    if update
+                        .if_password_hash
+                        .as_ref()
+                        .is_some_and(|expected| user.password_hash.as_ref() != Some(expected))
+                    {
+                        return Ok(false);
+                    }
+                    tokio::task::yield_now().await; // the "hashing" between read and write
+                    user.updated_at = update.updated_at;
+                    if let Some(hash) = &update.password_hash {
+                        user.password_hash = Some(hash.clone());
+                    }
+                    user.email_verified = update.email_verified.unwrap_or(user.email_verified);
+                    user.active = update.active.unwrap_or(user.active);
+                    user.roles = update.roles.clone().unwrap_or(user.roles);
+                    user.permissions = update.permissions.clone().unwrap_or(user.permissions);
+                    user.tokens_valid_after =
+                        user.tokens_valid_after.max(update.tokens_valid_after);
+                    self.0.update_user(&user).await?;
+                    Ok(true)
+                }
+                UserBug::CutOffMovesBack => {
+                    let mut rest = update.clone();
+                    let cut_off = rest.tokens_valid_after.take();
+                    let applied = self.0.update_user_fields(id, &rest).await?;
+                    if let (true, Some(cut_off)) = (applied, cut_off) {
+                        let mut user = self.0.user_by_id(id).await?.expect("just updated");
+                        user.tokens_valid_after = Some(cut_off);
+                        self.0.update_user(&user).await?;
+                    }
+                    Ok(applied)
+                }
+                UserBug::FoldingEmails => self.0.update_user_fields(id, update).await,
+            }
+        }
+        async fn record_login(&self, id: UserId, at: SystemTime) -> Result<(), StoreError> {
+            self.0.record_login(id, at).await
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[should_panic(expected = "lost update")]
+    async fn whole_record_writes_are_caught() {
+        testkit::user_store_conformance(BuggyUsers::new(UserBug::WholeRecordWrites)).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[should_panic(expected = "must never move tokens_valid_after backwards")]
+    async fn a_cut_off_moving_backwards_is_caught() {
+        testkit::user_store_conformance(BuggyUsers::new(UserBug::CutOffMovesBack)).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[should_panic(expected = "emails are compared exactly")]
+    async fn case_insensitive_email_lookups_are_caught() {
+        testkit::user_store_conformance(BuggyUsers::new(UserBug::FoldingEmails)).await;
+    }
+
+    /// Reports a replayed refresh token as merely inactive, hiding the theft signal.
     #[derive(Default)]
     struct FlawedSessions {
         inner: MemorySessionStore,

@@ -25,6 +25,12 @@
 //! * [`migration`] — the schema ([`Migrator`], run by [`SeaOrmStore::migrate`]), with an index
 //!   on every lookup column; versions are kept in their own `auth_seaql_migrations` table, so
 //!   your own sea-orm `Migrator` on the same database is unaffected.
+//! * **Exact lookups on every backend**: emails, username keys and `(provider, subject)` are
+//!   compared byte for byte, as auth-core normalised them; on MySQL/MariaDB a migration gives
+//!   those columns a binary collation (the default ones fold case and accents, so
+//!   `alícé@example.com` would find `alice@example.com`).
+//! * **Column-scoped user writes**: `UserStore::update_user_fields` is one `UPDATE` of only
+//!   the columns asked for, so a flow never undoes a concurrent disable or cut-off.
 //! * [`entity`] — the tables as SeaORM entities, for your own joins and reports.
 //! * [`rls`] — PostgreSQL row-level security for multi-tenant hosts: run a unit of work after
 //!   `SELECT set_config('app.current_user_id', $1, true)` (bound, transaction-local), and

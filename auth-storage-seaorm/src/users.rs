@@ -3,19 +3,14 @@
 use std::time::SystemTime;
 
 use async_trait::async_trait;
-use auth_core::store::{StoreError, User, UserId, UserStore};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use auth_core::store::{StoreError, User, UserId, UserStore, UserUpdate, username_key};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use crate::SeaOrmStore;
 use crate::convert::{db, list_from_json, list_to_json, micros, opt_micros, time, user_id};
 use crate::entity::user;
 use crate::error::user_conflict_or_backend;
-
-/// The case-insensitive key under which a username is unique.
-fn username_key(username: &str) -> String {
-    username.to_lowercase()
-}
 
 fn to_active(user: &User) -> Result<user::ActiveModel, StoreError> {
     Ok(user::ActiveModel {
@@ -116,6 +111,86 @@ impl UserStore for SeaOrmStore {
             return Err(StoreError::NotFound("user"));
         }
         Ok(())
+    }
+
+    /// One `UPDATE auth_users SET <the update's columns> WHERE id = ? [AND password_hash = ?]`;
+    /// the cut-off is set with `CASE` so that it only moves forward inside that one
+    /// statement. Only when no row matched does a second query tell "no such user" from "the
+    /// precondition failed".
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = %id))]
+    async fn update_user_fields(
+        &self,
+        id: UserId,
+        update: &UserUpdate,
+    ) -> Result<bool, StoreError> {
+        let UserUpdate {
+            updated_at,
+            password_hash,
+            email_verified,
+            active,
+            roles,
+            permissions,
+            tokens_valid_after,
+            if_password_hash,
+        } = update;
+        let mut query = user::Entity::update_many()
+            .col_expr(user::Column::UpdatedAt, Expr::value(micros(*updated_at)?))
+            .filter(user::Column::Id.eq(id.to_string()));
+        if let Some(hash) = password_hash {
+            query = query.col_expr(user::Column::PasswordHash, Expr::value(hash.clone()));
+        }
+        if let Some(verified) = email_verified {
+            query = query.col_expr(user::Column::EmailVerified, Expr::value(*verified));
+        }
+        if let Some(active) = active {
+            query = query.col_expr(user::Column::Active, Expr::value(*active));
+        }
+        if let Some(roles) = roles {
+            query = query.col_expr(user::Column::Roles, Expr::value(list_to_json(roles)?));
+        }
+        if let Some(permissions) = permissions {
+            query = query.col_expr(
+                user::Column::Permissions,
+                Expr::value(list_to_json(permissions)?),
+            );
+        }
+        if let Some(cut_off) = tokens_valid_after {
+            let cut_off = micros(*cut_off)?;
+            let column = Expr::col(user::Column::TokensValidAfter);
+            query = query.col_expr(
+                user::Column::TokensValidAfter,
+                Expr::case(
+                    column.clone().is_null().or(column.clone().lt(cut_off)),
+                    Expr::value(cut_off),
+                )
+                .finally(column)
+                .into(),
+            );
+        }
+        if let Some(expected) = if_password_hash {
+            query = query.filter(user::Column::PasswordHash.eq(expected.clone()));
+        }
+        let updated = query.exec(self.connection()).await.map_err(db)?;
+        if updated.rows_affected > 0 {
+            return Ok(true);
+        }
+        // Nothing matched: tell a missing user from a failed precondition.
+        let exists = user::Entity::find()
+            .select_only()
+            .column(user::Column::Id)
+            .filter(user::Column::Id.eq(id.to_string()))
+            .into_tuple::<String>()
+            .one(self.connection())
+            .await
+            .map_err(db)?
+            .is_some();
+        if !exists {
+            return Err(StoreError::NotFound("user"));
+        }
+        // With a precondition, a matching row would have been counted (the drivers report
+        // matched rows, MySQL included): it failed. Without one, the row matched but every
+        // value was already in place.
+        Ok(if_password_hash.is_none())
     }
 
     async fn record_login(&self, id: UserId, at: SystemTime) -> Result<(), StoreError> {

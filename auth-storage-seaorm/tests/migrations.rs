@@ -128,7 +128,8 @@ async fn every_lookup_column_is_indexed() {
 }
 
 /// A database migrated before the OAuth tables existed gets them from the second migration
-/// alone, and rolling that one back leaves the first migration's tables in place.
+/// alone, and rolling that one back (with the ones after it) leaves the first migration's
+/// tables in place.
 #[tokio::test]
 async fn the_oauth_migration_upgrades_an_existing_database_and_rolls_back_alone() {
     let store = SeaOrmStore::connect("sqlite::memory:")
@@ -168,12 +169,11 @@ async fn the_oauth_migration_upgrades_an_existing_database_and_rolls_back_alone(
         );
     }
 
-    // Every migration after the first.
-    let later =
-        <u32 as std::convert::TryFrom<usize>>::try_from(Migrator::migrations().len() - 1).unwrap();
-    Migrator::down(store.connection(), Some(later))
+    let after_the_first =
+        <u32 as TryFrom<usize>>::try_from(Migrator::migrations().len() - 1).expect("a few");
+    Migrator::down(store.connection(), Some(after_the_first))
         .await
-        .expect("roll back the second migration");
+        .expect("roll back the second migration and the later ones");
     let rolled_back = tables(store.clone()).await;
     assert!(!rolled_back.contains(&"auth_oauth_clients".to_owned()));
     assert!(rolled_back.contains(&"auth_sessions".to_owned()));
@@ -269,4 +269,54 @@ async fn the_session_kinds_migration_classifies_existing_sessions() {
         let stored = store.session(id).await.unwrap().expect("kept");
         assert_eq!(stored.kind, kind, "{id:?}");
     }
+}
+
+/// MySQL/MariaDB (issue 12, item 8): the columns that identify an account get a binary,
+/// no-pad collation, so lookups and unique keys compare exactly what the flows normalized
+/// instead of folding case and accents (`alícé@…` found `alice@…`); rolling the migration
+/// back restores the table default. The conformance kit checks the lookups themselves.
+#[tokio::test]
+async fn mysql_account_lookup_columns_get_a_binary_collation() {
+    let Some(db) = TestDb::mysql("mysql_account_lookup_columns_get_a_binary_collation").await
+    else {
+        return;
+    };
+    let collations = |store: SeaOrmStore| async move {
+        let rows = store
+            .connection()
+            .query_all_raw(Statement::from_string(
+                DbBackend::MySql,
+                "SELECT CONCAT(TABLE_NAME, '.', COLUMN_NAME, '=', COLLATION_NAME) \
+                 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() \
+                 AND (TABLE_NAME, COLUMN_NAME) IN (('auth_users', 'email'), \
+                 ('auth_users', 'username_key'), ('auth_identities', 'provider'), \
+                 ('auth_identities', 'subject')) ORDER BY 1",
+            ))
+            .await
+            .expect("column collations");
+        rows.iter()
+            .map(|row| row.try_get_by_index::<String>(0).unwrap())
+            .collect::<Vec<_>>()
+    };
+    let migrated = collations(db.store.clone()).await;
+    assert_eq!(migrated.len(), 4, "{migrated:?}");
+    assert!(
+        migrated
+            .iter()
+            .all(|column| column.ends_with("utf8mb4_nopad_bin")
+                || column.ends_with("utf8mb4_0900_bin")),
+        "{migrated:?}"
+    );
+
+    Migrator::down(db.store.connection(), Some(1))
+        .await
+        .expect("roll back the collation migration");
+    let rolled_back = collations(db.store.clone()).await;
+    assert!(
+        rolled_back.iter().all(|column| !column.contains("_bin")),
+        "the table's default (folding) collation again: {rolled_back:?}"
+    );
+    db.store.migrate().await.expect("and forward again");
+    assert_eq!(collations(db.store.clone()).await, migrated);
+    db.drop_all().await;
 }

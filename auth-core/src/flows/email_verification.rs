@@ -5,7 +5,7 @@ use tracing::field;
 use super::service::{EventExt as _, event, later, new_opaque_token};
 use super::{AuthError, AuthService};
 use crate::opaque::OpaqueToken;
-use crate::store::{AuditKind, OneTimePurpose, OneTimeToken, UserId};
+use crate::store::{AuditKind, OneTimePurpose, OneTimeToken, RevokeReason, UserId, UserUpdate};
 
 impl AuthService {
     /// Sends the signed-in user a link that proves they own their email address.
@@ -47,7 +47,14 @@ impl AuthService {
         Ok(())
     }
 
-    /// Marks the email of the token's account as verified. Audited as `email_verified`.
+    /// Marks the email of the token's account as verified (a column-scoped write: a
+    /// concurrent disable or role change stays). Audited as `email_verified`.
+    ///
+    /// The link reached the address's owner, so provider identities that nothing ties to
+    /// that owner are unlinked (pre-account takeover: see `unlink_unproven_identities`;
+    /// each audited as `identity_unlinked`). If any was, whoever held the account until now
+    /// may be signed in through it: every session is revoked (`email_ownership_proved`) and
+    /// the user-wide cut-off moves to now.
     ///
     /// # Errors
     /// [`AuthError::InvalidOneTimeToken`] for a malformed, unknown, used, expired or voided
@@ -57,19 +64,31 @@ impl AuthService {
         let Ok(presented) = OpaqueToken::parse(token) else {
             return Err(AuthError::InvalidOneTimeToken);
         };
-        let stores = &self.inner.stores;
         let now = self.now();
-        let mut user = self
+        let user = self
             .consume_for_active_user(&presented, OneTimePurpose::EmailVerification, now)
             .await?;
-        if !user.email_verified {
-            user.email_verified = true;
-            user.updated_at = now;
-            stores.users.update_user(&user).await?;
+        let unlinked = self.unlink_unproven_identities(&user, now).await?;
+        let verified = UserUpdate::new(now).email_verified(true);
+        let mut audit = event(AuditKind::EmailVerified, now, true).user(user.id);
+        if unlinked > 0 {
+            // Whoever held the account until now may be signed in: end that too.
+            self.update_account(user.id, &verified.cut_off_tokens(now))
+                .await?;
+            let ended = self
+                .inner
+                .stores
+                .sessions
+                .revoke_user_sessions(user.id, None, RevokeReason::EmailOwnershipProved, now)
+                .await?;
+            audit = audit.detail(format!(
+                "identities_unlinked={unlinked},sessions_ended={ended}"
+            ));
+        } else if !user.email_verified {
+            self.update_account(user.id, &verified).await?;
         }
-        self.audit(event(AuditKind::EmailVerified, now, true).user(user.id))
-            .await?;
-        tracing::info!("email verified");
+        self.audit(audit).await?;
+        tracing::info!(identities_unlinked = unlinked, "email verified");
         Ok(())
     }
 }

@@ -90,10 +90,12 @@ pub enum AuthError {
     /// or disabled.
     #[error("invalid or expired link")]
     InvalidOneTimeToken,
-    /// Social login with an email that an existing account has, but that the provider does
-    /// not assert as verified: linking on it would let anyone who registers that address at
-    /// a provider take over the account, so the login is refused and nothing is linked.
-    #[error("the provider has not verified this email; sign in and link the provider instead")]
+    /// Social login with an email that the provider does not assert as verified, whether or
+    /// not an account has it (the same answer either way, so it reveals nothing): linking on
+    /// it would let anyone who registers that address at a provider take over the account,
+    /// and creating an account under it would be a pre-account takeover. Nothing is linked
+    /// or created; the user can sign up with a password and link the provider from there.
+    #[error("the provider has not verified this email address")]
     EmailNotVerifiedByProvider,
     /// Social login of a new user whose provider gave no email: an account is never created
     /// without one.

@@ -26,6 +26,14 @@
 //! * **Secrets stay secret.** Passwords travel as [`Password`](crate::password::Password),
 //!   hashed on the blocking pool; refresh and one-time tokens are stored only as hashes;
 //!   one-time tokens go only to the [`Mailer`]; tracing fields carry ids, never secrets.
+//! * **Column-scoped writes.** A flow writes only the account columns it means to change
+//!   ([`UserUpdate`](crate::store::UserUpdate)), so a concurrent disable, role removal or
+//!   cut-off made while it was hashing is never undone; the cut-off only moves forward.
+//! * **No account on an unproven address.** Social login never creates an account under an
+//!   email its provider did not verify, and when the owner of an account's email proves it
+//!   (password reset, verification link), provider identities attached before without that
+//!   proof are unlinked (pre-account takeover; see
+//!   [`complete_social_login`](AuthService::complete_social_login)).
 //! * **Everything is audited** to the [`AuditStore`](crate::store::AuditStore), with IP and
 //!   user agent where there is a client.
 //!
@@ -64,10 +72,12 @@
 //! # }
 //! ```
 
+mod account;
 mod config;
 mod email_verification;
 mod error;
 mod mailer;
+mod ownership;
 mod password_reset;
 mod refresh;
 mod service;

@@ -6,7 +6,9 @@ use super::service::{EventExt as _, event, later, new_opaque_token, user_throttl
 use super::{AuthError, AuthService, ClientInfo};
 use crate::opaque::OpaqueToken;
 use crate::password::Password;
-use crate::store::{AuditKind, OneTimePurpose, OneTimeToken, RevokeReason, normalize_email};
+use crate::store::{
+    AuditKind, OneTimePurpose, OneTimeToken, RevokeReason, UserUpdate, normalize_email,
+};
 
 impl AuthService {
     /// Sends a password-reset link to `email` if an active account has it.
@@ -94,10 +96,13 @@ impl AuthService {
     /// password must satisfy the policy; it is first checked without the account's details
     /// so that an obviously weak password does not spend the link, then with them (a
     /// password equal to the account's email or name is refused after the link is spent,
-    /// and a new link must be requested). Then the password is replaced, the email counts as
-    /// verified (the link reached its inbox), the user-wide cut-off `tokens_valid_after`
-    /// moves to now, every session is revoked (`password_changed`), login throttling of the
-    /// account is cleared, and the reset is audited as `password_reset`.
+    /// and a new link must be requested). Then, in one column-scoped write (a concurrent
+    /// disable or role change stays), the password is replaced, the email counts as verified
+    /// (the link reached its inbox) and the user-wide cut-off `tokens_valid_after` moves
+    /// forward to now — after provider identities that nothing ties to the owner of the
+    /// address were unlinked (pre-account takeover: see `unlink_unproven_identities`; each
+    /// audited as `identity_unlinked`). Every session is revoked (`password_changed`), login
+    /// throttling of the account is cleared, and the reset is audited as `password_reset`.
     ///
     /// # Errors
     /// [`AuthError::InvalidOneTimeToken`] for a malformed, unknown, used, expired or voided
@@ -111,16 +116,19 @@ impl AuthService {
         let stores = &self.inner.stores;
         config.password_policy.check(new.expose_secret(), &[])?;
         let now = self.now();
-        let mut user = self
+        let user = self
             .consume_for_active_user(&presented, OneTimePurpose::PasswordReset, now)
             .await?;
         let password_hash = self.new_password_hash(&user, new).await?;
 
-        user.password_hash = Some(password_hash);
-        user.email_verified = true;
-        user.tokens_valid_after = Some(now);
-        user.updated_at = now;
-        stores.users.update_user(&user).await?;
+        // Unlink first: should a later step fail, the account is left without the suspect
+        // identities rather than with a new password and them still linked.
+        self.unlink_unproven_identities(&user, now).await?;
+        let update = UserUpdate::new(now)
+            .password_hash(password_hash)
+            .email_verified(true)
+            .cut_off_tokens(now);
+        self.update_account(user.id, &update).await?;
         let ended = stores
             .sessions
             .revoke_user_sessions(user.id, None, RevokeReason::PasswordChanged, now)

@@ -2,7 +2,7 @@
 
 use super::service::{EventExt as _, event};
 use super::{AuthError, AuthService};
-use crate::store::{AuditKind, RevokeReason, Session, SessionId, UserId};
+use crate::store::{AuditKind, RevokeReason, Session, SessionId, UserId, UserUpdate};
 
 impl AuthService {
     /// Ends session `session_id` (the `sid` of the caller's access token): its refresh
@@ -35,9 +35,10 @@ impl AuthService {
         Ok(())
     }
 
-    /// Logs the user out everywhere: sets the user-wide cut-off `tokens_valid_after` to now
-    /// (access tokens issued before it are refused wherever it is checked) and revokes every
-    /// session. Returns how many sessions were ended. Audited as `logout_all`.
+    /// Logs the user out everywhere: moves the user-wide cut-off `tokens_valid_after` forward
+    /// to now (access tokens issued before it are refused wherever it is checked; a
+    /// column-scoped write that changes nothing else) and revokes every session. Returns how
+    /// many sessions were ended. Audited as `logout_all`.
     ///
     /// # Errors
     /// [`AuthError::UserNotFound`].
@@ -45,14 +46,8 @@ impl AuthService {
     pub async fn logout_all(&self, user_id: UserId) -> Result<u64, AuthError> {
         let stores = &self.inner.stores;
         let now = self.now();
-        let mut user = stores
-            .users
-            .user_by_id(user_id)
-            .await?
-            .ok_or(AuthError::UserNotFound)?;
-        user.tokens_valid_after = Some(now);
-        user.updated_at = now;
-        stores.users.update_user(&user).await?;
+        self.update_account(user_id, &UserUpdate::new(now).cut_off_tokens(now))
+            .await?;
         let ended = stores
             .sessions
             .revoke_user_sessions(user_id, None, RevokeReason::LogoutAll, now)

@@ -10,7 +10,8 @@ use super::service::{
 use super::{AuthError, AuthService, ClientInfo, SignupRequest, TokenPair};
 use crate::password::Password;
 use crate::store::{
-    AuditKind, OneTimePurpose, RevokeReason, SessionId, StoreError, User, UserId, normalize_email,
+    AuditKind, OneTimePurpose, RevokeReason, SessionId, StoreError, User, UserId, UserUpdate,
+    normalize_email,
 };
 
 /// Longest email accepted (RFC 5321's path limit less the angle brackets).
@@ -263,7 +264,7 @@ impl AuthService {
         let config = &self.inner.config;
         let stores = &self.inner.stores;
         let now = self.now();
-        let mut user = self.signed_in_user(user_id).await?;
+        let user = self.signed_in_user(user_id).await?;
         match stores.sessions.session(current_session).await? {
             Some(session) if session.user_id == user_id && session.is_active(now) => {}
             _ => return Err(AuthError::SessionNotFound),
@@ -299,9 +300,9 @@ impl AuthService {
         }
         let password_hash = self.new_password_hash(&user, new).await?;
 
-        user.password_hash = Some(password_hash);
-        user.updated_at = now;
-        stores.users.update_user(&user).await?;
+        // The password only: a disable or role change made while hashing must stay.
+        self.update_account(user_id, &UserUpdate::new(now).password_hash(password_hash))
+            .await?;
         let ended = stores
             .sessions
             .revoke_user_sessions(
@@ -354,7 +355,9 @@ impl AuthService {
     /// Replaces `user`'s stored hash with a fresh one of `password`, if the stored hash has
     /// not changed meanwhile. Best effort: failures are logged.
     async fn upgrade_hash(&self, user: &User, password: Password) {
-        let users = &self.inner.stores.users;
+        let Some(current) = user.password_hash.clone() else {
+            return;
+        };
         let new_hash = match self.hash_password(password).await {
             Ok(hash) => hash,
             Err(error) => {
@@ -362,19 +365,15 @@ impl AuthService {
                 return;
             }
         };
-        // Re-read so that a concurrent change (password, account disabled) is not undone
-        // by writing back the record read before verification.
-        match users.user_by_id(user.id).await {
-            Ok(Some(mut fresh)) if fresh.password_hash == user.password_hash => {
-                fresh.password_hash = Some(new_hash);
-                fresh.updated_at = self.now();
-                match users.update_user(&fresh).await {
-                    Ok(()) => tracing::info!("password hash upgraded"),
-                    Err(error) => tracing::warn!(%error, "could not store upgraded hash"),
-                }
-            }
-            Ok(_) => tracing::debug!("account changed meanwhile; rehash skipped"),
-            Err(error) => tracing::warn!(%error, "could not rehash password"),
+        // Only the hash, and only if it is still the one verified: a password changed (or
+        // an account disabled) meanwhile is never undone.
+        let update = UserUpdate::new(self.now())
+            .password_hash(new_hash)
+            .if_password_hash(current);
+        match self.update_account(user.id, &update).await {
+            Ok(true) => tracing::info!("password hash upgraded"),
+            Ok(false) => tracing::debug!("password changed meanwhile; rehash skipped"),
+            Err(error) => tracing::warn!(%error, "could not store upgraded hash"),
         }
     }
 }

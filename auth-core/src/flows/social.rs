@@ -25,11 +25,22 @@ impl AuthService {
     ///      first, or signs in and links from the account.)
     ///    - otherwise the identity is linked to that account (audited as
     ///      `identity_linked`) and it is signed in.
-    /// 3. Otherwise a new account is created from the profile (email, verified only if the
-    ///    provider says so, name, avatar, locale; no password), the identity linked, and it is
-    ///    signed in (audited as `signup` and `identity_linked`). Without an email the login is
-    ///    refused with [`AuthError::ProviderEmailMissing`]: accounts always have an address to
-    ///    reach and recover them by.
+    /// 3. Otherwise, if the provider asserts the email as verified, a new account is created
+    ///    from the profile (email, verified; name, avatar, locale; no password), the identity
+    ///    linked, and it is signed in (audited as `signup` and `identity_linked`).
+    ///    - Without an email the login is refused with [`AuthError::ProviderEmailMissing`]:
+    ///      accounts always have an address to reach and recover them by.
+    ///    - With an email the provider did **not** verify, it is refused with
+    ///      [`AuthError::EmailNotVerifiedByProvider`] and nothing is created (audited as a
+    ///      failed `social_login`). Creating the account would be a *pre-account takeover*:
+    ///      anyone can register someone else's address at a lax provider, and the account
+    ///      made here would claim that address with the stranger's identity linked; when the
+    ///      real owner later reset the password or verified the email, the stranger would
+    ///      keep signing in. Creating it *without* the email is not an option either: every
+    ///      account has one (unique, the way to reach and recover it). The refusal is the
+    ///      same as for an unverified address that has an account (step 2), so it tells
+    ///      nothing about which addresses have accounts. Such a user signs up with a password
+    ///      (and proves the address) and links the provider from their account.
     ///
     /// A disabled account is refused with [`AuthError::AccountDisabled`] (the provider
     /// authenticated the person, so this reveals nothing to a stranger). Successful logins
@@ -111,8 +122,22 @@ impl AuthService {
             tracing::info!("social login refused: the provider gave no usable email");
             return Err(AuthError::ProviderEmailMissing);
         };
+        if !profile.email_verified {
+            // Never an account that claims an address nobody proved (pre-account takeover).
+            self.audit(
+                event(AuditKind::SocialLogin, now, false)
+                    .client(client)
+                    .detail(format!(
+                        "{}:email_not_verified_by_provider",
+                        profile.provider
+                    )),
+            )
+            .await?;
+            tracing::info!("social login refused: the provider did not verify the email");
+            return Err(AuthError::EmailNotVerifiedByProvider);
+        }
         let mut user = User::new(UserId::generate()?, &email, now);
-        user.email_verified = profile.email_verified;
+        user.email_verified = true;
         user.display_name = profile.display_name.clone();
         user.avatar_url = profile.avatar_url.clone();
         user.locale = profile.locale.clone();

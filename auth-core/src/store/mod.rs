@@ -3,7 +3,7 @@
 //!
 //! | trait | keeps | must be atomic |
 //! |---|---|---|
-//! | [`UserStore`] | accounts | unique email/username on insert and update |
+//! | [`UserStore`] | accounts | unique email/username on insert and update; exact-match lookups; column-scoped [`UserStore::update_user_fields`] |
 //! | [`IdentityStore`] | provider links | unique `(provider, subject)` |
 //! | [`SessionStore`] | sessions + refresh tokens | [`SessionStore::rotate_refresh_token`]: one conditional write |
 //! | [`RevocationStore`] | revoked access-token `jti`s | — |
@@ -31,6 +31,7 @@ mod records;
 mod revocations;
 mod sessions;
 mod throttle;
+mod user_update;
 mod users;
 
 pub use audit::AuditStore;
@@ -44,9 +45,10 @@ pub use one_time::OneTimeTokenStore;
 pub use records::{
     AuditEvent, AuditKind, OneTimePurpose, OneTimeToken, ProviderIdentity, RefreshTokenRecord,
     RevokeReason, RevokedAccessToken, Session, SessionId, SessionKind, User, UserId,
-    normalize_email,
+    normalize_email, username_key,
 };
 pub use revocations::RevocationStore;
 pub use sessions::{Rotation, SessionStore};
 pub use throttle::ThrottleStore;
+pub use user_update::UserUpdate;
 pub use users::UserStore;

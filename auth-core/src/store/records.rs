@@ -65,17 +65,30 @@ pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
+/// The form in which usernames are unique and looked up: lower-cased, nothing else.
+///
+/// This is the one place that decides what "the same username" means. Stores keep this key
+/// beside the username as typed and compare keys **exactly** — byte for byte, with no case
+/// or accent folding of their own — so that `Zoë` and `ZOË` are one name, while `zoe` and
+/// `zoë` are two, on every backend alike. (A database collation that folds accents would
+/// otherwise let `zoe` sign in as `zoë`.)
+pub fn username_key(username: &str) -> String {
+    username.to_lowercase()
+}
+
 /// An account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     /// Its id.
     pub id: UserId,
-    /// Email, normalized with [`normalize_email`]; unique.
+    /// Email, normalized with [`normalize_email`]; unique, compared exactly (no case or accent
+    /// folding by the store).
     pub email: String,
     /// Whether the user proved they own the email (verification link, or a provider's own
     /// verified signal).
     pub email_verified: bool,
-    /// Optional login name; unique when set (compared case-insensitively by stores).
+    /// Optional login name; unique when set, by its [`username_key`] (letter case ignored,
+    /// accents not).
     pub username: Option<String>,
     /// Name to show.
     pub display_name: Option<String>,
@@ -190,6 +203,10 @@ pub enum RevokeReason {
     AuthorizationCodeReplay,
     /// The OAuth client revoked its refresh token (RFC 7009).
     TokenRevoked,
+    /// The owner of the account's email proved it (verification link) and provider
+    /// identities linked before, which nothing tied to that owner, were unlinked: whoever
+    /// held the account until then is signed out too.
+    EmailOwnershipProved,
 }
 
 impl RevokeReason {
@@ -205,6 +222,7 @@ impl RevokeReason {
             Self::Administrative => "administrative",
             Self::AuthorizationCodeReplay => "authorization_code_replay",
             Self::TokenRevoked => "token_revoked",
+            Self::EmailOwnershipProved => "email_ownership_proved",
         }
     }
 
@@ -220,6 +238,7 @@ impl RevokeReason {
             Self::Administrative,
             Self::AuthorizationCodeReplay,
             Self::TokenRevoked,
+            Self::EmailOwnershipProved,
         ]
         .into_iter()
         .find(|reason| reason.as_str() == name)
@@ -593,6 +612,7 @@ mod tests {
             RevokeReason::Administrative,
             RevokeReason::AuthorizationCodeReplay,
             RevokeReason::TokenRevoked,
+            RevokeReason::EmailOwnershipProved,
         ];
         for reason in reasons {
             assert_eq!(RevokeReason::parse(reason.as_str()), Some(reason));

@@ -17,12 +17,16 @@ use crate::store::{IdentityStore, ProviderIdentity, StoreError, UserStore};
 /// * `identities_for_user` lists a user's links oldest first, and nobody else's;
 /// * `unlink_identity` refuses (`false`) to unlink another user's link, returns `true` once and
 ///   then `false`, and frees `(provider, subject)` for a new link;
+/// * `(provider, subject)` is compared exactly: a subject differing in case, accents or a
+///   trailing space, or a provider differing in case, is another identity (not found, not
+///   unlinked, and linkable beside the first);
 /// * 20 concurrent links of one `(provider, subject)` yield exactly one `Ok`.
 pub async fn identity_store_conformance<S>(store: Arc<S>, users: &dyn UserStore)
 where
     S: IdentityStore + ?Sized + 'static,
 {
     link_find_list_unlink(&*store, users).await;
+    super::exact_match::identity_lookups(&*store, users).await;
     concurrent_links(store, users).await;
 }
 

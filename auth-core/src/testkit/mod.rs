@@ -70,7 +70,7 @@
 //!
 //! use auth_core::flows::Stores;
 //! use auth_core::store::memory::MemoryUserStore;
-//! use auth_core::store::{StoreError, User, UserId, UserStore};
+//! use auth_core::store::{StoreError, User, UserId, UserStore, UserUpdate};
 //! use auth_core::testkit;
 //!
 //! /// Your implementation.
@@ -93,6 +93,13 @@
 //!     }
 //!     async fn update_user(&self, user: &User) -> Result<(), StoreError> {
 //!         self.0.update_user(user).await
+//!     }
+//!     async fn update_user_fields(
+//!         &self,
+//!         id: UserId,
+//!         update: &UserUpdate,
+//!     ) -> Result<bool, StoreError> {
+//!         self.0.update_user_fields(id, update).await
 //!     }
 //!     async fn record_login(&self, id: UserId, at: SystemTime) -> Result<(), StoreError> {
 //!         self.0.record_login(id, at).await
@@ -124,6 +131,7 @@ use std::sync::Arc;
 use crate::flows::Stores;
 
 mod audit;
+mod exact_match;
 mod identities;
 mod oauth;
 mod one_time;
@@ -131,6 +139,7 @@ mod revocations;
 mod sessions;
 mod support;
 mod throttle;
+mod user_fields;
 mod users;
 
 pub use audit::audit_store_conformance;

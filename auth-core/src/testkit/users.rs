@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use super::support::{HOUR, at, concurrently, new_user_id, ok, unique, unique_email};
+use super::{exact_match, user_fields};
 use crate::store::{StoreError, User, UserStore};
 
 /// Runs every [`UserStore`] check against `store`. Panics on the first violation.
@@ -18,6 +19,15 @@ use crate::store::{StoreError, User, UserStore};
 ///   own email, frees the old email and username, refuses another user's email or username
 ///   with `Conflict`, and a missing user with [`StoreError::NotFound`];
 /// * `record_login` sets `last_login_at` and nothing else;
+/// * `update_user_fields` writes exactly the columns its [`UserUpdate`](crate::store::UserUpdate)
+///   sets, moves the cut-off forward only, writes nothing when its password-hash
+///   precondition fails (`Ok(false)`), and refuses a missing user with `NotFound`;
+/// * no lost update: in many rounds of concurrent `update_user_fields` calls on one user — a
+///   password change, a disable, a role change, two cut-offs — every write persists and the
+///   cut-off ends at the later one;
+/// * lookups are exact: an email differing only in case, accents or a trailing space is
+///   another email (not found, and insertable beside the first), and a username differing in
+///   accents is another username, while one differing in case is the same;
 /// * 20 concurrent inserts of one email (and, separately, of one username in different cases)
 ///   yield exactly one `Ok` and `Conflict` for the rest.
 ///
@@ -31,11 +41,14 @@ where
     insert_uniqueness(&*store).await;
     update(&*store).await;
     record_login(&*store).await;
+    user_fields::column_scoped_updates(&*store).await;
+    user_fields::no_lost_update(Arc::clone(&store)).await;
+    exact_match::user_lookups(&*store).await;
     concurrent_inserts(store).await;
 }
 
 /// A user with every optional field set, so a lossy round trip shows.
-fn full_user(username: &str) -> User {
+pub(super) fn full_user(username: &str) -> User {
     let mut user = User::new(new_user_id(), &unique_email(), at(0));
     user.email_verified = true;
     user.username = Some(username.to_owned());

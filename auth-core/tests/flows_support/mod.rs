@@ -46,6 +46,16 @@ pub fn harness_with(config: AuthConfig) -> Harness {
 
 /// A harness whose stores `rewire` may replace (to inject failures).
 pub fn harness_wired(config: AuthConfig, rewire: impl FnOnce(&mut Stores)) -> Harness {
+    harness_full(config, PasswordHasher::insecure_fast_for_tests(), rewire)
+}
+
+/// A harness with its own password hasher (the real one, for tests about what happens while
+/// hashing takes its time) and stores `rewire` may replace.
+pub fn harness_full(
+    config: AuthConfig,
+    hasher: PasswordHasher,
+    rewire: impl FnOnce(&mut Stores),
+) -> Harness {
     let clock = ManualClock::at_unix(NOW);
     let shared: Arc<dyn Clock> = Arc::new(clock.clone());
     let keys = KeySet::new(
@@ -68,7 +78,7 @@ pub fn harness_wired(config: AuthConfig, rewire: impl FnOnce(&mut Stores)) -> Ha
         config,
         wired,
         issuer,
-        PasswordHasher::insecure_fast_for_tests(),
+        hasher,
         shared,
         Arc::new(mailer.clone()),
     );

@@ -11,6 +11,7 @@ use sea_orm_migration::prelude::*;
 mod m20261121_000001_create_auth_tables;
 mod m20261121_000002_oauth_server;
 mod m20261201_000003_session_kinds;
+mod m20261201_000004_exact_match_lookups;
 
 /// Every migration of this crate, oldest first.
 ///
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_create_auth_tables::Migration),
             Box::new(m20261121_000002_oauth_server::Migration),
             Box::new(m20261201_000003_session_kinds::Migration),
+            Box::new(m20261201_000004_exact_match_lookups::Migration),
         ]
     }
 

@@ -10,8 +10,8 @@ use auth_core::flows::{AuthConfig, AuthService, LogMailer};
 use auth_core::oauth_server::{ClientRegistration, OAuthServer, OAuthServerConfig, UserInfoScopes};
 use auth_core::opaque::TokenHash;
 use auth_core::password::{Password, PasswordHasher};
-use auth_core::store::ClientType;
 use auth_core::revocation::{RevocationChecker, RevocationConfig};
+use auth_core::store::ClientType;
 use auth_core::token::{
     AccessTokenIssuer, AccessTokenVerifier, Algorithm, IssuerConfig, KeySet, Scope, SigningKey,
     VerifierConfig,

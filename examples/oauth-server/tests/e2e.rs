@@ -832,7 +832,10 @@ async fn session_kinds_a_clients_refresh_token_is_not_the_sign_in_cookie() {
     let rotated = http
         .post(server.url("/oauth/token"))
         .header("authorization", basic(CLIENT_ID, CLIENT_SECRET))
-        .form(&[("grant_type", "refresh_token"), ("refresh_token", refresh_token)])
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ])
         .send()
         .await
         .unwrap();

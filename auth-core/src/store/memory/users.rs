@@ -1,4 +1,4 @@
-//! [`MemoryUserStore`]: accounts in a map, indexed by email and by lower-cased username.
+//! [`MemoryUserStore`]: accounts in a map, indexed by email and by [`username_key`].
 
 use std::collections::HashMap;
 use std::fmt;
@@ -8,12 +8,12 @@ use std::time::SystemTime;
 use async_trait::async_trait;
 
 use super::lock;
-use crate::store::{StoreError, User, UserId, UserStore};
+use crate::store::{StoreError, User, UserId, UserStore, UserUpdate, username_key};
 
 /// An in-memory [`UserStore`].
 ///
 /// Emails are compared exactly (callers store and look up [`normalize_email`]ed addresses);
-/// usernames are compared after [`str::to_lowercase`]. Both are unique across users, on insert
+/// usernames by their [`username_key`], exactly. Both are unique across users, on insert
 /// and on update. Clones share the same accounts; see the [module docs](super) for the rest.
 ///
 /// [`normalize_email`]: crate::store::normalize_email
@@ -29,11 +29,6 @@ struct Users {
     by_email: HashMap<String, UserId>,
     /// [`username_key`] → owner.
     by_username: HashMap<String, UserId>,
-}
-
-/// The form usernames are compared in.
-fn username_key(username: &str) -> String {
-    username.to_lowercase()
 }
 
 impl Users {
@@ -136,6 +131,18 @@ impl UserStore for MemoryUserStore {
         Ok(())
     }
 
+    async fn update_user_fields(
+        &self,
+        id: UserId,
+        update: &UserUpdate,
+    ) -> Result<bool, StoreError> {
+        let mut users = lock(&self.inner);
+        let Some(user) = users.by_id.get_mut(&id) else {
+            return Err(StoreError::NotFound("user"));
+        };
+        Ok(apply(user, update))
+    }
+
     /// Sets `last_login_at` only (not `updated_at`: a login does not change the account).
     /// [`StoreError::NotFound`] when there is no user with `id`.
     async fn record_login(&self, id: UserId, at: SystemTime) -> Result<(), StoreError> {
@@ -147,6 +154,48 @@ impl UserStore for MemoryUserStore {
             None => Err(StoreError::NotFound("user")),
         }
     }
+}
+
+/// Writes `update` into `user` unless its precondition fails (then `false`, nothing
+/// written). No column the update does not name changes, and none of them is indexed, so
+/// the email and username indexes stay as they are.
+fn apply(user: &mut User, update: &UserUpdate) -> bool {
+    let UserUpdate {
+        updated_at,
+        password_hash,
+        email_verified,
+        active,
+        roles,
+        permissions,
+        tokens_valid_after,
+        if_password_hash,
+    } = update;
+    if let Some(expected) = if_password_hash
+        && user.password_hash.as_ref() != Some(expected)
+    {
+        return false;
+    }
+    user.updated_at = *updated_at;
+    if let Some(hash) = password_hash {
+        user.password_hash = Some(hash.clone());
+    }
+    if let Some(verified) = email_verified {
+        user.email_verified = *verified;
+    }
+    if let Some(active) = active {
+        user.active = *active;
+    }
+    if let Some(roles) = roles {
+        user.roles.clone_from(roles);
+    }
+    if let Some(permissions) = permissions {
+        user.permissions.clone_from(permissions);
+    }
+    if let Some(cut_off) = tokens_valid_after {
+        // Forward only: a later cut-off already stored stays.
+        user.tokens_valid_after = user.tokens_valid_after.max(Some(*cut_off));
+    }
+    true
 }
 
 #[cfg(test)]
