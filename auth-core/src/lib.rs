@@ -26,9 +26,10 @@
 //!   sessions, password change and reset, email verification, social login and account
 //!   linking.
 //! * [`oauth_server`] — the OAuth 2.0 / OpenID Connect authorization server's grant logic:
-//!   authorization code + PKCE (S256), exact redirect URIs, consent, `prompt=none`, refresh
-//!   rotation, id_tokens, userinfo, RFC 7009 revocation, RFC 7662 introspection, RFC 8414
-//!   metadata and JWKS — as plain requests and outcomes for an HTTP adapter.
+//!   authorization code + PKCE (S256), exact redirect URIs, consent, `prompt` and `max_age`,
+//!   the `query` and `form_post` response modes, refresh rotation, id_tokens, userinfo,
+//!   RFC 7009 revocation, RFC 7662 introspection, RFC 8414 metadata and JWKS — as plain
+//!   requests and outcomes for an HTTP adapter.
 //! * [`revocation`] — whether a verified access token still stands (session revoked, user cut
 //!   off or disabled, `jti` revoked), cached with a configurable staleness bound.
 //! * [`authz`] — roles, permissions, plan tiers, scopes and tenants as [`authz::Requirement`]s.

@@ -9,8 +9,8 @@ use auth_core::flows::Stores;
 use auth_core::jsonwebtoken::{self, DecodingKey, Validation};
 use auth_core::oauth_server::{
     AuthorizeOutcome, AuthorizeRequest, CLIENT_AUTH_CHALLENGE, ClientCredentials,
-    ClientRegistration, OAuthConfigError, OAuthError, OAuthErrorCode, OAuthServer, OAuthStores,
-    RegistrationError, TokenRequest, UserInfoError,
+    ClientRegistration, FormPostResponse, OAuthConfigError, OAuthError, OAuthErrorCode,
+    OAuthServer, OAuthStores, RegistrationError, TokenRequest, UserInfoError, sign_in_continuation,
 };
 use auth_core::opaque::TokenHash;
 use auth_core::store::{AuditKind, RevokeReason, SessionStore as _, UserStore as _};
@@ -697,10 +697,6 @@ async fn prompt_login_and_consent_force_the_pages() {
         AuthorizeOutcome::LoginRequired(_)
     ));
     let fresh = h.owner();
-    assert!(matches!(
-        h.authorize(&login, Some(&fresh)).await,
-        AuthorizeOutcome::Redirect(_)
-    ));
 
     let mut consent = authorize_pairs("workflow-studio", REDIRECT, &challenge, "openid");
     consent.push(("prompt", "consent"));
@@ -717,6 +713,426 @@ async fn prompt_login_and_consent_force_the_pages() {
             .unwrap(),
         OAuthErrorCode::AccessDenied,
     );
+}
+
+// ----------------------------------------------------------------------------------------
+// OpenID Connect request semantics: max_age, prompt=login, request objects (issue 12, item 5)
+// ----------------------------------------------------------------------------------------
+
+fn with<'a>(
+    mut pairs: Vec<(&'a str, &'a str)>,
+    extra: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    pairs.extend_from_slice(extra);
+    pairs
+}
+
+fn unix(at: std::time::SystemTime) -> u64 {
+    at.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+}
+
+// OIDC Core §3.1.2.1: a sign-in older than max_age seconds must not be used; the user signs in
+// again (or, with prompt=none, the client gets login_required). Pins issue 12 item 5: max_age=1
+// with a 10 s old sign-in returned a code.
+#[tokio::test]
+async fn oidc_3_1_2_1_max_age_older_than_the_sign_in_requires_a_new_sign_in() {
+    let h = Harness::new().await;
+    let (verifier, challenge) = pkce();
+    h.code(&challenge, "openid", None).await; // consent given
+    let owner = h.owner();
+    h.advance(10); // the sign-in is now 10 s old
+    let base = authorize_pairs("workflow-studio", REDIRECT, &challenge, "openid");
+
+    let one_second = with(base.clone(), &[("max_age", "1")]);
+    assert!(matches!(
+        h.authorize(&one_second, Some(&owner)).await,
+        AuthorizeOutcome::LoginRequired(_)
+    ));
+    let silent = with(base.clone(), &[("max_age", "1"), ("prompt", "none")]);
+    let location = assert_redirect_error(
+        h.authorize(&silent, Some(&owner)).await,
+        OAuthErrorCode::LoginRequired,
+    );
+    assert_eq!(param(&location, "state").as_deref(), Some("st@te 1"));
+
+    // A sign-in within max_age is used, and the id_token says when it happened.
+    let minute = with(base, &[("max_age", "60"), ("nonce", "n-1")]);
+    let code = code_of(&expect_redirect(h.authorize(&minute, Some(&owner)).await));
+    let tokens = h
+        .exchange(&code, &verifier, REDIRECT, Some(h.basic()), &[])
+        .await
+        .unwrap();
+    let claims = verify_id_token(&h, tokens.id_token.unwrap().secret(), "workflow-studio");
+    assert_eq!(
+        claims["auth_time"],
+        unix(owner.auth_time),
+        "§3.1.2.1: auth_time MUST be present"
+    );
+}
+
+// OIDC Core §3.1.2.1 / §15.1: max_age=0 means "always re-authenticate" — no existing session,
+// however recent, satisfies it; the sign-in of this request's login page does.
+#[tokio::test]
+async fn oidc_3_1_2_1_max_age_zero_is_never_satisfied_by_an_existing_session() {
+    let h = Harness::new().await;
+    let (_, challenge) = pkce();
+    h.code(&challenge, "openid", None).await; // consent given
+    let pairs = with(
+        authorize_pairs("workflow-studio", REDIRECT, &challenge, "openid"),
+        &[("max_age", "0")],
+    );
+    let just_now = h.owner();
+    assert!(matches!(
+        h.authorize(&pairs, Some(&just_now)).await,
+        AuthorizeOutcome::LoginRequired(_)
+    ));
+    // After the login page: the continuation, under the session it started.
+    let continued = sign_in_continuation(pairs.iter().copied());
+    assert!(continued.iter().all(|(name, _)| name != "max_age"));
+    let outcome = h
+        .server
+        .authorize(
+            &AuthorizeRequest::from_query_pairs(continued),
+            Some(&h.owner()),
+        )
+        .await
+        .unwrap();
+    code_of(&expect_redirect(outcome));
+}
+
+// OIDC Core §3.1.2.1: a malformed max_age is an invalid request, sent to the client.
+#[tokio::test]
+async fn oidc_3_1_2_1_malformed_max_age_is_invalid_request() {
+    let h = Harness::new().await;
+    let (_, challenge) = pkce();
+    for bad in ["-1", "1.5", "ten", "", " 1", "1e3", "99999999999999999999"] {
+        let pairs = with(
+            authorize_pairs("workflow-studio", REDIRECT, &challenge, "openid"),
+            &[("max_age", bad)],
+        );
+        assert_redirect_error(
+            h.authorize(&pairs, Some(&h.owner())).await,
+            OAuthErrorCode::InvalidRequest,
+        );
+    }
+}
+
+// OIDC Core §3.1.2.1: prompt=login must make the user sign in again. Pins issue 12 item 5: a
+// sign-in up to 5 minutes old satisfied it. Only the sign-in of the login page shown for this
+// request does — not a session that existed before, not even one a second old, and not through
+// the consent form either.
+#[tokio::test]
+async fn oidc_3_1_2_1_prompt_login_is_never_satisfied_by_an_existing_session() {
+    let h = Harness::new().await;
+    let (_, challenge) = pkce();
+    let pairs = with(
+        authorize_pairs("workflow-studio", REDIRECT, &challenge, "openid"),
+        &[("prompt", "login")],
+    );
+    let owner = h.owner();
+    h.advance(1);
+    assert!(matches!(
+        h.authorize(&pairs, Some(&owner)).await,
+        AuthorizeOutcome::LoginRequired(_)
+    ));
+    // A consent form posted with prompt=login and the old session: no code.
+    let request = AuthorizeRequest::from_query_pairs(pairs.iter().copied());
+    assert!(matches!(
+        h.server
+            .decide_consent(&request, &owner, true)
+            .await
+            .unwrap(),
+        AuthorizeOutcome::LoginRequired(_)
+    ));
+    assert_eq!(h.events(AuditKind::OAuthCodeIssued).await, 0);
+
+    // The login page's sign-in: the request continues, here to the consent page and a code.
+    let continued = AuthorizeRequest::from_query_pairs(sign_in_continuation(pairs.iter().copied()));
+    assert_eq!(continued.prompt, None);
+    let signed_in = h.owner();
+    assert!(matches!(
+        h.server
+            .authorize(&continued, Some(&signed_in))
+            .await
+            .unwrap(),
+        AuthorizeOutcome::ConsentRequired(_)
+    ));
+    let redirect = expect_redirect(
+        h.server
+            .decide_consent(&continued, &signed_in, true)
+            .await
+            .unwrap(),
+    );
+    code_of(&redirect);
+}
+
+// OIDC Core §6.1 / §6.2: an OP that does not support request objects must answer
+// request_not_supported / request_uri_not_supported, not act on the rest of the request while
+// ignoring them.
+#[tokio::test]
+async fn oidc_6_request_and_request_uri_are_refused_not_ignored() {
+    let h = Harness::new().await;
+    let (_, challenge) = pkce();
+    h.code(&challenge, "openid", None).await; // consent given: ignoring them would issue a code
+    let base = authorize_pairs("workflow-studio", REDIRECT, &challenge, "openid");
+    let location = assert_redirect_error(
+        h.authorize(
+            &with(base.clone(), &[("request", "eyJhbGciOiJub25lIn0.e30.")]),
+            Some(&h.owner()),
+        )
+        .await,
+        OAuthErrorCode::RequestNotSupported,
+    );
+    assert_eq!(
+        param(&location, "error").as_deref(),
+        Some("request_not_supported")
+    );
+    assert_eq!(param(&location, "state").as_deref(), Some("st@te 1"));
+    let location = assert_redirect_error(
+        h.authorize(
+            &with(
+                base,
+                &[("request_uri", "https://app.example.com/request.jwt")],
+            ),
+            Some(&h.owner()),
+        )
+        .await,
+        OAuthErrorCode::RequestUriNotSupported,
+    );
+    assert_eq!(
+        param(&location, "error").as_deref(),
+        Some("request_uri_not_supported")
+    );
+}
+
+// OIDC Discovery §3: request_uri_parameter_supported defaults to true when absent, so a server
+// that refuses request_uri must say false; response_modes_supported lists exactly the modes
+// the authorization endpoint answers in.
+#[tokio::test]
+async fn oidc_discovery_3_metadata_states_what_the_authorization_endpoint_supports() {
+    let h = Harness::new().await;
+    let metadata = serde_json::to_value(h.server.metadata()).unwrap();
+    assert_eq!(metadata["request_uri_parameter_supported"], false);
+    assert_eq!(metadata["request_parameter_supported"], false);
+    assert_eq!(
+        metadata["response_modes_supported"],
+        serde_json::json!(["query", "form_post"])
+    );
+}
+
+// ----------------------------------------------------------------------------------------
+// RFC 8252 §7.3: loopback redirect URIs of native apps (issue 12, item 6)
+// ----------------------------------------------------------------------------------------
+
+// RFC 8252 §7.3: the authorization server MUST allow any port for a native (public) client's
+// loopback IP literal redirect URI; the code is then bound to the URI exactly as requested.
+// Pins issue 12 item 6: the port had to match the registration.
+#[tokio::test]
+async fn rfc8252_7_3_loopback_redirect_any_port() {
+    let h = Harness::new().await;
+    let owner = h.owner();
+    let at_runtime = "http://127.0.0.1:61234/callback"; // registered: …:5173/callback
+    for exchange_with in ["http://127.0.0.1:5173/callback", at_runtime] {
+        let (verifier, challenge) = pkce();
+        let pairs = authorize_pairs("dashboard", at_runtime, &challenge, "openid");
+        let redirect = expect_redirect(h.authorize(&pairs, Some(&owner)).await);
+        assert!(
+            redirect
+                .location()
+                .starts_with(&format!("{at_runtime}?code=")),
+            "the response goes to the port the app listens on"
+        );
+        let code = code_of(&redirect);
+        let exchanged = h
+            .exchange(
+                &code,
+                &verifier,
+                exchange_with,
+                None,
+                &[("client_id", "dashboard")],
+            )
+            .await;
+        if exchange_with == at_runtime {
+            exchanged.expect("the exact URI of the authorization request");
+        } else {
+            assert_invalid_grant(exchanged, "the token endpoint compares the exact URI used");
+        }
+    }
+}
+
+// RFC 8252 §7.3 / §8.3: only the port of a loopback IP literal may vary, only for public
+// clients; `localhost` is not an IP literal and keeps exact matching, as does every other part
+// of the URI.
+#[tokio::test]
+async fn rfc8252_8_3_localhost_and_everything_but_the_port_match_exactly() {
+    let h = Harness::new().await;
+    let (_, challenge) = pkce();
+    h.server
+        .register_client(
+            ClientRegistration::public("CLI")
+                .client_id("cli")
+                .redirect_uri("http://localhost:8400/cb")
+                .redirect_uri("http://[::1]:8400/cb")
+                .scopes("openid")
+                .first_party(true),
+        )
+        .await
+        .unwrap();
+    h.server
+        .register_client_with_secret(
+            ClientRegistration::confidential("Loopback web")
+                .client_id("loopback-web")
+                .redirect_uri("http://127.0.0.1:8500/cb")
+                .scopes("openid"),
+            "a-demo-secret-of-at-least-32-bytes-0123456789",
+        )
+        .await
+        .unwrap();
+    let owner = h.owner();
+    for (client, uri) in [
+        ("cli", "http://localhost:8401/cb"),
+        ("cli", "http://[::1]:8401/cb/"),
+        ("cli", "http://[::1]:8401/cb?x=1"),
+        ("cli", "http://127.0.0.1:8400/cb"),
+        ("dashboard", "http://127.0.0.1:61234/other"),
+        ("dashboard", "http://localhost:5173/callback"),
+        ("loopback-web", "http://127.0.0.1:8501/cb"),
+    ] {
+        let pairs = authorize_pairs(client, uri, &challenge, "openid");
+        match h.authorize(&pairs, Some(&owner)).await {
+            AuthorizeOutcome::ErrorPage(page) => {
+                assert_eq!(page.error, OAuthErrorCode::InvalidRequest, "{uri}");
+            }
+            other => panic!("{client} {uri}: expected the error page, got {other:?}"),
+        }
+    }
+    let pairs = authorize_pairs("cli", "http://[::1]:50000/cb", &challenge, "openid");
+    code_of(&expect_redirect(h.authorize(&pairs, Some(&owner)).await));
+}
+
+// ----------------------------------------------------------------------------------------
+// OAuth 2.0 Form Post Response Mode (issue 12, item 11)
+// ----------------------------------------------------------------------------------------
+
+fn expect_form_post(outcome: AuthorizeOutcome) -> FormPostResponse {
+    match outcome {
+        AuthorizeOutcome::FormPost(form) => form,
+        other => panic!("expected a form post, got {other:?}"),
+    }
+}
+
+fn field(form: &FormPostResponse, name: &str) -> Option<String> {
+    form.params()
+        .iter()
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.clone())
+}
+
+// OAuth 2.0 Form Post Response Mode §2: with response_mode=form_post the code, state and iss are
+// posted to the redirect URI, never put in its query. Pins issue 12 item 11: the mode was
+// silently ignored and the code went to the query.
+#[tokio::test]
+async fn oauth_form_post_response_mode_posts_the_code_to_the_redirect_uri() {
+    let h = Harness::new().await;
+    let (verifier, challenge) = pkce();
+    let pairs = with(
+        authorize_pairs("dashboard", PUBLIC_REDIRECT, &challenge, "openid"),
+        &[("response_mode", "form_post")],
+    );
+    let form = expect_form_post(h.authorize(&pairs, Some(&h.owner())).await);
+    assert_eq!(
+        form.action(),
+        PUBLIC_REDIRECT,
+        "the redirect URI, without a query"
+    );
+    assert_eq!(form.error(), None);
+    let names: Vec<&str> = form.params().iter().map(|(name, _)| *name).collect();
+    assert_eq!(names, ["code", "state", "iss"]);
+    assert_eq!(field(&form, "state").as_deref(), Some("st@te 1"));
+    assert_eq!(field(&form, "iss").as_deref(), Some(ISSUER));
+    let code = field(&form, "code").unwrap();
+    assert!(!format!("{form:?}").contains(&code), "Debug hides the code");
+    h.exchange(
+        &code,
+        &verifier,
+        PUBLIC_REDIRECT,
+        None,
+        &[("client_id", "dashboard")],
+    )
+    .await
+    .expect("the posted code is a code like any other");
+}
+
+// OAuth 2.0 Form Post Response Mode §2 / OAuth 2.0 Multiple Response Types §2.1: errors for the
+// client honour the requested mode too (login_required, consent_required, access_denied, a bad
+// scope).
+#[tokio::test]
+async fn oauth_form_post_response_mode_carries_errors_too() {
+    let h = Harness::new().await;
+    let (_, challenge) = pkce();
+    let form_post = |scope: &'static str, extra: &'static [(&'static str, &'static str)]| {
+        let mut pairs = authorize_pairs("workflow-studio", REDIRECT, &challenge, scope);
+        pairs.push(("response_mode", "form_post"));
+        pairs.extend_from_slice(extra);
+        pairs
+    };
+    for (pairs, owner, error) in [
+        (
+            form_post("openid", &[("prompt", "none")]),
+            None,
+            "login_required",
+        ),
+        (
+            form_post("openid", &[("prompt", "none")]),
+            Some(h.owner()),
+            "consent_required",
+        ),
+        (form_post("openid nope", &[]), None, "invalid_scope"),
+        (
+            form_post("openid", &[("max_age", "x")]),
+            None,
+            "invalid_request",
+        ),
+    ] {
+        let form = expect_form_post(h.authorize(&pairs, owner.as_ref()).await);
+        assert_eq!(form.error().map(|e| e.as_str()), Some(error));
+        assert_eq!(field(&form, "error").as_deref(), Some(error));
+        assert_eq!(field(&form, "state").as_deref(), Some("st@te 1"));
+        assert_eq!(field(&form, "iss").as_deref(), Some(ISSUER));
+        assert_eq!(field(&form, "code"), None);
+    }
+    let request = AuthorizeRequest::from_query_pairs(form_post("openid", &[]));
+    let denied = expect_form_post(
+        h.server
+            .decide_consent(&request, &h.owner(), false)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(denied.error(), Some(OAuthErrorCode::AccessDenied));
+}
+
+// OAuth 2.0 Multiple Response Types §2.1: a response_mode the server does not support (here:
+// fragment, the JWT modes, unknown names) is refused with invalid_request — in the default
+// query mode — rather than ignored.
+#[tokio::test]
+async fn oauth_unsupported_response_mode_is_invalid_request() {
+    let h = Harness::new().await;
+    let (_, challenge) = pkce();
+    for mode in ["fragment", "query.jwt", "form_post.jwt", "web_message", ""] {
+        let pairs = with(
+            authorize_pairs("dashboard", PUBLIC_REDIRECT, &challenge, "openid"),
+            &[("response_mode", mode)],
+        );
+        let location = assert_redirect_error(
+            h.authorize(&pairs, Some(&h.owner())).await,
+            OAuthErrorCode::InvalidRequest,
+        );
+        assert!(
+            location.starts_with(&format!("{PUBLIC_REDIRECT}?")),
+            "{mode}"
+        );
+        assert_eq!(param(&location, "state").as_deref(), Some("st@te 1"));
+    }
 }
 
 // ----------------------------------------------------------------------------------------

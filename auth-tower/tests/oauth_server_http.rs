@@ -722,6 +722,369 @@ async fn consent_can_be_declined() {
 }
 
 // ----------------------------------------------------------------------------------------
+// OpenID Connect request semantics, loopback redirect URIs, form_post (issue 12, items 5, 6, 11)
+// ----------------------------------------------------------------------------------------
+
+/// The claims of a JWT, unverified (the signature is auth-core's tests' business).
+fn jwt_claims(jwt: &str) -> serde_json::Value {
+    let payload = jwt.split('.').nth(1).unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+}
+
+fn unix_now(h: &Harness) -> u64 {
+    h.clock
+        .now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// Exchanges a code of the public `dashboard` client.
+async fn exchange_public(h: &mut Harness, code: &str, verifier: &str, redirect: &str) -> Reply {
+    h.post_client(
+        "/oauth/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", redirect),
+            ("code_verifier", verifier),
+            ("client_id", "dashboard"),
+        ],
+        None,
+    )
+    .await
+}
+
+// OIDC Core §3.1.2.1 / §15.1: prompt=login and max_age=0 make a signed-in user sign in again on
+// the login page; the sign-in completed there (and only it) satisfies the request, and the
+// id_token's auth_time is that sign-in's. Pins issue 12 item 5: a sign-in up to 5 minutes old
+// satisfied prompt=login without any page.
+#[tokio::test]
+async fn oidc_3_1_2_1_prompt_login_needs_a_sign_in_on_the_login_page() {
+    let mut h = Harness::new().await;
+    let scope = [("scope", "openid read:profile")];
+    let (_, challenge) = pkce();
+    h.sign_in(&authorize_uri(
+        "dashboard",
+        PUBLIC_REDIRECT,
+        &challenge,
+        &scope,
+    ))
+    .await;
+    h.clock.advance(Duration::from_secs(30));
+
+    for requirement in [("prompt", "login"), ("max_age", "0")] {
+        let (verifier, challenge) = pkce();
+        let authorize = authorize_uri(
+            "dashboard",
+            PUBLIC_REDIRECT,
+            &challenge,
+            &[scope[0], requirement],
+        );
+        let page = h.get(&authorize).await;
+        assert_eq!(
+            page.status, 200,
+            "{requirement:?}: the login page, not a code"
+        );
+        assert!(page.body.contains("name=\"password\""), "{requirement:?}");
+        assert!(page.headers.get("location").is_none());
+        assert_eq!(
+            page.input(requirement.0),
+            requirement.1,
+            "carried by the form"
+        );
+
+        h.clock.advance(Duration::from_secs(5));
+        let signed_in_at = unix_now(&h);
+        let reply = h.login(&page, PASSWORD).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER);
+        let back = reply.location();
+        assert_eq!(
+            param(&back, requirement.0),
+            None,
+            "satisfied by this sign-in"
+        );
+        let reply = h.get(path_of(&back)).await;
+        assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+        let code = param(&reply.location(), "code").expect("a code");
+        let tokens = exchange_public(&mut h, &code, &verifier, PUBLIC_REDIRECT)
+            .await
+            .json();
+        let claims = jwt_claims(tokens["id_token"].as_str().unwrap());
+        assert_eq!(
+            claims["auth_time"], signed_in_at,
+            "the sign-in of this request"
+        );
+    }
+
+    // prompt=none cannot show the login page: login_required.
+    let (_, challenge) = pkce();
+    let silent = authorize_uri(
+        "dashboard",
+        PUBLIC_REDIRECT,
+        &challenge,
+        &[scope[0], ("max_age", "0"), ("prompt", "none")],
+    );
+    let reply = h.get(&silent).await;
+    assert_eq!(reply.status, StatusCode::FOUND);
+    assert_eq!(
+        param(&reply.location(), "error").as_deref(),
+        Some("login_required")
+    );
+}
+
+// OIDC Core §3.1.2.1: a sign-in older than max_age seconds is not used (login page, or
+// login_required with prompt=none); a malformed max_age is invalid_request. Pins issue 12
+// item 5: max_age=1 with a 10 s old sign-in returned a code.
+#[tokio::test]
+async fn oidc_3_1_2_1_max_age_older_than_the_sign_in_needs_a_new_sign_in() {
+    let mut h = Harness::new().await;
+    let scope = ("scope", "openid read:profile");
+    let (_, challenge) = pkce();
+    h.sign_in(&authorize_uri(
+        "dashboard",
+        PUBLIC_REDIRECT,
+        &challenge,
+        &[scope],
+    ))
+    .await;
+    h.clock.advance(Duration::from_secs(10));
+
+    let reply = h
+        .get(&authorize_uri(
+            "dashboard",
+            PUBLIC_REDIRECT,
+            &challenge,
+            &[scope, ("max_age", "1")],
+        ))
+        .await;
+    assert_eq!(reply.status, 200);
+    assert!(reply.body.contains("name=\"password\""), "the login page");
+    let reply = h
+        .get(&authorize_uri(
+            "dashboard",
+            PUBLIC_REDIRECT,
+            &challenge,
+            &[scope, ("max_age", "1"), ("prompt", "none")],
+        ))
+        .await;
+    assert_eq!(
+        param(&reply.location(), "error").as_deref(),
+        Some("login_required")
+    );
+    let reply = h
+        .get(&authorize_uri(
+            "dashboard",
+            PUBLIC_REDIRECT,
+            &challenge,
+            &[scope, ("max_age", "60")],
+        ))
+        .await;
+    assert!(param(&reply.location(), "code").is_some(), "within max_age");
+    let reply = h
+        .get(&authorize_uri(
+            "dashboard",
+            PUBLIC_REDIRECT,
+            &challenge,
+            &[scope, ("max_age", "-1")],
+        ))
+        .await;
+    assert_eq!(reply.status, StatusCode::FOUND);
+    assert_eq!(
+        param(&reply.location(), "error").as_deref(),
+        Some("invalid_request")
+    );
+}
+
+// OIDC Core §6.1 / §6.2 and Discovery §3: request and request_uri are refused with their own
+// error codes (not ignored), and discovery says so — request_uri_parameter_supported is true
+// when absent. response_modes_supported matches what the endpoint does.
+#[tokio::test]
+async fn oidc_6_request_objects_are_refused_and_discovery_says_so() {
+    let mut h = Harness::new().await;
+    let metadata = h.get("/.well-known/openid-configuration").await.json();
+    assert_eq!(metadata["request_parameter_supported"], false);
+    assert_eq!(metadata["request_uri_parameter_supported"], false);
+    assert_eq!(
+        metadata["response_modes_supported"],
+        serde_json::json!(["query", "form_post"])
+    );
+    let (_, challenge) = pkce();
+    for (name, value, error) in [
+        (
+            "request",
+            "eyJhbGciOiJub25lIn0.e30.",
+            "request_not_supported",
+        ),
+        (
+            "request_uri",
+            "https://app.example.com/r.jwt",
+            "request_uri_not_supported",
+        ),
+    ] {
+        let reply = h
+            .get(&authorize_uri(
+                "workflow-studio",
+                REDIRECT,
+                &challenge,
+                &[(name, value)],
+            ))
+            .await;
+        assert_eq!(reply.status, StatusCode::FOUND, "{name}");
+        let location = reply.location();
+        assert!(location.starts_with(REDIRECT));
+        assert_eq!(param(&location, "error").as_deref(), Some(error));
+        assert_eq!(param(&location, "state").as_deref(), Some("st@te 1"));
+        assert_eq!(param(&location, "iss").as_deref(), Some(ISSUER));
+    }
+}
+
+// RFC 8252 §7.3: a native (public) client's loopback IP literal redirect URI is accepted on any
+// port, and the token endpoint then wants that exact URI. Pins issue 12 item 6.
+#[tokio::test]
+async fn rfc8252_7_3_loopback_redirect_any_port() {
+    let mut h = Harness::new().await;
+    let scope = ("scope", "openid read:profile");
+    let at_runtime = "http://127.0.0.1:49152/callback"; // registered: …:5173/callback
+    let (_, challenge) = pkce();
+    h.sign_in(&authorize_uri(
+        "dashboard",
+        PUBLIC_REDIRECT,
+        &challenge,
+        &[scope],
+    ))
+    .await;
+    for (exchange_with, status) in [(PUBLIC_REDIRECT, 400), (at_runtime, 200)] {
+        let (verifier, challenge) = pkce();
+        let reply = h
+            .get(&authorize_uri(
+                "dashboard",
+                at_runtime,
+                &challenge,
+                &[scope],
+            ))
+            .await;
+        assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+        let location = reply.location();
+        assert!(
+            location.starts_with(&format!("{at_runtime}?")),
+            "{location}"
+        );
+        let code = param(&location, "code").unwrap();
+        let reply = exchange_public(&mut h, &code, &verifier, exchange_with).await;
+        assert_eq!(reply.status, status, "{exchange_with}: {}", reply.body);
+    }
+    // Another path on the loopback port is still an unregistered URI: no redirect.
+    let reply = h
+        .get(&authorize_uri(
+            "dashboard",
+            "http://127.0.0.1:49152/elsewhere",
+            &challenge,
+            &[scope],
+        ))
+        .await;
+    assert_eq!(reply.status, 400);
+    assert!(reply.headers.get("location").is_none());
+}
+
+// OAuth 2.0 Form Post Response Mode §2: response_mode=form_post answers with a page that posts
+// code, state and iss to the redirect URI — never cached, never framed, its one inline script
+// allowed by hash, a button without script — through the login page too, and errors the same
+// way. Pins issue 12 item 11: the mode was ignored and the code went to the query.
+#[tokio::test]
+async fn oauth_form_post_response_mode_answers_with_an_auto_posting_page() {
+    let mut h = Harness::new().await;
+    let (verifier, challenge) = pkce();
+    let authorize = authorize_uri(
+        "dashboard",
+        PUBLIC_REDIRECT,
+        &challenge,
+        &[
+            ("scope", "openid read:profile"),
+            ("response_mode", "form_post"),
+        ],
+    );
+    let page = h.get(&authorize).await;
+    assert_eq!(
+        page.input("response_mode"),
+        "form_post",
+        "carried by the login form"
+    );
+    let back = h.login(&page, PASSWORD).await.location();
+    let reply = h.get(path_of(&back)).await;
+
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(reply.headers.get("location").is_none(), "nothing in a URL");
+    reply.assert_unframeable_page();
+    assert_eq!(reply.headers["referrer-policy"], "no-referrer");
+    let csp = reply.headers["content-security-policy"].to_str().unwrap();
+    let script = reply
+        .body
+        .split("<script>")
+        .nth(1)
+        .and_then(|rest| rest.split("</script>").next())
+        .expect("one inline script");
+    let hash = STANDARD.encode(Sha256::digest(script.as_bytes()));
+    assert!(
+        csp.contains(&format!("script-src 'sha256-{hash}'")),
+        "{csp}"
+    );
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert!(
+        reply.body.contains(&format!(
+            "<form method=\"post\" action=\"{PUBLIC_REDIRECT}\">"
+        )),
+        "{}",
+        reply.body
+    );
+    assert!(reply.body.contains("<noscript>") && reply.body.contains("type=\"submit\""));
+    let fields = hidden_inputs(&reply.body);
+    let names: Vec<&str> = fields.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names, ["code", "state", "iss"]);
+    assert_eq!(reply.input("state"), "st@te 1");
+    assert_eq!(reply.input("iss"), ISSUER);
+    let code = reply.input("code");
+    let tokens = exchange_public(&mut h, &code, &verifier, PUBLIC_REDIRECT).await;
+    assert_eq!(tokens.status, 200, "{}", tokens.body);
+
+    // A third-party client's consent post answers in the mode too, and so does an error.
+    let (_, challenge) = pkce();
+    let third_party = authorize_uri(
+        "workflow-studio",
+        REDIRECT,
+        &challenge,
+        &[("response_mode", "form_post")],
+    );
+    let consent = h.get(&third_party).await;
+    assert!(consent.body.contains("decision"), "the consent page");
+    let reply = h.consent(&consent, "deny").await;
+    assert_eq!(reply.status, 200);
+    assert!(reply.headers.get("location").is_none());
+    assert_eq!(reply.input("error"), "access_denied");
+    let reply = h.consent(&consent, "approve").await;
+    assert_eq!(reply.status, 200);
+    assert!(!reply.input("code").is_empty());
+
+    // An unknown or unsupported mode is refused, in the default query mode.
+    for mode in ["fragment", "query.jwt", "nonsense"] {
+        let reply = h
+            .get(&authorize_uri(
+                "workflow-studio",
+                REDIRECT,
+                &challenge,
+                &[("response_mode", mode)],
+            ))
+            .await;
+        assert_eq!(reply.status, StatusCode::FOUND, "{mode}");
+        assert_eq!(
+            param(&reply.location(), "error").as_deref(),
+            Some("invalid_request"),
+            "{mode}"
+        );
+    }
+}
+
+// ----------------------------------------------------------------------------------------
 // Login, CSRF, session
 // ----------------------------------------------------------------------------------------
 

@@ -1,18 +1,22 @@
 //! The authorization endpoint: validating a request, deciding between the login page, the
 //! consent page and a redirect, and issuing authorization codes.
 
-use std::fmt;
 use std::time::SystemTime;
 
 use tracing::field;
 
 use super::pkce::{S256, is_s256_challenge};
-use super::redirect::append_query;
+use super::redirect::redirect_uri_matches;
+use super::response::{Response, ResponseMode, respond};
 use super::service::later;
-use super::{OAuthError, OAuthErrorCode, OAuthServer};
+use super::sign_in::{SignInRequirement, parse_max_age};
+use super::{
+    AuthorizationRedirect, AuthorizeRequest, FormPostResponse, OAuthError, OAuthErrorCode,
+    OAuthServer,
+};
 use crate::opaque::OpaqueToken;
 use crate::store::{
-    AuditEvent, AuditKind, AuthorizationCode, Consent, GrantType, OAuthClient, UserId,
+    AuditEvent, AuditKind, AuthorizationCode, ClientType, Consent, GrantType, OAuthClient, UserId,
 };
 use crate::token::Scope;
 
@@ -32,72 +36,8 @@ const MAX_STATE_BYTES: usize = 1024;
 /// The longest `nonce` kept, in bytes.
 const MAX_NONCE_BYTES: usize = 512;
 
-/// The parameters of an authorization request, as the HTTP layer read them from the query.
-///
-/// Build it with [`AuthorizeRequest::from_query_pairs`], which notices a repeated parameter
-/// (RFC 6749 §3.1: parameters must not appear twice). Unknown parameters are ignored.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct AuthorizeRequest {
-    /// `response_type`; only `code` is supported.
-    pub response_type: Option<String>,
-    /// `client_id`.
-    pub client_id: Option<String>,
-    /// `redirect_uri`; required, and must equal a registered one byte for byte.
-    pub redirect_uri: Option<String>,
-    /// `scope`, space-separated.
-    pub scope: Option<String>,
-    /// `state`, echoed in the redirect.
-    pub state: Option<String>,
-    /// `code_challenge` (PKCE); required.
-    pub code_challenge: Option<String>,
-    /// `code_challenge_method`; must be `S256`.
-    pub code_challenge_method: Option<String>,
-    /// `nonce` (OpenID Connect), echoed in the id_token.
-    pub nonce: Option<String>,
-    /// `prompt`: `none`, `login`, `consent` (space-separated).
-    pub prompt: Option<String>,
-    /// The first parameter that appeared more than once.
-    repeated: Option<&'static str>,
-}
-
-impl AuthorizeRequest {
-    /// The request from decoded query pairs (`serde_urlencoded::from_str::<Vec<(String,
-    /// String)>>` or your framework's equivalent).
-    pub fn from_query_pairs<I, K, V>(pairs: I) -> Self
-    where
-        I: IntoIterator<Item = (K, V)>,
-        K: AsRef<str>,
-        V: Into<String>,
-    {
-        let mut request = Self::default();
-        for (name, value) in pairs {
-            let (slot, name): (&mut Option<String>, &'static str) = match name.as_ref() {
-                "response_type" => (&mut request.response_type, "response_type"),
-                "client_id" => (&mut request.client_id, "client_id"),
-                "redirect_uri" => (&mut request.redirect_uri, "redirect_uri"),
-                "scope" => (&mut request.scope, "scope"),
-                "state" => (&mut request.state, "state"),
-                "code_challenge" => (&mut request.code_challenge, "code_challenge"),
-                "code_challenge_method" => {
-                    (&mut request.code_challenge_method, "code_challenge_method")
-                }
-                "nonce" => (&mut request.nonce, "nonce"),
-                "prompt" => (&mut request.prompt, "prompt"),
-                _ => continue,
-            };
-            if slot.is_some() {
-                request.repeated.get_or_insert(name);
-            } else {
-                *slot = Some(value.into());
-            }
-        }
-        request
-    }
-}
-
 /// The user on whose behalf the browser asks, as the host's sign-in session says: their id
-/// and when they signed in.
+/// and when they signed in (the start of that session, not its last use).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ResourceOwner {
@@ -123,10 +63,14 @@ pub enum AuthorizeOutcome {
     /// may belong to an attacker.
     ErrorPage(AuthorizeErrorPage),
     /// Redirect the browser (302/303) to [`AuthorizationRedirect::location`]: the code, or an
-    /// error, with `state` and `iss`.
+    /// error, with `state` and `iss` (`response_mode=query`, the default).
     Redirect(AuthorizationRedirect),
-    /// The user must sign in: show the login page, then send the browser back to the same
-    /// authorization request.
+    /// Answer with a page that posts the code, or an error, with `state` and `iss` to the
+    /// redirect URI (`response_mode=form_post`); see [`FormPostResponse`].
+    FormPost(FormPostResponse),
+    /// The user must sign in: show the login page, then continue with the same
+    /// authorization request minus what that sign-in satisfied
+    /// ([`sign_in_continuation`](super::sign_in_continuation)).
     LoginRequired(InteractionPrompt),
     /// The user must consent: show the consent page (which cannot be framed, and posts with
     /// a CSRF token), then call [`OAuthServer::decide_consent`] with the same request.
@@ -141,35 +85,6 @@ pub struct AuthorizeErrorPage {
     pub error: OAuthErrorCode,
     /// A fixed text to show; contains no request input.
     pub description: &'static str,
-}
-
-/// Where to send the browser. `Debug` hides the location (it may carry a code).
-#[derive(Clone, PartialEq, Eq)]
-pub struct AuthorizationRedirect {
-    location: String,
-    error: Option<OAuthErrorCode>,
-}
-
-impl AuthorizationRedirect {
-    /// The `Location` header value: the registered redirect URI with `code` (or `error` and
-    /// `error_description`), `state` when the request had one, and `iss` (RFC 9207).
-    pub fn location(&self) -> &str {
-        &self.location
-    }
-
-    /// The error the redirect carries, or `None` when it carries a code.
-    pub fn error(&self) -> Option<OAuthErrorCode> {
-        self.error
-    }
-}
-
-impl fmt::Debug for AuthorizationRedirect {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AuthorizationRedirect")
-            .field("location", &"[redacted]")
-            .field("error", &self.error)
-            .finish()
-    }
 }
 
 /// What the login or consent page shows.
@@ -187,18 +102,21 @@ pub struct InteractionPrompt {
 /// A request whose client and redirect URI are trusted and whose parameters are valid.
 struct Validated {
     client: OAuthClient,
+    /// The redirect URI exactly as the request gave it: one of the client's, or a public
+    /// client's loopback URI on another port.
     redirect_uri: String,
+    response_mode: ResponseMode,
     state: Option<String>,
     scope: Scope,
     code_challenge: String,
     nonce: Option<String>,
     prompt: Prompt,
+    sign_in: SignInRequirement,
 }
 
 #[derive(Default)]
 struct Prompt {
     none: bool,
-    login: bool,
     consent: bool,
 }
 
@@ -213,21 +131,32 @@ impl OAuthServer {
     /// or `None`. In order:
     ///
     /// 1. a repeated parameter, a missing or unknown `client_id`, or a `redirect_uri` that is
-    ///    missing or not byte-for-byte one of the client's → [`AuthorizeOutcome::ErrorPage`];
-    /// 2. otherwise errors go to the redirect URI with `state` and `iss`: `response_type`
-    ///    other than `code` (`unsupported_response_type`), PKCE missing, `plain`, or a
-    ///    malformed challenge (`invalid_request`), a scope empty or beyond the client's
-    ///    (`invalid_scope`), a client without the code grant (`unauthorized_client`);
-    /// 3. no (active) user, or `prompt=login` and a sign-in older than
-    ///    [`login_freshness`](super::OAuthServerConfig::login_freshness) →
+    ///    missing or not byte-for-byte one of the client's → [`AuthorizeOutcome::ErrorPage`].
+    ///    The one exception, for public (native) clients only: a registered loopback IP
+    ///    literal URI (`http://127.0.0.1:PORT/…`, `http://[::1]:PORT/…`) matches the same URI
+    ///    on any port (RFC 8252 §7.3); `localhost` is not an IP literal and matches exactly
+    ///    (§8.3). The code is bound to the URI exactly as requested;
+    /// 2. otherwise errors go to the redirect URI with `state` and `iss`, in the request's
+    ///    `response_mode` (`query` when it is missing or itself refused): a `response_mode`
+    ///    other than `query` or `form_post` (`invalid_request`), a `request` or `request_uri`
+    ///    parameter (`request_not_supported`, `request_uri_not_supported`: OpenID Connect
+    ///    Core §6), `response_type` other than `code` (`unsupported_response_type`), PKCE
+    ///    missing, `plain`, or a malformed challenge (`invalid_request`), a scope empty or
+    ///    beyond the client's (`invalid_scope`), a client without the code grant
+    ///    (`unauthorized_client`), a malformed `max_age` (`invalid_request`);
+    /// 3. no (active) user, or a sign-in the request does not accept — any with
+    ///    `prompt=login` or `max_age=0`, one older than `max_age` seconds (OpenID Connect
+    ///    Core §3.1.2.1; see [`sign_in_continuation`](super::sign_in_continuation)) →
     ///    [`AuthorizeOutcome::LoginRequired`], or with `prompt=none` a `login_required`
-    ///    redirect;
+    ///    response;
     /// 4. a third-party client without the user's consent to every scope asked (or
     ///    `prompt=consent`) → [`AuthorizeOutcome::ConsentRequired`], or with `prompt=none` a
-    ///    `consent_required` redirect;
+    ///    `consent_required` response;
     /// 5. otherwise a code is issued (single use, [`code_ttl`](super::OAuthServerConfig::code_ttl),
-    ///    bound to client, redirect URI, PKCE challenge, scope, nonce, user and `auth_time`)
-    ///    and the answer is a redirect with it.
+    ///    bound to client, redirect URI, PKCE challenge, scope, nonce, user and `auth_time`,
+    ///    which the id_token always carries) and the answer is a redirect
+    ///    ([`AuthorizeOutcome::Redirect`]) or a form post ([`AuthorizeOutcome::FormPost`])
+    ///    with it.
     ///
     /// # Errors
     /// Only infrastructure failures ([`OAuthError::Store`], [`OAuthError::Random`]): show a
@@ -247,16 +176,10 @@ impl OAuthServer {
             Some(owner) if self.user_is_active(owner.user_id).await? => Some(owner),
             _ => None,
         };
-        let fresh = |owner: &ResourceOwner| {
-            !validated.prompt.login
-                || now
-                    .duration_since(owner.auth_time)
-                    .is_ok_and(|age| age <= self.inner.config.login_freshness)
-        };
         let owner = match owner {
-            Some(owner) if fresh(owner) => *owner,
+            Some(owner) if validated.sign_in.satisfied_by(owner, now) => *owner,
             _ if validated.prompt.none => {
-                return Ok(self.error_redirect(
+                return Ok(self.error_response(
                     &validated,
                     OAuthErrorCode::LoginRequired,
                     "the user is not signed in",
@@ -268,7 +191,7 @@ impl OAuthServer {
 
         if self.needs_consent(&validated, owner.user_id).await? {
             if validated.prompt.none {
-                return Ok(self.error_redirect(
+                return Ok(self.error_response(
                     &validated,
                     OAuthErrorCode::ConsentRequired,
                     "the user has not consented to this client",
@@ -282,10 +205,13 @@ impl OAuthServer {
     /// `POST` from the consent page: the user's decision on the same authorization request.
     ///
     /// The request is validated again exactly as by [`authorize`](Self::authorize) (the
-    /// page must post the original parameters back). `approved == false` redirects with
-    /// `access_denied`; `true` stores the consent (added to earlier consent for this client)
-    /// and redirects with a code. The HTTP layer must protect this `POST` against CSRF and
-    /// take `owner` from its sign-in session, never from the form.
+    /// page must post the parameters it was shown for back), and so is the sign-in it
+    /// accepts: a user who is inactive, or whose sign-in the request does not accept
+    /// (`prompt=login`, `max_age`), gets [`AuthorizeOutcome::LoginRequired`].
+    /// `approved == false` answers `access_denied`; `true` stores the consent (added to
+    /// earlier consent for this client) and answers with a code, both in the request's
+    /// response mode. The HTTP layer must protect this `POST` against CSRF and take `owner`
+    /// from its sign-in session, never from the form.
     ///
     /// # Errors
     /// Only infrastructure failures.
@@ -300,18 +226,20 @@ impl OAuthServer {
             Ok(validated) => validated,
             Err(outcome) => return Ok(outcome),
         };
-        if !self.user_is_active(owner.user_id).await? {
+        let now = self.now();
+        if !validated.sign_in.satisfied_by(owner, now)
+            || !self.user_is_active(owner.user_id).await?
+        {
             return Ok(AuthorizeOutcome::LoginRequired(prompt(&validated)));
         }
         if !approved {
             tracing::info!("user declined consent");
-            return Ok(self.error_redirect(
+            return Ok(self.error_response(
                 &validated,
                 OAuthErrorCode::AccessDenied,
                 "the user declined",
             ));
         }
-        let now = self.now();
         let consents = &self.inner.oauth.consents;
         let earlier = consents
             .consent(owner.user_id, &validated.client.client_id)
@@ -359,37 +287,65 @@ impl OAuthServer {
         let Some(redirect_uri) = request.redirect_uri.as_deref() else {
             return Ok(Err(page(InvalidRequest, "redirect_uri is missing")));
         };
-        // Byte-for-byte equality with a registered URI: no normalisation of any kind.
-        let Some(redirect_uri) = client
+        // Byte-for-byte equality with a registered URI, no normalisation of any kind; only a
+        // native app's loopback port may differ (RFC 8252 §7.3: the OS picks it at run time).
+        let any_loopback_port = client.client_type == ClientType::Public;
+        if !client
             .redirect_uris
             .iter()
-            .find(|registered| registered.as_str() == redirect_uri)
-            .cloned()
-        else {
+            .any(|registered| redirect_uri_matches(registered, redirect_uri, any_loopback_port))
+        {
             tracing::info!("redirect_uri does not match the client's registration");
             return Ok(Err(page(
                 InvalidRequest,
                 "redirect_uri is not registered for this client",
             )));
-        };
+        }
 
-        // From here on, errors are redirected.
+        // From here on, errors are sent to the redirect URI, in the response mode asked for
+        // if it is supported.
+        let response_mode = ResponseMode::parse(request.response_mode.as_deref());
         let mut validated = Validated {
             client,
-            redirect_uri,
+            redirect_uri: redirect_uri.to_owned(),
+            response_mode: response_mode.unwrap_or_default(),
             state: None,
             scope: Scope::default(),
             code_challenge: String::new(),
             nonce: None,
             prompt: Prompt::default(),
+            sign_in: SignInRequirement::default(),
         };
         let refuse =
-            |validated: &Validated, code, why| Ok(Err(self.error_redirect(validated, code, why)));
+            |validated: &Validated, code, why| Ok(Err(self.error_response(validated, code, why)));
         match request.state.as_deref() {
             Some(state) if state.len() > MAX_STATE_BYTES => {
                 return refuse(&validated, InvalidRequest, "state is too long");
             }
             state => validated.state = state.map(str::to_owned),
+        }
+        if response_mode.is_none() {
+            return refuse(
+                &validated,
+                InvalidRequest,
+                "only the query and form_post response modes are supported",
+            );
+        }
+        // Ignoring a request object would act on parameters the client did not mean
+        // (OpenID Connect Core §6.1, §6.2): refuse it.
+        if request.request.is_some() {
+            return refuse(
+                &validated,
+                OAuthErrorCode::RequestNotSupported,
+                "request objects are not supported",
+            );
+        }
+        if request.request_uri.is_some() {
+            return refuse(
+                &validated,
+                OAuthErrorCode::RequestUriNotSupported,
+                "request_uri is not supported",
+            );
         }
         match request.response_type.as_deref() {
             Some("code") => {}
@@ -467,12 +423,22 @@ impl OAuthServer {
         for value in request.prompt.as_deref().unwrap_or_default().split(' ') {
             match value {
                 "none" => validated.prompt.none = true,
-                "login" | "select_account" => validated.prompt.login = true,
+                "login" | "select_account" => validated.sign_in.login = true,
                 "consent" => validated.prompt.consent = true,
                 _ => {} // unknown values are ignored (OpenID Connect Core §3.1.2.1)
             }
         }
-        if validated.prompt.none && (validated.prompt.login || validated.prompt.consent) {
+        if let Some(max_age) = request.max_age.as_deref() {
+            let Some(max_age) = parse_max_age(max_age) else {
+                return refuse(
+                    &validated,
+                    InvalidRequest,
+                    "max_age must be a non-negative whole number of seconds",
+                );
+            };
+            validated.sign_in.max_age = Some(max_age);
+        }
+        if validated.prompt.none && (validated.sign_in.login || validated.prompt.consent) {
             return refuse(
                 &validated,
                 InvalidRequest,
@@ -550,35 +516,41 @@ impl OAuthServer {
         self.audit(event).await?;
         tracing::debug!("authorization code issued");
 
-        let mut params = vec![("code", code.secret())];
-        if let Some(state) = &validated.state {
-            params.push(("state", state));
-        }
-        params.push(("iss", &self.inner.config.issuer));
-        Ok(AuthorizeOutcome::Redirect(AuthorizationRedirect {
-            location: append_query(&validated.redirect_uri, &params),
-            error: None,
-        }))
+        Ok(self.response(validated, vec![("code", code.secret().to_owned())], None))
     }
 
-    fn error_redirect(
+    /// An error for the client, in the request's response mode.
+    fn error_response(
         &self,
         validated: &Validated,
         error: OAuthErrorCode,
         description: &'static str,
     ) -> AuthorizeOutcome {
-        let mut params = vec![
-            ("error", error.as_str()),
-            ("error_description", description),
+        let params = vec![
+            ("error", error.as_str().to_owned()),
+            ("error_description", description.to_owned()),
         ];
-        if let Some(state) = &validated.state {
-            params.push(("state", state));
+        self.response(validated, params, Some(error))
+    }
+
+    /// `params`, `state` and `iss` to the redirect URI, in the request's response mode.
+    fn response(
+        &self,
+        validated: &Validated,
+        params: Vec<(&'static str, String)>,
+        error: Option<OAuthErrorCode>,
+    ) -> AuthorizeOutcome {
+        match respond(
+            validated.response_mode,
+            &validated.redirect_uri,
+            params,
+            validated.state.as_deref(),
+            &self.inner.config.issuer,
+            error,
+        ) {
+            Response::Redirect(redirect) => AuthorizeOutcome::Redirect(redirect),
+            Response::FormPost(form) => AuthorizeOutcome::FormPost(form),
         }
-        params.push(("iss", &self.inner.config.issuer));
-        AuthorizeOutcome::Redirect(AuthorizationRedirect {
-            location: append_query(&validated.redirect_uri, &params),
-            error: Some(error),
-        })
     }
 }
 

@@ -130,9 +130,6 @@ pub struct OAuthServerConfig {
     /// `invalid_grant` without revoking anything (a racing retry), rather than treated as
     /// theft, which revokes the grant. Defaults to 5 seconds; zero turns it off.
     pub refresh_reuse_grace: Duration,
-    /// With `prompt=login`, a sign-in older than this asks the user to sign in again.
-    /// Defaults to 5 minutes.
-    pub login_freshness: Duration,
 }
 
 impl OAuthServerConfig {
@@ -146,8 +143,6 @@ impl OAuthServerConfig {
     pub const DEFAULT_SESSION_IDLE_TIMEOUT: Duration = Duration::from_secs(14 * 24 * 3600);
     /// The default reuse grace window: 5 seconds.
     pub const DEFAULT_REFRESH_REUSE_GRACE: Duration = Duration::from_secs(5);
-    /// The default freshness of a sign-in for `prompt=login`: 5 minutes.
-    pub const DEFAULT_LOGIN_FRESHNESS: Duration = Duration::from_secs(5 * 60);
 
     /// A configuration for `issuer`, issuing access tokens for `audience`, with the defaults.
     pub fn new(issuer: impl Into<String>, audience: impl Into<String>) -> Self {
@@ -164,7 +159,6 @@ impl OAuthServerConfig {
             refresh_token_lifetime: Self::DEFAULT_REFRESH_TOKEN_LIFETIME,
             session_idle_timeout: Self::DEFAULT_SESSION_IDLE_TIMEOUT,
             refresh_reuse_grace: Self::DEFAULT_REFRESH_REUSE_GRACE,
-            login_freshness: Self::DEFAULT_LOGIN_FRESHNESS,
         }
     }
 

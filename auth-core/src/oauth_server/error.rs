@@ -39,6 +39,12 @@ pub enum OAuthErrorCode {
     LoginRequired,
     /// `consent_required`: `prompt=none`, and the user has not consented.
     ConsentRequired,
+    /// `request_not_supported`: the request carries a `request` object, which this server
+    /// does not support (OpenID Connect Core §6.1, §3.1.2.6).
+    RequestNotSupported,
+    /// `request_uri_not_supported`: the request carries a `request_uri`, which this server
+    /// does not support (OpenID Connect Core §6.2, §3.1.2.6).
+    RequestUriNotSupported,
 }
 
 impl OAuthErrorCode {
@@ -56,6 +62,8 @@ impl OAuthErrorCode {
             Self::ServerError => "server_error",
             Self::LoginRequired => "login_required",
             Self::ConsentRequired => "consent_required",
+            Self::RequestNotSupported => "request_not_supported",
+            Self::RequestUriNotSupported => "request_uri_not_supported",
         }
     }
 }

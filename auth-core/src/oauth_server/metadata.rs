@@ -27,7 +27,8 @@ pub struct AuthorizationServerMetadata {
     pub scopes_supported: Vec<String>,
     /// `["code"]`.
     pub response_types_supported: Vec<String>,
-    /// `["query"]`.
+    /// `["query", "form_post"]`: exactly the modes
+    /// [`OAuthServer::authorize`](super::OAuthServer::authorize) answers in.
     pub response_modes_supported: Vec<String>,
     /// `["authorization_code", "refresh_token"]`.
     pub grant_types_supported: Vec<String>,
@@ -49,4 +50,18 @@ pub struct AuthorizationServerMetadata {
     pub claims_supported: Vec<String>,
     /// `none`, `login`, `consent`.
     pub prompt_values_supported: Vec<String>,
+    /// `false`: a `request` object is refused with `request_not_supported` (OpenID Connect
+    /// Discovery §3; the default, `false`, is stated anyway).
+    #[serde(default)]
+    pub request_parameter_supported: bool,
+    /// `false`: a `request_uri` is refused with `request_uri_not_supported`. Stated because
+    /// OpenID Connect Discovery §3's default when it is absent is `true`.
+    #[serde(default = "absent_means_true")]
+    pub request_uri_parameter_supported: bool,
+}
+
+/// OpenID Connect Discovery §3: a document without `request_uri_parameter_supported`
+/// supports `request_uri`.
+fn absent_means_true() -> bool {
+    true
 }

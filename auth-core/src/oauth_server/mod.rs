@@ -5,12 +5,17 @@
 //! headers, and outcome types it renders.
 //!
 //! What it enforces: authorization code + PKCE (S256 only, mandatory), redirect URIs compared
-//! byte for byte (a mismatch is an error page, never a redirect), `state` echoed and `iss` in
-//! every authorization response (RFC 9207), `prompt=none` silent SSO, consent (skipped for
-//! first-party clients), single-use codes of at most 10 minutes bound to client, redirect URI
-//! and challenge — a replayed code revokes what it issued —, refresh tokens rotated with reuse
-//! detection, client secrets generated with 256 bits and stored only as SHA-256, RFC 6749
-//! §5.2 errors from one mapping ([`OAuthError`]). There is no implicit and no password grant.
+//! byte for byte (a mismatch is an error page, never a redirect; a public client's loopback
+//! IP literal URI may use any port, RFC 8252 §7.3), `state` echoed and `iss` in every
+//! authorization response (RFC 9207), in the `query` or `form_post` response mode,
+//! `prompt=none` silent SSO, `prompt=login` and `max_age` answered only by a sign-in that
+//! satisfies them (a session that predates the request never satisfies `prompt=login`; see
+//! [`sign_in_continuation`]), `request` and `request_uri` refused rather than ignored,
+//! consent (skipped for first-party clients), single-use codes of at most 10 minutes bound to
+//! client, redirect URI and challenge — a replayed code revokes what it issued —, refresh
+//! tokens rotated with reuse detection, client secrets generated with 256 bits and stored
+//! only as SHA-256, RFC 6749 §5.2 errors from one mapping ([`OAuthError`]). There is no
+//! implicit and no password grant.
 //!
 //! # What each endpoint calls
 //!
@@ -115,13 +120,16 @@ mod error;
 mod metadata;
 mod pkce;
 mod redirect;
+mod request;
 mod resources;
+mod response;
 mod service;
+mod sign_in;
 mod token;
 
 pub use authorize::{
-    AuthorizationRedirect, AuthorizeErrorPage, AuthorizeOutcome, AuthorizeRequest,
-    INTERACTION_PAGE_HEADERS, InteractionPrompt, ResourceOwner,
+    AuthorizeErrorPage, AuthorizeOutcome, INTERACTION_PAGE_HEADERS, InteractionPrompt,
+    ResourceOwner,
 };
 pub use client::{ClientCredentials, ClientRegistration, ClientSecret};
 pub use config::{EndpointPaths, OAuthServerConfig, UserInfoScopes};
@@ -130,6 +138,9 @@ pub use error::{
     RegistrationError, UserInfoError,
 };
 pub use metadata::AuthorizationServerMetadata;
+pub use request::AuthorizeRequest;
 pub use resources::{Introspection, UserInfo};
+pub use response::{AuthorizationRedirect, FormPostResponse};
 pub use service::{OAuthServer, OAuthStores};
+pub use sign_in::sign_in_continuation;
 pub use token::{NO_STORE_HEADERS, TokenRequest, TokenResponse};

@@ -4,6 +4,12 @@
 //! plain string equality — byte for byte, no normalisation — so `/cb/`, `/cb?x`, `/CB`,
 //! `/cb/..;/`, `https://good@evil` and `http://` variants of `https://…/cb` are all different
 //! URIs and all refused.
+//!
+//! One exception, RFC 8252 §7.3: a native app listens on a loopback port the operating system
+//! picks at run time, so for a public client a registered `http://127.0.0.1[:port]/…` or
+//! `http://[::1][:port]/…` matches the same URI with any port — scheme, IP literal, path and
+//! query still byte for byte. `localhost` is a name, not a loopback IP literal (§8.3: it may
+//! resolve elsewhere), and keeps exact matching.
 
 use crate::oauth_server::RegistrationError;
 
@@ -67,6 +73,55 @@ pub(crate) fn check_redirect_uri(uri: &str) -> Result<(), RegistrationError> {
         return Err(invalid("plain http is only allowed for loopback hosts"));
     }
     Ok(())
+}
+
+/// Whether the requested redirect URI `requested` matches the registered `registered`: byte
+/// for byte, or — when `any_loopback_port` (public clients) — as the same loopback IP literal
+/// URI on another port (RFC 8252 §7.3).
+pub(crate) fn redirect_uri_matches(
+    registered: &str,
+    requested: &str,
+    any_loopback_port: bool,
+) -> bool {
+    if registered == requested {
+        return true;
+    }
+    if !any_loopback_port {
+        return false;
+    }
+    match (loopback_parts(registered), loopback_parts(requested)) {
+        (Some(registered), Some(requested)) => registered == requested,
+        _ => false,
+    }
+}
+
+/// `(IP literal, path and query)` of an `http://127.0.0.1[:port]…` or `http://[::1][:port]…`
+/// URI, leaving out the port; `None` for any other URI, or a port that is not a decimal
+/// number from 1 to 65535 without leading zeros.
+fn loopback_parts(uri: &str) -> Option<(&str, &str)> {
+    let rest = uri.strip_prefix("http://")?;
+    let host = ["127.0.0.1", "[::1]"]
+        .into_iter()
+        .find(|host| rest.starts_with(host))?;
+    let after_host = &rest[host.len()..];
+    let path_and_query = match after_host.strip_prefix(':') {
+        Some(port_and_rest) => {
+            let end = port_and_rest
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(port_and_rest.len());
+            let (port, rest) = port_and_rest.split_at(end);
+            if port.starts_with('0') || !port.parse::<u16>().is_ok_and(|port| port > 0) {
+                return None;
+            }
+            rest
+        }
+        None => after_host,
+    };
+    // The authority ends here (`127.0.0.1.evil.example`, `127.0.0.1:80@evil` are not loopback).
+    if !(path_and_query.is_empty() || path_and_query.starts_with(['/', '?'])) {
+        return None;
+    }
+    Some((host, path_and_query))
 }
 
 /// Appends `params` to `redirect_uri` as a query (after its own query, if it has one),
@@ -172,6 +227,63 @@ mod tests {
             assert!(check_redirect_uri(uri).is_err(), "{uri}");
         }
         assert!(check_redirect_uri(&format!("https://a.example/{}", "x".repeat(2000))).is_err());
+    }
+
+    #[test]
+    fn rfc8252_7_3_loopback_ip_literals_match_on_any_port_for_public_clients() {
+        for (registered, requested) in [
+            ("http://127.0.0.1:8080/cb", "http://127.0.0.1:51004/cb"),
+            ("http://127.0.0.1/cb", "http://127.0.0.1:51004/cb"),
+            ("http://127.0.0.1:8080/cb", "http://127.0.0.1/cb"),
+            ("http://[::1]:8080/cb?x=1", "http://[::1]:65535/cb?x=1"),
+            ("http://127.0.0.1:8080", "http://127.0.0.1:1"),
+        ] {
+            assert!(
+                redirect_uri_matches(registered, requested, true),
+                "{requested}"
+            );
+            assert!(
+                !redirect_uri_matches(registered, requested, false),
+                "{requested}"
+            );
+        }
+    }
+
+    #[test]
+    fn rfc8252_8_3_everything_but_a_loopback_port_still_matches_exactly() {
+        let registered = "http://127.0.0.1:8080/cb";
+        for requested in [
+            "http://127.0.0.1:8081/cb/",
+            "http://127.0.0.1:8081/CB",
+            "http://127.0.0.1:8081/cb?x",
+            "http://[::1]:8080/cb",
+            "http://127.0.0.2:8080/cb",
+            "https://127.0.0.1:8080/cb",
+            "http://127.0.0.1.evil.example:8080/cb",
+            "http://127.0.0.1:8080@evil.example/cb",
+            "http://127.0.0.1:/cb",
+            "http://127.0.0.1:0/cb",
+            "http://127.0.0.1:08080/cb",
+            "http://127.0.0.1:65536/cb",
+            "http://127.0.0.1:+80/cb",
+            "http://127.0.0.1:8080/cb#f",
+        ] {
+            assert!(
+                !redirect_uri_matches(registered, requested, true),
+                "{requested}"
+            );
+        }
+        // localhost is a name, not a loopback IP literal: exact match only.
+        assert!(!redirect_uri_matches(
+            "http://localhost:8080/cb",
+            "http://localhost:9090/cb",
+            true
+        ));
+        assert!(redirect_uri_matches(
+            "http://localhost:8080/cb",
+            "http://localhost:8080/cb",
+            true
+        ));
     }
 
     #[test]

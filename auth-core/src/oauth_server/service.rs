@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 use jsonwebtoken::AlgorithmFamily;
 
 use super::client::{ClientSecret, generate_secret, provided_secret};
+use super::response::ResponseMode;
 use super::{
     AuthorizationServerMetadata, ClientRegistration, OAuthConfigError, OAuthServerConfig,
     RegistrationError,
@@ -267,7 +268,7 @@ impl OAuthServer {
             introspection_endpoint: config.url(&paths.introspection),
             scopes_supported: config.supported_scopes.iter().map(str::to_owned).collect(),
             response_types_supported: strings(&["code"]),
-            response_modes_supported: strings(&["query"]),
+            response_modes_supported: strings(&ResponseMode::SUPPORTED),
             grant_types_supported: strings(&["authorization_code", "refresh_token"]),
             token_endpoint_auth_methods_supported: client_auth.clone(),
             revocation_endpoint_auth_methods_supported: client_auth,
@@ -297,6 +298,8 @@ impl OAuthServer {
                 "groups",
             ]),
             prompt_values_supported: strings(&["none", "login", "consent"]),
+            request_parameter_supported: false,
+            request_uri_parameter_supported: false,
         }
     }
 

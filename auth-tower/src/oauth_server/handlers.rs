@@ -7,7 +7,7 @@ use auth_core::ToBearerError as _;
 use auth_core::flows::AuthError;
 use auth_core::oauth_server::{
     AuthorizeOutcome, AuthorizeRequest, ClientCredentials, NO_STORE_HEADERS, OAuthError,
-    TokenRequest,
+    TokenRequest, sign_in_continuation,
 };
 use auth_core::password::Password;
 use bytes::Bytes;
@@ -24,7 +24,8 @@ use crate::credentials::{CredentialConfig, extract};
 use crate::rejection::{AuthRejection, RejectionReason, json_error};
 
 /// The parameters of an authorization request, carried through the login and consent forms.
-const AUTHORIZE_PARAMS: [&str; 9] = [
+/// (`request` and `request_uri` are refused before any form is shown.)
+const AUTHORIZE_PARAMS: [&str; 11] = [
     "response_type",
     "client_id",
     "redirect_uri",
@@ -34,6 +35,8 @@ const AUTHORIZE_PARAMS: [&str; 9] = [
     "code_challenge_method",
     "nonce",
     "prompt",
+    "max_age",
+    "response_mode",
 ];
 
 /// Decoded `application/x-www-form-urlencoded` pairs (of a body or a query string).
@@ -241,6 +244,7 @@ impl OAuthEndpoints {
         match outcome {
             AuthorizeOutcome::ErrorPage(page) => pages::authorize_error(&page),
             AuthorizeOutcome::Redirect(to) => redirect(redirect_status, to.location()),
+            AuthorizeOutcome::FormPost(form) => pages::form_post(&form),
             AuthorizeOutcome::LoginRequired(prompt) => self.login_page(
                 StatusCode::OK,
                 headers,
@@ -371,9 +375,10 @@ impl OAuthEndpoints {
             }
         };
         // Back to the authorization request, now signed in. Only its own parameters travel,
-        // and only to this server's authorization endpoint.
+        // and only to this server's authorization endpoint; the prompt=login and max_age this
+        // sign-in satisfied are dropped (the new session's auth_time is now).
         let mut query = form_urlencoded::Serializer::new(String::new());
-        query.extend_pairs(&params);
+        query.extend_pairs(sign_in_continuation(params.iter().map(|(k, v)| (k, v))));
         let location = format!(
             "{}?{}",
             self.url(&self.inner.server.config().endpoints.authorization),

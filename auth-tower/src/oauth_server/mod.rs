@@ -5,8 +5,8 @@
 //!
 //! | route | method | answer |
 //! |---|---|---|
-//! | `/oauth/authorize` | `GET` | 302 to the client with `code` (or `error`), `state` and `iss`; the login page; the consent page; or a 400 error page — **never** a redirect when the client or redirect URI cannot be trusted. `prompt=none` never renders a page. |
-//! | `/oauth/login` | `POST` form `username`, `password`, `csrf_token` + the authorization request | 303 back to `/oauth/authorize`, with the sign-in cookie; the login page again (401, 429) |
+//! | `/oauth/authorize` | `GET` | 302 to the client with `code` (or `error`), `state` and `iss` — or, with `response_mode=form_post`, a 200 page that posts them to the redirect URI; the login page; the consent page; or a 400 error page — **never** a redirect when the client or redirect URI cannot be trusted. `prompt=none` never renders a page other than a form post. |
+//! | `/oauth/login` | `POST` form `username`, `password`, `csrf_token` + the authorization request | 303 back to `/oauth/authorize` without the `prompt=login` / `max_age` this sign-in satisfied, with the sign-in cookie; the login page again (401, 429) |
 //! | `/oauth/consent` | `POST` form `decision=approve\|deny`, `csrf_token` + the authorization request | 303 to the client (code, or `access_denied`) |
 //! | `/oauth/logout` | `POST` form `csrf_token` | ends the sign-in session |
 //! | `/oauth/token` | `POST` form | RFC 6749 §5.1 JSON, or §5.2 errors (401 `invalid_client` with `WWW-Authenticate: Basic`); always `Cache-Control: no-store` |
@@ -35,14 +35,22 @@
 //! session's refresh token, stored only hashed, never rotated here. Each request resolves it
 //! to the session's user; `auth_time` is the session's start. No user id travels in clear.
 //!
+//! `prompt=login` and `max_age=0` are never satisfied by a session that exists when the
+//! request arrives, `max_age=N` only by one started at most `N` seconds before: otherwise the
+//! login page is shown (or `login_required` answered to `prompt=none`), and the sign-in
+//! completed there continues the request
+//! ([`sign_in_continuation`](auth_core::oauth_server::sign_in_continuation)). There is no
+//! freshness window.
+//!
 //! # CSRF and clickjacking
 //! The login, consent and logout forms carry a random token that must equal a `__Host-`
 //! cookie (SameSite=Strict, compared in constant time), and their posts must pass the Fetch
 //! Metadata / `Origin` check (same origin as the issuer). The consent decision uses the
 //! signed-in user from the cookie, never from the form. Every page carries
-//! `X-Frame-Options: DENY`, `Content-Security-Policy: frame-ancestors 'none'` (and no script),
-//! `Cache-Control: no-store` and `Referrer-Policy: no-referrer`. Form bodies are limited to
-//! [`max_body_bytes`](OAuthEndpointsConfig::max_body_bytes).
+//! `X-Frame-Options: DENY`, `Content-Security-Policy: frame-ancestors 'none'` (and no script,
+//! but for the form-post page's one fixed line that submits its form, allowed by its SHA-256
+//! hash), `Cache-Control: no-store` and `Referrer-Policy: no-referrer`. Form bodies are
+//! limited to [`max_body_bytes`](OAuthEndpointsConfig::max_body_bytes).
 //!
 //! # Example
 //! ```

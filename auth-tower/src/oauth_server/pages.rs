@@ -1,7 +1,11 @@
-//! The login, consent and error pages: plain HTML, every piece of request or client input
-//! escaped, no script, and headers that forbid framing, caching and `Referer` leaks.
+//! The login, consent and error pages, and the form-post response page: plain HTML, every
+//! piece of request or client input escaped, and headers that forbid framing, caching and
+//! `Referer` leaks. The only script is the form-post page's fixed one-liner, allowed by its
+//! hash and nothing else.
 
-use auth_core::oauth_server::{AuthorizeErrorPage, INTERACTION_PAGE_HEADERS, InteractionPrompt};
+use auth_core::oauth_server::{
+    AuthorizeErrorPage, FormPostResponse, INTERACTION_PAGE_HEADERS, InteractionPrompt,
+};
 use bytes::Bytes;
 use http::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE};
 use http::{HeaderName, HeaderValue, Response, StatusCode};
@@ -12,6 +16,16 @@ use http::{HeaderName, HeaderValue, Response, StatusCode};
 /// client's redirect URI.
 const PAGE_CSP: &str =
     "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The form-post page's only script: submit the form on load.
+const FORM_POST_SCRIPT: &str = "document.forms[0].submit()";
+
+/// The form-post page CSP: no resource at all but [`FORM_POST_SCRIPT`], allowed by its
+/// SHA-256 (base64), not by `'unsafe-inline'`. No `form-action`: the form goes to the client's
+/// redirect URI, which a `form-action` would have to name.
+const FORM_POST_CSP: &str = "default-src 'none'; \
+script-src 'sha256-ePniVEkSivX/c7XWBGafqh8tSpiRrKiqYeqbG7N1TOE='; \
+frame-ancestors 'none'; base-uri 'none'";
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}\
 label{display:block;margin:.75rem 0 .25rem}input[type=text],input[type=password]{width:100%;padding:.5rem}\
@@ -42,6 +56,11 @@ pub(super) fn page(status: StatusCode, title: &str, body: &str) -> Response<Byte
 <body>{body}</body></html>",
         escape(title)
     );
+    html_response(status, html, PAGE_CSP)
+}
+
+/// `html` with `status`, the interaction headers and the content security policy `csp`.
+fn html_response(status: StatusCode, html: String, csp: &'static str) -> Response<Bytes> {
     let mut response = Response::new(Bytes::from(html));
     *response.status_mut() = status;
     let headers = response.headers_mut();
@@ -54,7 +73,7 @@ pub(super) fn page(status: StatusCode, title: &str, body: &str) -> Response<Byte
             Err(_) => tracing::error!(header = name, "an interaction header name is invalid"),
         }
     }
-    headers.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(PAGE_CSP));
+    headers.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
     headers.insert(
         CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
@@ -63,13 +82,13 @@ pub(super) fn page(status: StatusCode, title: &str, body: &str) -> Response<Byte
 }
 
 /// Hidden inputs carrying the authorization request's parameters through a form.
-fn hidden(params: &[(String, String)]) -> String {
+fn hidden<N: AsRef<str>>(params: &[(N, String)]) -> String {
     params
         .iter()
         .map(|(name, value)| {
             format!(
                 "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-                escape(name),
+                escape(name.as_ref()),
                 escape(value)
             )
         })
@@ -159,6 +178,23 @@ pub(super) fn authorize_error(error: &AuthorizeErrorPage) -> Response<Bytes> {
     )
 }
 
+/// The OAuth 2.0 Form Post Response Mode page: a form of hidden fields posting the response
+/// (`code` or `error`, `state`, `iss`) to the client's redirect URI, submitted by
+/// [`FORM_POST_SCRIPT`] on load, or by its button where script is off. 200, never cached
+/// (it carries a code), never framed, no `Referer` to the client.
+pub(super) fn form_post(form: &FormPostResponse) -> Response<Bytes> {
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+<meta name=\"referrer\" content=\"no-referrer\"><title>Continue</title></head><body>\
+<form method=\"post\" action=\"{action}\">{hidden}<noscript><p>Script is off: continue to the \
+application with the button.</p><button type=\"submit\">Continue</button></noscript></form>\
+<script>{FORM_POST_SCRIPT}</script></body></html>",
+        action = escape(form.action()),
+        hidden = hidden(form.params()),
+    );
+    html_response(StatusCode::OK, html, FORM_POST_CSP)
+}
+
 /// A page with a fixed message (CSRF failure, server error, …).
 pub(super) fn message(status: StatusCode, title: &str, text: &str) -> Response<Bytes> {
     let body = format!("<h1>{}</h1><p>{}</p>", escape(title), escape(text));
@@ -191,5 +227,18 @@ mod tests {
         assert_eq!(headers["cache-control"], "no-store");
         assert_eq!(headers["referrer-policy"], "no-referrer");
         assert_eq!(headers["x-content-type-options"], "nosniff");
+    }
+
+    #[test]
+    fn the_form_post_csp_allows_exactly_the_pages_script() {
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        let digest = sha2::Sha256::digest(FORM_POST_SCRIPT.as_bytes());
+        let hash = base64::engine::general_purpose::STANDARD.encode(digest);
+        assert!(
+            FORM_POST_CSP.contains(&format!("script-src 'sha256-{hash}';")),
+            "{FORM_POST_CSP}"
+        );
+        assert!(!FORM_POST_CSP.contains("unsafe-inline"));
     }
 }

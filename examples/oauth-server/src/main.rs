@@ -3,7 +3,7 @@
 //! introspection, discovery and JWKS — with one confidential and one public demo client and
 //! a demo user, all set from the environment. See README.md.
 
-use std::net::SocketAddr;
+use std::net::{SocketAddr, ToSocketAddrs as _};
 use std::sync::Arc;
 
 use auth_core::flows::{AuthConfig, AuthService, LogMailer};
@@ -27,6 +27,12 @@ type Error = Box<dyn std::error::Error + Send + Sync>;
 /// Every scope the server knows: seed 003's own, and OpenID Connect's.
 const SCOPES: &str =
     "openid profile email offline_access read:profile read:groups manage:workflows";
+
+/// The demo client secret and demo password are published (README.md, .env.example): anyone
+/// can read them, so they only ever serve a server that nobody else can reach.
+const PUBLISHED_CLIENT_SECRET: &str = "demo-app-secret-change-me-0123456789abcdef";
+/// See [`PUBLISHED_CLIENT_SECRET`].
+const PUBLISHED_PASSWORD: &str = "demo-tulip-orbit-42";
 
 /// The settings, from the environment with the defaults documented in README.md.
 struct Settings {
@@ -92,18 +98,57 @@ impl Settings {
             key_id: var("OAUTH_SIGNING_KEY_ID", "oauth-1"),
             algorithm,
             client_id: var("OAUTH_DEMO_CLIENT_ID", "demo-app"),
-            client_secret: var(
-                "OAUTH_DEMO_CLIENT_SECRET",
-                "demo-app-secret-change-me-0123456789abcdef",
-            ),
+            client_secret: var("OAUTH_DEMO_CLIENT_SECRET", PUBLISHED_CLIENT_SECRET),
             redirect_uri: var("OAUTH_DEMO_REDIRECT_URI", "http://127.0.0.1:3000/callback"),
             public_client_id: var("OAUTH_DEMO_PUBLIC_CLIENT_ID", "demo-spa"),
             public_redirect_uri,
             user: var("OAUTH_DEMO_USER", "demo@example.com"),
-            password: var("OAUTH_DEMO_PASSWORD", "demo-tulip-orbit-42"),
+            password: var("OAUTH_DEMO_PASSWORD", PUBLISHED_PASSWORD),
             cors_origins,
         })
     }
+}
+
+/// Whether every address `bind` resolves to is a loopback address (`127.0.0.0/8`, `::1`):
+/// only this machine can connect. Unresolvable is an error (the server could not bind anyway).
+fn loopback_only(bind: &str, port: u16) -> Result<bool, Error> {
+    let addresses: Vec<SocketAddr> = (bind, port)
+        .to_socket_addrs()
+        .map_err(|error| format!("OAUTH_BIND={bind} is not an address to listen on ({error})"))?
+        .collect();
+    Ok(!addresses.is_empty() && addresses.iter().all(|address| address.ip().is_loopback()))
+}
+
+/// Refuses to listen beyond this machine with the published demo client secret or demo
+/// password, naming the variables to set; the no-setup defaults stay for loopback.
+fn refuse_published_credentials(settings: &Settings, loopback_only: bool) -> Result<(), Error> {
+    if loopback_only {
+        return Ok(());
+    }
+    let published: Vec<&str> = [
+        (
+            settings.client_secret == PUBLISHED_CLIENT_SECRET,
+            "OAUTH_DEMO_CLIENT_SECRET",
+        ),
+        (
+            settings.password == PUBLISHED_PASSWORD,
+            "OAUTH_DEMO_PASSWORD",
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(published, name)| published.then_some(name))
+    .collect();
+    if published.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "refusing to listen on {} (not a loopback address) with the published demo credentials: \
+         set {} to your own values (the client secret: 32 or more random bytes), or set \
+         OAUTH_BIND=127.0.0.1",
+        settings.bind,
+        published.join(" and ")
+    )
+    .into())
 }
 
 /// `scheme://authority` of a URL.
@@ -125,6 +170,8 @@ async fn main() -> Result<(), Error> {
         )
         .init();
     let settings = Settings::from_env()?;
+    let loopback_only = loopback_only(&settings.bind, settings.port)?;
+    refuse_published_credentials(&settings, loopback_only)?;
 
     let pem = std::fs::read(&settings.key_file).map_err(|error| {
         format!(
@@ -196,7 +243,7 @@ async fn main() -> Result<(), Error> {
     )?
     .with_clock(clock.clone());
 
-    seed(&settings, &server, &auth).await?;
+    seed(&settings, &server, &auth, loopback_only).await?;
 
     let mut endpoints_config = OAuthEndpointsConfig::default();
     endpoints_config.site_name = "Workflow accounts".to_owned();
@@ -226,9 +273,34 @@ async fn main() -> Result<(), Error> {
 }
 
 /// The demo user and the two demo clients, (re)registered from the environment.
-async fn seed(settings: &Settings, server: &OAuthServer, auth: &AuthService) -> Result<(), Error> {
+async fn seed(
+    settings: &Settings,
+    server: &OAuthServer,
+    auth: &AuthService,
+    loopback_only: bool,
+) -> Result<(), Error> {
     let users = &auth.stores().users;
-    if users.user_by_email(&settings.user).await?.is_none() {
+    let existing = users.user_by_email(&settings.user).await?;
+    if let Some(user) = &existing
+        && !loopback_only
+        && let Some(hash) = &user.password_hash
+    {
+        // The user outlives OAUTH_DEMO_PASSWORD (created once, at the first start): a database
+        // made by a loopback run may still hold the published password.
+        let published = PasswordHasher::default()
+            .verify_async(Password::new(PUBLISHED_PASSWORD.to_owned()), hash.clone())
+            .await?;
+        if published.is_match() {
+            return Err(format!(
+                "refusing to listen on {} (not a loopback address): the demo user {} in \
+                 DATABASE_URL still has the published demo password; change it, or start \
+                 with a new database and OAUTH_DEMO_PASSWORD set",
+                settings.bind, settings.user
+            )
+            .into());
+        }
+    }
+    if existing.is_none() {
         let (mut user, _) = auth
             .signup(
                 &settings.user,
@@ -285,4 +357,67 @@ async fn seed(settings: &Settings, server: &OAuthServer, auth: &AuthService) -> 
         tracing::info!(client_id = %settings.public_client_id, "public demo client registered");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(bind: &str, client_secret: &str, password: &str) -> Settings {
+        Settings {
+            bind: bind.to_owned(),
+            port: 8000,
+            issuer: "http://localhost:8000".to_owned(),
+            audience: "http://localhost:8001".to_owned(),
+            database_url: "sqlite::memory:".to_owned(),
+            key_file: "key.pem".to_owned(),
+            key_id: "k".to_owned(),
+            algorithm: Algorithm::RS256,
+            client_id: "demo-app".to_owned(),
+            client_secret: client_secret.to_owned(),
+            redirect_uri: "http://127.0.0.1:3000/callback".to_owned(),
+            public_client_id: "demo-spa".to_owned(),
+            public_redirect_uri: "http://127.0.0.1:5173/callback".to_owned(),
+            user: "demo@example.com".to_owned(),
+            password: password.to_owned(),
+            cors_origins: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn loopback_addresses_are_told_apart_from_the_rest() {
+        for bind in ["127.0.0.1", "127.0.0.2", "::1"] {
+            assert!(loopback_only(bind, 0).unwrap(), "{bind}");
+        }
+        for bind in ["0.0.0.0", "::", "192.0.2.10"] {
+            assert!(!loopback_only(bind, 0).unwrap(), "{bind}");
+        }
+    }
+
+    // Issue 12 item 10: the published demo credentials must never serve a reachable server.
+    #[test]
+    fn published_credentials_only_serve_loopback() {
+        let own_secret = "an-own-secret-of-at-least-32-bytes-0123456789";
+        let published = settings("0.0.0.0", PUBLISHED_CLIENT_SECRET, PUBLISHED_PASSWORD);
+        assert!(refuse_published_credentials(&published, true).is_ok());
+        let error = refuse_published_credentials(&published, false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("OAUTH_DEMO_CLIENT_SECRET and OAUTH_DEMO_PASSWORD"),
+            "{error}"
+        );
+        let error = refuse_published_credentials(
+            &settings("0.0.0.0", own_secret, PUBLISHED_PASSWORD),
+            false,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.contains("set OAUTH_DEMO_PASSWORD") && !error.contains("CLIENT_SECRET"),
+            "{error}"
+        );
+        let own = settings("0.0.0.0", own_secret, "an-own-password-42");
+        assert!(refuse_published_credentials(&own, false).is_ok());
+    }
 }

@@ -18,8 +18,8 @@ use auth_core::token::{
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use openidconnect::core::{
-    CoreAuthenticationFlow, CoreClient, CoreErrorResponseType, CoreProviderMetadata,
-    CoreRevocableToken,
+    CoreAuthPrompt, CoreAuthenticationFlow, CoreClient, CoreErrorResponseType,
+    CoreProviderMetadata, CoreResponseMode, CoreRevocableToken,
 };
 use openidconnect::{
     AccessTokenHash, AuthorizationCode, ClientId, ClientSecret, CsrfToken, IntrospectionUrl,
@@ -65,39 +65,61 @@ impl Drop for Server {
     }
 }
 
+/// A fresh temporary directory for one server's database.
+fn temp_dir() -> PathBuf {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let dir = std::env::temp_dir().join(format!("oauth-server-e2e-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The example binary on `port` with its database in `dir`, configured like a test server
+/// but without the demo client secret and demo password: the defaults apply unless the caller
+/// sets them.
+fn example(dir: &std::path::Path, bind: &str, port: u16, audience: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_oauth-server"));
+    command
+        .env("OAUTH_BIND", bind)
+        .env("PORT", port.to_string())
+        .env("OAUTH_ISSUER", format!("http://127.0.0.1:{port}"))
+        .env("OAUTH_AUDIENCE", audience)
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.join("oauth.db").display()),
+        )
+        .env("OAUTH_SIGNING_KEY_FILE", key_path("rsa2048.pem"))
+        .env("OAUTH_SIGNING_KEY_ID", KEY_ID)
+        .env("OAUTH_SIGNING_ALG", "RS256")
+        .env("OAUTH_DEMO_CLIENT_ID", CLIENT_ID)
+        .env("OAUTH_DEMO_REDIRECT_URI", REDIRECT)
+        .env("OAUTH_DEMO_PUBLIC_CLIENT_ID", PUBLIC_CLIENT_ID)
+        .env("OAUTH_DEMO_USER", USER)
+        .env_remove("OAUTH_DEMO_CLIENT_SECRET")
+        .env_remove("OAUTH_DEMO_PASSWORD")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null());
+    command
+}
+
 impl Server {
     async fn start(audience: &str) -> Self {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        let dir =
-            std::env::temp_dir().join(format!("oauth-server-e2e-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = temp_dir();
         let port = free_port();
-        let issuer = format!("http://127.0.0.1:{port}");
-        let child = Command::new(env!("CARGO_BIN_EXE_oauth-server"))
-            .env("PORT", port.to_string())
-            .env("OAUTH_ISSUER", &issuer)
-            .env("OAUTH_AUDIENCE", audience)
-            .env(
-                "DATABASE_URL",
-                format!("sqlite://{}", dir.join("oauth.db").display()),
-            )
-            .env("OAUTH_SIGNING_KEY_FILE", key_path("rsa2048.pem"))
-            .env("OAUTH_SIGNING_KEY_ID", KEY_ID)
-            .env("OAUTH_SIGNING_ALG", "RS256")
-            .env("OAUTH_DEMO_CLIENT_ID", CLIENT_ID)
+        let child = example(&dir, "127.0.0.1", port, audience)
             .env("OAUTH_DEMO_CLIENT_SECRET", CLIENT_SECRET)
-            .env("OAUTH_DEMO_REDIRECT_URI", REDIRECT)
-            .env("OAUTH_DEMO_PUBLIC_CLIENT_ID", PUBLIC_CLIENT_ID)
-            .env("OAUTH_DEMO_USER", USER)
             .env("OAUTH_DEMO_PASSWORD", PASSWORD)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("the example binary starts");
+        Self::ready(child, dir, port).await
+    }
+
+    /// Waits until `child`, listening on `port`, answers discovery.
+    async fn ready(child: Child, dir: PathBuf, port: u16) -> Self {
+        let issuer = format!("http://127.0.0.1:{port}");
         let server = Self { child, dir, issuer };
         // Poll for readiness (migrations and the demo user's password hash run first).
         let http = reqwest::Client::new();
@@ -718,6 +740,232 @@ async fn negatives(server: &Server, http: &reqwest::Client, browser: &mut Browse
         401,
         "the replay revoked the first tokens"
     );
+}
+
+/// An authorization request of the openidconnect crate.
+type AuthorizationRequest<'a> = openidconnect::AuthorizationRequest<
+    'a,
+    openidconnect::core::CoreAuthDisplay,
+    CoreAuthPrompt,
+    openidconnect::core::CoreResponseType,
+>;
+/// Adds options to an authorization request.
+type Tune = for<'a> fn(AuthorizationRequest<'a>) -> AuthorizationRequest<'a>;
+
+/// Runs the example to its exit (30 s at most; one still running then is killed and the test
+/// fails); its status and standard error.
+fn run_to_exit(mut command: Command) -> (std::process::ExitStatus, String) {
+    let mut child = command
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the example binary starts");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the example kept running: it must refuse to start");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status,
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+// Issue 12 item 10: the demo client secret and demo password are published, so the example
+// refuses to serve a non-loopback address with them — whether they come from the defaults or
+// from a database a loopback run seeded — and says what to set; on loopback the no-setup
+// defaults still start.
+#[tokio::test(flavor = "multi_thread")]
+async fn example_refuses_published_demo_credentials_off_loopback() {
+    let audience = "http://127.0.0.1:1";
+    let dir = temp_dir();
+    let (status, stderr) = run_to_exit(example(&dir, "0.0.0.0", 0, audience));
+    assert!(!status.success(), "{stderr}");
+    assert!(
+        stderr.contains("OAUTH_DEMO_CLIENT_SECRET") && stderr.contains("OAUTH_DEMO_PASSWORD"),
+        "the error names the variables to set: {stderr}"
+    );
+    assert!(stderr.contains("0.0.0.0"), "{stderr}");
+
+    // On loopback the defaults serve (and seed the demo user with the published password)…
+    let port = free_port();
+    let child = example(&dir, "127.0.0.1", port, audience)
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut server = Server::ready(child, dir, port).await;
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+
+    // …and that database stays refused off loopback, even with both variables set.
+    let mut own_values = example(&server.dir, "0.0.0.0", 0, audience);
+    own_values
+        .env("OAUTH_DEMO_CLIENT_SECRET", CLIENT_SECRET)
+        .env("OAUTH_DEMO_PASSWORD", PASSWORD);
+    let (status, stderr) = run_to_exit(own_values);
+    assert!(!status.success(), "{stderr}");
+    assert!(stderr.contains("published demo password"), "{stderr}");
+}
+
+// OIDC Core §3.1.2.1 / §15.1, §6.2, Discovery §3, RFC 8252 §7.3 and the Form Post Response Mode,
+// as the openidconnect crate sees them against the example: prompt=login and max_age=0 show the
+// login page to a signed-in user and the id_token's auth_time is that new sign-in; discovery
+// says request_uri is not supported and lists exactly query and form_post; a request_uri is
+// refused; the native client's loopback redirect URI works on any port; form_post answers with
+// a page posting the code (issue 12 items 5, 6, 11).
+#[tokio::test(flavor = "multi_thread")]
+async fn oidc_request_semantics_seen_by_a_real_client() {
+    let server = Server::start("http://127.0.0.1:1").await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let metadata =
+        CoreProviderMetadata::discover_async(IssuerUrl::new(server.issuer.clone()).unwrap(), &http)
+            .await
+            .expect("discovery");
+    assert_eq!(metadata.request_uri_parameter_supported(), Some(false));
+    assert_eq!(metadata.request_parameter_supported(), Some(false));
+    assert_eq!(
+        metadata.response_modes_supported(),
+        Some(&vec![CoreResponseMode::Query, CoreResponseMode::FormPost])
+    );
+    let public_redirect = "http://127.0.0.1:5173/callback";
+    let client =
+        CoreClient::from_provider_metadata(metadata, ClientId::new(PUBLIC_CLIENT_ID.into()), None)
+            .set_redirect_uri(RedirectUrl::new(public_redirect.into()).unwrap());
+    let mut browser = Browser::new();
+
+    // An authorization URL of the library; `tune` adds the request's options.
+    let authorize = |tune: Tune| {
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let request = client
+            .authorize_url(
+                CoreAuthenticationFlow::AuthorizationCode,
+                CsrfToken::new_random,
+                Nonce::new_random,
+            )
+            .add_scope(Scope::new("read:profile".into()))
+            .set_pkce_challenge(challenge);
+        let (url, _, nonce) = tune(request).url();
+        (url.to_string(), verifier, nonce)
+    };
+    let (url, _, _) = authorize(|request| request);
+    let first = browser.authorize(&server, &url).await;
+    assert!(param(&first, "code").is_some(), "signed in: {first}");
+
+    let prompt_login: Tune = |request| request.add_prompt(CoreAuthPrompt::Login);
+    let max_age_zero: Tune = |request| request.set_max_age(Duration::ZERO);
+    for (why, tune) in [("prompt=login", prompt_login), ("max_age=0", max_age_zero)] {
+        let (url, verifier, nonce) = authorize(tune);
+        let page = browser.get(&url).await;
+        assert_eq!(
+            page.status,
+            StatusCode::OK,
+            "{why}: the login page, not a code"
+        );
+        assert!(page.body.contains("name=\"password\""), "{why}");
+        let signed_in_from = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let callback = browser.authorize(&server, &url).await;
+        let code = param(&callback, "code").expect("a code after the new sign-in");
+        let tokens = client
+            .exchange_code(AuthorizationCode::new(code))
+            .unwrap()
+            .set_pkce_verifier(verifier)
+            .request_async(&http)
+            .await
+            .expect("code exchange");
+        let id_verifier = client.id_token_verifier();
+        let claims = tokens
+            .id_token()
+            .expect("an id_token")
+            .claims(&id_verifier, &nonce)
+            .expect("the id_token verifies");
+        let auth_time = claims
+            .auth_time()
+            .expect("§3.1.2.1: auth_time MUST be present");
+        assert!(
+            u64::try_from(auth_time.timestamp()).unwrap() >= signed_in_from,
+            "{why}: auth_time is the new sign-in"
+        );
+    }
+    let (silent, _, _) = authorize(|request| {
+        request
+            .set_max_age(Duration::ZERO)
+            .add_prompt(CoreAuthPrompt::None)
+    });
+    let page = browser.get(&silent).await;
+    assert_eq!(page.status, StatusCode::FOUND);
+    assert_eq!(
+        param(&page.location(), "error").as_deref(),
+        Some("login_required")
+    );
+
+    // OIDC Core §6.2: request_uri is refused, not ignored.
+    let (url, _, _) =
+        authorize(|request| request.add_extra_param("request_uri", "https://rp.example/r.jwt"));
+    let page = browser.get(&url).await;
+    assert_eq!(page.status, StatusCode::FOUND);
+    assert_eq!(
+        param(&page.location(), "error").as_deref(),
+        Some("request_uri_not_supported")
+    );
+    assert_eq!(param(&page.location(), "code"), None);
+
+    // RFC 8252 §7.3: the native app listens on a port of its own choosing.
+    let native_redirect = "http://127.0.0.1:61234/callback";
+    let native = client
+        .clone()
+        .set_redirect_uri(RedirectUrl::new(native_redirect.into()).unwrap());
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (url, _, _) = native
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .set_pkce_challenge(challenge)
+        .url();
+    let callback = browser.authorize(&server, url.as_str()).await;
+    assert!(callback.starts_with(native_redirect), "{callback}");
+    native
+        .exchange_code(AuthorizationCode::new(param(&callback, "code").unwrap()))
+        .unwrap()
+        .set_pkce_verifier(verifier)
+        .request_async(&http)
+        .await
+        .expect("the exact redirect URI of the request is accepted at the token endpoint");
+
+    // Form Post Response Mode: a page that posts the code; nothing in a URL.
+    let (url, verifier, _) =
+        authorize(|request| request.add_extra_param("response_mode", "form_post"));
+    let page = browser.get(&url).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.headers.get(LOCATION).is_none());
+    assert_eq!(page.headers["cache-control"], "no-store");
+    assert!(
+        page.body.contains(&format!(
+            "<form method=\"post\" action=\"{public_redirect}\">"
+        )),
+        "{}",
+        page.body
+    );
+    let fields: BTreeMap<String, String> = page.hidden_inputs().into_iter().collect();
+    assert_eq!(fields.get("iss"), Some(&server.issuer));
+    client
+        .exchange_code(AuthorizationCode::new(fields["code"].clone()))
+        .unwrap()
+        .set_pkce_verifier(verifier)
+        .request_async(&http)
+        .await
+        .expect("the posted code");
 }
 
 /// Issue 12's attack, against the real binary: a third-party confidential client (`demo-app`)
