@@ -1430,6 +1430,31 @@ async fn a_first_party_login_refresh_token_is_not_an_oauth_grant() {
     assert!(!h.introspect_active(token.secret()).await);
 }
 
+/// One rule for "may this user still use this sign-in": a code issued on a sign-in that a
+/// later user-wide cut-off (log out everywhere, password reset) ended is no longer redeemable,
+/// and neither is the grant's refresh token.
+#[tokio::test]
+async fn a_cut_off_after_the_sign_in_voids_its_code_and_grant() {
+    let h = Harness::new().await;
+    let (verifier, challenge) = pkce();
+    let code = h.code(&challenge, "openid", None).await;
+    let tokens = h.tokens("openid read:profile").await;
+    h.advance(5);
+    let mut user = h.user.clone();
+    user.tokens_valid_after = Some(h.clock.now());
+    h.memory.users.update_user(&user).await.unwrap();
+    assert_invalid_grant(
+        h.exchange(&code, &verifier, REDIRECT, Some(h.basic()), &[])
+            .await,
+        "code of a sign-in before the cut-off",
+    );
+    assert_invalid_grant(
+        h.refresh(tokens.refresh_token.secret(), Some(h.basic()), &[])
+            .await,
+        "refresh of a grant made before the cut-off",
+    );
+}
+
 #[tokio::test]
 async fn a_disabled_user_gets_no_tokens() {
     let h = Harness::new().await;
