@@ -19,6 +19,9 @@
 //! * [`store`] — the storage contract: small async traits for users, provider identities,
 //!   sessions with refresh tokens (atomic rotation), revoked access tokens, one-time tokens,
 //!   throttle counters and the audit trail; in-memory implementations in [`store::memory`].
+//!   Every session has a [`store::SessionKind`] — a first-party login, the authorization
+//!   server's browser sign-in, or an OAuth grant — and a refresh token is found and rotated
+//!   only for the kind its consumer names, so a credential of one kind never serves another.
 //!   With the `testkit` feature, `testkit` runs the conformance suite against any
 //!   implementation — yours included.
 //! * [`flows`] — [`flows::AuthService`]: signup, login (throttled, indistinguishable
