@@ -190,7 +190,7 @@ impl OAuthServer {
         };
         if let Ok(refresh) = OpaqueToken::parse(token) {
             let grant = match self.grant_token(&refresh, &client).await? {
-                GrantToken::Ours { grant, .. } => grant,
+                GrantToken::Ours(ours) => ours.grant,
                 GrantToken::OtherClient => return Err(other_client()),
                 GrantToken::Unknown => return Ok(()),
             };
@@ -268,10 +268,10 @@ impl OAuthServer {
         let _ = token_type_hint;
         let now = self.now();
         if let Ok(refresh) = OpaqueToken::parse(token) {
-            let GrantToken::Ours { record, grant } = self.grant_token(&refresh, &client).await?
-            else {
+            let GrantToken::Ours(ours) = self.grant_token(&refresh, &client).await? else {
                 return Ok(Introspection::inactive());
             };
+            let (record, grant) = (ours.record, ours.grant);
             if record.rotated_at.is_some() || now >= record.expires_at {
                 return Ok(Introspection::inactive());
             }
@@ -305,8 +305,7 @@ impl OAuthServer {
             .inner
             .config
             .resource_servers
-            .iter()
-            .any(|id| *id == client.client_id);
+            .contains(&client.client_id);
         if !own && !resource_server {
             tracing::info!("introspection of a token the client may not see; answered inactive");
             return Ok(Introspection::inactive());

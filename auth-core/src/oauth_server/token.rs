@@ -30,11 +30,15 @@ pub(super) enum GrantToken {
     Unknown,
     /// A token of another client's grant.
     OtherClient,
-    /// A token of this client's grant.
-    Ours {
-        record: RefreshTokenRecord,
-        grant: OAuthGrant,
-    },
+    /// A token of this client's grant (boxed: far larger than the other answers).
+    Ours(Box<OwnGrantToken>),
+}
+
+/// A refresh token of the presenting client's grant, with that grant.
+#[derive(Debug)]
+pub(super) struct OwnGrantToken {
+    pub(super) record: RefreshTokenRecord,
+    pub(super) grant: OAuthGrant,
 }
 
 /// A token request, as the HTTP layer read it from the form body and the `Authorization`
@@ -390,7 +394,7 @@ impl OAuthServer {
         // Which grant the token belongs to, before anything is rotated: a token of another
         // client is refused untouched, and one of another session kind is unknown.
         let grant = match self.grant_token(&presented, client).await? {
-            GrantToken::Ours { grant, .. } => grant,
+            GrantToken::Ours(ours) => ours.grant,
             GrantToken::OtherClient => {
                 tracing::warn!("refresh token presented by another client");
                 return Err(invalid());
@@ -458,7 +462,7 @@ impl OAuthServer {
         if grant.client_id != client.client_id {
             return Ok(GrantToken::OtherClient);
         }
-        Ok(GrantToken::Ours { record, grant })
+        Ok(GrantToken::Ours(Box::new(OwnGrantToken { record, grant })))
     }
 
     /// The access token (and id_token with `openid`) for `grant`, with `scope`.

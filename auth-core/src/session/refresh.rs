@@ -34,8 +34,8 @@ pub(crate) struct Refreshed {
 /// What [`refresh`] decided.
 #[derive(Debug)]
 pub(crate) enum Refresh {
-    /// The token was rotated.
-    Rotated(Refreshed),
+    /// The token was rotated (boxed: far larger than the other answers).
+    Rotated(Box<Refreshed>),
     /// The token was rotated less than the grace window ago: a client retrying or racing
     /// itself. Nothing was revoked or issued.
     RecentlyRotated,
@@ -112,11 +112,11 @@ pub(crate) async fn refresh(
                 .record_event(&event(AuditKind::Refresh, true, &session))
                 .await?;
             tracing::debug!("refresh token rotated");
-            Ok(Refresh::Rotated(Refreshed {
+            Ok(Refresh::Rotated(Box::new(Refreshed {
                 session,
                 user,
                 refresh_token: next,
-            }))
+            })))
         }
         Rotation::AlreadyRotated {
             session,
