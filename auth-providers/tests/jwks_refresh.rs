@@ -301,3 +301,55 @@ async fn jwks_forged_signature_under_a_known_kid_refetches_at_most_once_per_peri
         );
     }
 }
+
+// Single flight, cancellation: a request's future is dropped when its client goes away. If
+// that request was leading the fetch, the callers waiting on it must not wait forever: one of
+// them fetches instead.
+#[tokio::test]
+async fn jwks_a_cancelled_fetch_does_not_strand_the_callers_waiting_on_it() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(JWKS))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(jwks(&[("as-1", RSA1)]))
+                .set_delay(Duration::from_millis(300)),
+        )
+        .mount(&server)
+        .await;
+    let clock = Arc::new(clock());
+    let (cache, http) = (cache(&server), http());
+    let leader = {
+        let (cache, http, clock) = (cache.clone(), http.clone(), clock.clone());
+        tokio::spawn(async move { cache.keys(&http, clock.as_ref()).await })
+    };
+    for _ in 0..500 {
+        if hits(&server, JWKS).await > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(
+        hits(&server, JWKS).await,
+        1,
+        "the leader's fetch is in flight"
+    );
+    let joiner = {
+        let (cache, http, clock) = (cache.clone(), http.clone(), clock.clone());
+        tokio::spawn(async move { cache.keys(&http, clock.as_ref()).await })
+    };
+    tokio::task::yield_now().await; // the joiner starts waiting on the leader's flight
+    leader.abort();
+    // A generous bound only so that a regression fails instead of hanging the suite.
+    let keys = tokio::time::timeout(Duration::from_secs(30), joiner)
+        .await
+        .expect("the joiner was stranded")
+        .unwrap()
+        .unwrap();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(
+        hits(&server, JWKS).await,
+        2,
+        "the joiner fetched in its place"
+    );
+}
