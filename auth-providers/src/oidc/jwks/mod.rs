@@ -255,7 +255,7 @@ impl JwksCache {
             Flight::Join(receiver) => refresh::join(receiver).await,
             Flight::Lead(lead) => {
                 let fetched = self.fetch(http).await;
-                Some(lead.land(fetched, clock.now(), &self.config))
+                Some(lead.land(fetched, clock.now(), &self.config, &self.url))
             }
         }
     }

@@ -13,6 +13,7 @@ use std::time::{Duration, SystemTime};
 
 use auth_core::token::VerificationKey;
 use tokio::sync::watch;
+use url::Url;
 
 use super::JwksConfig;
 use crate::error::HttpError;
@@ -149,12 +150,14 @@ pub(super) struct Lead<'a> {
 }
 
 impl Lead<'_> {
-    /// Records the fetch's result at `now` and wakes the joiners.
+    /// Records the fetch's result at `now` and wakes the joiners; a failure is logged with
+    /// `url` and the backoff it starts.
     pub(super) fn land(
         mut self,
         fetched: Result<Arc<[VerificationKey]>, HttpError>,
         now: SystemTime,
         config: &JwksConfig,
+        url: &Url,
     ) -> Outcome {
         let outcome = {
             let mut state = lock(self.cell);
@@ -173,6 +176,7 @@ impl Lead<'_> {
                     state.retry_at = now.checked_add(delay);
                     tracing::warn!(
                         %error,
+                        %url,
                         failures = state.failures,
                         retry_in_secs = delay.as_secs(),
                         "JWKS fetch failed; backing off"
