@@ -3,6 +3,8 @@
 //! No variant carries a token, a code, a secret or a provider's raw response body: `Display` is
 //! safe to log. It is still more than an end user should see; show them a generic message.
 
+use std::time::Duration;
+
 use auth_core::token::TokenError;
 
 /// Why an outbound HTTP call failed.
@@ -36,6 +38,15 @@ pub enum HttpError {
     /// last check before a request leaves.
     #[error("{0} is not an https URL; the call was not made")]
     InsecureUrl(&'static str),
+    /// A recent call to this endpoint failed and the caller is backing off: no call was made,
+    /// and none will be before `retry_in` has passed (answer 503 with `Retry-After`).
+    #[error("{endpoint} failed recently; not called again for {secs} s", secs = .retry_in.as_secs())]
+    BackingOff {
+        /// Which endpoint.
+        endpoint: &'static str,
+        /// How long until the next call may be made.
+        retry_in: Duration,
+    },
 }
 
 /// Why an `id_token` was refused.

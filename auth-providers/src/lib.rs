@@ -20,9 +20,13 @@
 //!   Implement [`OAuthProvider`] for anything else.
 //! * [`PendingLoginStore`] — where pending logins wait (consume-once); in memory with
 //!   [`MemoryPendingLoginStore`], or your shared storage.
-//! * [`JwksCache`] — a provider's keys, refreshed on an unknown `kid` at most once per
-//!   interval; id_tokens are verified through auth-core's keys (signature, algorithm
-//!   allow-list, `iss`, `aud`, `azp`, `exp`, `iat`, `nonce`, `at_hash`).
+//! * [`JwksCache`] — a provider's keys, refreshed after `max_age`, and on an unknown `kid` or a
+//!   signature refused under a cached `kid` (keys regenerated under the same `kid`s) at most
+//!   once per interval. Concurrent callers share one fetch and no lock is held across it;
+//!   after a failed fetch it backs off (exponentially, capped) and keeps using the last good
+//!   keys for up to `stale_if_error` (24 h) past `max_age`. id_tokens are verified through
+//!   auth-core's keys (signature, algorithm allow-list, `iss`, `aud`, `azp`, `exp`, `iat`,
+//!   `nonce`, `at_hash`).
 //! * [`RemoteJwtVerifier`] and [`Introspector`] — a resource server trusting another
 //!   authorization server, through its JWKS or RFC 7662 introspection. An unreachable server is
 //!   an error ([`RemoteTokenError::Unavailable`]), never a reason to read a token unchecked;

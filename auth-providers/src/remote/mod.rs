@@ -20,11 +20,13 @@ use tokio::sync::Mutex;
 
 use crate::error::RemoteTokenError;
 use crate::http::HttpClient;
-use crate::oidc::jwks::JwksCache;
+use crate::oidc::jwks::{JwksCache, refetch_may_help};
 
 /// Verifies JWT access tokens from another authorization server with the keys of its JWKS,
 /// through auth-core's strict [`AccessTokenVerifier`] (issuer, audience, expiry, `typ`, the
-/// key's algorithm). An unknown `kid` refreshes the JWKS once, rate-limited by the cache.
+/// key's algorithm). An unknown `kid`, or a signature the cached key for its `kid` refuses
+/// (keys regenerated under the same `kid`s), refreshes the JWKS once, rate-limited by the
+/// cache, and tries again.
 ///
 /// For servers that write `typ: JWT` (Keycloak, Auth0), pass a config with
 /// [`VerifierConfig::dangerous_accept_jwt_typ`].
@@ -72,17 +74,17 @@ impl RemoteJwtVerifier {
         token: &str,
     ) -> Result<Claims<E>, RemoteTokenError> {
         let verifier = self.verifier().await?;
-        match verifier.verify_with::<E>(token) {
-            Err(TokenError::UnknownKey) => {}
+        let error = match verifier.verify_with::<E>(token) {
+            Err(error) if refetch_may_help(&error) => error,
             other => return other.map_err(RemoteTokenError::Rejected),
-        }
+        };
         let refreshed = self
             .jwks
             .refresh_for_unknown_kid(&self.http, self.clock.as_ref())
             .await
             .map_err(RemoteTokenError::Unavailable)?;
         if !refreshed {
-            return Err(RemoteTokenError::Rejected(TokenError::UnknownKey));
+            return Err(RemoteTokenError::Rejected(error));
         }
         self.verifier()
             .await?
