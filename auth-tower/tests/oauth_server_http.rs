@@ -35,6 +35,9 @@ const EMAIL: &str = "kim@example.com";
 const PASSWORD: &str = "mauve-tulip-orbit-42";
 const RSA_PEM: &[u8] = include_bytes!("../../auth-core/tests/keys/rsa2048.pem");
 
+/// The authorization server's sign-in cookie.
+const SESSION_COOKIE: &str = "__Host-oauth-session";
+
 struct Harness {
     app: Router,
     clock: ManualClock,
@@ -753,6 +756,62 @@ async fn exchange_public(h: &mut Harness, code: &str, verifier: &str, redirect: 
         None,
     )
     .await
+}
+
+/// Signing in again (prompt=login, max_age, or another account) ends the browser's previous
+/// sign-in session instead of leaving it alive beside the new one: its cookie, replayed, is no
+/// sign-in any more.
+#[tokio::test]
+async fn signing_in_again_ends_the_previous_sign_in_session() {
+    let mut h = Harness::new().await;
+    let scope = [("scope", "openid read:profile")];
+    let (_, challenge) = pkce();
+    h.sign_in(&authorize_uri(
+        "dashboard",
+        PUBLIC_REDIRECT,
+        &challenge,
+        &scope,
+    ))
+    .await;
+    let old = h
+        .jar
+        .get(SESSION_COOKIE)
+        .cloned()
+        .expect("a sign-in cookie");
+    h.clock.advance(Duration::from_secs(30));
+    let (_, challenge) = pkce();
+    let page = h
+        .get(&authorize_uri(
+            "dashboard",
+            PUBLIC_REDIRECT,
+            &challenge,
+            &[scope[0], ("prompt", "login")],
+        ))
+        .await;
+    let reply = h.login(&page, PASSWORD).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assert_ne!(
+        h.jar.get(SESSION_COOKIE),
+        Some(&old),
+        "a new sign-in cookie"
+    );
+
+    h.jar.insert(SESSION_COOKIE.to_owned(), old);
+    let (_, challenge) = pkce();
+    let silent = h
+        .get(&authorize_uri(
+            "dashboard",
+            PUBLIC_REDIRECT,
+            &challenge,
+            &[scope[0], ("prompt", "none")],
+        ))
+        .await;
+    assert_eq!(silent.status, StatusCode::FOUND);
+    assert_eq!(
+        param(&silent.location(), "error").as_deref(),
+        Some("login_required"),
+        "the previous sign-in was ended"
+    );
 }
 
 // OIDC Core §3.1.2.1 / §15.1: prompt=login and max_age=0 make a signed-in user sign in again on

@@ -374,6 +374,18 @@ impl OAuthEndpoints {
                 return server_error_page();
             }
         };
+        // The browser's previous sign-in (a re-authentication for prompt=login or max_age, or
+        // another account) ends now rather than living on beside the new one. Best effort: a
+        // failure here is logged, and the old session still expires by itself.
+        match self.signed_in(headers).await {
+            Ok(Some(previous)) if previous.session_id != sign_in.session_id => {
+                if let Err(error) = self.inner.auth.logout(previous.session_id).await {
+                    tracing::warn!(%error, "could not end the previous sign-in session");
+                }
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "could not look up the previous sign-in"),
+        }
         // Back to the authorization request, now signed in. Only its own parameters travel,
         // and only to this server's authorization endpoint; the prompt=login and max_age this
         // sign-in satisfied are dropped (the new session's auth_time is now).
