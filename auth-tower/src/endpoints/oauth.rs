@@ -44,11 +44,12 @@ pub struct OAuthConfig {
     ///
     /// The codes are generic and never carry the provider's text:
     /// `access_denied` (the user cancelled at the provider), `login_failed` (a state, browser,
-    /// code, token or profile check failed — including an unverified email that matches an
-    /// existing account), `account_exists` (an account has this provider-verified email but
-    /// may not be linked automatically: sign in and link), `account_disabled`,
-    /// `email_required` (the provider shared no email), `temporarily_unavailable` (the
-    /// provider did not answer), `server_error`.
+    /// code, token or profile check failed), `account_exists` (an account has this
+    /// provider-verified email but may not be linked automatically: sign in and link),
+    /// `email_not_verified` (the provider has not verified the email it shared: nothing is
+    /// created or linked on such an address, whether or not an account has it),
+    /// `account_disabled`, `email_required` (the provider shared no email),
+    /// `temporarily_unavailable` (the provider did not answer), `server_error`.
     pub error_url: Option<String>,
     /// Name of the cookie binding a login to the browser that started it (HttpOnly, Secure,
     /// `SameSite=Lax` so that it comes back on the provider's redirect, lives as long as the
@@ -139,6 +140,7 @@ enum Outcome {
     AccessDenied,
     LoginFailed,
     AccountExists,
+    EmailNotVerified,
     AccountDisabled,
     EmailRequired,
     Unavailable,
@@ -151,6 +153,7 @@ impl Outcome {
             Self::AccessDenied => "access_denied",
             Self::LoginFailed => "login_failed",
             Self::AccountExists => "account_exists",
+            Self::EmailNotVerified => "email_not_verified",
             Self::AccountDisabled => "account_disabled",
             Self::EmailRequired => "email_required",
             Self::Unavailable => "temporarily_unavailable",
@@ -173,6 +176,10 @@ impl Outcome {
             Self::AccountExists => {
                 "an account with this email exists; sign in to it and link the provider"
             }
+            Self::EmailNotVerified => {
+                "the provider has not verified this email address; verify it there, or sign up \
+                 with a password and link the provider"
+            }
             Self::AccountDisabled => "account disabled",
             Self::EmailRequired => "the provider did not share an email address",
             Self::Unavailable => "the provider is unavailable; try again later",
@@ -194,9 +201,11 @@ impl Outcome {
     fn of_auth(error: &AuthError) -> Self {
         match error {
             // The provider vouched for the address: its owner may learn that it has an
-            // account here. An address the provider did not verify proves nothing, so that
-            // refusal stays generic (no account enumeration through a provider account).
+            // account here.
             AuthError::EmailTaken | AuthError::IdentityInUse => Self::AccountExists,
+            // Refused for every unverified address, account or not: it reveals nothing, and
+            // tells the user what to do instead of a bare "login failed".
+            AuthError::EmailNotVerifiedByProvider => Self::EmailNotVerified,
             AuthError::AccountDisabled => Self::AccountDisabled,
             AuthError::ProviderEmailMissing => Self::EmailRequired,
             error if error.is_server_error() => Self::ServerError,
@@ -479,8 +488,8 @@ mod tests {
         };
         assert_eq!(Outcome::of_login(&other), Outcome::LoginFailed);
         assert_eq!(
-            Outcome::of_auth(&AuthError::EmailNotVerifiedByProvider),
-            Outcome::LoginFailed
+            Outcome::of_auth(&AuthError::EmailNotVerifiedByProvider).code(),
+            "email_not_verified"
         );
         assert_eq!(
             Outcome::of_login(&LoginError::Store("down".into())).status(),

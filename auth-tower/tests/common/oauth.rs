@@ -500,8 +500,9 @@ pub async fn social_login_unverified_email_does_not_link(build: &Build) {
                 .header("cookie", &started.cookie()),
         )
         .await;
-    // Generic: an unverified address proves nothing, so it learns nothing about accounts.
-    assert_refused(&resp, 400, "login_failed");
+    // The same answer whether or not an account has the address (auth-core refuses every
+    // unverified address), so it tells the user what to do and nothing about accounts.
+    assert_refused(&resp, 400, "email_not_verified");
     assert_eq!(token_requests(&server).await, 1);
     let identities = fx
         .stores
