@@ -18,8 +18,10 @@
 //!   [`Provider::from_env`] with the seeds' variable names), [`Provider::discover_oidc`] and
 //!   [`Provider::oauth2`] with a [`UserInfoMapping`]. Every endpoint is overridable.
 //!   Implement [`OAuthProvider`] for anything else.
-//! * [`PendingLoginStore`] — where pending logins wait (consume-once); in memory with
-//!   [`MemoryPendingLoginStore`], or your shared storage.
+//! * [`PendingLoginStore`] — where pending logins wait (consume-once): auth-core's trait,
+//!   re-exported. In memory with [`MemoryPendingLoginStore`] (bounded; when full it evicts the
+//!   login closest to expiry instead of refusing a new one), in a database with
+//!   auth-storage-seaorm's `SeaOrmStore`, or your own shared storage.
 //! * [`JwksCache`] — a provider's keys, refreshed on an unknown `kid` at most once per
 //!   interval; id_tokens are verified through auth-core's keys (signature, algorithm
 //!   allow-list, `iss`, `aud`, `azp`, `exp`, `iat`, `nonce`, `at_hash`).
