@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use auth_core::flows::Stores;
 use auth_core::store::memory::{
-    MemoryAuditStore, MemoryIdentityStore, MemoryOneTimeTokenStore, MemoryRevocationStore,
-    MemorySessionStore, MemoryStores, MemoryThrottleStore, MemoryUserStore,
+    MemoryAuditStore, MemoryIdentityStore, MemoryOneTimeTokenStore, MemoryPendingLoginStore,
+    MemoryRevocationStore, MemorySessionStore, MemoryStores, MemoryThrottleStore, MemoryUserStore,
 };
 use auth_core::testkit;
 
@@ -40,6 +40,11 @@ async fn memory_one_time_token_store_conforms() {
     let users = MemoryUserStore::new();
     testkit::one_time_token_store_conformance(Arc::new(MemoryOneTimeTokenStore::new()), &users)
         .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_pending_login_store_conforms() {
+    testkit::pending_login_store_conformance(Arc::new(MemoryPendingLoginStore::new())).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

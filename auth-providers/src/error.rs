@@ -106,11 +106,13 @@ pub enum LoginError {
     /// The callback carries no `state`.
     #[error("the callback has no state")]
     MissingState,
-    /// The `state` matches no pending login: forged, from another site, or already used
-    /// (each state is consumed by its first callback).
-    #[error("the state matches no pending login (forged or already used)")]
+    /// The `state` matches no pending login: forged, from another site, already used (each
+    /// state is consumed by its first callback), or expired.
+    #[error("the state matches no pending login (forged, already used or expired)")]
     UnknownState,
-    /// The pending login has expired.
+    /// The pending login has expired, yet the store returned it. The stores of this family
+    /// refuse an expired login themselves (the callback then answers
+    /// [`UnknownState`](Self::UnknownState)); this catches a custom store that does not.
     #[error("the login took too long; start again")]
     ExpiredState,
     /// The browser presenting the callback is not the one that started the login (the binding

@@ -15,7 +15,7 @@ use crate::http::HttpClient;
 use crate::pending::{PendingLogin, PendingLoginStore};
 use crate::profile::ProviderProfile;
 use crate::provider::{AuthorizationParams, CodeExchange, OAuthProvider};
-use crate::secret::{SecretHash, SecretValue, ct_str_eq};
+use crate::secret::{SecretHash, SecretValue, ct_str_eq, random_secret};
 
 /// The query parameters of a callback, as received. Build it from the request's query string
 /// (never from a body the attacker's page could post).
@@ -164,10 +164,10 @@ impl LoginFlow {
             .providers
             .get(provider)
             .ok_or(LoginError::UnknownProvider)?;
-        let state = SecretValue::random()?;
-        let binding = SecretValue::random()?;
+        let state = random_secret()?;
+        let binding = random_secret()?;
         let nonce = if provider.uses_nonce() {
-            Some(SecretValue::random()?)
+            Some(random_secret()?)
         } else {
             None
         };
@@ -185,9 +185,13 @@ impl LoginFlow {
             self.clock.now() + self.ttl,
         );
         self.store
-            .put(SecretHash::of(state.expose_secret()), login)
+            .put_pending_login(
+                &SecretHash::of(state.expose_secret()),
+                login,
+                self.clock.now(),
+            )
             .await
-            .map_err(|error| LoginError::Store(error.to_string()))?;
+            .map_err(store_error)?;
         Ok(LoginStart {
             authorization_url: url,
             browser_binding: binding,
@@ -225,14 +229,17 @@ impl LoginFlow {
             .as_deref()
             .filter(|state| !state.is_empty() && *state != "null")
             .ok_or(LoginError::MissingState)?;
-        // 2. Consumed on first use: a replay, or a state we never issued, finds nothing.
+        // 2. Consumed on first use: a replay, a state we never issued, or one that expired
+        //    (the store refuses those itself) finds nothing.
+        let now = self.clock.now();
         let login = self
             .store
-            .take(&SecretHash::of(state))
+            .take_pending_login(&SecretHash::of(state), now)
             .await
-            .map_err(|error| LoginError::Store(error.to_string()))?
+            .map_err(store_error)?
             .ok_or(LoginError::UnknownState)?;
-        if self.clock.now() >= login.expires_at {
+        // A store of the host's own that ignored `now` must not revive an expired login.
+        if now >= login.expires_at {
             return Err(LoginError::ExpiredState);
         }
         // 3. Bound to the browser that started it (login CSRF).
@@ -277,6 +284,13 @@ impl LoginFlow {
             })
             .await
     }
+}
+
+/// A pending-login store failure as the flow reports it; the cause (which never holds a
+/// secret: the store errors carry no record) goes to the log.
+fn store_error(error: auth_core::store::StoreError) -> LoginError {
+    tracing::error!(error = ?error, "pending-login store failed");
+    LoginError::Store(error.to_string())
 }
 
 #[cfg(test)]

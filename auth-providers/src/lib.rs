@@ -18,8 +18,10 @@
 //!   [`Provider::from_env`] with the seeds' variable names), [`Provider::discover_oidc`] and
 //!   [`Provider::oauth2`] with a [`UserInfoMapping`]. Every endpoint is overridable.
 //!   Implement [`OAuthProvider`] for anything else.
-//! * [`PendingLoginStore`] — where pending logins wait (consume-once); in memory with
-//!   [`MemoryPendingLoginStore`], or your shared storage.
+//! * [`PendingLoginStore`] — where pending logins wait (consume-once): auth-core's trait,
+//!   re-exported. In memory with [`MemoryPendingLoginStore`] (bounded; when full it evicts the
+//!   login closest to expiry instead of refusing a new one), in a database with
+//!   auth-storage-seaorm's `SeaOrmStore`, or your own shared storage.
 //! * [`JwksCache`] — a provider's keys, refreshed after `max_age`, and on an unknown `kid` or a
 //!   signature refused under a cached `kid` (keys regenerated under the same `kid`s) at most
 //!   once per interval. Concurrent callers share one fetch and no lock is held across it;

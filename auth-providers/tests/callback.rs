@@ -150,9 +150,11 @@ async fn expired_state_is_refused() {
     let (server, flow, clock) = kakao_setup().await;
     let started = start(&flow, "kakao").await;
     clock.advance(LoginFlow::DEFAULT_TTL + Duration::from_secs(1));
+    // The store refuses an expired login itself (auth-core's PendingLoginStore contract), so
+    // the callback finds no pending login at all.
     assert_eq!(
         complete(&flow, &started).await.unwrap_err(),
-        LoginError::ExpiredState
+        LoginError::UnknownState
     );
     assert_eq!(hits(&server, "/oauth/token").await, 0);
 }

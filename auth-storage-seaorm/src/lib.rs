@@ -17,6 +17,11 @@
 //!   [`OAuthServer`](auth_core::oauth_server::OAuthServer); they pass the OAuth conformance
 //!   checks on every backend, and an authorization code is redeemed by one conditional
 //!   `UPDATE` (one winner among concurrent redemptions).
+//! * **Pending social logins**: the same pool behind auth-core's
+//!   [`PendingLoginStore`](auth_core::store::PendingLoginStore), for auth-providers'
+//!   `LoginFlow`, so a login started on one instance completes on another. A take reads the
+//!   row and one `DELETE … WHERE state_hash = ?` decides (only the caller whose delete
+//!   removed the row gets the login); the `state` and browser binding are stored as SHA-256.
 //! * **Refresh rotation is one conditional write**: an `UPDATE … WHERE rotated_at IS NULL AND
 //!   <session active>` decides, so of any number of concurrent refreshes with one token exactly
 //!   one succeeds — on SQLite, PostgreSQL and MySQL alike. Writes that touch several rows
@@ -35,8 +40,8 @@
 //! * [`rls`] — PostgreSQL row-level security for multi-tenant hosts: run a unit of work after
 //!   `SELECT set_config('app.current_user_id', $1, true)` (bound, transaction-local), and
 //!   install policies on your tables; "no user" and "no tenant" match no row.
-//! * [`SeaOrmStore::purge_expired`] — deletes expired sessions, tokens, revocations and
-//!   throttle counters; run it periodically.
+//! * [`SeaOrmStore::purge_expired`] — deletes expired sessions, tokens, revocations,
+//!   throttle counters and abandoned pending logins; run it periodically.
 //!
 //! Tokens are never stored, only their SHA-256; times are `BIGINT` microseconds since the
 //! epoch (so stored times are truncated to the microsecond).
@@ -132,6 +137,7 @@ mod identities;
 pub mod migration;
 mod oauth;
 mod one_time;
+mod pending_logins;
 mod revocations;
 pub mod rls;
 mod sessions;

@@ -5,8 +5,8 @@ use std::time::{Duration, SystemTime};
 use auth_core::flows::Stores;
 use auth_core::oauth_server::OAuthStores;
 use auth_core::store::{
-    AuthorizationCodeStore, OAuthGrantStore, OneTimeTokenStore, RevocationStore, SessionStore,
-    StoreError, ThrottleStore,
+    AuthorizationCodeStore, OAuthGrantStore, OneTimeTokenStore, PendingLoginStore, RevocationStore,
+    SessionStore, StoreError, ThrottleStore,
 };
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
 use sea_orm_migration::MigratorTrait;
@@ -38,6 +38,8 @@ pub struct PurgeReport {
     pub authorization_codes: u64,
     /// OAuth grants past their session's absolute expiry.
     pub oauth_grants: u64,
+    /// Pending social logins past their expiry (abandoned at the provider).
+    pub pending_logins: u64,
 }
 
 impl SeaOrmStore {
@@ -129,7 +131,8 @@ impl SeaOrmStore {
 
     /// Deletes what has expired at `now`: sessions past their absolute expiry (and their
     /// tokens), expired refresh tokens, revoked-token entries past the token's own expiry,
-    /// expired one-time tokens, expired OAuth authorization codes and grants, and throttle
+    /// expired one-time tokens, expired OAuth authorization codes and grants, pending social
+    /// logins past their expiry (abandoned at the provider), and throttle
     /// failures older than `throttle_window` (pass
     /// the longest window your [`AuthConfig`](auth_core::flows::AuthConfig) uses). Rows still
     /// needed — rotated refresh tokens of live sessions, which is how a replay is recognised,
@@ -153,6 +156,7 @@ impl SeaOrmStore {
             throttle_failures: self.purge_old_failures(now, throttle_window).await?,
             authorization_codes: self.purge_expired_authorization_codes(now).await?,
             oauth_grants: self.purge_expired_grants(now).await?,
+            pending_logins: self.purge_expired_pending_logins(now).await?,
         };
         tracing::debug!(?report, "purged expired auth rows");
         Ok(report)

@@ -7,6 +7,8 @@
 
 mod support;
 
+use std::sync::Arc;
+
 use auth_core::testkit;
 use support::TestDb;
 
@@ -16,6 +18,9 @@ async fn run_kit(db: TestDb) {
     // The OAuth authorization server's stores: clients, codes (50 concurrent redemptions of
     // one code, exactly one wins), consents, grants.
     testkit::run_all_oauth(&stores, &db.store.clone().into_oauth_stores()).await;
+    // Pending social logins (issue 14: a login started on one instance completes on another):
+    // 50 concurrent takes of one state, exactly one wins.
+    testkit::pending_login_store_conformance(Arc::new(db.store.clone())).await;
     db.drop_all().await;
 }
 

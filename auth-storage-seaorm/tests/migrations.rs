@@ -116,6 +116,7 @@ async fn every_lookup_column_is_indexed() {
         "auth_oauth_grants_expires_at_idx",
         "auth_oauth_grants_client_id_idx",
         "auth_oauth_grants_user_id_idx",
+        "auth_pending_logins_expires_at_idx",
     ] {
         assert!(
             names.iter().any(|name| name == expected),
@@ -308,7 +309,10 @@ async fn mysql_account_lookup_columns_get_a_binary_collation() {
         "{migrated:?}"
     );
 
-    Migrator::down(db.store.connection(), Some(1))
+    // The collation migration is the fourth: roll it back with the ones after it.
+    let from_the_fourth =
+        <u32 as TryFrom<usize>>::try_from(Migrator::migrations().len() - 3).expect("a few");
+    Migrator::down(db.store.connection(), Some(from_the_fourth))
         .await
         .expect("roll back the collation migration");
     let rolled_back = collations(db.store.clone()).await;
@@ -319,4 +323,39 @@ async fn mysql_account_lookup_columns_get_a_binary_collation() {
     db.store.migrate().await.expect("and forward again");
     assert_eq!(collations(db.store.clone()).await, migrated);
     db.drop_all().await;
+}
+
+/// The pending-logins migration on a database migrated before it: the table appears, and
+/// rolling back only the last migration removes it and leaves the rest.
+#[tokio::test]
+async fn the_pending_logins_migration_upgrades_an_existing_database_and_rolls_back_alone() {
+    let store = SeaOrmStore::connect("sqlite::memory:")
+        .await
+        .expect("connect");
+    Migrator::up(store.connection(), Some(4))
+        .await
+        .expect("the first four migrations");
+    let has_table = |store: SeaOrmStore| async move {
+        !store
+            .connection()
+            .query_all_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "SELECT name FROM sqlite_master WHERE type = 'table' \
+                 AND name = 'auth_pending_logins'",
+            ))
+            .await
+            .expect("tables")
+            .is_empty()
+    };
+    assert!(!has_table(store.clone()).await);
+    store.migrate().await.expect("the fifth on top");
+    assert!(has_table(store.clone()).await);
+    Migrator::down(store.connection(), Some(1))
+        .await
+        .expect("roll back the fifth");
+    assert!(!has_table(store.clone()).await);
+    let pending = Migrator::get_pending_migrations(store.connection())
+        .await
+        .expect("status");
+    assert_eq!(pending.len(), 1, "only the fifth was rolled back");
 }

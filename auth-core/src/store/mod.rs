@@ -14,6 +14,7 @@
 //! | [`AuthorizationCodeStore`] | authorization codes | [`AuthorizationCodeStore::redeem_authorization_code`]: once |
 //! | [`ConsentStore`] | consents (user, client → scopes) | — |
 //! | [`OAuthGrantStore`] | the client and scope behind an OAuth session | unique session |
+//! | [`PendingLoginStore`] | social logins between start and callback | [`PendingLoginStore::take_pending_login`]: once |
 //!
 //! All traits are object-safe (`#[async_trait]`), `Send + Sync`, and return [`StoreError`]:
 //! "not found" is `Ok(None)`/`Ok(false)`, and `Err` means a conflict or a backend failure,
@@ -27,6 +28,8 @@ pub mod memory;
 mod oauth;
 mod oauth_records;
 mod one_time;
+mod pending_logins;
+mod pending_records;
 mod records;
 mod revocations;
 mod sessions;
@@ -42,6 +45,8 @@ pub use oauth_records::{
     AuthorizationCode, ClientType, CodeRedemption, Consent, GrantType, OAuthClient, OAuthGrant,
 };
 pub use one_time::OneTimeTokenStore;
+pub use pending_logins::PendingLoginStore;
+pub use pending_records::{PendingLogin, SecretHash, SecretValue};
 pub use records::{
     AuditEvent, AuditKind, OneTimePurpose, OneTimeToken, ProviderIdentity, RefreshTokenRecord,
     RevokeReason, RevokedAccessToken, Session, SessionId, SessionKind, User, UserId,

@@ -16,8 +16,9 @@
 //! bundle an [`AuthService`](crate::flows::AuthService) is built from. The OAuth
 //! authorization server's stores have theirs too ([`oauth_client_store_conformance`],
 //! [`authorization_code_store_conformance`], [`consent_store_conformance`],
-//! [`oauth_grant_store_conformance`]), run together by [`run_all_oauth`]. Each function's docs
-//! list what it checks.
+//! [`oauth_grant_store_conformance`]), run together by [`run_all_oauth`]. Pending social logins
+//! (kept by auth-providers' login flow) have [`pending_login_store_conformance`]. Each
+//! function's docs list what it checks.
 //!
 //! # How a check fails
 //!
@@ -135,6 +136,7 @@ mod exact_match;
 mod identities;
 mod oauth;
 mod one_time;
+mod pending_logins;
 mod revocations;
 mod sessions;
 mod support;
@@ -149,6 +151,7 @@ pub use oauth::{
     oauth_client_store_conformance, oauth_grant_store_conformance, run_all_oauth,
 };
 pub use one_time::one_time_token_store_conformance;
+pub use pending_logins::pending_login_store_conformance;
 pub use revocations::revocation_store_conformance;
 pub use sessions::session_store_conformance;
 pub use throttle::throttle_store_conformance;

@@ -63,7 +63,8 @@ pub fn http() -> HttpClient {
 }
 
 pub fn flow(clock: &ManualClock, providers: Vec<Arc<dyn OAuthProvider>>) -> LoginFlow {
-    let store = MemoryPendingLoginStore::new().with_clock(Arc::new(clock.clone()));
+    // The flow passes its clock's time to the store.
+    let store = MemoryPendingLoginStore::new();
     let mut flow = LoginFlow::new(Arc::new(store), http()).with_clock(Arc::new(clock.clone()));
     for provider in providers {
         flow.add_provider(provider).unwrap();

@@ -22,6 +22,7 @@ pub mod oauth_client;
 pub mod oauth_consent;
 pub mod oauth_grant;
 pub mod one_time_token;
+pub mod pending_login;
 pub mod refresh_token;
 pub mod revoked_access_token;
 pub mod session;

@@ -31,7 +31,8 @@ pub struct Setup {
 impl Setup {
     /// A flow reading the fixture's clock, with a short HTTP timeout.
     pub fn flow(&self, clock: &ManualClock) -> LoginFlow {
-        let store = MemoryPendingLoginStore::new().with_clock(Arc::new(clock.clone()));
+        // The flow passes its clock's time to the store.
+        let store = MemoryPendingLoginStore::new();
         let http = HttpClient::with_timeout(Duration::from_millis(500)).unwrap();
         let mut flow = LoginFlow::new(Arc::new(store), http).with_clock(Arc::new(clock.clone()));
         for provider in &self.providers {

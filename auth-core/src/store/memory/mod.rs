@@ -46,6 +46,7 @@ mod audit;
 mod identities;
 mod oauth;
 mod one_time;
+mod pending_logins;
 mod revocations;
 mod sessions;
 mod throttle;
@@ -57,6 +58,7 @@ pub use oauth::{
     MemoryAuthorizationCodeStore, MemoryConsentStore, MemoryOAuthClientStore, MemoryOAuthGrantStore,
 };
 pub use one_time::MemoryOneTimeTokenStore;
+pub use pending_logins::MemoryPendingLoginStore;
 pub use revocations::MemoryRevocationStore;
 pub use sessions::MemorySessionStore;
 pub use throttle::MemoryThrottleStore;
