@@ -58,8 +58,10 @@ pub struct AuthConfig {
     /// also by wrong current passwords at password change. Defaults to 5 in 15 minutes.
     pub account_throttle: ThrottleLimit,
     /// Password-login failures tolerated per client IP, across all accounts (credential
-    /// stuffing). Defaults to 20 in 15 minutes. Requests without an IP in their
-    /// [`ClientInfo`](super::ClientInfo) are throttled per account only.
+    /// stuffing). Defaults to 20 in 15 minutes. An IPv6 client is counted by its /64 (one
+    /// subscriber's usual allocation), an IPv4-mapped IPv6 address as its IPv4 address.
+    /// Requests without an IP in their [`ClientInfo`](super::ClientInfo) are throttled per
+    /// account only.
     pub ip_throttle: ThrottleLimit,
     /// What a new password must satisfy at signup, change and reset. Defaults to
     /// [`PasswordPolicy::default`] (NIST SP 800-63B).

@@ -438,9 +438,34 @@ pub(super) fn name_throttle_key(identifier: &str) -> String {
     format!("login:name:{name}")
 }
 
-/// Throttling key of a client IP.
+/// Throttling key of a client network (see [`client_network`]).
 pub(super) fn ip_throttle_key(ip: &str) -> String {
-    format!("login:ip:{ip}")
+    format!("login:ip:{}", client_network(ip))
+}
+
+/// The network a client address is throttled as: an IPv4 address as is (a /32), an IPv6
+/// address cut to its /64 (`2001:db8:1:2::/64`), an IPv4-mapped IPv6 address
+/// (`::ffff:192.0.2.1`) as the IPv4 address it maps.
+///
+/// Why /64: one IPv6 subscriber is routinely given a whole /64 (often more), so keying by the
+/// full address would hand an attacker 2^64 fresh keys. An `ip:port` or `[v6]:port` socket
+/// address is read as its address; text that is no address at all is kept as given
+/// (lower-cased), which is what the host's [`ClientInfo`] said.
+pub(super) fn client_network(ip: &str) -> String {
+    use std::net::{IpAddr, SocketAddr};
+    let text = ip.trim();
+    let parsed = text
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| text.parse::<SocketAddr>().ok().map(|addr| addr.ip()));
+    match parsed.map(|addr| addr.to_canonical()) {
+        Some(IpAddr::V4(v4)) => v4.to_string(),
+        Some(IpAddr::V6(v6)) => {
+            let [a, b, c, d, ..] = v6.segments();
+            format!("{}/64", std::net::Ipv6Addr::new(a, b, c, d, 0, 0, 0, 0))
+        }
+        None => text.to_lowercase(),
+    }
 }
 
 /// An audit event of `kind` at `at`, filled from the builder methods of [`EventExt`].
@@ -482,5 +507,54 @@ impl EventExt for AuditEvent {
     fn detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(detail.into());
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv4_is_keyed_as_is() {
+        assert_eq!(client_network("203.0.113.7"), "203.0.113.7");
+        assert_eq!(client_network(" 203.0.113.7 "), "203.0.113.7");
+        assert_eq!(client_network("203.0.113.7:4431"), "203.0.113.7");
+        assert_ne!(client_network("203.0.113.7"), client_network("203.0.113.8"));
+    }
+
+    /// One subscriber holds a whole /64: every address in it is one throttling key, so an
+    /// attacker cannot rotate through 2^64 fresh keys.
+    #[test]
+    fn ipv6_address_rotation_within_a_64_shares_one_ip_key() {
+        let key = client_network("2001:db8:1:2::1");
+        assert_eq!(key, "2001:db8:1:2::/64");
+        for same in [
+            "2001:db8:1:2:ffff:ffff:ffff:ffff",
+            "2001:DB8:1:2:abcd::9",
+            "[2001:db8:1:2::77]:443",
+        ] {
+            assert_eq!(client_network(same), key, "{same}");
+        }
+        assert_ne!(client_network("2001:db8:1:3::1"), key);
+        assert_eq!(
+            ip_throttle_key("2001:db8:1:2::5"),
+            ip_throttle_key("2001:db8:1:2::6")
+        );
+    }
+
+    /// `::ffff:a.b.c.d` is the IPv4 client a dual-stack socket reports: the same key as the
+    /// plain IPv4 address, not a /64 shared by every IPv4 client.
+    #[test]
+    fn ipv4_mapped_ipv6_is_keyed_as_the_ipv4() {
+        assert_eq!(client_network("::ffff:192.0.2.1"), "192.0.2.1");
+        assert_ne!(
+            client_network("::ffff:192.0.2.1"),
+            client_network("::ffff:192.0.2.2")
+        );
+    }
+
+    #[test]
+    fn text_that_is_no_address_is_kept() {
+        assert_eq!(client_network("Unknown"), "unknown");
     }
 }
