@@ -12,8 +12,8 @@ use crate::password::{Password, PasswordError, PasswordHasher, PasswordVerificat
 use crate::session::{self, NewSession, SessionRules, Started};
 use crate::store::memory::MemoryStores;
 use crate::store::{
-    AuditEvent, AuditKind, AuditStore, IdentityStore, OneTimeTokenStore, RevocationStore,
-    SessionId, SessionKind, SessionStore, ThrottleStore, User, UserId, UserStore,
+    AuditEvent, AuditKind, AuditStore, IdentityStore, OneTimeTokenStore, Reservation,
+    RevocationStore, SessionId, SessionKind, SessionStore, ThrottleStore, User, UserId, UserStore,
 };
 use crate::token::{AccessTokenIssuer, AccessTokenRequest, IssuedAccessToken};
 
@@ -143,6 +143,10 @@ pub(super) struct Inner {
     /// for a hash (timing cannot be asserted reliably, a count can).
     #[cfg(test)]
     pub(super) dummy_verifications: std::sync::atomic::AtomicUsize,
+    /// How many password checks (real or dummy) started: lets unit tests prove that
+    /// concurrent guesses get no more checks than the throttle allows.
+    #[cfg(test)]
+    pub(super) password_checks: std::sync::atomic::AtomicUsize,
 }
 
 impl AuthService {
@@ -166,6 +170,8 @@ impl AuthService {
                 mailer,
                 #[cfg(test)]
                 dummy_verifications: std::sync::atomic::AtomicUsize::new(0),
+                #[cfg(test)]
+                password_checks: std::sync::atomic::AtomicUsize::new(0),
             }),
         }
     }
@@ -261,6 +267,10 @@ impl AuthService {
         password: Password,
         stored: Option<&str>,
     ) -> Result<PasswordCheck, AuthError> {
+        #[cfg(test)]
+        self.inner
+            .password_checks
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let hasher = &self.inner.hasher;
         let Some(stored) = stored else {
             self.dummy_verification(password).await?;
@@ -323,34 +333,51 @@ impl AuthService {
         Ok(self.inner.hasher.hash_async(password).await?.into_string())
     }
 
-    /// `Some(retry_after)` if `key` has reached `limit` at `now`.
-    pub(super) async fn throttled(
+    /// Reserves one attempt on every gate, in order, *before* the check they guard (count
+    /// before you check). The first refusal gives back what was reserved so far and returns
+    /// that gate's name and `retry_after`; a refused attempt counts nowhere.
+    pub(super) async fn reserve_attempt(
         &self,
-        key: &str,
-        limit: ThrottleLimit,
+        gates: Vec<Gate>,
         now: SystemTime,
-    ) -> Result<Option<Duration>, AuthError> {
-        let failures = self
-            .inner
-            .stores
-            .throttle
-            .failures(key, now, limit.window)
-            .await?;
-        Ok((failures >= limit.max_failures).then_some(limit.window))
+    ) -> Result<Result<Attempt, (Duration, &'static str)>, AuthError> {
+        let throttle = &self.inner.stores.throttle;
+        let mut granted: Vec<Gate> = Vec::with_capacity(gates.len());
+        for gate in gates {
+            let limit = gate.limit;
+            match throttle
+                .reserve(&gate.key, now, limit.window, limit.max_failures)
+                .await?
+            {
+                Reservation::Granted => granted.push(gate),
+                Reservation::Refused { retry_after } => {
+                    for done in &granted {
+                        throttle.release(&done.key, now, done.limit.window).await?;
+                    }
+                    return Ok(Err((retry_after, gate.name)));
+                }
+            }
+        }
+        Ok(Ok(Attempt { gates: granted }))
     }
 
-    /// Counts one failure for `key`.
-    pub(super) async fn record_failure(
+    /// The guarded check succeeded: the attempt is not a failure. The per-network account
+    /// gate is cleared (the owner's own earlier typos are forgiven), every other gate gets
+    /// its one reservation back — so a success never erases strangers' failures on the
+    /// account-wide ceiling or the IP.
+    pub(super) async fn attempt_succeeded(
         &self,
-        key: &str,
-        limit: ThrottleLimit,
+        attempt: Attempt,
         now: SystemTime,
     ) -> Result<(), AuthError> {
-        self.inner
-            .stores
-            .throttle
-            .record_failure(key, now, limit.window)
-            .await?;
+        let throttle = &self.inner.stores.throttle;
+        for gate in attempt.gates {
+            if gate.clear_on_success {
+                throttle.clear_failures(&gate.key).await?;
+            } else {
+                throttle.release(&gate.key, now, gate.limit.window).await?;
+            }
+        }
         Ok(())
     }
 
@@ -426,7 +453,63 @@ pub(super) fn new_opaque_token() -> Result<OpaqueToken, AuthError> {
     OpaqueToken::generate().map_err(|_| AuthError::Random)
 }
 
-/// Throttling key of a known account (shared by login and password change).
+/// One throttling gate an attempt must pass: a key and its limit.
+#[derive(Debug)]
+pub(super) struct Gate {
+    key: String,
+    limit: ThrottleLimit,
+    /// Named in the `login_throttled` audit event and the trace.
+    name: &'static str,
+    /// On success, forget the key rather than give back one attempt.
+    clear_on_success: bool,
+}
+
+/// The reservations an attempt holds while its check runs. Dropped without
+/// [`AuthService::attempt_succeeded`], they stay counted: a failure.
+#[derive(Debug)]
+#[must_use = "a successful attempt must give its reservations back"]
+pub(super) struct Attempt {
+    gates: Vec<Gate>,
+}
+
+/// The gates of a password attempt on `account` (a [`user_throttle_key`] or
+/// [`name_throttle_key`]) from `ip`, in the order they are reserved:
+///
+/// 1. `account`: the account from this client network — [`AuthConfig::account_throttle`];
+/// 2. `account_ceiling`: the account from anywhere — [`AuthConfig::account_ceiling`];
+/// 3. `ip`: this client network, any account — [`AuthConfig::ip_throttle`] (only with an IP).
+///
+/// Keying the tight account limit by network means strangers failing elsewhere cannot lock
+/// the owner out; the ceiling still bounds a guesser spread over many networks.
+pub(super) fn password_gates(config: &AuthConfig, account: &str, ip: Option<&str>) -> Vec<Gate> {
+    let network = ip.map_or_else(|| "none".to_owned(), client_network);
+    let mut gates = vec![
+        Gate {
+            key: format!("{account}:net:{network}"),
+            limit: config.account_throttle,
+            name: "account",
+            clear_on_success: true,
+        },
+        Gate {
+            key: account.to_owned(),
+            limit: config.account_ceiling,
+            name: "account_ceiling",
+            clear_on_success: false,
+        },
+    ];
+    if let Some(ip) = ip {
+        gates.push(Gate {
+            key: ip_throttle_key(ip),
+            limit: config.ip_throttle,
+            name: "ip",
+            clear_on_success: false,
+        });
+    }
+    gates
+}
+
+/// Throttling key of a known account, account-wide (shared by login and password change;
+/// a password reset clears it).
 pub(super) fn user_throttle_key(user_id: UserId) -> String {
     format!("login:user:{user_id}")
 }

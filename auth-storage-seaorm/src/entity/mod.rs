@@ -25,5 +25,5 @@ pub mod one_time_token;
 pub mod refresh_token;
 pub mod revoked_access_token;
 pub mod session;
-pub mod throttle_failure;
+pub mod throttle_counter;
 pub mod user;

@@ -12,6 +12,7 @@ mod m20261121_000001_create_auth_tables;
 mod m20261121_000002_oauth_server;
 mod m20261201_000003_session_kinds;
 mod m20261201_000004_exact_match_lookups;
+mod m20261201_000005_throttle_counters;
 
 /// Every migration of this crate, oldest first.
 ///
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000002_oauth_server::Migration),
             Box::new(m20261201_000003_session_kinds::Migration),
             Box::new(m20261201_000004_exact_match_lookups::Migration),
+            Box::new(m20261201_000005_throttle_counters::Migration),
         ]
     }
 
