@@ -36,7 +36,8 @@ impl Reservation {
 /// Attempt counters per key (`"login:user:<id>"`, `"login:ip:<network>"`, …), each over a
 /// fixed window that opens at the key's first attempt.
 ///
-/// Semantics every implementation keeps (the [conformance kit] checks them):
+/// Semantics every implementation keeps (the conformance kit's
+/// `throttle_store_conformance`, feature `testkit`, checks them):
 ///
 /// * A key's window opens at the first reservation made when it has none open, and lasts
 ///   `window`: it is open at `now` while `opened + window > now`.
@@ -49,8 +50,6 @@ impl Reservation {
 /// fewer than `2 × max` in any span of one window's length (a burst at the end of one window
 /// and the start of the next); that is the price of deciding with one conditional write on
 /// every SQL backend.
-///
-/// [conformance kit]: crate::testkit::throttle_store_conformance
 #[async_trait]
 pub trait ThrottleStore: Send + Sync {
     /// Atomically counts one attempt for `key` at `now` if its open window (of length
