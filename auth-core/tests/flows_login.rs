@@ -361,6 +361,121 @@ async fn failures_across_accounts_throttle_the_ip() {
         .expect("after the window");
 }
 
+/// Issue 14, "count before you check": 40 concurrent wrong-password logins for one account
+/// used to pass the throttle together (it read the count, hashed for ~20 ms, then recorded the
+/// failure) and all got a real password check although the limit is 5. Pins that the attempt
+/// is reserved before the check: at most 5 checks run. The count is of password checks, not
+/// time: every `InvalidCredentials` answer, and every `login` failure in the audit trail, is
+/// written only after a password was verified; a reserved-and-refused attempt answers
+/// `Throttled` without one. (A current-thread runtime makes the old interleaving certain:
+/// every login reaches the hash, which yields, before any records its failure.)
+#[tokio::test]
+async fn concurrent_wrong_password_guesses_get_at_most_the_limit_of_password_checks() {
+    let h = harness();
+    h.signup("kim@example.com").await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..40 {
+        let auth = h.auth.clone();
+        tasks.spawn(async move {
+            auth.login(
+                "kim@example.com",
+                Password::from("wrong-horse-staple-9"),
+                &client(),
+            )
+            .await
+        });
+    }
+    let (mut checked, mut throttled) = (0, 0);
+    while let Some(joined) = tasks.join_next().await {
+        match joined.expect("login task ran") {
+            Err(AuthError::InvalidCredentials) => checked += 1,
+            Err(AuthError::Throttled { .. }) => throttled += 1,
+            other => panic!("unexpected answer {other:?}"),
+        }
+    }
+    let limit = AuthConfig::DEFAULT_ACCOUNT_THROTTLE.max_failures;
+    let audited_checks = h
+        .events_of(AuditKind::Login)
+        .iter()
+        .filter(|event| !event.success)
+        .count();
+    assert!(
+        checked <= limit as usize && audited_checks <= limit as usize,
+        "40 concurrent guesses got {checked} password checks ({audited_checks} audited); the \
+         limit is {limit}"
+    );
+    assert_eq!(checked + throttled, 40);
+}
+
+/// Issue 14, "turned against the owner": strangers failing on purpose from their own
+/// networks used to refuse even the right password from everywhere for 15 minutes. Pins that
+/// the per-account limit is per (account, client network): network A is locked out — also for
+/// every address of its IPv6 /64 — while the owner on network B signs in, until the
+/// account-wide ceiling bounds a guesser spread over many networks.
+#[tokio::test]
+async fn strangers_failing_from_other_networks_do_not_lock_out_the_owner() {
+    let mut config = AuthConfig::default();
+    config.account_ceiling = ThrottleLimit::new(12, Duration::from_secs(15 * 60));
+    let h = harness_with(config);
+    h.signup("kim@example.com").await;
+    let login_from = |ip: &'static str, password: &'static str| {
+        let auth = h.auth.clone();
+        async move {
+            auth.login(
+                "kim@example.com",
+                Password::from(password),
+                &client_from(ip),
+            )
+            .await
+        }
+    };
+    for _ in 0..5 {
+        let err = login_from("2001:db8:bad:1::1", "wrong-horse-staple-9")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AuthError::InvalidCredentials), "{err:?}");
+    }
+    // Network A is throttled for this account, from any address of its /64.
+    let err = login_from("2001:db8:bad:1::ffff", PASSWORD)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AuthError::Throttled { .. }), "{err:?}");
+    assert_eq!(
+        h.events_of(AuditKind::LoginThrottled)[0].detail.as_deref(),
+        Some("account")
+    );
+    // The owner, on another network, is not.
+    h.login("kim@example.com", PASSWORD)
+        .await
+        .expect("the owner signs in from their own network");
+
+    // A second network's failures reach the ceiling (5 + 5 + the owner's released attempt
+    // does not count; 2 more from a third network make 12).
+    for _ in 0..5 {
+        login_from("198.51.100.66", "wrong-horse-staple-9")
+            .await
+            .unwrap_err();
+    }
+    for _ in 0..2 {
+        login_from("192.0.2.99", "wrong-horse-staple-9")
+            .await
+            .unwrap_err();
+    }
+    let err = h.login("kim@example.com", PASSWORD).await.unwrap_err();
+    assert!(matches!(err, AuthError::Throttled { .. }), "{err:?}");
+    let throttled = h.events_of(AuditKind::LoginThrottled);
+    assert_eq!(
+        throttled.last().and_then(|event| event.detail.as_deref()),
+        Some("account_ceiling"),
+        "a guesser spread over networks is bounded by the account-wide ceiling"
+    );
+    // Never permanent.
+    h.advance(Duration::from_secs(15 * 60));
+    h.login("kim@example.com", PASSWORD)
+        .await
+        .expect("after the window");
+}
+
 #[tokio::test]
 async fn login_rehashes_a_hash_made_with_other_parameters() {
     let h = harness();
@@ -576,20 +691,21 @@ struct DownThrottle;
 
 #[async_trait::async_trait]
 impl auth_core::store::ThrottleStore for DownThrottle {
-    async fn record_failure(
+    async fn reserve(
         &self,
         _: &str,
         _: std::time::SystemTime,
         _: Duration,
-    ) -> Result<u32, auth_core::store::StoreError> {
+        _: u32,
+    ) -> Result<auth_core::store::Reservation, auth_core::store::StoreError> {
         Err(down())
     }
-    async fn failures(
+    async fn release(
         &self,
         _: &str,
         _: std::time::SystemTime,
         _: Duration,
-    ) -> Result<u32, auth_core::store::StoreError> {
+    ) -> Result<(), auth_core::store::StoreError> {
         Err(down())
     }
     async fn clear_failures(&self, _: &str) -> Result<(), auth_core::store::StoreError> {

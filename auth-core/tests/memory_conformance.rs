@@ -100,9 +100,9 @@ mod broken {
     use auth_core::opaque::TokenHash;
     use auth_core::store::memory::{MemoryOneTimeTokenStore, MemorySessionStore, MemoryUserStore};
     use auth_core::store::{
-        OneTimePurpose, OneTimeToken, OneTimeTokenStore, RefreshTokenRecord, RevokeReason,
-        Rotation, Session, SessionId, SessionKind, SessionStore, StoreError, ThrottleStore, User,
-        UserId, UserStore, UserUpdate,
+        OneTimePurpose, OneTimeToken, OneTimeTokenStore, RefreshTokenRecord, Reservation,
+        RevokeReason, Rotation, Session, SessionId, SessionKind, SessionStore, StoreError,
+        ThrottleStore, User, UserId, UserStore, UserUpdate,
     };
     use auth_core::testkit;
 
@@ -440,56 +440,60 @@ mod broken {
         testkit::one_time_token_store_conformance(Arc::new(AnyPurpose::default()), &users).await;
     }
 
-    /// Correct one call at a time, but reads, awaits, then writes back: concurrent failures
-    /// overwrite each other (the lost update an unguarded read-modify-write in SQL or Redis has).
+    /// Correct one call at a time, but reads the count, awaits, then writes it back: the
+    /// "check, then record" throttle of issue 14, where concurrent attempts all see room and
+    /// all get a real password check (and overwrite each other's counts).
     #[derive(Default)]
-    struct RacyThrottle(Mutex<HashMap<String, Vec<SystemTime>>>);
+    struct RacyThrottle(Mutex<HashMap<String, (SystemTime, u32)>>);
 
     impl RacyThrottle {
-        fn keys(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<SystemTime>>> {
+        fn keys(&self) -> std::sync::MutexGuard<'_, HashMap<String, (SystemTime, u32)>> {
             self.0
                 .lock()
                 .expect("no test panics while holding the lock")
         }
     }
 
-    fn in_window(failures: &[SystemTime], now: SystemTime, window: Duration) -> u32 {
-        let after = now - window;
-        let counted = failures
-            .iter()
-            .filter(|&&at| at > after && at <= now)
-            .count();
-        u32::try_from(counted).expect("few failures in a test")
-    }
-
     #[async_trait]
     impl ThrottleStore for RacyThrottle {
-        async fn record_failure(
+        async fn reserve(
             &self,
             key: &str,
             now: SystemTime,
             window: Duration,
-        ) -> Result<u32, StoreError> {
-            let mut failures = self.keys().get(key).cloned().unwrap_or_default();
+            max: u32,
+        ) -> Result<Reservation, StoreError> {
+            let current = self.keys().get(key).copied();
             tokio::task::yield_now().await; // a round trip to the database, say
-            failures.push(now);
-            let counted = in_window(&failures, now, window);
-            self.keys().insert(key.to_owned(), failures);
-            Ok(counted)
+            let (opened, attempts) = match current {
+                Some((opened, attempts)) if opened + window > now => (opened, attempts),
+                _ => (now, 0),
+            };
+            if attempts >= max {
+                return Ok(Reservation::Refused {
+                    retry_after: (opened + window).duration_since(now).unwrap_or(window),
+                });
+            }
+            self.keys().insert(key.to_owned(), (opened, attempts + 1));
+            Ok(Reservation::Granted)
         }
-        async fn failures(
+        async fn release(
             &self,
             key: &str,
             now: SystemTime,
             window: Duration,
-        ) -> Result<u32, StoreError> {
-            Ok(self
-                .keys()
-                .get(key)
-                .map_or(0, |failures| in_window(failures, now, window)))
+        ) -> Result<(), StoreError> {
+            if let Some((opened, attempts)) = self.keys().get_mut(key)
+                && *opened + window > now
+            {
+                *attempts = attempts.saturating_sub(1);
+            }
+            Ok(())
         }
         async fn clear_failures(&self, key: &str) -> Result<(), StoreError> {
-            self.keys().remove(key);
+            let nested = format!("{key}:");
+            self.keys()
+                .retain(|other, _| other != key && !other.starts_with(&nested));
             Ok(())
         }
         async fn purge_old_failures(
@@ -498,20 +502,17 @@ mod broken {
             window: Duration,
         ) -> Result<u64, StoreError> {
             let cutoff = now - window;
-            let mut purged = 0;
-            for failures in self.keys().values_mut() {
-                let before = failures.len();
-                failures.retain(|&at| at >= cutoff);
-                purged += before - failures.len();
-            }
-            Ok(u64::try_from(purged).expect("few failures in a test"))
+            let mut keys = self.keys();
+            let before = keys.len();
+            keys.retain(|_, (opened, _)| *opened >= cutoff);
+            Ok(u64::try_from(before - keys.len()).expect("few keys in a test"))
         }
     }
 
     // Current-thread: the interleaving (all 50 read before any writes back) is deterministic.
     #[tokio::test]
-    #[should_panic(expected = "must all be counted (no lost updates)")]
-    async fn lost_throttle_updates_are_caught() {
+    #[should_panic(expected = "must grant exactly 7 (count before you check")]
+    async fn racy_throttle_reservations_are_caught() {
         testkit::throttle_store_conformance(Arc::new(RacyThrottle::default())).await;
     }
 

@@ -32,7 +32,7 @@ pub struct PurgeReport {
     pub revocations: u64,
     /// One-time tokens past their expiry.
     pub one_time_tokens: u64,
-    /// Throttle failures older than the window.
+    /// Throttle counters whose window opened before `now - throttle_window` (closed).
     pub throttle_failures: u64,
     /// OAuth authorization codes past their expiry.
     pub authorization_codes: u64,
@@ -132,8 +132,8 @@ impl SeaOrmStore {
     /// Deletes what has expired at `now`: sessions past their absolute expiry (and their
     /// tokens), expired refresh tokens, revoked-token entries past the token's own expiry,
     /// expired one-time tokens, expired OAuth authorization codes and grants, pending social
-    /// logins past their expiry (abandoned at the provider), and throttle
-    /// failures older than `throttle_window` (pass
+    /// logins past their expiry (abandoned at the provider), and throttle counters whose
+    /// window opened more than `throttle_window` ago (pass
     /// the longest window your [`AuthConfig`](auth_core::flows::AuthConfig) uses). Rows still
     /// needed — rotated refresh tokens of live sessions, which is how a replay is recognised,
     /// and audit events — stay.

@@ -293,15 +293,22 @@ fn login_store_ops(c: &mut Criterion, rt: &Runtime, targets: &[Target]) {
         let email = format!("{}@bench.test", unique("login"));
         let user = User::new(UserId::generate().unwrap(), &email, now);
         rt.block_on(store.insert_user(&user)).expect("user");
-        let account_key = format!("account:{}", user.id);
-        let ip_key = "ip:203.0.113.7";
+        // The login's three gates: account from this network, account-wide, the network.
+        let ceiling_key = format!("login:user:{}", user.id);
+        let account_key = format!("{ceiling_key}:net:203.0.113.7");
+        let ip_key = "login:ip:203.0.113.7";
         group.bench_function(target.name, |b| {
             b.iter(|| {
                 rt.block_on(async {
                     let found = store.user_by_email(&email).await.unwrap().expect("user");
-                    black_box(store.failures(&account_key, now, WINDOW).await.unwrap());
-                    black_box(store.failures(ip_key, now, WINDOW).await.unwrap());
+                    // Reserved before the password check; a success gives them back.
+                    for key in [account_key.as_str(), &ceiling_key, ip_key] {
+                        let reserved = store.reserve(key, now, WINDOW, u32::MAX).await;
+                        assert!(black_box(reserved.unwrap()).is_granted());
+                    }
                     store.clear_failures(&account_key).await.unwrap();
+                    store.release(&ceiling_key, now, WINDOW).await.unwrap();
+                    store.release(ip_key, now, WINDOW).await.unwrap();
                     store.record_login(found.id, now).await.unwrap();
                     let session = Session {
                         id: SessionId::generate().unwrap(),

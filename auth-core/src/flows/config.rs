@@ -7,13 +7,17 @@ use crate::password::PasswordPolicy;
 /// How many failures a throttling key may collect within a window before attempts are
 /// refused with [`AuthError::Throttled`](super::AuthError::Throttled).
 ///
-/// Throttling is always temporary: a key is refused only while it has `max_failures`
-/// failures in the last `window`, so it opens again by itself. There is no permanent lock-out.
+/// Each attempt is reserved before the check it guards; a failure keeps its reservation. A
+/// key's window opens at its first attempt and lasts `window`; once it holds `max_failures`
+/// attempts, further ones are refused until it closes (see
+/// [`ThrottleStore`](crate::store::ThrottleStore)). Throttling is always temporary: there is
+/// no permanent lock-out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ThrottleLimit {
-    /// Failures tolerated within [`window`](Self::window); the next attempt is refused.
+    /// Attempts tolerated within [`window`](Self::window); the next one is refused. Zero
+    /// refuses every attempt.
     pub max_failures: u32,
-    /// The sliding window over which failures are counted.
+    /// How long a key's window lasts, from its first attempt.
     pub window: Duration,
 }
 
@@ -54,12 +58,31 @@ pub struct AuthConfig {
     /// session. Covers two tabs or a retry racing one refresh. Defaults to 5 seconds; zero
     /// turns the tolerance off.
     pub refresh_reuse_grace: Duration,
-    /// Password-login failures tolerated per account (and per unknown login name), counted
-    /// also by wrong current passwords at password change. Defaults to 5 in 15 minutes.
+    /// Password attempts tolerated per account (and per unknown login name) **from one client
+    /// network** — an IPv4 address (/32) or an IPv6 /64 — counted also by wrong current
+    /// passwords at password change (from the session's network). Defaults to 5 in 15
+    /// minutes.
+    ///
+    /// # Why per network
+    /// An account-wide limit lets anyone keep a known account locked by failing on purpose.
+    /// Keyed by (account, network), strangers' failures lock out only their own network; the
+    /// owner's network stays open. The attempt is reserved before the password is checked,
+    /// so concurrent guesses cannot get more checks than the limit; a successful login clears
+    /// its network's count. A guesser spread over many networks is bounded by
+    /// [`account_ceiling`](Self::account_ceiling). (Letting a device that already holds a
+    /// valid session for the account through the ceiling is not built yet.)
     pub account_throttle: ThrottleLimit,
+    /// Password attempts tolerated per account from **all** networks together: the bound on
+    /// a guesser spread over many addresses, set well above
+    /// [`account_throttle`](Self::account_throttle) so that strangers need many networks —
+    /// and many failures — before the owner is refused too. A successful login gives back
+    /// its own attempt but never erases strangers' failures. Defaults to 50 in 15 minutes.
+    pub account_ceiling: ThrottleLimit,
     /// Password-login failures tolerated per client IP, across all accounts (credential
-    /// stuffing). Defaults to 20 in 15 minutes. Requests without an IP in their
-    /// [`ClientInfo`](super::ClientInfo) are throttled per account only.
+    /// stuffing). Defaults to 20 in 15 minutes. An IPv6 client is counted by its /64 (one
+    /// subscriber's usual allocation), an IPv4-mapped IPv6 address as its IPv4 address.
+    /// Requests without an IP in their [`ClientInfo`](super::ClientInfo) are throttled per
+    /// account only.
     pub ip_throttle: ThrottleLimit,
     /// What a new password must satisfy at signup, change and reset. Defaults to
     /// [`PasswordPolicy::default`] (NIST SP 800-63B).
@@ -93,6 +116,9 @@ impl AuthConfig {
     /// The default per-account limit: 5 failures in 15 minutes.
     pub const DEFAULT_ACCOUNT_THROTTLE: ThrottleLimit =
         ThrottleLimit::new(5, Duration::from_secs(15 * 60));
+    /// The default account-wide ceiling: 50 attempts in 15 minutes.
+    pub const DEFAULT_ACCOUNT_CEILING: ThrottleLimit =
+        ThrottleLimit::new(50, Duration::from_secs(15 * 60));
     /// The default per-IP limit: 20 failures in 15 minutes.
     pub const DEFAULT_IP_THROTTLE: ThrottleLimit =
         ThrottleLimit::new(20, Duration::from_secs(15 * 60));
@@ -109,6 +135,7 @@ impl Default for AuthConfig {
             session_idle_timeout: Self::DEFAULT_SESSION_IDLE_TIMEOUT,
             refresh_reuse_grace: Self::DEFAULT_REFRESH_REUSE_GRACE,
             account_throttle: Self::DEFAULT_ACCOUNT_THROTTLE,
+            account_ceiling: Self::DEFAULT_ACCOUNT_CEILING,
             ip_throttle: Self::DEFAULT_IP_THROTTLE,
             password_policy: PasswordPolicy::default(),
             password_reset_ttl: Self::DEFAULT_PASSWORD_RESET_TTL,
@@ -135,6 +162,10 @@ mod tests {
         assert_eq!(
             config.account_throttle,
             ThrottleLimit::new(5, Duration::from_secs(900))
+        );
+        assert_eq!(
+            config.account_ceiling,
+            ThrottleLimit::new(50, Duration::from_secs(900))
         );
         assert_eq!(
             config.ip_throttle,

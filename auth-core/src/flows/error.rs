@@ -34,13 +34,15 @@ pub enum AuthError {
     /// login and for signed-in operations always.
     #[error("account disabled")]
     AccountDisabled,
-    /// Too many recent failures for this account or this IP
+    /// Too many recent attempts for this account from this network, for this account from
+    /// everywhere, or from this network
     /// ([`AuthConfig::account_throttle`](super::AuthConfig::account_throttle),
+    /// [`account_ceiling`](super::AuthConfig::account_ceiling),
     /// [`ip_throttle`](super::AuthConfig::ip_throttle)); the password was not checked.
     #[error("too many attempts; try again later")]
     Throttled {
-        /// When trying again will work at the latest (the throttling window: the store does
-        /// not say when the oldest counted failure leaves it). Send as `Retry-After`.
+        /// When the refusing gate's window closes and trying again will work (unless the
+        /// window is filled again meanwhile). Send as `Retry-After`.
         retry_after: Duration,
     },
     /// Signup with an email another account has (compared after normalization), or a social

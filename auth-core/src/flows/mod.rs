@@ -19,8 +19,16 @@
 //!   [`AuthError::InvalidCredentials`], after the same amount of hashing (a dummy hash for
 //!   unknown accounts), the same throttling and the same audit shape. A reset request answers
 //!   `Ok` whether or not the address has an account.
-//! * **Throttling, never lock-out.** Per account and per IP, before any password check;
-//!   it lifts by itself when the window passes ([`AuthConfig::account_throttle`]).
+//! * **Throttling, never lock-out, counted before the check.** Every password attempt first
+//!   reserves a slot — atomically, in the [`ThrottleStore`](crate::store::ThrottleStore) — on
+//!   three gates: the account from this client network
+//!   ([`AuthConfig::account_throttle`], 5 / 15 min), the account from anywhere
+//!   ([`AuthConfig::account_ceiling`], 50 / 15 min) and the client network
+//!   ([`AuthConfig::ip_throttle`]); IPv6 clients count by /64. N concurrent guesses get at
+//!   most the limit of real password checks; strangers failing from other networks do not
+//!   lock the owner out below the ceiling. A failure keeps its reservations; a success
+//!   clears its network's count and gives the others back. Every gate lifts by itself when
+//!   its window passes.
 //! * **Fail closed.** A store error refuses the operation ([`AuthError::Store`]); it is never
 //!   read as "not revoked" or "no failures".
 //! * **Secrets stay secret.** Passwords travel as [`Password`](crate::password::Password),

@@ -12,8 +12,8 @@ use crate::password::{Password, PasswordError, PasswordHasher, PasswordVerificat
 use crate::session::{self, NewSession, SessionRules, Started};
 use crate::store::memory::MemoryStores;
 use crate::store::{
-    AuditEvent, AuditKind, AuditStore, IdentityStore, OneTimeTokenStore, RevocationStore,
-    SessionId, SessionKind, SessionStore, ThrottleStore, User, UserId, UserStore,
+    AuditEvent, AuditKind, AuditStore, IdentityStore, OneTimeTokenStore, Reservation,
+    RevocationStore, SessionId, SessionKind, SessionStore, ThrottleStore, User, UserId, UserStore,
 };
 use crate::token::{AccessTokenIssuer, AccessTokenRequest, IssuedAccessToken};
 
@@ -143,6 +143,10 @@ pub(super) struct Inner {
     /// for a hash (timing cannot be asserted reliably, a count can).
     #[cfg(test)]
     pub(super) dummy_verifications: std::sync::atomic::AtomicUsize,
+    /// How many password checks (real or dummy) started: lets unit tests prove that
+    /// concurrent guesses get no more checks than the throttle allows.
+    #[cfg(test)]
+    pub(super) password_checks: std::sync::atomic::AtomicUsize,
 }
 
 impl AuthService {
@@ -166,6 +170,8 @@ impl AuthService {
                 mailer,
                 #[cfg(test)]
                 dummy_verifications: std::sync::atomic::AtomicUsize::new(0),
+                #[cfg(test)]
+                password_checks: std::sync::atomic::AtomicUsize::new(0),
             }),
         }
     }
@@ -261,6 +267,10 @@ impl AuthService {
         password: Password,
         stored: Option<&str>,
     ) -> Result<PasswordCheck, AuthError> {
+        #[cfg(test)]
+        self.inner
+            .password_checks
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let hasher = &self.inner.hasher;
         let Some(stored) = stored else {
             self.dummy_verification(password).await?;
@@ -323,34 +333,51 @@ impl AuthService {
         Ok(self.inner.hasher.hash_async(password).await?.into_string())
     }
 
-    /// `Some(retry_after)` if `key` has reached `limit` at `now`.
-    pub(super) async fn throttled(
+    /// Reserves one attempt on every gate, in order, *before* the check they guard (count
+    /// before you check). The first refusal gives back what was reserved so far and returns
+    /// that gate's name and `retry_after`; a refused attempt counts nowhere.
+    pub(super) async fn reserve_attempt(
         &self,
-        key: &str,
-        limit: ThrottleLimit,
+        gates: Vec<Gate>,
         now: SystemTime,
-    ) -> Result<Option<Duration>, AuthError> {
-        let failures = self
-            .inner
-            .stores
-            .throttle
-            .failures(key, now, limit.window)
-            .await?;
-        Ok((failures >= limit.max_failures).then_some(limit.window))
+    ) -> Result<Result<Attempt, (Duration, &'static str)>, AuthError> {
+        let throttle = &self.inner.stores.throttle;
+        let mut granted: Vec<Gate> = Vec::with_capacity(gates.len());
+        for gate in gates {
+            let limit = gate.limit;
+            match throttle
+                .reserve(&gate.key, now, limit.window, limit.max_failures)
+                .await?
+            {
+                Reservation::Granted => granted.push(gate),
+                Reservation::Refused { retry_after } => {
+                    for done in &granted {
+                        throttle.release(&done.key, now, done.limit.window).await?;
+                    }
+                    return Ok(Err((retry_after, gate.name)));
+                }
+            }
+        }
+        Ok(Ok(Attempt { gates: granted }))
     }
 
-    /// Counts one failure for `key`.
-    pub(super) async fn record_failure(
+    /// The guarded check succeeded: the attempt is not a failure. The per-network account
+    /// gate is cleared (the owner's own earlier typos are forgiven), every other gate gets
+    /// its one reservation back — so a success never erases strangers' failures on the
+    /// account-wide ceiling or the IP.
+    pub(super) async fn attempt_succeeded(
         &self,
-        key: &str,
-        limit: ThrottleLimit,
+        attempt: Attempt,
         now: SystemTime,
     ) -> Result<(), AuthError> {
-        self.inner
-            .stores
-            .throttle
-            .record_failure(key, now, limit.window)
-            .await?;
+        let throttle = &self.inner.stores.throttle;
+        for gate in attempt.gates {
+            if gate.clear_on_success {
+                throttle.clear_failures(&gate.key).await?;
+            } else {
+                throttle.release(&gate.key, now, gate.limit.window).await?;
+            }
+        }
         Ok(())
     }
 
@@ -426,7 +453,63 @@ pub(super) fn new_opaque_token() -> Result<OpaqueToken, AuthError> {
     OpaqueToken::generate().map_err(|_| AuthError::Random)
 }
 
-/// Throttling key of a known account (shared by login and password change).
+/// One throttling gate an attempt must pass: a key and its limit.
+#[derive(Debug)]
+pub(super) struct Gate {
+    key: String,
+    limit: ThrottleLimit,
+    /// Named in the `login_throttled` audit event and the trace.
+    name: &'static str,
+    /// On success, forget the key rather than give back one attempt.
+    clear_on_success: bool,
+}
+
+/// The reservations an attempt holds while its check runs. Dropped without
+/// [`AuthService::attempt_succeeded`], they stay counted: a failure.
+#[derive(Debug)]
+#[must_use = "a successful attempt must give its reservations back"]
+pub(super) struct Attempt {
+    gates: Vec<Gate>,
+}
+
+/// The gates of a password attempt on `account` (a [`user_throttle_key`] or
+/// [`name_throttle_key`]) from `ip`, in the order they are reserved:
+///
+/// 1. `account`: the account from this client network — [`AuthConfig::account_throttle`];
+/// 2. `account_ceiling`: the account from anywhere — [`AuthConfig::account_ceiling`];
+/// 3. `ip`: this client network, any account — [`AuthConfig::ip_throttle`] (only with an IP).
+///
+/// Keying the tight account limit by network means strangers failing elsewhere cannot lock
+/// the owner out; the ceiling still bounds a guesser spread over many networks.
+pub(super) fn password_gates(config: &AuthConfig, account: &str, ip: Option<&str>) -> Vec<Gate> {
+    let network = ip.map_or_else(|| "none".to_owned(), client_network);
+    let mut gates = vec![
+        Gate {
+            key: format!("{account}:net:{network}"),
+            limit: config.account_throttle,
+            name: "account",
+            clear_on_success: true,
+        },
+        Gate {
+            key: account.to_owned(),
+            limit: config.account_ceiling,
+            name: "account_ceiling",
+            clear_on_success: false,
+        },
+    ];
+    if let Some(ip) = ip {
+        gates.push(Gate {
+            key: ip_throttle_key(ip),
+            limit: config.ip_throttle,
+            name: "ip",
+            clear_on_success: false,
+        });
+    }
+    gates
+}
+
+/// Throttling key of a known account, account-wide (shared by login and password change;
+/// a password reset clears it).
 pub(super) fn user_throttle_key(user_id: UserId) -> String {
     format!("login:user:{user_id}")
 }
@@ -438,9 +521,34 @@ pub(super) fn name_throttle_key(identifier: &str) -> String {
     format!("login:name:{name}")
 }
 
-/// Throttling key of a client IP.
+/// Throttling key of a client network (see [`client_network`]).
 pub(super) fn ip_throttle_key(ip: &str) -> String {
-    format!("login:ip:{ip}")
+    format!("login:ip:{}", client_network(ip))
+}
+
+/// The network a client address is throttled as: an IPv4 address as is (a /32), an IPv6
+/// address cut to its /64 (`2001:db8:1:2::/64`), an IPv4-mapped IPv6 address
+/// (`::ffff:192.0.2.1`) as the IPv4 address it maps.
+///
+/// Why /64: one IPv6 subscriber is routinely given a whole /64 (often more), so keying by the
+/// full address would hand an attacker 2^64 fresh keys. An `ip:port` or `[v6]:port` socket
+/// address is read as its address; text that is no address at all is kept as given
+/// (lower-cased), which is what the host's [`ClientInfo`] said.
+pub(super) fn client_network(ip: &str) -> String {
+    use std::net::{IpAddr, SocketAddr};
+    let text = ip.trim();
+    let parsed = text
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| text.parse::<SocketAddr>().ok().map(|addr| addr.ip()));
+    match parsed.map(|addr| addr.to_canonical()) {
+        Some(IpAddr::V4(v4)) => v4.to_string(),
+        Some(IpAddr::V6(v6)) => {
+            let [a, b, c, d, ..] = v6.segments();
+            format!("{}/64", std::net::Ipv6Addr::new(a, b, c, d, 0, 0, 0, 0))
+        }
+        None => text.to_lowercase(),
+    }
 }
 
 /// An audit event of `kind` at `at`, filled from the builder methods of [`EventExt`].
@@ -482,5 +590,54 @@ impl EventExt for AuditEvent {
     fn detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(detail.into());
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv4_is_keyed_as_is() {
+        assert_eq!(client_network("203.0.113.7"), "203.0.113.7");
+        assert_eq!(client_network(" 203.0.113.7 "), "203.0.113.7");
+        assert_eq!(client_network("203.0.113.7:4431"), "203.0.113.7");
+        assert_ne!(client_network("203.0.113.7"), client_network("203.0.113.8"));
+    }
+
+    /// One subscriber holds a whole /64: every address in it is one throttling key, so an
+    /// attacker cannot rotate through 2^64 fresh keys.
+    #[test]
+    fn ipv6_address_rotation_within_a_64_shares_one_ip_key() {
+        let key = client_network("2001:db8:1:2::1");
+        assert_eq!(key, "2001:db8:1:2::/64");
+        for same in [
+            "2001:db8:1:2:ffff:ffff:ffff:ffff",
+            "2001:DB8:1:2:abcd::9",
+            "[2001:db8:1:2::77]:443",
+        ] {
+            assert_eq!(client_network(same), key, "{same}");
+        }
+        assert_ne!(client_network("2001:db8:1:3::1"), key);
+        assert_eq!(
+            ip_throttle_key("2001:db8:1:2::5"),
+            ip_throttle_key("2001:db8:1:2::6")
+        );
+    }
+
+    /// `::ffff:a.b.c.d` is the IPv4 client a dual-stack socket reports: the same key as the
+    /// plain IPv4 address, not a /64 shared by every IPv4 client.
+    #[test]
+    fn ipv4_mapped_ipv6_is_keyed_as_the_ipv4() {
+        assert_eq!(client_network("::ffff:192.0.2.1"), "192.0.2.1");
+        assert_ne!(
+            client_network("::ffff:192.0.2.1"),
+            client_network("::ffff:192.0.2.2")
+        );
+    }
+
+    #[test]
+    fn text_that_is_no_address_is_kept() {
+        assert_eq!(client_network("Unknown"), "unknown");
     }
 }

@@ -5,7 +5,7 @@ use std::time::SystemTime;
 use tracing::field;
 
 use super::service::{
-    EventExt as _, PasswordCheck, event, ip_throttle_key, name_throttle_key, user_throttle_key,
+    EventExt as _, PasswordCheck, event, name_throttle_key, password_gates, user_throttle_key,
 };
 use super::{AuthError, AuthService, ClientInfo, SignupRequest, TokenPair};
 use crate::password::Password;
@@ -165,31 +165,23 @@ impl AuthService {
             tracing::Span::current().record("user_id", field::display(id));
         }
         let account_key = user_id.map_or_else(|| name_throttle_key(identifier), user_throttle_key);
-        let ip_key = client.clean_ip().map(|ip| ip_throttle_key(&ip));
-
-        let mut retry_after = self
-            .throttled(&account_key, config.account_throttle, now)
-            .await?
-            .map(|retry| (retry, "account"));
-        if retry_after.is_none()
-            && let Some(ip_key) = &ip_key
-        {
-            retry_after = self
-                .throttled(ip_key, config.ip_throttle, now)
-                .await?
-                .map(|retry| (retry, "ip"));
-        }
-        if let Some((retry_after, which)) = retry_after {
-            self.audit(
-                event(AuditKind::LoginThrottled, now, false)
-                    .maybe_user(user_id)
-                    .client(client)
-                    .detail(which),
-            )
-            .await?;
-            tracing::info!(throttled_by = which, "login throttled");
-            return Err(AuthError::Throttled { retry_after });
-        }
+        let ip = client.clean_ip();
+        let gates = password_gates(config, &account_key, ip.as_deref());
+        // Count before you check: the attempt is reserved before the password is looked at.
+        let attempt = match self.reserve_attempt(gates, now).await? {
+            Ok(attempt) => attempt,
+            Err((retry_after, which)) => {
+                self.audit(
+                    event(AuditKind::LoginThrottled, now, false)
+                        .maybe_user(user_id)
+                        .client(client)
+                        .detail(which),
+                )
+                .await?;
+                tracing::info!(throttled_by = which, "login throttled");
+                return Err(AuthError::Throttled { retry_after });
+            }
+        };
 
         let stored = user.as_ref().and_then(|user| user.password_hash.as_deref());
         let check = self.check_password(password, stored).await?;
@@ -204,11 +196,8 @@ impl AuthService {
                     (Some(_), PasswordCheck::Mismatch) => "wrong_password",
                     (Some(_), PasswordCheck::Match { .. }) => "account_disabled",
                 };
-                self.record_failure(&account_key, config.account_throttle, now)
-                    .await?;
-                if let Some(ip_key) = &ip_key {
-                    self.record_failure(ip_key, config.ip_throttle, now).await?;
-                }
+                // The reservations stay: they are this failure.
+                drop(attempt);
                 self.audit(
                     event(AuditKind::Login, now, false)
                         .maybe_user(user_id)
@@ -228,7 +217,7 @@ impl AuthService {
         };
 
         let stores = &self.inner.stores;
-        stores.throttle.clear_failures(&account_key).await?;
+        self.attempt_succeeded(attempt, now).await?;
         if let Some(password) = rehash_with {
             self.upgrade_hash(&user, password).await;
         }
@@ -265,30 +254,31 @@ impl AuthService {
         let stores = &self.inner.stores;
         let now = self.now();
         let user = self.signed_in_user(user_id).await?;
-        match stores.sessions.session(current_session).await? {
-            Some(session) if session.user_id == user_id && session.is_active(now) => {}
+        // The session's network stands for the client's: the request carries no address.
+        let session_ip = match stores.sessions.session(current_session).await? {
+            Some(session) if session.user_id == user_id && session.is_active(now) => session.ip,
             _ => return Err(AuthError::SessionNotFound),
-        }
-        let account_key = user_throttle_key(user_id);
-        if let Some(retry_after) = self
-            .throttled(&account_key, config.account_throttle, now)
-            .await?
-        {
-            self.audit(
-                event(AuditKind::LoginThrottled, now, false)
-                    .user(user_id)
-                    .session(current_session)
-                    .detail("password_change"),
-            )
-            .await?;
-            return Err(AuthError::Throttled { retry_after });
-        }
+        };
+        let gates = password_gates(config, &user_throttle_key(user_id), session_ip.as_deref());
+        let attempt = match self.reserve_attempt(gates, now).await? {
+            Ok(attempt) => attempt,
+            Err((retry_after, which)) => {
+                self.audit(
+                    event(AuditKind::LoginThrottled, now, false)
+                        .user(user_id)
+                        .session(current_session)
+                        .detail("password_change"),
+                )
+                .await?;
+                tracing::info!(throttled_by = which, "password change throttled");
+                return Err(AuthError::Throttled { retry_after });
+            }
+        };
         let check = self
             .check_password(current, user.password_hash.as_deref())
             .await?;
         if let PasswordCheck::Mismatch = check {
-            self.record_failure(&account_key, config.account_throttle, now)
-                .await?;
+            drop(attempt); // kept: a wrong current password is a failure
             self.audit(
                 event(AuditKind::PasswordChanged, now, false)
                     .user(user_id)
@@ -298,6 +288,7 @@ impl AuthService {
             .await?;
             return Err(AuthError::InvalidCredentials);
         }
+        self.attempt_succeeded(attempt, now).await?;
         let password_hash = self.new_password_hash(&user, new).await?;
 
         // The password only: a disable or role change made while hashing must stay.
@@ -316,7 +307,6 @@ impl AuthService {
             .one_time_tokens
             .void_one_time_tokens(user_id, OneTimePurpose::PasswordReset)
             .await?;
-        stores.throttle.clear_failures(&account_key).await?;
         self.audit(
             event(AuditKind::PasswordChanged, now, true)
                 .user(user_id)
@@ -548,5 +538,43 @@ mod dummy_hash_tests {
             4,
             "an unreadable hash is followed by a dummy"
         );
+    }
+
+    /// Issue 14, count before you check: 40 concurrent wrong-password logins for one account
+    /// get at most `account_throttle.max_failures` password checks, counted where the check
+    /// runs (real and dummy alike), on a multi-threaded runtime.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_guesses_run_at_most_the_limit_of_password_checks() {
+        let (auth, _) = service();
+        let client = ClientInfo::default().ip("203.0.113.7");
+        auth.signup("kim@example.com", Password::from(PASSWORD), &client)
+            .await
+            .expect("signup");
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..40 {
+            let auth = auth.clone();
+            let client = client.clone();
+            tasks.spawn(async move {
+                auth.login(
+                    "kim@example.com",
+                    Password::from("wrong-password-1"),
+                    &client,
+                )
+                .await
+            });
+        }
+        while let Some(joined) = tasks.join_next().await {
+            let err = joined.expect("task ran").unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    AuthError::InvalidCredentials | AuthError::Throttled { .. }
+                ),
+                "{err:?}"
+            );
+        }
+        let checks = auth.inner.password_checks.load(Ordering::SeqCst);
+        let limit = auth.config().account_throttle.max_failures as usize;
+        assert!(checks <= limit, "{checks} password checks, limit {limit}");
     }
 }

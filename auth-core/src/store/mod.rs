@@ -8,7 +8,7 @@
 //! | [`SessionStore`] | sessions + refresh tokens | [`SessionStore::rotate_refresh_token`]: one conditional write |
 //! | [`RevocationStore`] | revoked access-token `jti`s | — |
 //! | [`OneTimeTokenStore`] | reset / verification / login codes | consume once; a new token voids older ones |
-//! | [`ThrottleStore`] | recent failures per key | every concurrent failure counted |
+//! | [`ThrottleStore`] | attempts per key and window | N concurrent reservations grant at most `max` |
 //! | [`AuditStore`] | security events | — |
 //! | [`OAuthClientStore`] | registered OAuth clients | unique `client_id` |
 //! | [`AuthorizationCodeStore`] | authorization codes | [`AuthorizationCodeStore::redeem_authorization_code`]: once |
@@ -54,6 +54,6 @@ pub use records::{
 };
 pub use revocations::RevocationStore;
 pub use sessions::{Rotation, SessionStore};
-pub use throttle::ThrottleStore;
+pub use throttle::{Reservation, ThrottleStore};
 pub use user_update::UserUpdate;
 pub use users::UserStore;

@@ -26,5 +26,5 @@ pub mod pending_login;
 pub mod refresh_token;
 pub mod revoked_access_token;
 pub mod session;
-pub mod throttle_failure;
+pub mod throttle_counter;
 pub mod user;

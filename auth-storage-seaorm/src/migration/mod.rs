@@ -13,6 +13,7 @@ mod m20261121_000002_oauth_server;
 mod m20261201_000003_session_kinds;
 mod m20261201_000004_exact_match_lookups;
 mod m20261201_000005_pending_logins;
+mod m20261201_000006_throttle_counters;
 
 /// Every migration of this crate, oldest first.
 ///
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000003_session_kinds::Migration),
             Box::new(m20261201_000004_exact_match_lookups::Migration),
             Box::new(m20261201_000005_pending_logins::Migration),
+            Box::new(m20261201_000006_throttle_counters::Migration),
         ]
     }
 

@@ -1,4 +1,4 @@
-//! [`MemoryThrottleStore`]: failure times per key.
+//! [`MemoryThrottleStore`]: one attempt counter per key.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -8,18 +8,44 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 
 use super::{count, lock};
-use crate::store::{StoreError, ThrottleStore};
+use crate::store::{Reservation, StoreError, ThrottleStore};
 
 /// An in-memory [`ThrottleStore`].
 ///
-/// Keeps the time of every failure per key, so any window can be asked about later; failures
-/// are forgotten only by [`clear_failures`](ThrottleStore::clear_failures) and
+/// One counter per key; [`reserve`](ThrottleStore::reserve) decides and counts inside one
+/// critical section, so concurrent attempts can never exceed the limit. Closed windows are
+/// dropped only by [`clear_failures`](ThrottleStore::clear_failures) and
 /// [`purge_old_failures`](ThrottleStore::purge_old_failures), which a long-running process
 /// should call periodically. Clones share the same counters; see the [module docs](super) for
 /// the rest.
 #[derive(Clone, Default)]
 pub struct MemoryThrottleStore {
-    inner: Arc<Mutex<HashMap<String, Vec<SystemTime>>>>,
+    inner: Arc<Mutex<HashMap<String, Counter>>>,
+}
+
+/// A key's current window: when it opened and how many attempts it holds.
+#[derive(Debug, Clone, Copy)]
+struct Counter {
+    opened: SystemTime,
+    attempts: u32,
+}
+
+impl Counter {
+    /// Whether the window is still open at `now` (`opened + window > now`).
+    fn is_open(&self, now: SystemTime, window: Duration) -> bool {
+        self.opened
+            .checked_add(window)
+            .is_none_or(|closes| closes > now)
+    }
+
+    /// How long until the window closes (at most `window`, if the clock went back).
+    fn retry_after(&self, now: SystemTime, window: Duration) -> Duration {
+        let closes = self.opened.checked_add(window);
+        closes
+            .and_then(|closes| closes.duration_since(now).ok())
+            .unwrap_or(window)
+            .min(window)
+    }
 }
 
 impl MemoryThrottleStore {
@@ -39,43 +65,59 @@ impl fmt::Debug for MemoryThrottleStore {
     }
 }
 
-/// How many of `failures` fall in `(now - window, now]`, saturating at `u32::MAX`.
-fn in_window(failures: &[SystemTime], now: SystemTime, window: Duration) -> u32 {
-    let after = now.checked_sub(window);
-    let counted = failures
-        .iter()
-        .filter(|&&at| at <= now && after.is_none_or(|after| at > after))
-        .count();
-    u32::try_from(counted).unwrap_or(u32::MAX)
-}
-
 #[async_trait]
 impl ThrottleStore for MemoryThrottleStore {
-    async fn record_failure(
+    async fn reserve(
         &self,
         key: &str,
         now: SystemTime,
         window: Duration,
-    ) -> Result<u32, StoreError> {
+        max: u32,
+    ) -> Result<Reservation, StoreError> {
+        if max == 0 {
+            return Ok(Reservation::Refused {
+                retry_after: window,
+            });
+        }
+        // One critical section: the decision and the count cannot be separated.
         let mut keys = lock(&self.inner);
-        let failures = keys.entry(key.to_owned()).or_default();
-        failures.push(now);
-        Ok(in_window(failures, now, window))
+        let counter = keys.entry(key.to_owned()).or_insert(Counter {
+            opened: now,
+            attempts: 0,
+        });
+        if !counter.is_open(now, window) {
+            *counter = Counter {
+                opened: now,
+                attempts: 0,
+            };
+        }
+        if counter.attempts < max {
+            counter.attempts += 1;
+            Ok(Reservation::Granted)
+        } else {
+            Ok(Reservation::Refused {
+                retry_after: counter.retry_after(now, window),
+            })
+        }
     }
 
-    async fn failures(
+    async fn release(
         &self,
         key: &str,
         now: SystemTime,
         window: Duration,
-    ) -> Result<u32, StoreError> {
-        Ok(lock(&self.inner)
-            .get(key)
-            .map_or(0, |failures| in_window(failures, now, window)))
+    ) -> Result<(), StoreError> {
+        if let Some(counter) = lock(&self.inner).get_mut(key)
+            && counter.is_open(now, window)
+        {
+            counter.attempts = counter.attempts.saturating_sub(1);
+        }
+        Ok(())
     }
 
     async fn clear_failures(&self, key: &str) -> Result<(), StoreError> {
-        lock(&self.inner).remove(key);
+        let nested = format!("{key}:");
+        lock(&self.inner).retain(|other, _| other != key && !other.starts_with(&nested));
         Ok(())
     }
 
@@ -88,14 +130,9 @@ impl ThrottleStore for MemoryThrottleStore {
             return Ok(0); // the window reaches back before any representable time
         };
         let mut keys = lock(&self.inner);
-        let mut purged = 0;
-        keys.retain(|_, failures| {
-            let before = failures.len();
-            failures.retain(|&at| at >= cutoff);
-            purged += before - failures.len();
-            !failures.is_empty()
-        });
-        Ok(count(purged))
+        let before = keys.len();
+        keys.retain(|_, counter| counter.opened >= cutoff);
+        Ok(count(before - keys.len()))
     }
 }
 
@@ -106,48 +143,48 @@ mod tests {
     use super::*;
 
     #[test]
-    fn window_is_open_at_the_start_and_closed_at_now() {
+    fn a_window_closes_exactly_window_after_it_opened() {
         let base = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
-        let failures = [base, base + Duration::from_secs(30)];
         let minute = Duration::from_secs(60);
-        assert_eq!(in_window(&failures, base + minute, minute), 1);
+        let counter = Counter {
+            opened: base,
+            attempts: 1,
+        };
+        assert!(counter.is_open(base + Duration::from_secs(59), minute));
+        assert!(!counter.is_open(base + minute, minute));
+        assert!(counter.is_open(base + minute, Duration::MAX));
         assert_eq!(
-            in_window(&failures, base + Duration::from_secs(59), minute),
-            2
+            counter.retry_after(base + Duration::from_secs(20), minute),
+            Duration::from_secs(40)
         );
-        assert_eq!(
-            in_window(&failures, base + Duration::from_secs(29), minute),
-            1
-        );
-        // A window longer than the time since the epoch counts everything up to now.
-        assert_eq!(in_window(&failures, base + minute, Duration::MAX), 2);
+        // A clock that went back never asks for more than one window.
+        assert_eq!(counter.retry_after(base - minute, minute), minute);
     }
 
     #[test]
-    fn concurrent_failures_each_get_their_own_count() {
+    fn concurrent_reservations_grant_exactly_max() {
         let store = MemoryThrottleStore::new();
         let base = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .build()
             .expect("a runtime builds");
-        let mut counts = runtime.block_on(async {
+        let granted = runtime.block_on(async {
             let mut tasks = tokio::task::JoinSet::new();
             for _ in 0..50 {
                 let store = store.clone();
                 tasks.spawn(async move {
                     store
-                        .record_failure("ip:192.0.2.1", base, Duration::from_secs(60))
+                        .reserve("ip:192.0.2.1", base, Duration::from_secs(60), 5)
                         .await
                 });
             }
-            let mut counts = Vec::new();
+            let mut granted = 0;
             while let Some(joined) = tasks.join_next().await {
-                counts.push(joined.expect("task ran").expect("record_failure"));
+                granted += usize::from(joined.expect("task ran").expect("reserve").is_granted());
             }
-            counts
+            granted
         });
-        counts.sort_unstable();
-        assert_eq!(counts, (1..=50).collect::<Vec<u32>>());
+        assert_eq!(granted, 5);
     }
 }
