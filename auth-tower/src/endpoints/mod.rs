@@ -36,9 +36,11 @@
 //!    header. Bodies must be `application/json`, which HTML forms cannot send.
 //!
 //! # Throttling
-//! Login and password change are throttled by auth-core per account and per client IP. The
-//! IP is the peer address unless [`EndpointsConfig::dangerous_trust_proxy_header`] says a
-//! proxy header is trustworthy.
+//! Login and password change are throttled by auth-core, counting each attempt before the
+//! password is checked: per account from the client's network (IPv4 address, IPv6 /64), per
+//! account from anywhere under a higher ceiling, and per client network (see
+//! `auth_core::flows::AuthConfig`). The client address is the peer address unless
+//! [`EndpointsConfig::dangerous_trust_proxy_header`] says a proxy header is trustworthy.
 //!
 //! # Social login (feature `providers`)
 //! `AuthEndpoints::with_providers(flow, OAuthConfig)` adds `GET /oauth/{provider}` and
