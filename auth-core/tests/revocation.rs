@@ -367,3 +367,45 @@ async fn a_store_failure_refuses_and_is_not_cached() {
         assert_eq!(auth_core::ToBearerError::bearer_error(&refused), None);
     }
 }
+
+/// A revocation made in this process is seen at once after `forget_*`, with a cache that
+/// would otherwise serve "live" for its whole staleness bound; other users' entries stay.
+#[tokio::test]
+async fn forgetting_makes_a_local_revocation_take_effect_at_once() {
+    let f = Fixture::new().await;
+    let checker = f.checker(Duration::from_secs(60));
+    let claims = f.user_claims();
+    checker.check(&claims).await.unwrap(); // cached as live
+
+    f.sessions
+        .revoke_session(f.session.id, RevokeReason::Logout, f.clock.now())
+        .await
+        .unwrap();
+    assert!(
+        checker.check(&claims).await.is_ok(),
+        "served from the cache"
+    );
+    checker.forget_session(f.session.id);
+    assert!(matches!(
+        checker.check(&claims).await,
+        Err(RevocationError::SessionEnded)
+    ));
+
+    // forget_user drops the user's cut-off state and every session of theirs.
+    let f = Fixture::new().await;
+    let checker = f.checker(Duration::from_secs(60));
+    let claims = f.user_claims();
+    checker.check(&claims).await.unwrap();
+    let mut user = f.user.clone();
+    user.active = false;
+    f.users.update_user(&user).await.unwrap();
+    assert!(
+        checker.check(&claims).await.is_ok(),
+        "served from the cache"
+    );
+    checker.forget_user(f.user.id);
+    assert!(matches!(
+        checker.check(&claims).await,
+        Err(RevocationError::UserDisabled)
+    ));
+}

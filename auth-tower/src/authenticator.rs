@@ -255,6 +255,11 @@ impl<E: CustomClaims> Authenticator<E> {
         self.inner.revocation.is_some()
     }
 
+    /// The revocation check, if configured (the ready endpoints tell it what they revoke).
+    pub(crate) fn revocation_checker(&self) -> Option<&RevocationChecker> {
+        self.inner.revocation.as_ref()
+    }
+
     fn rejection(&self, reason: impl Into<RejectionReason>) -> AuthRejection {
         AuthRejection::new(reason, self.inner.realm.clone())
     }

@@ -131,6 +131,7 @@ through_actix!(
     query_string_token_is_ignored,
     valid_token_reaches_the_handler,
     revoked_session_refused_once_cache_bound_passed,
+    logout_takes_effect_at_once_on_this_instance,
     optional_mode,
     guards_answer_403,
     revocation_store_down_fails_closed,

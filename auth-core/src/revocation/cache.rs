@@ -44,6 +44,14 @@ impl<K: Eq + Hash, V: Clone> StaleCache<K, V> {
         (age < self.max_age).then(|| value.clone())
     }
 
+    /// Drops the entries `keep` says no to, whatever their age.
+    pub(crate) fn retain(&self, mut keep: impl FnMut(&K, &V) -> bool) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .retain(|key, (value, _)| keep(key, value));
+    }
+
     pub(crate) fn put(&self, key: K, value: V, now: SystemTime) {
         if self.max_age.is_zero() || self.capacity == 0 {
             return;

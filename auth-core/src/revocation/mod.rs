@@ -10,7 +10,10 @@
 //! [`RevocationConfig::max_staleness`] (default 5 seconds): a revocation can take up to that
 //! long to reach an instance that looked the same key up just before. `Duration::ZERO`
 //! disables the cache (every check asks the stores). A store failure is never cached and
-//! never means "allow".
+//! never means "allow". A revocation made in the same process can skip the wait:
+//! [`RevocationChecker::forget_session`], [`forget_user`](RevocationChecker::forget_user) and
+//! [`forget_all`](RevocationChecker::forget_all) drop the affected entries at once (auth-tower's
+//! ready endpoints call them after logout, logout-all, ending a session and password changes).
 //!
 //! # Cut-off precision
 //! `iat` has whole seconds, so a user cut-off (`tokens_valid_after`) refuses tokens whose
@@ -96,6 +99,7 @@ impl ToBearerError for RevocationError {
 #[derive(Clone, Copy)]
 enum SessionState {
     Live {
+        user_id: UserId,
         expires_at: SystemTime,
         kind: SessionKind,
     },
@@ -196,8 +200,9 @@ impl RevocationChecker {
                 SessionKind::FirstParty
             };
             match self.session_state(session_id, user_id, now).await? {
-                SessionState::Live { expires_at, kind } if now < expires_at && kind == expected => {
-                }
+                SessionState::Live {
+                    expires_at, kind, ..
+                } if now < expires_at && kind == expected => {}
                 _ => return Err(RevocationError::SessionEnded),
             }
         }
@@ -208,6 +213,34 @@ impl RevocationChecker {
             return Err(RevocationError::TokenRevoked);
         }
         Ok(())
+    }
+
+    /// Forgets what this checker has cached about session `id`, so that its revocation —
+    /// just made in this process — is seen by the next check instead of after
+    /// [`max_staleness`](RevocationConfig::max_staleness). Other processes still see it within
+    /// their own bound.
+    pub fn forget_session(&self, id: SessionId) {
+        self.inner.session_cache.retain(|cached, _| *cached != id);
+    }
+
+    /// Forgets what this checker has cached about user `id` and every session of theirs
+    /// (log out everywhere, a password change, a disable, a role change), as
+    /// [`forget_session`](Self::forget_session) does for one session.
+    pub fn forget_user(&self, id: UserId) {
+        let inner = &*self.inner;
+        inner.user_cache.retain(|cached, _| *cached != id);
+        inner.session_cache.retain(
+            |_, state| !matches!(state, SessionState::Live { user_id, .. } if *user_id == id),
+        );
+    }
+
+    /// Forgets everything cached (after a change whose user the caller does not know, such
+    /// as a password reset by link). Costs only cache misses.
+    pub fn forget_all(&self) {
+        let inner = &*self.inner;
+        inner.session_cache.retain(|_, _| false);
+        inner.user_cache.retain(|_, _| false);
+        inner.jti_cache.retain(|_, _| false);
     }
 
     async fn user_state(&self, id: UserId, now: SystemTime) -> Result<UserState, RevocationError> {
@@ -248,6 +281,7 @@ impl RevocationChecker {
             // A session of another user is as good as none: `sid` and `sub` must agree.
             Some(session) if session.user_id == user_id && session.revoked_at.is_none() => {
                 SessionState::Live {
+                    user_id,
                     expires_at: session.expires_at,
                     kind: session.kind,
                 }

@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use auth_core::flows::{AuthError, TokenPair};
 use auth_core::opaque::OpaqueToken;
 use auth_core::password::Password;
+use auth_core::revocation::RevocationChecker;
 use auth_core::store::{Session, SessionId, User, UserId};
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, COOKIE};
@@ -291,6 +292,7 @@ impl AuthEndpoints {
         let context = self.signed_in(request).await?;
         let session = Self::session_id(&context)?;
         self.inner.service.logout(session).await?;
+        self.forget(|checker| checker.forget_session(session));
         let mut response = no_content();
         if self.cookie_mode() {
             self.clear_cookies(&mut response);
@@ -309,6 +311,7 @@ impl AuthEndpoints {
         let context = self.signed_in(request).await?;
         let user = Self::user_id(&context)?;
         let sessions_ended = self.inner.service.logout_all(user).await?;
+        self.forget(|checker| checker.forget_user(user));
         let mut response = json(StatusCode::OK, &Ended { sessions_ended });
         if self.cookie_mode() {
             self.clear_cookies(&mut response);
@@ -359,6 +362,7 @@ impl AuthEndpoints {
         // An id that is not even a UUID is as unknown as any other.
         let session = SessionId::parse(id).ok_or(AuthError::SessionNotFound)?;
         self.inner.service.end_session(user, session).await?;
+        self.forget(|checker| checker.forget_session(session));
         Ok(no_content())
     }
 
@@ -368,15 +372,17 @@ impl AuthEndpoints {
     ) -> Result<Response<Bytes>, Failure> {
         let context = self.signed_in(request).await?;
         let body: PasswordChangeBody = parse_json(request)?;
+        let user = Self::user_id(&context)?;
         self.inner
             .service
             .change_password(
-                Self::user_id(&context)?,
+                user,
                 Self::session_id(&context)?,
                 body.current_password,
                 body.new_password,
             )
             .await?;
+        self.forget(|checker| checker.forget_user(user));
         Ok(no_content())
     }
 
@@ -406,6 +412,8 @@ impl AuthEndpoints {
             .service
             .reset_password(&body.token, body.new_password)
             .await?;
+        // The link names no user here: forget everything (a few cache misses).
+        self.forget(RevocationChecker::forget_all);
         Ok(no_content())
     }
 
@@ -415,6 +423,17 @@ impl AuthEndpoints {
     ) -> Result<Response<Bytes>, Failure> {
         let body: VerifyBody = parse_json(request)?;
         self.inner.service.verify_email(&body.token).await?;
+        // Verifying may end the sessions of whoever held the account (pre-account takeover).
+        self.forget(RevocationChecker::forget_all);
         Ok(no_content())
+    }
+
+    /// Tells this process's revocation cache what a flow just revoked, so that logout and its
+    /// kin take effect here at once rather than after the cache's staleness bound (other
+    /// instances still see it within theirs).
+    fn forget(&self, forget: impl FnOnce(&RevocationChecker)) {
+        if let Some(checker) = self.inner.authenticator.revocation_checker() {
+            forget(checker);
+        }
     }
 }

@@ -328,6 +328,73 @@ pub async fn refresh_in_bearer_mode(build: &Build) {
     assert_eq!(no_body.status, 415);
 }
 
+/// Logout takes effect at once on the instance that served it, with the default cache: the
+/// logout request itself had just cached the session as live, so the access token kept working
+/// for the staleness bound (5 s) — contradicting the README. Also for logout-all, ending a
+/// session from the list, and a password change (which ends the other sessions).
+pub async fn logout_takes_effect_at_once_on_this_instance(build: &Build) {
+    let (fx, app) = build(Options::default(), EndpointsConfig::default());
+    let first = fx.user("kim@example.com").await;
+    let token_of = |body: serde_json::Value| body["access_token"].as_str().unwrap().to_owned();
+    let second = token_of(app.send(login("kim@example.com", PASSWORD)).await.json());
+    let third = token_of(app.send(login("kim@example.com", PASSWORD)).await.json());
+    let fourth = token_of(app.send(login("kim@example.com", PASSWORD)).await.json());
+    let live = |token: String| {
+        let request = Req::get("/api/hello").bearer(&token);
+        let app = &app;
+        async move { app.send(request).await.status == 200 }
+    };
+    for token in [&first, &second, &third, &fourth] {
+        assert!(live(token.clone()).await, "cached as live");
+    }
+
+    let out = app.send(Req::post("/auth/logout").bearer(&first)).await;
+    assert_eq!(out.status, 204);
+    assert!(!live(first.clone()).await, "logout: refused at once");
+    assert!(live(second.clone()).await, "the other sessions stand");
+
+    let sessions = app
+        .send(Req::get("/auth/sessions").bearer(&second))
+        .await
+        .json();
+    let other_sid = sessions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|session| session["current"] == false)
+        .map(|session| session["id"].as_str().unwrap().to_owned())
+        .unwrap();
+    let ended = app
+        .send(Req::delete(&format!("/auth/sessions/{other_sid}")).bearer(&second))
+        .await;
+    assert_eq!(ended.status, 204);
+    let still = [live(third.clone()).await, live(fourth.clone()).await];
+    assert!(
+        still.contains(&false),
+        "the ended session's token is refused at once"
+    );
+
+    let changed = app
+        .send(Req::post("/auth/password/change").bearer(&second).json(
+            json!({ "current_password": PASSWORD, "new_password": "copper-heron-velvet-17" }),
+        ))
+        .await;
+    assert_eq!(changed.status, 204, "{}", changed.text());
+    assert!(live(second.clone()).await, "the changing session stays");
+    for token in [&third, &fourth] {
+        assert!(
+            !live(token.clone()).await,
+            "password change: others refused at once"
+        );
+    }
+
+    let all = app
+        .send(Req::post("/auth/logout-all").bearer(&second))
+        .await;
+    assert_eq!(all.status, 200);
+    assert!(!live(second).await, "logout-all: refused at once");
+}
+
 pub async fn logout_and_logout_all(build: &Build) {
     let (fx, app) = build(Options::default(), EndpointsConfig::default());
     let signup_token = fx.user("kim@example.com").await;
