@@ -138,6 +138,7 @@ pub mod migration;
 mod oauth;
 mod one_time;
 mod pending_logins;
+mod redact;
 mod revocations;
 pub mod rls;
 mod sessions;
@@ -147,6 +148,7 @@ mod users;
 
 pub use error::{CorruptRow, TimeOutOfRange, is_connection_error};
 pub use migration::Migrator;
+pub use redact::redact_url;
 pub use store::{PurgeReport, SeaOrmStore};
 
 pub use sea_orm;

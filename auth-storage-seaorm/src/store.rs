@@ -56,11 +56,14 @@ impl SeaOrmStore {
     /// # Errors
     ///
     /// The [`DbErr`] of a URL for a backend this build lacks (features `sqlite`, `postgres`,
-    /// `mysql`), a malformed URL or an unreachable server.
+    /// `mysql`), a malformed URL or an unreachable server. The error never holds the URL's
+    /// password: sea-orm echoes the connection string in some of these, and they are rebuilt
+    /// with it redacted ([`redact_url`](crate::redact_url) does the same for your logs).
     pub async fn connect(url: &str) -> Result<Self, DbErr> {
-        Ok(Self::new(
-            Database::connect(Self::connect_options(url)).await?,
-        ))
+        let connection = Database::connect(Self::connect_options(url))
+            .await
+            .map_err(|error| crate::redact::redact_connect_error(url, error))?;
+        Ok(Self::new(connection))
     }
 
     /// The connection settings [`SeaOrmStore::connect`] uses, for a host that wants to adjust

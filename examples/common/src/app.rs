@@ -10,7 +10,7 @@ use auth_core::revocation::{RevocationChecker, RevocationConfig};
 use auth_core::token::{
     AccessTokenIssuer, AccessTokenVerifier, IssuerConfig, KeySet, VerifierConfig,
 };
-use auth_storage_seaorm::SeaOrmStore;
+use auth_storage_seaorm::{SeaOrmStore, redact_url};
 use auth_tower::{AuthEndpoints, Authenticator, EndpointsConfig, OAuthConfig};
 
 use crate::config::Settings;
@@ -127,73 +127,28 @@ impl Example {
 ///
 /// # Errors
 ///
-/// [`StartError::Database`] or [`StartError::Migration`], with any password masked.
+/// [`StartError::Database`] or [`StartError::Migration`], with any password masked
+/// (auth-storage-seaorm's connection errors never carry it; the URL goes through
+/// [`redact_url`]).
 pub async fn open_store(url: &str) -> Result<SeaOrmStore, StartError> {
-    let masked = mask_url(url);
+    let masked = redact_url(url);
     let store = SeaOrmStore::connect(url)
         .await
         .map_err(|e| StartError::Database {
             url: masked.clone(),
-            reason: mask_in(url, &e.to_string()),
+            reason: e.to_string(),
         })?;
     store.migrate().await.map_err(|e| StartError::Migration {
         url: masked.clone(),
-        reason: mask_in(url, &e.to_string()),
+        reason: e.to_string(),
     })?;
     tracing::info!(database = %masked, "database ready, auth migrations applied");
     Ok(store)
 }
 
-/// `url` with its password (if any) replaced by `***`, for logs and errors.
-pub fn mask_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            if parsed.set_password(Some("***")).is_ok() {
-                parsed.to_string()
-            } else {
-                "[unparsable URL]".to_owned()
-            }
-        }
-        Ok(_) => url.to_owned(),
-        // Not a URL at all: it may still hold a secret, so say only what kind it is not.
-        Err(_) => "[not a URL]".to_owned(),
-    }
-}
-
-/// `text` with the password of `url` (raw and percent-decoded) masked; drivers may echo the
-/// connection string in their errors.
-fn mask_in(url: &str, text: &str) -> String {
-    let Some(password) = url::Url::parse(url)
-        .ok()
-        .and_then(|u| u.password().map(str::to_owned))
-    else {
-        return text.to_owned();
-    };
-    let mut masked = text.replace(&password, "***");
-    let decoded: String = url::form_urlencoded::parse(format!("p={password}").as_bytes())
-        .map(|(_, value)| value.into_owned())
-        .next()
-        .unwrap_or_default();
-    if !decoded.is_empty() {
-        masked = masked.replace(&decoded, "***");
-    }
-    masked
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn passwords_never_reach_messages() {
-        let url = "postgres://app:s3cr%21t@db.internal:5432/app";
-        assert_eq!(mask_url(url), "postgres://app:***@db.internal:5432/app");
-        let echoed = format!("cannot connect to {url} with password s3cr!t");
-        let masked = mask_in(url, &echoed);
-        assert!(!masked.contains("s3cr"), "{masked}");
-        assert_eq!(mask_url("sqlite://app.db"), "sqlite://app.db");
-        assert_eq!(mask_url("not a url with secret"), "[not a URL]");
-    }
 
     #[tokio::test]
     async fn an_unusable_database_url_says_what_to_set() {
