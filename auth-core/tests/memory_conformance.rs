@@ -8,8 +8,9 @@ use std::sync::Arc;
 
 use auth_core::flows::Stores;
 use auth_core::store::memory::{
-    MemoryAuditStore, MemoryIdentityStore, MemoryOneTimeTokenStore, MemoryPendingLoginStore,
-    MemoryRevocationStore, MemorySessionStore, MemoryStores, MemoryThrottleStore, MemoryUserStore,
+    MemoryAuditStore, MemoryCounterStore, MemoryIdentityStore, MemoryOneTimeTokenStore,
+    MemoryPendingLoginStore, MemoryRevocationStore, MemorySessionStore, MemoryStores,
+    MemoryThrottleStore, MemoryUserStore,
 };
 use auth_core::testkit;
 
@@ -50,6 +51,11 @@ async fn memory_pending_login_store_conforms() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn memory_throttle_store_conforms() {
     testkit::throttle_store_conformance(Arc::new(MemoryThrottleStore::new())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_counter_store_conforms() {
+    testkit::counter_store_conformance(Arc::new(MemoryCounterStore::new())).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -514,6 +520,57 @@ mod broken {
     #[should_panic(expected = "must grant exactly 7 (count before you check")]
     async fn racy_throttle_reservations_are_caught() {
         testkit::throttle_store_conformance(Arc::new(RacyThrottle::default())).await;
+    }
+
+    /// Reads the counter, awaits, then writes it back: the read-then-write quota of seed 002,
+    /// where concurrent requests all see room and the counter loses updates.
+    #[derive(Default)]
+    struct RacyCounters(Mutex<HashMap<String, (u64, SystemTime)>>);
+
+    #[async_trait]
+    impl auth_core::store::CounterStore for RacyCounters {
+        async fn add(
+            &self,
+            key: &str,
+            cost: u64,
+            limit: u64,
+            expires_at: SystemTime,
+            now: SystemTime,
+        ) -> Result<auth_core::store::Count, StoreError> {
+            let current = self
+                .0
+                .lock()
+                .expect("no test panics while holding the lock")
+                .get(key)
+                .copied()
+                .filter(|(_, expires)| *expires > now);
+            tokio::task::yield_now().await; // a round trip to the database, say
+            let (used, expires) = current.unwrap_or((0, expires_at));
+            let allowed = used.checked_add(cost).is_some_and(|next| next <= limit);
+            let used = if allowed { used + cost } else { used };
+            if allowed && cost > 0 {
+                self.0
+                    .lock()
+                    .expect("no test panics while holding the lock")
+                    .insert(key.to_owned(), (used, expires));
+            }
+            Ok(auth_core::store::Count { allowed, used })
+        }
+        async fn purge_expired_counters(&self, now: SystemTime) -> Result<u64, StoreError> {
+            let mut counters = self
+                .0
+                .lock()
+                .expect("no test panics while holding the lock");
+            let before = counters.len();
+            counters.retain(|_, (_, expires)| *expires > now);
+            Ok(u64::try_from(before - counters.len()).expect("few keys in a test"))
+        }
+    }
+
+    #[tokio::test]
+    #[should_panic(expected = "with limit 7 must allow exactly 7")]
+    async fn racy_counter_additions_are_caught() {
+        testkit::counter_store_conformance(Arc::new(RacyCounters::default())).await;
     }
 
     /// Redeems with a read, an await, then a write: two concurrent redemptions can both see

@@ -9,6 +9,7 @@
 //! | [`RevocationStore`] | revoked access-token `jti`s | — |
 //! | [`OneTimeTokenStore`] | reset / verification / login codes | consume once; a new token voids older ones |
 //! | [`ThrottleStore`] | attempts per key and window | N concurrent reservations grant at most `max` |
+//! | [`CounterStore`] | rate-limit and quota counters | [`CounterStore::add`]: N concurrent additions stay within the limit |
 //! | [`AuditStore`] | security events | — |
 //! | [`OAuthClientStore`] | registered OAuth clients | unique `client_id` |
 //! | [`AuthorizationCodeStore`] | authorization codes | [`AuthorizationCodeStore::redeem_authorization_code`]: once |
@@ -22,6 +23,7 @@
 //! so stores stay deterministic under test.
 
 mod audit;
+mod counters;
 mod error;
 mod identities;
 pub mod memory;
@@ -38,6 +40,7 @@ mod user_update;
 mod users;
 
 pub use audit::AuditStore;
+pub use counters::{Count, CounterStore};
 pub use error::StoreError;
 pub use identities::IdentityStore;
 pub use oauth::{AuthorizationCodeStore, ConsentStore, OAuthClientStore, OAuthGrantStore};

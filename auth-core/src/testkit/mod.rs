@@ -17,7 +17,8 @@
 //! authorization server's stores have theirs too ([`oauth_client_store_conformance`],
 //! [`authorization_code_store_conformance`], [`consent_store_conformance`],
 //! [`oauth_grant_store_conformance`]), run together by [`run_all_oauth`]. Pending social logins
-//! (kept by auth-providers' login flow) have [`pending_login_store_conformance`]. Each
+//! (kept by auth-providers' login flow) have [`pending_login_store_conformance`], and the
+//! rate-limit and quota counters [`counter_store_conformance`]. Each
 //! function's docs list what it checks.
 //!
 //! # How a check fails
@@ -132,6 +133,7 @@ use std::sync::Arc;
 use crate::flows::Stores;
 
 mod audit;
+mod counters;
 mod exact_match;
 mod identities;
 mod oauth;
@@ -145,6 +147,7 @@ mod user_fields;
 mod users;
 
 pub use audit::audit_store_conformance;
+pub use counters::counter_store_conformance;
 pub use identities::identity_store_conformance;
 pub use oauth::{
     authorization_code_store_conformance, consent_store_conformance,

@@ -43,6 +43,7 @@
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 mod audit;
+mod counters;
 mod identities;
 mod oauth;
 mod one_time;
@@ -53,6 +54,7 @@ mod throttle;
 mod users;
 
 pub use audit::MemoryAuditStore;
+pub use counters::MemoryCounterStore;
 pub use identities::MemoryIdentityStore;
 pub use oauth::{
     MemoryAuthorizationCodeStore, MemoryConsentStore, MemoryOAuthClientStore, MemoryOAuthGrantStore,
