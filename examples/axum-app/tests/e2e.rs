@@ -55,3 +55,8 @@ async fn database_url_switches_to_mysql() {
 async fn configured_providers_get_a_button() {
     scenarios::provider_buttons(BIN).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_instances_share_logout_refresh_throttle_and_social_login() {
+    example_common::testing::multi_instance::two_instances_share_state(BIN).await;
+}

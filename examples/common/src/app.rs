@@ -7,6 +7,7 @@ use auth_core::authz::PlanTiers;
 use auth_core::flows::{AuthConfig, AuthService, LogMailer};
 use auth_core::password::PasswordHasher;
 use auth_core::revocation::{RevocationChecker, RevocationConfig};
+use auth_core::store::PendingLoginStore;
 use auth_core::token::{
     AccessTokenIssuer, AccessTokenVerifier, IssuerConfig, KeySet, VerifierConfig,
 };
@@ -51,6 +52,9 @@ impl Example {
     pub async fn build(settings: &Settings, port: u16) -> Result<Self, StartError> {
         let key = load_signing_key(&settings.key)?;
         let store = open_store(&settings.database_url).await?;
+        // Pending social logins on the shared database: a login started on one instance
+        // completes on any other (several instances behind a load balancer).
+        let pending: Arc<dyn PendingLoginStore> = Arc::new(store.clone());
         let keys = KeySet::new(key);
         let issuer = AccessTokenIssuer::new(
             IssuerConfig::new(settings.issuer.clone(), settings.audience.clone())
@@ -99,7 +103,7 @@ impl Example {
         // HttpOnly cookie and the browser lands on `/` with nothing in the URL; the page then
         // refreshes for an access token as it does on any reload.
         let providers = configured_providers();
-        if let Some(flow) = login_flow(&providers).map_err(StartError::Setup)? {
+        if let Some(flow) = login_flow(&providers, pending).map_err(StartError::Setup)? {
             endpoints = endpoints
                 .with_providers(flow, OAuthConfig::default())
                 .map_err(|error| StartError::Setup(format!("social login: {error}")))?;

@@ -2,9 +2,8 @@
 
 use std::sync::Arc;
 
-use auth_providers::{
-    ConfigError, HttpClient, LoginFlow, MemoryPendingLoginStore, Preset, Provider,
-};
+use auth_core::store::PendingLoginStore;
+use auth_providers::{ConfigError, HttpClient, LoginFlow, Preset, Provider};
 
 /// The presets in the order their buttons appear, with the variable that names the client.
 const PRESETS: [(Preset, &str, &str); 5] = [
@@ -59,19 +58,23 @@ pub fn configured_from(
 
 /// The social-login flow for `providers` (from [`configured_providers`]), or `None` when
 /// there are none. auth-tower mounts its routes (`GET /auth/oauth/{provider}` and
-/// `/callback`) on the endpoints given this flow. Pending logins live in memory: a login
-/// started before a restart has to be started again.
+/// `/callback`) on the endpoints given this flow. Pending logins live in `pending` — the
+/// example passes its database (or Redis), so a login started on one instance completes on
+/// another, and across a restart.
 ///
 /// # Errors
 ///
 /// A provider whose configuration changed since it was checked, or an HTTP client that
 /// cannot be built, as a message for the start-up error.
-pub fn login_flow(providers: &[ConfiguredProvider]) -> Result<Option<LoginFlow>, String> {
+pub fn login_flow(
+    providers: &[ConfiguredProvider],
+    pending: Arc<dyn PendingLoginStore>,
+) -> Result<Option<LoginFlow>, String> {
     if providers.is_empty() {
         return Ok(None);
     }
     let http = HttpClient::new().map_err(|error| format!("social login HTTP client: {error}"))?;
-    let mut flow = LoginFlow::new(Arc::new(MemoryPendingLoginStore::new()), http);
+    let mut flow = LoginFlow::new(pending, http);
     for configured in providers {
         let provider = Provider::from_env(configured.preset)
             .map_err(|error| format!("{} login: {error}", configured.label))?;

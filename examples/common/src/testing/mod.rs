@@ -4,6 +4,7 @@
 
 pub mod browser;
 pub mod client;
+pub mod multi_instance;
 pub mod process;
 pub mod scenarios;
 pub mod webdriver;
