@@ -10,9 +10,7 @@ use auth_core::revocation::{
     Invalidation, InvalidationBroadcast, RevocationChecker, RevocationConfig, RevocationError,
 };
 use auth_core::store::memory::{MemoryRevocationStore, MemorySessionStore, MemoryUserStore};
-use auth_core::store::{
-    RevocationStore, RevokedAccessToken, StoreError, User, UserId, UserStore,
-};
+use auth_core::store::{RevocationStore, RevokedAccessToken, StoreError, User, UserId, UserStore};
 use auth_core::token::{
     AccessTokenIssuer, AccessTokenRequest, AccessTokenVerifier, Algorithm, Claims, IssuerConfig,
     KeySet, SigningKey, VerifierConfig,
@@ -131,7 +129,11 @@ async fn every_forget_publishes_and_apply_remote_does_not_republish() {
         ]
     );
     checker.apply_remote(&Invalidation::All);
-    assert_eq!(recorder.0.lock().unwrap().len(), 4, "apply_remote must not republish");
+    assert_eq!(
+        recorder.0.lock().unwrap().len(),
+        4,
+        "apply_remote must not republish"
+    );
 }
 
 #[tokio::test]
@@ -140,7 +142,10 @@ async fn a_remote_invalidation_drops_the_cached_answer() {
     let checker = f.checker();
     checker.check(&f.claims).await.unwrap(); // cached as live for 30 s
     f.revoke_behind_its_back().await;
-    assert!(checker.check(&f.claims).await.is_ok(), "served from the cache");
+    assert!(
+        checker.check(&f.claims).await.is_ok(),
+        "served from the cache"
+    );
     checker.apply_remote(&Invalidation::AccessToken(f.claims.jti.clone().unwrap()));
     assert!(matches!(
         checker.check(&f.claims).await,
@@ -169,7 +174,10 @@ async fn a_lookup_that_began_before_an_invalidation_does_not_cache_a_stale_live_
     f.revoke_behind_its_back().await;
     checker.forget_access_token(f.claims.jti.as_deref().unwrap());
     f.revocations.release.notify_one();
-    assert!(in_flight.await.unwrap(), "the in-flight check answers what it read");
+    assert!(
+        in_flight.await.unwrap(),
+        "the in-flight check answers what it read"
+    );
 
     assert!(
         matches!(

@@ -80,7 +80,11 @@ impl CounterStore for RedisStore {
 
     async fn purge_expired_counters(&self, now: SystemTime) -> Result<u64, StoreError> {
         let indexes = [self.keys.counter_expiry()];
-        self.purge(&indexes, &self.keys.counter_data(), Bound::AtOrBelow(millis(now)))
-            .await
+        self.purge(
+            &indexes,
+            &self.keys.counter_data(),
+            Bound::AtOrBelow(millis(now)),
+        )
+        .await
     }
 }

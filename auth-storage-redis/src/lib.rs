@@ -102,6 +102,6 @@ mod throttle;
 pub use config::RedisConfig;
 pub use connect::ConnectError;
 pub use invalidation::{RedisInvalidation, Subscription};
-pub use store::RedisStore;
 /// The Redis client this crate is built on.
 pub use redis;
+pub use store::RedisStore;

@@ -93,8 +93,8 @@ impl Stored {
     /// The login, or `None` when the record is not one this crate wrote.
     fn into_login(mut self) -> Option<PendingLogin> {
         let binding = parse_hash(&self.browser_binding)?;
-        let expires_at = UNIX_EPOCH
-            .checked_add(Duration::new(self.expires_secs, self.expires_nanos))?;
+        let expires_at =
+            UNIX_EPOCH.checked_add(Duration::new(self.expires_secs, self.expires_nanos))?;
         Some(PendingLogin::new(
             std::mem::take(&mut self.provider),
             SecretValue::new(std::mem::take(&mut self.pkce_verifier)),
@@ -190,8 +190,12 @@ impl PendingLoginStore for RedisStore {
 
     async fn purge_expired_pending_logins(&self, now: SystemTime) -> Result<u64, StoreError> {
         let indexes = [self.keys.pending_expiry()];
-        self.purge(&indexes, &self.keys.pending_data(), Bound::AtOrBelow(millis(now)))
-            .await
+        self.purge(
+            &indexes,
+            &self.keys.pending_data(),
+            Bound::AtOrBelow(millis(now)),
+        )
+        .await
     }
 }
 

@@ -60,7 +60,11 @@ impl RevocationStore for RedisStore {
 
     async fn purge_expired_revocations(&self, now: SystemTime) -> Result<u64, StoreError> {
         let indexes = [self.keys.revoked_expiry()];
-        self.purge(&indexes, &self.keys.revoked_data(), Bound::Below(millis(now)))
-            .await
+        self.purge(
+            &indexes,
+            &self.keys.revoked_data(),
+            Bound::Below(millis(now)),
+        )
+        .await
     }
 }

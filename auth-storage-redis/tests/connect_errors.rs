@@ -25,13 +25,19 @@ async fn connection_errors_never_echo_the_password() {
     ] {
         let error = refused(url).await;
         assert_redacted(url, &error);
-        assert!(matches!(error, ConnectError::InvalidUrl { .. }), "{url}: {error:?}");
+        assert!(
+            matches!(error, ConnectError::InvalidUrl { .. }),
+            "{url}: {error:?}"
+        );
     }
     // Nothing listens on port 1.
     let url = "redis://app:hunter2@127.0.0.1:1/0";
     let error = refused(url).await;
     assert_redacted(url, &error);
-    assert!(format!("{error}").contains("***"), "says where it redacted: {error}");
+    assert!(
+        format!("{error}").contains("***"),
+        "says where it redacted: {error}"
+    );
 }
 
 #[tokio::test]

@@ -11,8 +11,8 @@ use auth_core::opaque::TokenHash;
 use auth_core::revocation::{RevocationChecker, RevocationConfig, RevocationError};
 use auth_core::store::memory::{MemorySessionStore, MemoryUserStore};
 use auth_core::store::{
-    RefreshTokenRecord, RevokeReason, Session, SessionId, SessionKind, SessionStore, User,
-    UserId, UserStore,
+    RefreshTokenRecord, RevokeReason, Session, SessionId, SessionKind, SessionStore, User, UserId,
+    UserStore,
 };
 use auth_core::token::{
     AccessTokenIssuer, AccessTokenRequest, AccessTokenVerifier, Algorithm, Claims, IssuerConfig,
@@ -34,7 +34,11 @@ impl Instances {
     async fn new() -> Self {
         let keys = KeySet::new(SigningKey::hmac("k", Algorithm::HS256, &[7; 32]).unwrap());
         let users = MemoryUserStore::default();
-        let user = User::new(UserId::generate().unwrap(), "kim@example.com", SystemTime::now());
+        let user = User::new(
+            UserId::generate().unwrap(),
+            "kim@example.com",
+            SystemTime::now(),
+        );
         users.insert_user(&user).await.unwrap();
         Self {
             users,
@@ -112,7 +116,12 @@ async fn two_instances(
     url: &str,
     b_url: &str,
     prefix: &str,
-) -> (Instances, RevocationChecker, RevocationChecker, Subscription) {
+) -> (
+    Instances,
+    RevocationChecker,
+    RevocationChecker,
+    Subscription,
+) {
     let instances = Instances::new().await;
     let a_redis = support::store_at(url, prefix).await;
     let b_redis = support::store_at(url, prefix).await;
@@ -153,7 +162,10 @@ async fn a_logout_on_one_instance_is_refused_on_the_other_within_a_second_despit
     a.forget_session(logged_out);
     assert!(ended(a.check(&claims).await), "refused at once on A");
     assert!(
-        support::eventually(Duration::from_secs(1), async || ended(b.check(&claims).await)).await,
+        support::eventually(Duration::from_secs(1), async || ended(
+            b.check(&claims).await
+        ))
+        .await,
         "the logout on A must be refused on B within 1 s, although B caches for 30 s"
     );
 
@@ -232,5 +244,8 @@ async fn dropping_the_subscription_leaves_the_cache_off() {
     let prefix = support::fresh_prefix();
     let (_instances, _a, b, subscription) = two_instances(&url, &url, &prefix).await;
     drop(subscription);
-    assert!(b.is_cache_bypassed(), "nothing delivers invalidations any more");
+    assert!(
+        b.is_cache_bypassed(),
+        "nothing delivers invalidations any more"
+    );
 }

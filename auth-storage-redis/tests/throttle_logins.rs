@@ -27,7 +27,12 @@ async fn concurrent_wrong_password_guesses_get_at_most_the_limit_of_password_che
 
     let clock: Arc<dyn Clock> = Arc::new(ManualClock::at_unix(1_800_000_000));
     let keys = KeySet::new(
-        SigningKey::hmac("k1", Algorithm::HS256, b"an HS256 test secret of 32+ bytes!!").unwrap(),
+        SigningKey::hmac(
+            "k1",
+            Algorithm::HS256,
+            b"an HS256 test secret of 32+ bytes!!",
+        )
+        .unwrap(),
     );
     let issuer = AccessTokenIssuer::with_clock(
         IssuerConfig::new("https://auth.example.com", "https://api.example.com"),
@@ -45,7 +50,9 @@ async fn concurrent_wrong_password_guesses_get_at_most_the_limit_of_password_che
         clock,
         Arc::new(RecordingMailer::default()),
     );
-    let client = ClientInfo::default().ip("203.0.113.7").user_agent("redis-test/1.0");
+    let client = ClientInfo::default()
+        .ip("203.0.113.7")
+        .user_agent("redis-test/1.0");
     auth.signup(
         "kim@example.com",
         Password::from("mauve-tulip-orbit-42"),
@@ -87,6 +94,9 @@ async fn concurrent_wrong_password_guesses_get_at_most_the_limit_of_password_che
         "40 concurrent guesses got {checked} password checks ({audited_checks} audited); the \
          limit is {limit}"
     );
-    assert!(checked > 0, "some guesses were checked (the throttle is not refusing all)");
+    assert!(
+        checked > 0,
+        "some guesses were checked (the throttle is not refusing all)"
+    );
     assert_eq!(checked + throttled, 40);
 }

@@ -107,9 +107,8 @@ impl Proxy {
                             let upstream = upstream.clone();
                             tokio::spawn(async move {
                                 if let Ok(mut server) = TcpStream::connect(&upstream).await {
-                                    let _ =
-                                        tokio::io::copy_bidirectional(&mut client, &mut server)
-                                            .await;
+                                    let _ = tokio::io::copy_bidirectional(&mut client, &mut server)
+                                        .await;
                                 }
                             })
                         }
