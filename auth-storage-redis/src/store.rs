@@ -120,8 +120,7 @@ pub(crate) const MAX_EXACT: u64 = (1 << 53) - 1;
 
 /// `time` in milliseconds since the Unix epoch (0 before it), clamped to [`MAX_EXACT`].
 pub(crate) fn millis(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH)
-        .map_or(0, duration_millis)
+    time.duration_since(UNIX_EPOCH).map_or(0, duration_millis)
 }
 
 /// `duration` in milliseconds, clamped to [`MAX_EXACT`].
