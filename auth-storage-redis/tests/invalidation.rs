@@ -18,7 +18,7 @@ use auth_core::token::{
     AccessTokenIssuer, AccessTokenRequest, AccessTokenVerifier, Algorithm, Claims, IssuerConfig,
     KeySet, SigningKey, VerifierConfig,
 };
-use auth_storage_redis::{RedisInvalidation, RedisStore, Subscription};
+use auth_storage_redis::{RedisConfig, RedisInvalidation, RedisStore, Subscription};
 
 const CACHE: Duration = Duration::from_secs(30);
 
@@ -125,7 +125,15 @@ async fn two_instances(
     let instances = Instances::new().await;
     let a_redis = support::store_at(url, prefix).await;
     let b_redis = support::store_at(url, prefix).await;
-    let b_subscriber = support::store_at(b_url, prefix).await;
+    // A short timeout: the subscriber's pings give up after it.
+    let b_subscriber = RedisStore::connect_with(
+        b_url,
+        RedisConfig::default()
+            .key_prefix(prefix)
+            .timeout(Duration::from_millis(500)),
+    )
+    .await
+    .unwrap();
     let a = instances
         .checker(&a_redis)
         .with_broadcast(Arc::new(RedisInvalidation::new(&a_redis)));
@@ -234,6 +242,28 @@ async fn a_lost_subscription_turns_the_cache_off_and_resubscribing_forgets_what_
         "after re-subscribing, B must not serve an answer cached before the lost messages"
     );
     support::delete_prefix(&url, &prefix).await;
+}
+
+// A partition closes nothing: the subscription's stream just goes quiet, and every message
+// published meanwhile is lost. The subscriber's pings must notice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silently_dead_subscription_is_noticed_and_the_cache_turned_off() {
+    let Some(url) = support::redis_url("a_silently_dead_subscription_is_noticed") else {
+        return;
+    };
+    let prefix = support::fresh_prefix();
+    let proxy = support::Proxy::start(&url).await;
+    let (_instances, _a, b, _subscription) = two_instances(&url, &proxy.url, &prefix).await;
+    proxy.stall().await;
+    assert!(
+        support::eventually(Duration::from_secs(10), async || b.is_cache_bypassed()).await,
+        "B must notice a subscription that stopped answering"
+    );
+    proxy.restore().await;
+    assert!(
+        subscribed(&b, Duration::from_secs(15)).await,
+        "B re-subscribes by itself"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

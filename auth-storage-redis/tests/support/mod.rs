@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use auth_storage_redis::redis::AsyncCommands;
 use auth_storage_redis::{RedisConfig, RedisStore};
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
@@ -66,6 +66,7 @@ pub async fn delete_prefix(url: &str, prefix: &str) {
 pub struct Proxy {
     pub url: String,
     mode: Arc<std::sync::Mutex<Mode>>,
+    stalled: Arc<std::sync::atomic::AtomicBool>,
     connections: Arc<Mutex<Vec<JoinHandle<()>>>>,
     accept: JoinHandle<()>,
 }
@@ -89,9 +90,11 @@ impl Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("redis://{}", listener.local_addr().unwrap());
         let mode = Arc::new(std::sync::Mutex::new(Mode::Forward));
+        let stalled = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let connections: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
         let accept = tokio::spawn({
             let mode = mode.clone();
+            let stalled = stalled.clone();
             let connections = connections.clone();
             async move {
                 while let Ok((mut client, _)) = listener.accept().await {
@@ -105,10 +108,15 @@ impl Proxy {
                         }),
                         Mode::Forward => {
                             let upstream = upstream.clone();
+                            let stalled = stalled.clone();
                             tokio::spawn(async move {
-                                if let Ok(mut server) = TcpStream::connect(&upstream).await {
-                                    let _ = tokio::io::copy_bidirectional(&mut client, &mut server)
-                                        .await;
+                                if let Ok(server) = TcpStream::connect(&upstream).await {
+                                    let (client_read, client_write) = client.into_split();
+                                    let (server_read, server_write) = server.into_split();
+                                    tokio::join!(
+                                        forward(client_read, server_write, stalled.clone()),
+                                        forward(server_read, client_write, stalled),
+                                    );
                                 }
                             })
                         }
@@ -120,6 +128,7 @@ impl Proxy {
         Self {
             url,
             mode,
+            stalled,
             connections,
             accept,
         }
@@ -142,9 +151,19 @@ impl Proxy {
         self.set(Mode::BlackHole).await;
     }
 
+    /// Keeps every connection open but forwards nothing any more (a network partition that
+    /// closes nothing); new connections are accepted and never answered.
+    pub async fn stall(&self) {
+        *self.mode.lock().unwrap() = Mode::BlackHole;
+        self.stalled
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
     /// Forwards again.
     pub async fn restore(&self) {
         *self.mode.lock().unwrap() = Mode::Forward;
+        self.stalled
+            .store(false, std::sync::atomic::Ordering::SeqCst);
     }
 }
 
@@ -168,5 +187,28 @@ pub async fn eventually(
             return false;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// Copies `from` to `to`, dropping what arrives while `stalled` (the bytes are lost, as in a
+/// partition).
+async fn forward(
+    mut from: impl AsyncRead + Unpin,
+    mut to: impl AsyncWrite + Unpin,
+    stalled: Arc<std::sync::atomic::AtomicBool>,
+) {
+    let mut buffer = [0u8; 8192];
+    loop {
+        match from.read(&mut buffer).await {
+            Ok(0) | Err(_) => return,
+            Ok(read) => {
+                if stalled.load(std::sync::atomic::Ordering::SeqCst) {
+                    continue;
+                }
+                if to.write_all(&buffer[..read]).await.is_err() {
+                    return;
+                }
+            }
+        }
     }
 }
