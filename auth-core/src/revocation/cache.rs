@@ -52,7 +52,22 @@ impl<K: Eq + Hash, V: Clone> StaleCache<K, V> {
             .retain(|key, (value, _)| keep(key, value));
     }
 
+    #[cfg(test)]
     pub(crate) fn put(&self, key: K, value: V, now: SystemTime) {
+        self.put_if(key, value, now, || true);
+    }
+
+    /// Stores `value` unless `still_current` says no. `still_current` runs under the map's
+    /// lock, so an invalidation that clears the map ([`retain`](Self::retain)) after marking
+    /// answers stale either makes it say no, or runs after the insert and removes it: an
+    /// answer looked up before an invalidation is never left behind by it.
+    pub(crate) fn put_if(
+        &self,
+        key: K,
+        value: V,
+        now: SystemTime,
+        still_current: impl FnOnce() -> bool,
+    ) {
         if self.max_age.is_zero() || self.capacity == 0 {
             return;
         }
@@ -60,6 +75,9 @@ impl<K: Eq + Hash, V: Clone> StaleCache<K, V> {
             .entries
             .lock()
             .unwrap_or_else(|poison| poison.into_inner());
+        if !still_current() {
+            return;
+        }
         if entries.len() >= self.capacity {
             let max_age = self.max_age;
             entries.retain(|_, (_, stored_at)| {
@@ -109,5 +127,14 @@ mod tests {
         let held = cache.entries.lock().unwrap().len();
         assert!(held <= 3, "{held}");
         assert_eq!(cache.get(&9, at(100)), Some(9));
+    }
+
+    #[test]
+    fn put_if_stores_nothing_when_no_longer_current() {
+        let cache = StaleCache::new(Duration::from_secs(60), 3);
+        cache.put_if("a", 1, at(100), || false);
+        assert_eq!(cache.get(&"a", at(100)), None);
+        cache.put_if("a", 1, at(100), || true);
+        assert_eq!(cache.get(&"a", at(100)), Some(1));
     }
 }

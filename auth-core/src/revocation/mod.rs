@@ -15,15 +15,33 @@
 //! [`forget_all`](RevocationChecker::forget_all) drop the affected entries at once (auth-tower's
 //! ready endpoints call them after logout, logout-all, ending a session and password changes).
 //!
+//! # Several instances
+//! A checker [`with_broadcast`](RevocationChecker::with_broadcast) also
+//! [publishes](InvalidationBroadcast::publish) every `forget_*` as an [`Invalidation`]; the
+//! other instances [`apply_remote`](RevocationChecker::apply_remote) it, so a logout on one
+//! instance reaches every instance's cache at once (auth-storage-redis carries it over Redis
+//! publish/subscribe). Two rules keep that sound:
+//!
+//! * **No stale answer survives an invalidation.** A lookup that started before an invalidation
+//!   and finishes after it does not cache its (possibly stale) answer: every invalidation bumps
+//!   a generation counter, and an answer is cached only if the generation it started under is
+//!   still current (checked under the cache's lock).
+//! * **No cache while invalidations may be lost.** While the channel that delivers them is down,
+//!   its subscriber turns the cache off with
+//!   [`set_cache_bypass(true)`](RevocationChecker::set_cache_bypass) (every check asks the
+//!   stores), and on re-subscribing forgets everything before turning it back on.
+//!
 //! # Cut-off precision
 //! `iat` has whole seconds, so a user cut-off (`tokens_valid_after`) refuses tokens whose
 //! `iat` is in an earlier second. A token issued in the same second as the cut-off passes this
 //! check — the flows that set a cut-off also revoke the sessions, and the session check
 //! refuses such a token by its `sid`.
 
+mod broadcast;
 mod cache;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::clock::{Clock, SystemClock};
@@ -32,6 +50,7 @@ use crate::store::{
     RevocationStore, SessionId, SessionKind, SessionStore, StoreError, UserId, UserStore,
 };
 use crate::token::Claims;
+pub use broadcast::{Invalidation, InvalidationBroadcast};
 use cache::StaleCache;
 
 /// How the revocation check caches.
@@ -116,6 +135,7 @@ struct UserState {
 #[derive(Clone)]
 pub struct RevocationChecker {
     inner: Arc<Inner>,
+    broadcast: Option<Arc<dyn InvalidationBroadcast>>,
 }
 
 struct Inner {
@@ -126,6 +146,11 @@ struct Inner {
     session_cache: StaleCache<SessionId, SessionState>,
     user_cache: StaleCache<UserId, UserState>,
     jti_cache: StaleCache<String, bool>,
+    /// Bumped by every invalidation; an answer looked up under an older generation is not
+    /// cached (see "Several instances" in the module docs).
+    generation: AtomicU64,
+    /// When set, the caches are neither read nor written.
+    bypass: AtomicBool,
 }
 
 impl RevocationChecker {
@@ -157,7 +182,82 @@ impl RevocationChecker {
                 session_cache: StaleCache::new(max_age, capacity),
                 user_cache: StaleCache::new(max_age, capacity),
                 jti_cache: StaleCache::new(max_age, capacity),
+                generation: AtomicU64::new(0),
+                bypass: AtomicBool::new(false),
             }),
+            broadcast: None,
+        }
+    }
+
+    /// This checker, also publishing every `forget_*` through `broadcast` so other instances
+    /// drop the same entries (they call [`apply_remote`](Self::apply_remote)). Clones made
+    /// after this call publish too.
+    pub fn with_broadcast(mut self, broadcast: Arc<dyn InvalidationBroadcast>) -> Self {
+        self.broadcast = Some(broadcast);
+        self
+    }
+
+    /// Drops what `invalidation` names from this checker's cache without publishing it: for
+    /// the subscriber that receives other instances' invalidations.
+    pub fn apply_remote(&self, invalidation: &Invalidation) {
+        let inner = &*self.inner;
+        // Bump first, then drop: a lookup that checks the generation under a cache's lock
+        // either sees the bump (and caches nothing) or inserted before the drop below takes
+        // that lock (and is dropped).
+        inner.generation.fetch_add(1, Ordering::SeqCst);
+        match invalidation {
+            Invalidation::Session(id) => inner.session_cache.retain(|cached, _| cached != id),
+            Invalidation::User(id) => {
+                inner.user_cache.retain(|cached, _| cached != id);
+                inner.session_cache.retain(
+                    |_, state| !matches!(state, SessionState::Live { user_id, .. } if user_id == id),
+                );
+            }
+            Invalidation::AccessToken(jti) => inner.jti_cache.retain(|cached, _| cached != jti),
+            Invalidation::All => {
+                inner.session_cache.retain(|_, _| false);
+                inner.user_cache.retain(|_, _| false);
+                inner.jti_cache.retain(|_, _| false);
+            }
+        }
+    }
+
+    /// Turns the cache off (`true`: every check asks the stores, nothing is cached) or back
+    /// on. For the subscriber of an [`InvalidationBroadcast`]: while its channel is down,
+    /// invalidations from other instances may be lost, so cached answers cannot be trusted.
+    /// Turning the cache back on keeps nothing from before it was turned off only if the
+    /// caller forgets everything first ([`apply_remote`](Self::apply_remote) of
+    /// [`Invalidation::All`]), as that subscriber does. Shared by every clone of this checker.
+    pub fn set_cache_bypass(&self, bypass: bool) {
+        self.inner.bypass.store(bypass, Ordering::SeqCst);
+    }
+
+    /// Whether the cache is off (see [`set_cache_bypass`](Self::set_cache_bypass)).
+    pub fn is_cache_bypassed(&self) -> bool {
+        self.inner.bypass.load(Ordering::SeqCst)
+    }
+
+    fn invalidate(&self, invalidation: Invalidation) {
+        self.apply_remote(&invalidation);
+        if let Some(broadcast) = &self.broadcast {
+            broadcast.publish(&invalidation);
+        }
+    }
+
+    /// The generation a lookup starts under, or `None` when the cache is bypassed.
+    fn cache_generation(&self) -> Option<u64> {
+        let inner = &*self.inner;
+        (!inner.bypass.load(Ordering::SeqCst)).then(|| inner.generation.load(Ordering::SeqCst))
+    }
+
+    /// Whether an answer looked up under `generation` may still be cached.
+    fn still_current(&self, generation: Option<u64>) -> impl FnOnce() -> bool + '_ {
+        move || {
+            let inner = &*self.inner;
+            generation.is_some_and(|seen| {
+                !inner.bypass.load(Ordering::SeqCst)
+                    && inner.generation.load(Ordering::SeqCst) == seen
+            })
         }
     }
 
@@ -217,35 +317,38 @@ impl RevocationChecker {
 
     /// Forgets what this checker has cached about session `id`, so that its revocation —
     /// just made in this process — is seen by the next check instead of after
-    /// [`max_staleness`](RevocationConfig::max_staleness). Other processes still see it within
-    /// their own bound.
+    /// [`max_staleness`](RevocationConfig::max_staleness). Other processes see it within
+    /// their own bound, or at once when this checker was built
+    /// [`with_broadcast`](Self::with_broadcast): every `forget_*` publishes its invalidation.
     pub fn forget_session(&self, id: SessionId) {
-        self.inner.session_cache.retain(|cached, _| *cached != id);
+        self.invalidate(Invalidation::Session(id));
     }
 
     /// Forgets what this checker has cached about user `id` and every session of theirs
     /// (log out everywhere, a password change, a disable, a role change), as
     /// [`forget_session`](Self::forget_session) does for one session.
     pub fn forget_user(&self, id: UserId) {
-        let inner = &*self.inner;
-        inner.user_cache.retain(|cached, _| *cached != id);
-        inner.session_cache.retain(
-            |_, state| !matches!(state, SessionState::Live { user_id, .. } if *user_id == id),
-        );
+        self.invalidate(Invalidation::User(id));
+    }
+
+    /// Forgets what this checker has cached about the access token `jti` (just revoked by
+    /// RFC 7009 revocation), as [`forget_session`](Self::forget_session) does for a session.
+    pub fn forget_access_token(&self, jti: &str) {
+        self.invalidate(Invalidation::AccessToken(jti.to_owned()));
     }
 
     /// Forgets everything cached (after a change whose user the caller does not know, such
     /// as a password reset by link). Costs only cache misses.
     pub fn forget_all(&self) {
-        let inner = &*self.inner;
-        inner.session_cache.retain(|_, _| false);
-        inner.user_cache.retain(|_, _| false);
-        inner.jti_cache.retain(|_, _| false);
+        self.invalidate(Invalidation::All);
     }
 
     async fn user_state(&self, id: UserId, now: SystemTime) -> Result<UserState, RevocationError> {
         let inner = &*self.inner;
-        if let Some(state) = inner.user_cache.get(&id, now) {
+        let generation = self.cache_generation();
+        if generation.is_some()
+            && let Some(state) = inner.user_cache.get(&id, now)
+        {
             return Ok(state);
         }
         let user = inner
@@ -258,7 +361,9 @@ impl RevocationChecker {
             active: user.active,
             tokens_valid_after: user.tokens_valid_after,
         };
-        inner.user_cache.put(id, state, now);
+        inner
+            .user_cache
+            .put_if(id, state, now, self.still_current(generation));
         Ok(state)
     }
 
@@ -269,7 +374,10 @@ impl RevocationChecker {
         now: SystemTime,
     ) -> Result<SessionState, RevocationError> {
         let inner = &*self.inner;
-        if let Some(state) = inner.session_cache.get(&id, now) {
+        let generation = self.cache_generation();
+        if generation.is_some()
+            && let Some(state) = inner.session_cache.get(&id, now)
+        {
             return Ok(state);
         }
         let session = inner
@@ -288,14 +396,19 @@ impl RevocationChecker {
             }
             _ => SessionState::Ended,
         };
-        inner.session_cache.put(id, state, now);
+        inner
+            .session_cache
+            .put_if(id, state, now, self.still_current(generation));
         Ok(state)
     }
 
     async fn jti_revoked(&self, jti: &str, now: SystemTime) -> Result<bool, RevocationError> {
         let inner = &*self.inner;
+        let generation = self.cache_generation();
         // Per-request hot path: a cache hit must not allocate.
-        if let Some(revoked) = inner.jti_cache.get(jti, now) {
+        if generation.is_some()
+            && let Some(revoked) = inner.jti_cache.get(jti, now)
+        {
             return Ok(revoked);
         }
         let revoked = inner
@@ -303,13 +416,18 @@ impl RevocationChecker {
             .is_access_token_revoked(jti)
             .await
             .map_err(RevocationError::Unavailable)?;
-        inner.jti_cache.put(jti.to_owned(), revoked, now);
+        inner
+            .jti_cache
+            .put_if(jti.to_owned(), revoked, now, self.still_current(generation));
         Ok(revoked)
     }
 }
 
 impl std::fmt::Debug for RevocationChecker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RevocationChecker").finish_non_exhaustive()
+        f.debug_struct("RevocationChecker")
+            .field("broadcast", &self.broadcast)
+            .field("cache_bypassed", &self.is_cache_bypassed())
+            .finish_non_exhaustive()
     }
 }
