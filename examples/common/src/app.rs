@@ -11,6 +11,7 @@ use auth_core::store::PendingLoginStore;
 use auth_core::token::{
     AccessTokenIssuer, AccessTokenVerifier, IssuerConfig, KeySet, VerifierConfig,
 };
+use auth_storage_redis::{RedisConfig, RedisInvalidation, RedisStore, Subscription};
 use auth_storage_seaorm::{SeaOrmStore, redact_url};
 use auth_tower::{AuthEndpoints, Authenticator, EndpointsConfig, OAuthConfig};
 
@@ -39,6 +40,10 @@ pub struct Example {
     pub page: DemoPage,
     /// The one origin allowed cross-origin (CORS), if configured.
     pub cors_origin: Option<String>,
+    /// With `REDIS_URL`: the subscription that applies other instances' logouts to this
+    /// instance's revocation cache. Held (never read) for as long as the example serves:
+    /// dropping the last clone ends the subscription.
+    _subscription: Option<Arc<Subscription>>,
 }
 
 impl Example {
@@ -52,9 +57,20 @@ impl Example {
     pub async fn build(settings: &Settings, port: u16) -> Result<Self, StartError> {
         let key = load_signing_key(&settings.key)?;
         let store = open_store(&settings.database_url).await?;
+        let mut stores = store.clone().into_stores();
         // Pending social logins on the shared database: a login started on one instance
         // completes on any other (several instances behind a load balancer).
-        let pending: Arc<dyn PendingLoginStore> = Arc::new(store.clone());
+        let mut pending: Arc<dyn PendingLoginStore> = Arc::new(store);
+        let redis = match &settings.redis_url {
+            Some(url) => Some(open_redis(url, &settings.redis_key_prefix).await?),
+            None => None,
+        };
+        if let Some(redis) = &redis {
+            // The short-lived, hot state moves to Redis; accounts and sessions stay in SQL.
+            stores.revocations = Arc::new(redis.clone());
+            stores.throttle = Arc::new(redis.clone());
+            pending = Arc::new(redis.clone());
+        }
         let keys = KeySet::new(key);
         let issuer = AccessTokenIssuer::new(
             IssuerConfig::new(settings.issuer.clone(), settings.audience.clone())
@@ -69,19 +85,26 @@ impl Example {
         config.refresh_reuse_grace = settings.refresh_reuse_grace;
         let service = AuthService::new(
             config,
-            store.into_stores(),
+            stores,
             issuer,
             PasswordHasher::default(),
             Arc::new(SystemClock),
             Arc::new(LogMailer),
         );
         let stores = service.stores();
-        let revocation = RevocationChecker::new(
+        let mut revocation = RevocationChecker::new(
             RevocationConfig::default().max_staleness(settings.revocation_cache),
             stores.users.clone(),
             stores.sessions.clone(),
             stores.revocations.clone(),
         );
+        // With Redis, every instance's logouts reach this instance's cache at once (and the
+        // cache is off whenever that channel is down), so a long cache stays correct.
+        let subscription = redis.as_ref().map(|redis| {
+            let invalidation = Arc::new(RedisInvalidation::new(redis));
+            revocation = revocation.clone().with_broadcast(invalidation.clone());
+            Arc::new(invalidation.spawn_subscriber(revocation.clone()))
+        });
         let authenticator = Authenticator::new(verifier).with_revocation(revocation);
 
         // Cookie mode for the browser page: the refresh token only in an HttpOnly `__Host-`
@@ -123,8 +146,27 @@ impl Example {
             tiers: plan_tiers(),
             page: DemoPage::new(&providers),
             cors_origin: settings.cors_origin.clone(),
+            _subscription: subscription,
         })
     }
+}
+
+/// Connects to Redis at `url`, with every key under `prefix`.
+///
+/// # Errors
+///
+/// [`StartError::Redis`], with any password masked.
+pub async fn open_redis(url: &str, prefix: &str) -> Result<RedisStore, StartError> {
+    let masked = redact_url(url);
+    let redis = RedisStore::connect_with(url, RedisConfig::default().key_prefix(prefix))
+        .await
+        .map_err(|e| StartError::Redis {
+            url: masked.clone(),
+            reason: e.to_string(),
+        })?;
+    tracing::info!(redis = %masked, "Redis ready: revocations, throttling and pending logins \
+        shared by every instance; logouts reach every instance's cache at once");
+    Ok(redis)
 }
 
 /// Connects to `url` and applies the auth migrations.

@@ -60,6 +60,14 @@ pub struct Settings {
     /// `REFRESH_REUSE_GRACE_SECONDS`: how long a just-rotated refresh token is answered with
     /// 409 instead of being treated as stolen. Defaults to 5 seconds.
     pub refresh_reuse_grace: Duration,
+    /// `REDIS_URL`: Redis for the state several instances share — revoked access tokens,
+    /// login throttling, pending social logins — and the channel that drops every instance's
+    /// revocation cache on logout, so `REVOCATION_CACHE_SECONDS` can be raised safely.
+    /// Defaults to none (all of it in the database, the cache per instance).
+    pub redis_url: Option<String>,
+    /// `REDIS_KEY_PREFIX`: what every Redis key starts with, so several apps can share one
+    /// Redis. Defaults to `auth:`.
+    pub redis_key_prefix: String,
 }
 
 impl Settings {
@@ -148,6 +156,8 @@ impl Settings {
             cors_origin,
             revocation_cache: Duration::from_secs(seconds("REVOCATION_CACHE_SECONDS", 0)?),
             refresh_reuse_grace: Duration::from_secs(seconds("REFRESH_REUSE_GRACE_SECONDS", 5)?),
+            redis_url: get("REDIS_URL"),
+            redis_key_prefix: get("REDIS_KEY_PREFIX").unwrap_or_else(|| "auth:".to_owned()),
         })
     }
 }

@@ -67,6 +67,18 @@ pub enum StartError {
         /// The driver's message, with any password masked.
         reason: String,
     },
+    /// Redis could not be reached.
+    #[error(
+        "could not connect to Redis at REDIS_URL={url}: {reason}. Set REDIS_URL to \
+         redis://HOST:6379 (or redis://:PASSWORD@HOST:6379), or unset it to keep everything in \
+         the database"
+    )]
+    Redis {
+        /// The URL with any password masked.
+        url: String,
+        /// What went wrong, with any password masked.
+        reason: String,
+    },
     /// Something auth-core refused while building the service.
     #[error("{0}")]
     Setup(String),
