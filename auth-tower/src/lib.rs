@@ -193,7 +193,7 @@ pub use endpoints::{
 pub use endpoints::{OAuthConfig, OAuthSetupError};
 pub use guard::{Guard, Policy, Require};
 pub use layer::{AuthLayer, AuthService, GuardLayer, Mode};
-pub use rejection::{AuthRejection, DEFAULT_REALM, RejectionReason};
+pub use rejection::{AuthRejection, DEFAULT_OUTAGE_RETRY_AFTER, DEFAULT_REALM, RejectionReason};
 
 pub use auth_core;
 /// The social-login crate the OAuth routes run on (feature `providers`).
