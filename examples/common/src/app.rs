@@ -10,7 +10,7 @@ use auth_core::revocation::{RevocationChecker, RevocationConfig};
 use auth_core::token::{
     AccessTokenIssuer, AccessTokenVerifier, IssuerConfig, KeySet, VerifierConfig,
 };
-use auth_storage_seaorm::{SeaOrmStore, redact_url};
+use auth_storage_seaorm::{SeaOrmStore, Timeouts, redact_url};
 use auth_tower::{AuthEndpoints, Authenticator, EndpointsConfig, OAuthConfig};
 
 use crate::config::Settings;
@@ -50,7 +50,9 @@ impl Example {
     /// [`StartError`] saying what to fix.
     pub async fn build(settings: &Settings, port: u16) -> Result<Self, StartError> {
         let key = load_signing_key(&settings.key)?;
-        let store = open_store(&settings.database_url).await?;
+        let mut timeouts = Timeouts::default();
+        timeouts.acquire = settings.database_timeout;
+        let store = open_store_with(&settings.database_url, timeouts).await?;
         let keys = KeySet::new(key);
         let issuer = AccessTokenIssuer::new(
             IssuerConfig::new(settings.issuer.clone(), settings.audience.clone())
@@ -123,7 +125,7 @@ impl Example {
     }
 }
 
-/// Connects to `url` and applies the auth migrations.
+/// Connects to `url` with the default [`Timeouts`] and applies the auth migrations.
 ///
 /// # Errors
 ///
@@ -131,8 +133,19 @@ impl Example {
 /// (auth-storage-seaorm's connection errors never carry it; the URL goes through
 /// [`redact_url`]).
 pub async fn open_store(url: &str) -> Result<SeaOrmStore, StartError> {
+    open_store_with(url, Timeouts::default()).await
+}
+
+/// [`open_store`] with the given bounds on waiting for the database (from
+/// `DATABASE_TIMEOUT_SECONDS`): while it is down, requests answer 503 after at most
+/// `timeouts.acquire`.
+///
+/// # Errors
+///
+/// As [`open_store`].
+pub async fn open_store_with(url: &str, timeouts: Timeouts) -> Result<SeaOrmStore, StartError> {
     let masked = redact_url(url);
-    let store = SeaOrmStore::connect(url)
+    let store = SeaOrmStore::connect_with(url, timeouts)
         .await
         .map_err(|e| StartError::Database {
             url: masked.clone(),

@@ -60,6 +60,10 @@ pub struct Settings {
     /// `REFRESH_REUSE_GRACE_SECONDS`: how long a just-rotated refresh token is answered with
     /// 409 instead of being treated as stolen. Defaults to 5 seconds.
     pub refresh_reuse_grace: Duration,
+    /// `DATABASE_TIMEOUT_SECONDS`: the longest a request waits for a database connection
+    /// (opening one included) before it answers 503 with `Retry-After`. Defaults to 2
+    /// seconds (auth-storage-seaorm's default); 1 to 60.
+    pub database_timeout: Duration,
 }
 
 impl Settings {
@@ -134,6 +138,18 @@ impl Settings {
                 },
             }
         };
+        let database_timeout = match get("DATABASE_TIMEOUT_SECONDS") {
+            None => auth_storage_seaorm::Timeouts::DEFAULT_ACQUIRE,
+            Some(value) => match value.trim().parse::<u64>() {
+                Ok(n) if (1..=60).contains(&n) => Duration::from_secs(n),
+                _ => {
+                    return Err(StartError::InvalidVar {
+                        name: "DATABASE_TIMEOUT_SECONDS",
+                        reason: format!("{value:?} is not a whole number of seconds from 1 to 60"),
+                    });
+                }
+            },
+        };
         let cors_origin = get("CORS_ORIGIN")
             .map(|origin| parse_origin(&origin))
             .transpose()?;
@@ -148,6 +164,7 @@ impl Settings {
             cors_origin,
             revocation_cache: Duration::from_secs(seconds("REVOCATION_CACHE_SECONDS", 0)?),
             refresh_reuse_grace: Duration::from_secs(seconds("REFRESH_REUSE_GRACE_SECONDS", 5)?),
+            database_timeout,
         })
     }
 }
@@ -201,6 +218,7 @@ mod tests {
         assert_eq!(s.access_token_ttl, Duration::from_secs(900));
         assert_eq!(s.revocation_cache, Duration::ZERO);
         assert_eq!(s.refresh_reuse_grace, Duration::from_secs(5));
+        assert_eq!(s.database_timeout, Duration::from_secs(2));
         assert!(s.cors_origin.is_none());
     }
 
