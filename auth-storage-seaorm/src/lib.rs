@@ -159,10 +159,10 @@ mod timeouts;
 mod users;
 
 pub use error::{CorruptRow, TimeOutOfRange, is_connection_error};
-pub use timeouts::Timeouts;
 pub use migration::Migrator;
 pub use redact::redact_url;
 pub use store::{PurgeReport, SeaOrmStore};
+pub use timeouts::Timeouts;
 
 pub use sea_orm;
 pub use sea_orm_migration;

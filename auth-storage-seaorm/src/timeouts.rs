@@ -91,7 +91,10 @@ mod tests {
         Timeouts::default().apply(&mut options);
         assert_eq!(options.get_acquire_timeout(), Some(Duration::from_secs(2)));
         assert_eq!(options.get_connect_timeout(), Some(Duration::from_secs(2)));
-        assert_eq!(options.get_statement_timeout(), Some(Duration::from_secs(5)));
+        assert_eq!(
+            options.get_statement_timeout(),
+            Some(Duration::from_secs(5))
+        );
     }
 
     #[test]

@@ -350,7 +350,10 @@ mod tests {
         );
         assert!(outage.is_unavailable() && outage.is_server_error());
         let broken = AuthError::Store(StoreError::backend(std::fmt::Error));
-        assert_eq!((broken.status_code(), broken.error_code()), (500, "server_error"));
+        assert_eq!(
+            (broken.status_code(), broken.error_code()),
+            (500, "server_error")
+        );
         assert!(!broken.is_unavailable());
     }
 

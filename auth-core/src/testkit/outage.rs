@@ -140,7 +140,9 @@ impl Drop for OutageProxy {
 pub fn upstream_of(url: &str) -> Option<SocketAddr> {
     let rest = url.split_once("://")?.1;
     let authority = rest.split(['/', '?']).next()?;
-    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
     host.parse().ok()
 }
 

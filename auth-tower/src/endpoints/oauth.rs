@@ -26,9 +26,9 @@ use http::header::{COOKIE, LOCATION, RETRY_AFTER};
 use http::{HeaderValue, Response, StatusCode};
 
 use super::response::{add_cookie, error_response, host_cookie_same_site, respond};
-use crate::rejection::retry_after_value;
 use super::{AuthEndpoints, EndpointRequest, TokenDelivery};
 use crate::credentials::single_cookie;
+use crate::rejection::retry_after_value;
 
 /// Configuration of the social login routes: where the browser goes afterwards.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -539,6 +539,9 @@ mod tests {
             Outcome::RetryLater(Duration::from_secs(3))
         );
         let broken = AuthError::Store(auth_core::store::StoreError::backend(std::fmt::Error));
-        assert_eq!(Outcome::of_auth(&broken, Duration::ZERO), Outcome::ServerError);
+        assert_eq!(
+            Outcome::of_auth(&broken, Duration::ZERO),
+            Outcome::ServerError
+        );
     }
 }
