@@ -105,8 +105,10 @@ mod tests {
         assert_eq!(mysql.get_acquire_timeout(), Some(Duration::from_secs(2)));
 
         let mut postgres = ConnectOptions::new("postgresql://u@127.0.0.1/db");
-        let mut timeouts = Timeouts::default();
-        timeouts.statement = None;
+        let timeouts = Timeouts {
+            statement: None,
+            ..Timeouts::default()
+        };
         timeouts.apply(&mut postgres);
         assert_eq!(postgres.get_statement_timeout(), None);
     }

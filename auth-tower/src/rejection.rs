@@ -18,7 +18,7 @@ pub const DEFAULT_REALM: &str = "api";
 
 /// The `Retry-After` of a 503 when a store could not be reached in time, unless configured
 /// otherwise ([`Authenticator::with_outage_retry_after`](crate::Authenticator::with_outage_retry_after),
-/// [`OAuthEndpointsConfig::outage_retry_after`](crate::OAuthEndpointsConfig::outage_retry_after)):
+/// `oauth_server::OAuthEndpointsConfig::outage_retry_after`):
 /// 2 seconds, about the stores' own bound on waiting for the database.
 pub const DEFAULT_OUTAGE_RETRY_AFTER: Duration = Duration::from_secs(2);
 

@@ -223,6 +223,19 @@ mod tests {
     }
 
     #[test]
+    fn database_timeout_is_bounded_and_says_what_to_fix() {
+        let s = settings(&[("DATABASE_TIMEOUT_SECONDS", "5")]).unwrap();
+        assert_eq!(s.database_timeout, Duration::from_secs(5));
+        for bad in ["0", "61", "two"] {
+            let message = settings(&[("DATABASE_TIMEOUT_SECONDS", bad)])
+                .unwrap_err()
+                .to_string();
+            assert!(message.contains("DATABASE_TIMEOUT_SECONDS"), "{message}");
+            assert!(message.contains("1 to 60"), "{message}");
+        }
+    }
+
+    #[test]
     fn a_short_secret_is_refused_with_what_to_do() {
         let error = settings(&[("JWT_SECRET_KEY", "too-short")]).unwrap_err();
         let message = error.to_string();
