@@ -696,6 +696,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_browser_step_that_cannot_reach_its_store_gets_a_503_page_with_retry_after() {
+        let page = failure_page(true, Duration::from_secs(3));
+        assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(page.headers()[RETRY_AFTER], "3");
+        let other = failure_page(false, Duration::from_secs(3));
+        assert_eq!(other.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(other.headers().get(RETRY_AFTER).is_none());
+    }
+
+    #[test]
     fn single_refuses_repeated_fields() {
         let pairs = decode(b"a=1&b=2&a=3");
         assert_eq!(single(&pairs, "b"), Ok(Some("2")));
