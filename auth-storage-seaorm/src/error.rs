@@ -13,11 +13,19 @@ pub struct TimeOutOfRange;
 #[error("stored row is corrupt: {0}")]
 pub struct CorruptRow(pub &'static str);
 
-/// Any database failure, as [`StoreError::Backend`]. The [`DbErr`] is kept as the source,
-/// for logs and for callers that want to tell a lost connection
-/// ([`DbErr::ConnectionAcquire`], [`DbErr::Conn`]) from the rest.
+/// Any database failure: [`StoreError::Unavailable`] when the database could not be reached
+/// within its bound (see [`is_unreachable`]), [`StoreError::Backend`] for everything else.
+/// The [`DbErr`] is kept as the source, for logs.
+///
+/// The split is what lets a host answer an outage with 503 and `Retry-After` (the client
+/// may retry, nothing is wrong with its request) and keep 500 for failures a retry will
+/// not cure (a constraint the store did not map, a corrupt row, a schema mismatch).
 pub(crate) fn backend(error: DbErr) -> StoreError {
-    StoreError::backend(error)
+    if is_unreachable(&error) {
+        StoreError::unavailable(error)
+    } else {
+        StoreError::backend(error)
+    }
 }
 
 /// A uniqueness violation as [`StoreError::Conflict`] naming `what`; anything else as
@@ -47,32 +55,61 @@ pub(crate) fn user_conflict_or_backend(error: DbErr) -> StoreError {
 }
 
 /// Whether `error` (from a store) means the database could not be reached: the pool could
-/// not hand out a connection, or the connection broke (I/O, TLS or protocol failure, a closed
-/// pool). Useful for health checks and retries; the flows refuse either way.
+/// not hand out a connection within the acquire timeout, the connection broke (I/O, TLS or
+/// protocol failure, a closed pool), or a statement ran into its timeout. Every such error
+/// is a [`StoreError::Unavailable`] (see [`StoreError::is_unavailable`]); this also checks
+/// that it came from this crate's database. The flows refuse either way (fail closed).
 pub fn is_connection_error(error: &StoreError) -> bool {
-    let StoreError::Backend(source) = error else {
+    let StoreError::Unavailable(source) = error else {
         return false;
     };
-    match source.downcast_ref::<DbErr>() {
-        Some(DbErr::ConnectionAcquire(_)) => true,
-        Some(DbErr::Conn(runtime) | DbErr::Exec(runtime) | DbErr::Query(runtime)) => {
+    source.downcast_ref::<DbErr>().is_some_and(is_unreachable)
+}
+
+/// Whether `error` means "not reachable within the bound" rather than "the database said no".
+fn is_unreachable(error: &DbErr) -> bool {
+    match error {
+        DbErr::ConnectionAcquire(_) => true,
+        DbErr::Conn(runtime) | DbErr::Exec(runtime) | DbErr::Query(runtime) => {
             is_connection_failure(runtime)
         }
         _ => false,
     }
 }
 
+/// The PostgreSQL SQLSTATE `query_canceled`: what `statement_timeout` raises.
+const PG_QUERY_CANCELED: &str = "57014";
+
+/// MySQL `ER_QUERY_TIMEOUT` (`max_execution_time`) and MariaDB `ER_STATEMENT_TIMEOUT`
+/// (`max_statement_time`): a host may set either; their SQLSTATE is the generic `HY000`, so
+/// the server's error number is what tells them apart.
+#[cfg(feature = "mysql")]
+const MYSQL_TIMEOUT_NUMBERS: [u16; 2] = [3024, 1969];
+
+/// Whether the server cancelled the statement because it ran past its timeout.
+fn is_statement_timeout(error: &dyn sqlx::error::DatabaseError) -> bool {
+    if error.code().as_deref() == Some(PG_QUERY_CANCELED) {
+        return true;
+    }
+    #[cfg(feature = "mysql")]
+    if let Some(mysql) = error.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+        return MYSQL_TIMEOUT_NUMBERS.contains(&mysql.number());
+    }
+    false
+}
+
 fn is_connection_failure(error: &RuntimeErr) -> bool {
     match error {
-        RuntimeErr::SqlxError(error) => matches!(
-            **error,
+        RuntimeErr::SqlxError(error) => match &**error {
             sqlx::Error::Io(_)
-                | sqlx::Error::Tls(_)
-                | sqlx::Error::Protocol(_)
-                | sqlx::Error::PoolTimedOut
-                | sqlx::Error::PoolClosed
-                | sqlx::Error::WorkerCrashed
-        ),
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => true,
+            sqlx::Error::Database(database) => is_statement_timeout(database.as_ref()),
+            _ => false,
+        },
         _ => false,
     }
 }
@@ -95,13 +132,17 @@ mod tests {
             DbErr::Query(runtime(sqlx::Error::Io(broken_pipe))),
             DbErr::Exec(runtime(sqlx::Error::PoolClosed)),
         ] {
-            assert!(is_connection_error(&backend(lost)));
+            let error = backend(lost);
+            assert!(error.is_unavailable(), "{error:?}");
+            assert!(is_connection_error(&error));
         }
         for other in [
             DbErr::Query(runtime(sqlx::Error::RowNotFound)),
             DbErr::Custom("constraint".into()),
         ] {
-            assert!(!is_connection_error(&backend(other)));
+            let error = backend(other);
+            assert!(matches!(error, StoreError::Backend(_)), "{error:?}");
+            assert!(!is_connection_error(&error));
         }
         assert!(!is_connection_error(&StoreError::Conflict("email")));
     }

@@ -104,11 +104,22 @@
 //!
 //! ## When the database is down
 //!
-//! Every method returns [`StoreError::Backend`](auth_core::store::StoreError::Backend) with
-//! the [`DbErr`](sea_orm::DbErr) as its source — never a panic, and never an answer that
-//! would let a request through: auth-core's flows refuse. [`is_connection_error`] tells a
-//! lost connection from other failures (for health checks). The pool reconnects by itself
-//! once the server is back.
+//! Every call is bounded ([`Timeouts`]): it waits at most 2 s for a pooled connection
+//! (opening one included) — not sqlx's 30 s default — and on PostgreSQL a statement runs at
+//! most 5 s (`statement_timeout`). A call that could not reach the database in time (no
+//! connection before the acquire timeout, connection refused, reset or closed, I/O or TLS
+//! failure, a statement timeout) returns
+//! [`StoreError::Unavailable`](auth_core::store::StoreError::Unavailable); every other
+//! failure [`StoreError::Backend`](auth_core::store::StoreError::Backend), both with the
+//! [`DbErr`](sea_orm::DbErr) as their source (for logs). Never a panic, and never an answer
+//! that would let a request through: auth-core's flows refuse. The pool reconnects by itself
+//! once the server is back — no restart.
+//!
+//! What a client sees, through auth-tower: `503 Service Unavailable` with `Retry-After` and
+//! `{"error": "temporarily_unavailable", …}` within about the acquire timeout, for every
+//! request that needs the database (concurrent ones do not queue behind each other); 500
+//! stays for failures a retry will not cure. [`is_connection_error`] tells a lost connection
+//! of this crate apart (for health checks).
 //!
 //! ## Feature flags
 //!
@@ -144,12 +155,14 @@ pub mod rls;
 mod sessions;
 mod store;
 mod throttle;
+mod timeouts;
 mod users;
 
 pub use error::{CorruptRow, TimeOutOfRange, is_connection_error};
 pub use migration::Migrator;
 pub use redact::redact_url;
 pub use store::{PurgeReport, SeaOrmStore};
+pub use timeouts::Timeouts;
 
 pub use sea_orm;
 pub use sea_orm_migration;

@@ -11,7 +11,7 @@ use auth_core::store::{
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
 use sea_orm_migration::MigratorTrait;
 
-use crate::Migrator;
+use crate::{Migrator, Timeouts};
 
 /// Every auth-core store trait on one SeaORM [`DatabaseConnection`] (SQLite, PostgreSQL or
 /// MySQL/MariaDB).
@@ -48,7 +48,8 @@ impl SeaOrmStore {
         Self { db }
     }
 
-    /// Connects to `url` with [`SeaOrmStore::connect_options`].
+    /// Connects to `url` with [`SeaOrmStore::connect_options`] (the default [`Timeouts`]:
+    /// a call waits at most 2 s for a connection).
     ///
     /// `sqlite://auth.db` (created if missing), `sqlite::memory:`,
     /// `postgres://user@host/db`, `mysql://user@host/db`.
@@ -60,22 +61,41 @@ impl SeaOrmStore {
     /// password: sea-orm echoes the connection string in some of these, and they are rebuilt
     /// with it redacted ([`redact_url`](crate::redact_url) does the same for your logs).
     pub async fn connect(url: &str) -> Result<Self, DbErr> {
-        let connection = Database::connect(Self::connect_options(url))
+        Self::connect_with(url, Timeouts::default()).await
+    }
+
+    /// [`SeaOrmStore::connect`] with your own [`Timeouts`].
+    ///
+    /// # Errors
+    ///
+    /// As [`SeaOrmStore::connect`]; an unreachable server fails after `timeouts.acquire`.
+    pub async fn connect_with(url: &str, timeouts: Timeouts) -> Result<Self, DbErr> {
+        let connection = Database::connect(Self::connect_options_with(url, timeouts))
             .await
             .map_err(|error| crate::redact::redact_connect_error(url, error))?;
         Ok(Self::new(connection))
     }
 
     /// The connection settings [`SeaOrmStore::connect`] uses, for a host that wants to adjust
-    /// them (pool size, timeouts) before connecting:
+    /// them (pool size, timeouts) before connecting: [`connect_options_with`] and the default
+    /// [`Timeouts`].
     ///
+    /// [`connect_options_with`]: SeaOrmStore::connect_options_with
+    pub fn connect_options(url: &str) -> ConnectOptions {
+        Self::connect_options_with(url, Timeouts::default())
+    }
+
+    /// The connection settings for `url` with `timeouts`:
+    ///
+    /// * the [`Timeouts`]: acquire (and connect) bound, PostgreSQL `statement_timeout`;
     /// * statement logging off (sqlx logs every statement at `info` otherwise);
     /// * SQLite files: created if missing, WAL journal, 5 s busy timeout, foreign keys on;
     /// * SQLite in memory (`:memory:` or `mode=memory`): one connection that is never
     ///   closed — each connection would otherwise see its own empty database.
-    pub fn connect_options(url: &str) -> ConnectOptions {
+    pub fn connect_options_with(url: &str, timeouts: Timeouts) -> ConnectOptions {
         let mut options = ConnectOptions::new(url.to_owned());
         options.sqlx_logging(false);
+        timeouts.apply(&mut options);
         if url.starts_with("sqlite:") {
             if url.contains(":memory:") || url.contains("mode=memory") {
                 options

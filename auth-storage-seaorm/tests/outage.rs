@@ -1,106 +1,36 @@
-//! The database going away mid-test: the stores answer with a typed error (no panic, no
-//! "allow"), and work again once it is back. The database sits behind a TCP proxy the test
-//! can cut — the server itself is never touched, so other tests keep running.
+//! The database going away mid-test: the stores answer with
+//! [`StoreError::Unavailable`] within their bound (never sqlx's 30 s default, no panic, no
+//! "allow"), concurrent calls do not queue behind each other, and the same store works again
+//! once the database is back. The database sits behind auth-core's cuttable TCP proxy — the
+//! server itself is never touched, so other tests keep running.
 
 mod support;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use auth_core::store::{SessionStore, StoreError, User, UserId, UserStore};
+use auth_core::testkit::{OutageProxy, upstream_of};
 use auth_storage_seaorm::{SeaOrmStore, is_connection_error};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 use support::TestDb;
 
-/// A loopback TCP proxy to `upstream` that can be taken down (closing every live
-/// connection, refusing new ones) and brought back on the same port.
-struct Proxy {
-    addr: SocketAddr,
-    upstream: SocketAddr,
-    up: watch::Sender<bool>,
-    task: Option<JoinHandle<()>>,
-}
+/// Far above the default 2 s acquire bound, far below sqlx's 30 s default: a call that takes
+/// longer is hanging, which is the bug (this is not a speed assertion).
+const HANG: Duration = Duration::from_secs(10);
 
-impl Proxy {
-    async fn start(upstream: SocketAddr) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let (up, _) = watch::channel(true);
-        let mut proxy = Self {
-            addr,
-            upstream,
-            up,
-            task: None,
-        };
-        proxy.task = Some(proxy.serve(listener));
-        proxy
-    }
+/// How many calls run at once during the outage (more than the pool's connections).
+const CONCURRENT: usize = 20;
 
-    fn serve(&self, listener: TcpListener) -> JoinHandle<()> {
-        let upstream = self.upstream;
-        let up = self.up.clone();
-        tokio::spawn(async move {
-            loop {
-                let Ok((client, _)) = listener.accept().await else {
-                    return;
-                };
-                let mut down = up.subscribe();
-                tokio::spawn(async move {
-                    let Ok(server) = TcpStream::connect(upstream).await else {
-                        return;
-                    };
-                    let (mut client, mut server) = (client, server);
-                    tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
-                        _ = down.wait_for(|up| !*up) => {}
-                    }
-                });
-            }
-        })
-    }
-
-    /// Closes every connection and stops listening.
-    async fn take_down(&mut self) {
-        self.up.send_replace(false);
-        if let Some(task) = self.task.take() {
-            task.abort();
-            task.await.ok();
-        }
-    }
-
-    /// Listens again on the same port.
-    async fn bring_back(&mut self) {
-        self.up.send_replace(true);
-        let listener = TcpListener::bind(self.addr)
-            .await
-            .expect("rebind the same port");
-        self.task = Some(self.serve(listener));
-    }
-}
-
-fn host_port(url: &str) -> SocketAddr {
-    let rest = url.split_once("://").expect("scheme").1;
-    let host = rest.split_once('@').map_or(rest, |(_, host)| host);
-    let host = host.split(['/', '?']).next().expect("host");
-    host.parse().expect("an IP:port URL, e.g. 127.0.0.1:5432")
-}
-
-/// `url` with its `host:port` replaced by `addr`.
-fn via(url: &str, addr: SocketAddr) -> String {
-    url.replacen(&host_port(url).to_string(), &addr.to_string(), 1)
-}
-
-async fn outage_is_a_typed_error_and_the_store_recovers(db: TestDb, url_for_store: &str) {
-    let mut proxy = Proxy::start(host_port(url_for_store)).await;
-    let mut options = SeaOrmStore::connect_options(&via(url_for_store, proxy.addr));
-    // Short, so the outage answers in seconds rather than the default 30.
-    options
-        .acquire_timeout(Duration::from_secs(1))
-        .connect_timeout(Duration::from_secs(1));
+async fn outage_is_unavailable_within_the_bound_and_the_store_recovers(
+    db: TestDb,
+    url_for_store: &str,
+) {
+    let upstream = upstream_of(url_for_store).expect("an IP:port URL, e.g. 127.0.0.1:5432");
+    let mut proxy = OutageProxy::start(upstream).await.expect("start the proxy");
+    // The library's defaults: the bound under test is the one every host gets.
+    let mut options =
+        SeaOrmStore::connect_options(&OutageProxy::url_for(url_for_store, proxy.addr()));
     if let Some(schema) = db.schema() {
         options.set_schema_search_path(schema.to_owned());
     }
@@ -111,28 +41,59 @@ async fn outage_is_a_typed_error_and_the_store_recovers(db: TestDb, url_for_stor
     ));
 
     let now = SystemTime::now();
-    let user = User::new(UserId::generate().unwrap(), "outage@example.test", now);
+    let email = format!("outage-{}@example.test", UserId::generate().unwrap());
+    let user = User::new(UserId::generate().unwrap(), &email, now);
     store.insert_user(&user).await.expect("insert while up");
 
     proxy.take_down().await;
     for _ in 0..2 {
+        let started = Instant::now();
         let lookup = store.user_by_id(user.id).await;
         let Err(error) = lookup else {
             panic!("a lookup during the outage must fail, got {lookup:?}");
         };
         assert!(
-            matches!(error, StoreError::Backend(_)),
-            "typed backend error: {error:?}"
+            started.elapsed() < HANG,
+            "an outage must answer within the acquire bound, took {:?}",
+            started.elapsed()
+        );
+        assert!(
+            error.is_unavailable(),
+            "an unreachable database is Unavailable (503), not Backend (500): {error:?}"
         );
         assert!(
             is_connection_error(&error),
             "recognisable as a lost connection: {error:?}"
         );
         // Fail closed: a session lookup errs rather than answering "no such session".
-        assert!(store.active_sessions(user.id, now).await.is_err());
+        assert!(matches!(
+            store.active_sessions(user.id, now).await,
+            Err(StoreError::Unavailable(_))
+        ));
     }
 
-    proxy.bring_back().await;
+    // No pile-up: many calls at once each fail within the bound, not one bound after another.
+    let started = Instant::now();
+    let calls: Vec<_> = (0..CONCURRENT)
+        .map(|_| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move { store.user_by_id(user.id).await })
+        })
+        .collect();
+    for call in calls {
+        let result = call.await.expect("no panic");
+        assert!(
+            matches!(result, Err(StoreError::Unavailable(_))),
+            "every concurrent call fails as unavailable: {result:?}"
+        );
+    }
+    assert!(
+        started.elapsed() < HANG,
+        "{CONCURRENT} concurrent calls during an outage took {:?}: they queued",
+        started.elapsed()
+    );
+
+    proxy.bring_back().await.expect("rebind the same port");
     let mut recovered = None;
     for _ in 0..50 {
         match store.user_by_id(user.id).await {
@@ -156,31 +117,30 @@ async fn outage_is_a_typed_error_and_the_store_recovers(db: TestDb, url_for_stor
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_outage_is_a_typed_error_and_the_store_recovers() {
-    if let Some(db) =
-        TestDb::postgres("postgres_outage_is_a_typed_error_and_the_store_recovers").await
-    {
+async fn postgres_outage_is_unavailable_within_the_bound_and_the_store_recovers() {
+    if let Some(db) = TestDb::postgres("postgres_outage_is_unavailable_within_the_bound").await {
         let url = db.url.clone();
-        outage_is_a_typed_error_and_the_store_recovers(db, &url).await;
+        outage_is_unavailable_within_the_bound_and_the_store_recovers(db, &url).await;
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mysql_outage_is_a_typed_error_and_the_store_recovers() {
-    if let Some(db) = TestDb::mysql("mysql_outage_is_a_typed_error_and_the_store_recovers").await {
+async fn mysql_outage_is_unavailable_within_the_bound_and_the_store_recovers() {
+    if let Some(db) = TestDb::mysql("mysql_outage_is_unavailable_within_the_bound").await {
         let url = db.url.clone();
-        outage_is_a_typed_error_and_the_store_recovers(db, &url).await;
+        outage_is_unavailable_within_the_bound_and_the_store_recovers(db, &url).await;
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_closed_sqlite_pool_is_a_typed_error_not_a_panic() {
+async fn a_closed_sqlite_pool_is_unavailable_not_a_panic() {
     let db = TestDb::sqlite_file().await;
     let store = db.store.clone();
     store.connection().clone().close().await.expect("close");
     let lookup = store.user_by_email("nobody@example.test").await;
+    // A closed pool will not hand out connections again: the same answer as an outage.
     assert!(
-        matches!(lookup, Err(StoreError::Backend(_))),
+        matches!(lookup, Err(StoreError::Unavailable(_))),
         "got {lookup:?}"
     );
     db.drop_all().await;

@@ -62,6 +62,9 @@ impl ResponseError for AuthRejection {
         if let Some(challenge) = self.www_authenticate() {
             builder.insert_header(("www-authenticate", challenge.as_bytes()));
         }
+        if let Some(retry_after) = self.retry_after() {
+            builder.insert_header(("retry-after", retry_after.as_bytes()));
+        }
         builder.body(self.body())
     }
 }

@@ -6,6 +6,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use auth_core::Clock;
 use auth_core::revocation::RevocationChecker;
@@ -16,7 +17,9 @@ use serde::de::DeserializeOwned;
 
 use crate::context::AuthContext;
 use crate::credentials::{Candidate, CredentialConfig, CredentialError, extract};
-use crate::rejection::{AuthRejection, DEFAULT_REALM, RejectionReason, clean_realm};
+use crate::rejection::{
+    AuthRejection, DEFAULT_OUTAGE_RETRY_AFTER, DEFAULT_REALM, RejectionReason, clean_realm,
+};
 use crate::token_cache::TokenCache;
 
 /// How many verified tokens an [`Authenticator`] remembers by default (see
@@ -93,6 +96,7 @@ struct Inner<E> {
     credentials: CredentialConfig,
     realm: Arc<str>,
     token_cache: Option<Arc<TokenCache<E>>>,
+    outage_retry_after: Duration,
 }
 
 impl<E> Clone for Authenticator<E> {
@@ -113,6 +117,7 @@ impl<E> fmt::Debug for Authenticator<E> {
             .field("credentials", &self.inner.credentials)
             .field("realm", &self.inner.realm)
             .field("token_cache", &self.inner.token_cache.is_some())
+            .field("outage_retry_after", &self.inner.outage_retry_after)
             .finish()
     }
 }
@@ -144,6 +149,7 @@ impl<E: CustomClaims> Authenticator<E> {
                 credentials: CredentialConfig::default(),
                 realm: Arc::from(DEFAULT_REALM),
                 token_cache,
+                outage_retry_after: DEFAULT_OUTAGE_RETRY_AFTER,
             }),
             claims: PhantomData,
         }
@@ -157,6 +163,7 @@ impl<E: CustomClaims> Authenticator<E> {
             credentials: self.inner.credentials.clone(),
             realm: self.inner.realm.clone(),
             token_cache: self.inner.token_cache.clone(),
+            outage_retry_after: self.inner.outage_retry_after,
         };
         change(&mut inner);
         Self {
@@ -181,6 +188,21 @@ impl<E: CustomClaims> Authenticator<E> {
     /// checker's staleness bound. Strongly recommended for first-party APIs.
     pub fn with_revocation(self, checker: RevocationChecker) -> Self {
         self.with_inner(|inner| inner.revocation = Some(checker))
+    }
+
+    /// The `Retry-After` sent with the 503 that answers a request whose check could not
+    /// reach its store in time (the revocation store is down), here and in the
+    /// [`AuthEndpoints`](crate::AuthEndpoints) built on this authenticator. Defaults to
+    /// [`DEFAULT_OUTAGE_RETRY_AFTER`](crate::DEFAULT_OUTAGE_RETRY_AFTER) (2 s); sent in whole
+    /// seconds, at least 1.
+    pub fn with_outage_retry_after(self, retry_after: Duration) -> Self {
+        self.with_inner(|inner| inner.outage_retry_after = retry_after)
+    }
+
+    /// The `Retry-After` of an outage's 503 (see
+    /// [`with_outage_retry_after`](Self::with_outage_retry_after)).
+    pub fn outage_retry_after(&self) -> Duration {
+        self.inner.outage_retry_after
     }
 
     /// The realm named in `WWW-Authenticate` challenges. `"`, `\` and non-printable
@@ -262,6 +284,7 @@ impl<E: CustomClaims> Authenticator<E> {
 
     fn rejection(&self, reason: impl Into<RejectionReason>) -> AuthRejection {
         AuthRejection::new(reason, self.inner.realm.clone())
+            .with_retry_after(self.inner.outage_retry_after)
     }
 
     /// The synchronous part: find and verify the token in raw header values. `Ok(None)`
@@ -358,11 +381,12 @@ impl<E: CustomClaims> Authenticator<E> {
         let checker = self.inner.revocation.clone()?;
         let context = context.clone();
         let realm = self.inner.realm.clone();
+        let retry_after = self.inner.outage_retry_after;
         Some(Box::pin(async move {
             checker
                 .check(context.claims())
                 .await
-                .map_err(|error| AuthRejection::new(error, realm))
+                .map_err(|error| AuthRejection::new(error, realm).with_retry_after(retry_after))
         }))
     }
 

@@ -149,7 +149,24 @@
 //! * Tokens are never read from the query string, never logged, never echoed.
 //! * Bad credentials are refused in optional mode too: a broken token is never silently
 //!   treated as anonymous.
-//! * A revocation store failure refuses the request (500), it never lets it through.
+//! * A revocation store failure refuses the request, it never lets it through: 500, or
+//!   **503 with `Retry-After`** when the store could not be reached in time.
+//!
+//! ## When a store is down
+//!
+//! A store that cannot be reached within its bound
+//! ([`StoreError::Unavailable`](auth_core::store::StoreError::Unavailable); the SeaORM store
+//! gives up after 2 s instead of hanging) is answered with `503 Service Unavailable`,
+//! `Retry-After` (whole seconds, [`DEFAULT_OUTAGE_RETRY_AFTER`] unless configured with
+//! [`Authenticator::with_outage_retry_after`] or
+//! `OAuthEndpointsConfig::outage_retry_after`) and
+//! `{"error": "temporarily_unavailable", "error_description": "… try again later"}`: by the
+//! authenticate layer and extractors (the revocation check), every [`AuthEndpoints`] route,
+//! social login (also while the provider's JWKS backs off after a failed fetch, with its
+//! back-off as `Retry-After`), and the OAuth server's token, revocation, introspection and
+//! userinfo endpoints and its pages. Each request fails on its own bound — they do not queue
+//! — and the same process serves them again once the store is back. Other server failures
+//! stay `500 server_error`.
 //! * Cookie mode: `__Host-` cookies (Secure, HttpOnly for the refresh token, SameSite=Strict,
 //!   Path=/), Origin/Fetch-Metadata checks on every state-changing request and a
 //!   double-submit token wherever a cookie is the credential.
@@ -193,7 +210,7 @@ pub use endpoints::{
 pub use endpoints::{OAuthConfig, OAuthSetupError};
 pub use guard::{Guard, Policy, Require};
 pub use layer::{AuthLayer, AuthService, GuardLayer, Mode};
-pub use rejection::{AuthRejection, DEFAULT_REALM, RejectionReason};
+pub use rejection::{AuthRejection, DEFAULT_OUTAGE_RETRY_AFTER, DEFAULT_REALM, RejectionReason};
 
 pub use auth_core;
 /// The social-login crate the OAuth routes run on (feature `providers`).

@@ -1,19 +1,26 @@
 //! [`AuthRejection`]: the RFC 6750 answer when a request is not authenticated or not allowed.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use auth_core::authz::Forbidden;
 use auth_core::revocation::RevocationError;
 use auth_core::token::TokenError;
 use auth_core::{BearerErrorCode, ToBearerError};
 use bytes::Bytes;
-use http::header::{CACHE_CONTROL, CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::header::{CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderValue, Response, StatusCode};
 
 use crate::credentials::CredentialError;
 
 /// The realm used when none is configured.
 pub const DEFAULT_REALM: &str = "api";
+
+/// The `Retry-After` of a 503 when a store could not be reached in time, unless configured
+/// otherwise ([`Authenticator::with_outage_retry_after`](crate::Authenticator::with_outage_retry_after),
+/// `oauth_server::OAuthEndpointsConfig::outage_retry_after`):
+/// 2 seconds, about the stores' own bound on waiting for the database.
+pub const DEFAULT_OUTAGE_RETRY_AFTER: Duration = Duration::from_secs(2);
 
 /// Why a request was refused. The variants carry the cause for logs; clients see only the
 /// RFC 6750 code and a fixed description (see [`AuthRejection`]).
@@ -44,6 +51,12 @@ pub enum RejectionReason {
     /// client's. HTTP 500 without a challenge.
     #[error("authentication unavailable")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The revocation check's store could not be reached in time (a database or Redis
+    /// outage, [`StoreError::Unavailable`](auth_core::store::StoreError::Unavailable)): the
+    /// request is refused — fail closed — but the client may retry. HTTP 503 with
+    /// `Retry-After`, without a challenge.
+    #[error("authentication temporarily unavailable")]
+    TemporarilyUnavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl From<TokenError> for RejectionReason {
@@ -59,6 +72,7 @@ impl From<RevocationError> for RejectionReason {
     fn from(error: RevocationError) -> Self {
         match error.bearer_error() {
             Some(_) => Self::Revoked(error),
+            None if error.is_unavailable() => Self::TemporarilyUnavailable(Box::new(error)),
             None => Self::Unavailable(Box::new(error)),
         }
     }
@@ -69,7 +83,9 @@ impl RejectionReason {
     /// missing credentials (no code, by RFC 6750 §3.1) and for server-side failures.
     pub fn bearer_error(&self) -> Option<BearerErrorCode> {
         match self {
-            Self::MissingCredentials | Self::Unavailable(_) => None,
+            Self::MissingCredentials | Self::Unavailable(_) | Self::TemporarilyUnavailable(_) => {
+                None
+            }
             Self::InvalidRequest(_) => Some(BearerErrorCode::InvalidRequest),
             Self::InvalidToken(error) => error.bearer_error(),
             Self::Revoked(error) => error.bearer_error(),
@@ -77,10 +93,16 @@ impl RejectionReason {
         }
     }
 
+    /// Whether this is a server-side failure (5xx) rather than a refused credential.
+    pub fn is_server_error(&self) -> bool {
+        matches!(self, Self::Unavailable(_) | Self::TemporarilyUnavailable(_))
+    }
+
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         match (self, self.bearer_error()) {
             (Self::MissingCredentials, _) => StatusCode::UNAUTHORIZED,
+            (Self::TemporarilyUnavailable(_), _) => StatusCode::SERVICE_UNAVAILABLE,
             (_, Some(code)) => {
                 StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::UNAUTHORIZED)
             }
@@ -97,7 +119,8 @@ impl RejectionReason {
 /// | malformed / duplicated credentials | 400 | `Bearer realm="…", error="invalid_request"` | `invalid_request` |
 /// | bad, expired or revoked token | 401 | `Bearer realm="…", error="invalid_token"` | `invalid_token` |
 /// | a guard refused | 403 | `Bearer realm="…", error="insufficient_scope"` | `insufficient_scope` |
-/// | revocation store down | 500 | none | `server_error` |
+/// | revocation store unreachable in time | 503 + `Retry-After` | none | `temporarily_unavailable` |
+/// | other server-side failure | 500 | none | `server_error` |
 ///
 /// The JSON body is `{"error": …, "error_description": …}` with a fixed description per code:
 /// nothing about which check failed (that goes to `tracing` at debug level). Responses carry
@@ -106,15 +129,30 @@ impl RejectionReason {
 pub struct AuthRejection {
     reason: RejectionReason,
     realm: Arc<str>,
+    retry_after: Duration,
 }
 
 impl AuthRejection {
-    /// A rejection for `reason` in `realm`.
+    /// A rejection for `reason` in `realm` (a 503 says [`DEFAULT_OUTAGE_RETRY_AFTER`]; see
+    /// [`with_retry_after`](Self::with_retry_after)).
     pub fn new(reason: impl Into<RejectionReason>, realm: Arc<str>) -> Self {
         Self {
             reason: reason.into(),
             realm,
+            retry_after: DEFAULT_OUTAGE_RETRY_AFTER,
         }
+    }
+
+    /// The `Retry-After` to send if this is a 503 (rounded up to whole seconds, at least 1).
+    pub fn with_retry_after(mut self, retry_after: Duration) -> Self {
+        self.retry_after = retry_after;
+        self
+    }
+
+    /// The `Retry-After` value, for a 503 only.
+    pub fn retry_after(&self) -> Option<HeaderValue> {
+        matches!(self.reason, RejectionReason::TemporarilyUnavailable(_))
+            .then(|| retry_after_value(self.retry_after))
     }
 
     /// A rejection for missing credentials in `realm`.
@@ -134,7 +172,7 @@ impl AuthRejection {
 
     /// The `WWW-Authenticate` value, or `None` for server-side failures.
     pub fn www_authenticate(&self) -> Option<HeaderValue> {
-        if matches!(self.reason, RejectionReason::Unavailable(_)) {
+        if self.reason.is_server_error() {
             return None;
         }
         let value = match self.reason.bearer_error() {
@@ -151,6 +189,10 @@ impl AuthRejection {
     /// The JSON body.
     pub fn body(&self) -> Bytes {
         let (error, description) = match self.reason.bearer_error() {
+            _ if matches!(self.reason, RejectionReason::TemporarilyUnavailable(_)) => (
+                "temporarily_unavailable",
+                "authentication is temporarily unavailable; try again later",
+            ),
             _ if matches!(self.reason, RejectionReason::Unavailable(_)) => {
                 ("server_error", "the request could not be authenticated")
             }
@@ -178,6 +220,9 @@ impl AuthRejection {
         if let Some(challenge) = self.www_authenticate() {
             headers.insert(WWW_AUTHENTICATE, challenge);
         }
+        if let Some(retry_after) = self.retry_after() {
+            headers.insert(RETRY_AFTER, retry_after);
+        }
         response
     }
 
@@ -185,6 +230,10 @@ impl AuthRejection {
         match &self.reason {
             RejectionReason::Unavailable(error) => {
                 tracing::error!(%error, "authentication failed on the server side; refusing");
+            }
+            RejectionReason::TemporarilyUnavailable(error) => {
+                let cause = std::error::Error::source(error.as_ref()).map(ToString::to_string);
+                tracing::warn!(%error, ?cause, "revocation store unreachable; answering 503");
             }
             reason => tracing::debug!(%reason, "request refused"),
         }
@@ -201,6 +250,15 @@ impl std::error::Error for AuthRejection {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         Some(&self.reason)
     }
+}
+
+/// A `Retry-After` of whole seconds, rounded up and at least 1 (`Retry-After: 0` would
+/// invite an immediate retry storm).
+pub(crate) fn retry_after_value(retry_after: Duration) -> HeaderValue {
+    let secs = retry_after
+        .as_secs()
+        .saturating_add(u64::from(retry_after.subsec_nanos() > 0));
+    HeaderValue::from(secs.max(1))
 }
 
 /// `{"error": error, "error_description": description}`.
@@ -258,6 +316,27 @@ mod tests {
         let crypto = AuthRejection::new(TokenError::Crypto("verifying"), realm);
         assert_eq!(crypto.status(), 500);
         assert!(crypto.www_authenticate().is_none());
+    }
+
+    #[test]
+    fn an_unreachable_revocation_store_is_503_with_retry_after_and_other_failures_500() {
+        use auth_core::store::StoreError;
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        let outage = RevocationError::Unavailable(StoreError::unavailable(refused));
+        let rejection = AuthRejection::new(outage, Arc::from("r"))
+            .with_retry_after(Duration::from_millis(4500));
+        let response = rejection.into_response::<Bytes>();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[RETRY_AFTER], "5", "rounded up");
+        assert!(response.headers().get(WWW_AUTHENTICATE).is_none());
+        let body: serde_json::Value = serde_json::from_slice(response.body()).unwrap();
+        assert_eq!(body["error"], "temporarily_unavailable");
+
+        let broken = RevocationError::Unavailable(StoreError::backend(std::fmt::Error));
+        let response = AuthRejection::new(broken, Arc::from("r")).into_response::<Bytes>();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(response.headers().get(RETRY_AFTER).is_none());
+        assert_eq!(retry_after_value(Duration::ZERO), "1");
     }
 
     #[test]

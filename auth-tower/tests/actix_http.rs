@@ -135,6 +135,7 @@ through_actix!(
     optional_mode,
     guards_answer_403,
     revocation_store_down_fails_closed,
+    unreachable_store_answers_503_with_retry_after_and_recovers,
     signup_and_login,
     malformed_requests,
     refresh_in_bearer_mode,

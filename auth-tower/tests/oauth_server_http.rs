@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use auth_core::flows::{AuthConfig, AuthService, ClientInfo, RecordingMailer, Stores};
@@ -13,6 +14,7 @@ use auth_core::oauth_server::{
 };
 use auth_core::password::{Password, PasswordHasher};
 use auth_core::store::memory::MemoryStores;
+use auth_core::store::{OAuthClient, OAuthClientStore, StoreError};
 use auth_core::token::{AccessTokenIssuer, Algorithm, IssuerConfig, KeySet, Scope, SigningKey};
 use auth_core::{Clock, ManualClock};
 use auth_tower::oauth_server::{OAuthEndpoints, OAuthEndpointsConfig};
@@ -43,6 +45,46 @@ struct Harness {
     clock: ManualClock,
     secret: String,
     jar: BTreeMap<String, String>,
+    /// While `true`, the client store answers as an unreachable database would.
+    outage: Arc<AtomicBool>,
+}
+
+/// The memory client store behind a switch: down while `outage` is set.
+struct SwitchedClients {
+    inner: Arc<dyn OAuthClientStore>,
+    outage: Arc<AtomicBool>,
+}
+
+impl SwitchedClients {
+    fn check(&self) -> Result<(), StoreError> {
+        if self.outage.load(Ordering::SeqCst) {
+            Err(StoreError::unavailable(std::io::Error::from(
+                std::io::ErrorKind::ConnectionRefused,
+            )))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[auth_core::async_trait]
+impl OAuthClientStore for SwitchedClients {
+    async fn insert_client(&self, client: &OAuthClient) -> Result<(), StoreError> {
+        self.check()?;
+        self.inner.insert_client(client).await
+    }
+    async fn client(&self, client_id: &str) -> Result<Option<OAuthClient>, StoreError> {
+        self.check()?;
+        self.inner.client(client_id).await
+    }
+    async fn update_client(&self, client: &OAuthClient) -> Result<(), StoreError> {
+        self.check()?;
+        self.inner.update_client(client).await
+    }
+    async fn delete_client(&self, client_id: &str) -> Result<bool, StoreError> {
+        self.check()?;
+        self.inner.delete_client(client_id).await
+    }
 }
 
 struct Reply {
@@ -162,14 +204,14 @@ impl Harness {
         userinfo.profile = Scope::parse("profile read:profile");
         userinfo.groups = Scope::parse("read:groups");
         config.userinfo_scopes = userinfo;
-        let server = OAuthServer::new(
-            config,
-            stores.clone(),
-            OAuthStores::in_memory(),
-            &keys,
-            shared.clone(),
-        )
-        .unwrap();
+        let outage = Arc::new(AtomicBool::new(false));
+        let mut oauth_stores = OAuthStores::in_memory();
+        oauth_stores.clients = Arc::new(SwitchedClients {
+            inner: oauth_stores.clients.clone(),
+            outage: outage.clone(),
+        });
+        let server =
+            OAuthServer::new(config, stores.clone(), oauth_stores, &keys, shared.clone()).unwrap();
         let auth = AuthService::new(
             AuthConfig::default(),
             stores,
@@ -209,6 +251,7 @@ impl Harness {
             clock,
             secret: "a-demo-secret-of-at-least-32-bytes-0123456789".to_owned(),
             jar: BTreeMap::new(),
+            outage,
         }
     }
 
@@ -1291,6 +1334,39 @@ async fn oversized_forms_are_refused_before_use() {
 // ----------------------------------------------------------------------------------------
 // Token endpoint and the back channel
 // ----------------------------------------------------------------------------------------
+
+/// Issue 14: a store that cannot be reached in time is RFC 6749 `temporarily_unavailable`
+/// with 503 and the configured `Retry-After`, not `500 server_error`; the endpoint works
+/// again once the store is back.
+#[tokio::test]
+async fn an_unreachable_store_is_503_temporarily_unavailable_with_retry_after() {
+    let mut config = OAuthEndpointsConfig::default();
+    config.outage_retry_after = Duration::from_secs(7);
+    let mut h = Harness::with_config(config).await;
+    let verifier = "x".repeat(43);
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", "no-such-code"),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", verifier.as_str()),
+    ];
+    h.outage.store(true, Ordering::SeqCst);
+    let reply = h.post_client("/oauth/token", &form, Some(h.basic())).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        reply.body
+    );
+    assert_eq!(reply.headers["retry-after"], "7");
+    assert_eq!(reply.headers["cache-control"], "no-store");
+    assert_eq!(reply.json()["error"], "temporarily_unavailable");
+
+    h.outage.store(false, Ordering::SeqCst);
+    let reply = h.post_client("/oauth/token", &form, Some(h.basic())).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    assert!(reply.headers.get("retry-after").is_none());
+}
 
 #[tokio::test]
 async fn wrong_secret_is_401_invalid_client_with_a_basic_challenge() {

@@ -16,7 +16,9 @@ use crate::token::TokenError;
 /// contain a password, token or hash either. Infrastructure failures ([`Store`](Self::Store),
 /// [`Password`](Self::Password), [`Token`](Self::Token), [`Mail`](Self::Mail),
 /// [`Random`](Self::Random)) are never confused with a refused credential: they answer 5xx,
-/// and their cause is for logs, not for clients.
+/// and their cause is for logs, not for clients. A store that could not be reached in time
+/// ([`StoreError::Unavailable`], see [`is_unavailable`](Self::is_unavailable)) answers 503
+/// `temporarily_unavailable`, so hosts can add `Retry-After`; other failures 500.
 ///
 /// [`status_code`](Self::status_code) and [`error_code`](Self::error_code) are the one
 /// mapping to an HTTP response.
@@ -121,7 +123,9 @@ pub enum AuthError {
     /// the account).
     #[error("user not found")]
     UserNotFound,
-    /// A store failed. Treated as "refuse" (fail closed); the cause is for logs only.
+    /// A store failed. Treated as "refuse" (fail closed); the cause is for logs only. 503
+    /// when the store could not be reached in time ([`StoreError::Unavailable`]), 500
+    /// otherwise.
     #[error("storage failure")]
     Store(#[source] StoreError),
     /// Password hashing failed for a reason other than a wrong password (the blocking pool,
@@ -146,9 +150,11 @@ impl AuthError {
     ///
     /// 400 for malformed or unacceptable input, 401 for refused credentials and tokens, 403
     /// for a disabled account or an unverified provider email, 404 for things not found, 409
-    /// for conflicts, 429 for throttling, 500 for infrastructure failures.
+    /// for conflicts, 429 for throttling, 503 when a store could not be reached in time
+    /// ([`is_unavailable`](Self::is_unavailable)), 500 for other infrastructure failures.
     pub fn status_code(&self) -> u16 {
         match self {
+            Self::Store(error) if error.is_unavailable() => 503,
             Self::InvalidEmail
             | Self::InvalidUsername
             | Self::WeakPassword(_)
@@ -174,9 +180,11 @@ impl AuthError {
     }
 
     /// A stable snake_case code for the `error` field of a JSON body, e.g.
-    /// `"invalid_credentials"`. Every 5xx error has the same code, `"server_error"`.
+    /// `"invalid_credentials"`. A store outage (503) is `"temporarily_unavailable"`; every
+    /// other 5xx error has the same code, `"server_error"`.
     pub fn error_code(&self) -> &'static str {
         match self {
+            Self::Store(error) if error.is_unavailable() => "temporarily_unavailable",
             Self::InvalidCredentials => "invalid_credentials",
             Self::AccountDisabled => "account_disabled",
             Self::Throttled { .. } => "too_many_attempts",
@@ -206,6 +214,12 @@ impl AuthError {
     /// Whether this is an infrastructure failure (5xx) rather than a refusal.
     pub fn is_server_error(&self) -> bool {
         self.status_code() >= 500
+    }
+
+    /// Whether a store could not be reached in time ([`StoreError::Unavailable`]): a
+    /// transient outage. Answer 503 with `Retry-After`; the client may try again.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Self::Store(error) if error.is_unavailable())
     }
 }
 
@@ -299,6 +313,9 @@ mod tests {
             AuthError::LastSignInMethod,
             AuthError::UserNotFound,
             AuthError::Store(StoreError::Conflict("email")),
+            AuthError::Store(StoreError::unavailable(std::io::Error::from(
+                std::io::ErrorKind::ConnectionRefused,
+            ))),
             AuthError::Password(PasswordError::Cancelled),
             AuthError::Token(TokenError::Random),
             AuthError::Mail(MailError::new("smtp down")),
@@ -317,9 +334,27 @@ mod tests {
             }
             assert_eq!(
                 error.is_server_error(),
-                error.error_code() == "server_error"
+                ["server_error", "temporarily_unavailable"].contains(&error.error_code())
             );
+            assert_eq!(error.is_unavailable(), status == 503, "{error:?}");
         }
+    }
+
+    #[test]
+    fn a_store_outage_is_503_temporarily_unavailable_and_other_store_failures_500() {
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        let outage = AuthError::Store(StoreError::unavailable(refused));
+        assert_eq!(
+            (outage.status_code(), outage.error_code()),
+            (503, "temporarily_unavailable")
+        );
+        assert!(outage.is_unavailable() && outage.is_server_error());
+        let broken = AuthError::Store(StoreError::backend(std::fmt::Error));
+        assert_eq!(
+            (broken.status_code(), broken.error_code()),
+            (500, "server_error")
+        );
+        assert!(!broken.is_unavailable());
     }
 
     #[test]

@@ -35,6 +35,9 @@ pub enum OAuthErrorCode {
     AccessDenied,
     /// `server_error`: the server failed (a store, the random generator, signing).
     ServerError,
+    /// `temporarily_unavailable`: a store could not be reached in time; try again later
+    /// (RFC 6749 §4.1.2.1; on the token endpoint with HTTP 503 and `Retry-After`).
+    TemporarilyUnavailable,
     /// `login_required`: `prompt=none`, and the user is not signed in.
     LoginRequired,
     /// `consent_required`: `prompt=none`, and the user has not consented.
@@ -60,6 +63,7 @@ impl OAuthErrorCode {
             Self::UnsupportedResponseType => "unsupported_response_type",
             Self::AccessDenied => "access_denied",
             Self::ServerError => "server_error",
+            Self::TemporarilyUnavailable => "temporarily_unavailable",
             Self::LoginRequired => "login_required",
             Self::ConsentRequired => "consent_required",
             Self::RequestNotSupported => "request_not_supported",
@@ -82,8 +86,10 @@ pub const CLIENT_AUTH_CHALLENGE: &str = "Basic realm=\"oauth\", charset=\"UTF-8\
 ///
 /// The descriptions are fixed texts, safe to send as `error_description`: they never carry a
 /// code, token, secret or client input. Infrastructure failures ([`Store`](Self::Store),
-/// [`Token`](Self::Token), [`Random`](Self::Random)) answer `500 server_error`; their cause is
-/// for logs. [`status_code`](Self::status_code), [`error_code`](Self::error_code),
+/// [`Token`](Self::Token), [`Random`](Self::Random)) answer `500 server_error` — except a
+/// store that could not be reached in time ([`StoreError::Unavailable`]), which answers
+/// `503 temporarily_unavailable` (see [`is_unavailable`](Self::is_unavailable)); their cause
+/// is for logs. [`status_code`](Self::status_code), [`error_code`](Self::error_code),
 /// [`www_authenticate`](Self::www_authenticate) and [`body`](Self::body) are the one mapping
 /// to an HTTP response.
 #[derive(Debug, thiserror::Error)]
@@ -113,7 +119,8 @@ pub enum OAuthError {
     /// A refresh asked for a scope wider than its grant. 400 `invalid_scope`.
     #[error("invalid scope: {0}")]
     InvalidScope(&'static str),
-    /// A store failed; the request is refused (fail closed). 500 `server_error`.
+    /// A store failed; the request is refused (fail closed). 500 `server_error`, or 503
+    /// `temporarily_unavailable` when the store could not be reached in time.
     #[error("storage failure")]
     Store(#[source] StoreError),
     /// A token could not be signed. 500 `server_error`.
@@ -134,17 +141,26 @@ impl OAuthError {
             Self::UnauthorizedClient(_) => OAuthErrorCode::UnauthorizedClient,
             Self::UnsupportedGrantType => OAuthErrorCode::UnsupportedGrantType,
             Self::InvalidScope(_) => OAuthErrorCode::InvalidScope,
+            Self::Store(error) if error.is_unavailable() => OAuthErrorCode::TemporarilyUnavailable,
             Self::Store(_) | Self::Token(_) | Self::Random => OAuthErrorCode::ServerError,
         }
     }
 
-    /// The HTTP status: 401 for `invalid_client`, 500 for `server_error`, 400 otherwise.
+    /// The HTTP status: 401 for `invalid_client`, 500 for `server_error`, 503 for
+    /// `temporarily_unavailable`, 400 otherwise.
     pub fn status_code(&self) -> u16 {
         match self.error_code() {
             OAuthErrorCode::InvalidClient => 401,
             OAuthErrorCode::ServerError => 500,
+            OAuthErrorCode::TemporarilyUnavailable => 503,
             _ => 400,
         }
+    }
+
+    /// Whether a store could not be reached in time ([`StoreError::Unavailable`]): a
+    /// transient outage. Answer 503 with `Retry-After`; the client may try again.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Self::Store(error) if error.is_unavailable())
     }
 
     /// The `WWW-Authenticate` header to send, if any ([`CLIENT_AUTH_CHALLENGE`] with
@@ -163,6 +179,9 @@ impl OAuthError {
             Self::InvalidClient => "client authentication failed",
             Self::UnsupportedGrantType => {
                 "only the authorization_code and refresh_token grants are supported"
+            }
+            Self::Store(error) if error.is_unavailable() => {
+                "the server is temporarily unavailable; try again later"
             }
             Self::Store(_) | Self::Token(_) | Self::Random => {
                 "the server could not complete the request"
@@ -212,9 +231,18 @@ pub enum UserInfoError {
     /// ([`UserInfoScopes::access`](super::UserInfoScopes::access)). 403 `insufficient_scope`.
     #[error("the access token does not grant access to userinfo")]
     InsufficientScope,
-    /// A store failed; the request is refused (fail closed). 500.
+    /// A store failed; the request is refused (fail closed). 500, or 503 when the store
+    /// could not be reached in time ([`is_unavailable`](Self::is_unavailable)).
     #[error("storage failure")]
     Store(#[source] StoreError),
+}
+
+impl UserInfoError {
+    /// Whether a store could not be reached in time ([`StoreError::Unavailable`]): answer
+    /// 503 with `Retry-After`.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Self::Store(error) if error.is_unavailable())
+    }
 }
 
 impl ToBearerError for UserInfoError {
@@ -330,6 +358,14 @@ mod tests {
             (store.status_code(), store.body().error),
             (500, "server_error")
         );
+        let outage = OAuthError::Store(StoreError::unavailable(std::io::Error::from(
+            std::io::ErrorKind::ConnectionRefused,
+        )));
+        assert_eq!(
+            (outage.status_code(), outage.body().error),
+            (503, "temporarily_unavailable")
+        );
+        assert!(outage.is_unavailable() && !store.is_unavailable());
         assert_eq!(
             serde_json::to_value(OAuthError::InvalidScope("too wide").body()).unwrap(),
             serde_json::json!({"error": "invalid_scope", "error_description": "too wide"})

@@ -101,9 +101,20 @@ pub enum RevocationError {
     /// The token itself was revoked by its `jti`.
     #[error("the token has been revoked")]
     TokenRevoked,
-    /// A store could not answer. Fail closed: the request is refused.
+    /// A store could not answer. Fail closed: the request is refused. When the store could
+    /// not be reached in time ([`is_unavailable`](Self::is_unavailable)) hosts answer 503
+    /// with `Retry-After`, otherwise 500.
     #[error("revocation status unavailable")]
     Unavailable(#[source] StoreError),
+}
+
+impl RevocationError {
+    /// Whether the check failed because a store could not be reached in time
+    /// ([`StoreError::Unavailable`]) — a transient outage — rather than a store failure a
+    /// retry will not cure, or a refusal of the token.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Self::Unavailable(error) if error.is_unavailable())
+    }
 }
 
 impl ToBearerError for RevocationError {

@@ -21,6 +21,10 @@
 //! rate-limit and quota counters [`counter_store_conformance`]. Each
 //! function's docs list what it checks.
 //!
+//! For outages there is [`OutageProxy`]: a TCP proxy in front of your database that a test
+//! cuts and restores, to check that your store fails fast with
+//! [`StoreError::Unavailable`](crate::store::StoreError::Unavailable) and recovers.
+//!
 //! # How a check fails
 //!
 //! This module is a test harness: a violation **panics** (`assert!`, `panic!`) with a message
@@ -138,6 +142,7 @@ mod exact_match;
 mod identities;
 mod oauth;
 mod one_time;
+mod outage;
 mod pending_logins;
 mod revocations;
 mod sessions;
@@ -154,6 +159,7 @@ pub use oauth::{
     oauth_client_store_conformance, oauth_grant_store_conformance, run_all_oauth,
 };
 pub use one_time::one_time_token_store_conformance;
+pub use outage::{OutageProxy, upstream_of};
 pub use pending_logins::pending_login_store_conformance;
 pub use revocations::revocation_store_conformance;
 pub use sessions::session_store_conformance;

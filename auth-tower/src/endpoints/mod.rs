@@ -348,12 +348,18 @@ impl AuthEndpoints {
 
     #[cfg(feature = "actix")]
     pub(crate) fn payload_too_large(&self) -> Response<Bytes> {
-        Failure::PayloadTooLarge.into_response(self.inner.authenticator.realm_name())
+        Failure::PayloadTooLarge.into_response(
+            self.inner.authenticator.realm_name(),
+            self.inner.authenticator.outage_retry_after(),
+        )
     }
 
     #[cfg(feature = "actix")]
     pub(crate) fn malformed_body(&self) -> Response<Bytes> {
-        Failure::MalformedBody.into_response(self.inner.authenticator.realm_name())
+        Failure::MalformedBody.into_response(
+            self.inner.authenticator.realm_name(),
+            self.inner.authenticator.outage_retry_after(),
+        )
     }
 
     /// Answers one request.
@@ -369,7 +375,8 @@ impl AuthEndpoints {
                             | auth_core::flows::AuthError::RefreshTokenReused
                     )
                 ) && self.cookie_mode();
-                let mut response = failure.into_response(&realm);
+                let retry_after = self.inner.authenticator.outage_retry_after();
+                let mut response = failure.into_response(&realm, retry_after);
                 if clear {
                     self.clear_cookies(&mut response);
                 }

@@ -20,14 +20,15 @@ use std::fmt;
 use std::time::Duration;
 
 use auth_core::flows::AuthError;
-use auth_providers::{CallbackParams, LoginError, LoginFlow};
+use auth_providers::{CallbackParams, HttpError, LoginError, LoginFlow};
 use bytes::Bytes;
-use http::header::{COOKIE, LOCATION};
+use http::header::{COOKIE, LOCATION, RETRY_AFTER};
 use http::{HeaderValue, Response, StatusCode};
 
 use super::response::{add_cookie, error_response, host_cookie_same_site, respond};
 use super::{AuthEndpoints, EndpointRequest, TokenDelivery};
 use crate::credentials::single_cookie;
+use crate::rejection::retry_after_value;
 
 /// Configuration of the social login routes: where the browser goes afterwards.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,6 +145,9 @@ enum Outcome {
     AccountDisabled,
     EmailRequired,
     Unavailable,
+    /// Try again after this long: the provider's JWKS is backing off after a failed fetch,
+    /// or a store could not be reached in time. 503 with `Retry-After`.
+    RetryLater(Duration),
     ServerError,
 }
 
@@ -156,7 +160,7 @@ impl Outcome {
             Self::EmailNotVerified => "email_not_verified",
             Self::AccountDisabled => "account_disabled",
             Self::EmailRequired => "email_required",
-            Self::Unavailable => "temporarily_unavailable",
+            Self::Unavailable | Self::RetryLater(_) => "temporarily_unavailable",
             Self::ServerError => "server_error",
         }
     }
@@ -164,6 +168,7 @@ impl Outcome {
     fn status(self) -> StatusCode {
         match self {
             Self::Unavailable => StatusCode::BAD_GATEWAY,
+            Self::RetryLater(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
         }
@@ -183,6 +188,7 @@ impl Outcome {
             Self::AccountDisabled => "account disabled",
             Self::EmailRequired => "the provider did not share an email address",
             Self::Unavailable => "the provider is unavailable; try again later",
+            Self::RetryLater(_) => "the service is temporarily unavailable; try again later",
             Self::ServerError => "internal server error",
         }
     }
@@ -192,13 +198,19 @@ impl Outcome {
             LoginError::ProviderDenied { error, .. } if error == "access_denied" => {
                 Self::AccessDenied
             }
+            LoginError::Unavailable(HttpError::BackingOff { retry_in, .. }) => {
+                Self::RetryLater(*retry_in)
+            }
             LoginError::Unavailable(_) => Self::Unavailable,
+            // The pending-login store's error arrives as text, so an outage there cannot be
+            // told from other failures: 500.
             LoginError::Store(_) | LoginError::Random | LoginError::Config(_) => Self::ServerError,
             _ => Self::LoginFailed,
         }
     }
 
-    fn of_auth(error: &AuthError) -> Self {
+    /// `outage_retry_after`: the `Retry-After` when a store could not be reached in time.
+    fn of_auth(error: &AuthError, outage_retry_after: Duration) -> Self {
         match error {
             // The provider vouched for the address: its owner may learn that it has an
             // account here.
@@ -208,6 +220,7 @@ impl Outcome {
             AuthError::EmailNotVerifiedByProvider => Self::EmailNotVerified,
             AuthError::AccountDisabled => Self::AccountDisabled,
             AuthError::ProviderEmailMissing => Self::EmailRequired,
+            error if error.is_unavailable() => Self::RetryLater(outage_retry_after),
             error if error.is_server_error() => Self::ServerError,
             _ => Self::LoginFailed,
         }
@@ -395,7 +408,8 @@ impl AuthEndpoints {
                 } else {
                     tracing::info!(%error, provider, "social login refused");
                 }
-                return oauth.failure(Outcome::of_auth(&error));
+                let retry_after = self.inner.authenticator.outage_retry_after();
+                return oauth.failure(Outcome::of_auth(&error, retry_after));
             }
         };
         let mut response = oauth.redirect(&oauth.config.post_login_url);
@@ -435,7 +449,16 @@ impl OAuth {
                 let separator = if url.contains('?') { '&' } else { '?' };
                 self.redirect(&format!("{url}{separator}error={}", outcome.code()))
             }
-            None => error_response(outcome.status(), outcome.code(), outcome.description()),
+            None => {
+                let mut response =
+                    error_response(outcome.status(), outcome.code(), outcome.description());
+                if let Outcome::RetryLater(retry_after) = outcome {
+                    response
+                        .headers_mut()
+                        .insert(RETRY_AFTER, retry_after_value(retry_after));
+                }
+                response
+            }
         }
     }
 }
@@ -488,12 +511,37 @@ mod tests {
         };
         assert_eq!(Outcome::of_login(&other), Outcome::LoginFailed);
         assert_eq!(
-            Outcome::of_auth(&AuthError::EmailNotVerifiedByProvider).code(),
+            Outcome::of_auth(&AuthError::EmailNotVerifiedByProvider, Duration::ZERO).code(),
             "email_not_verified"
         );
         assert_eq!(
             Outcome::of_login(&LoginError::Store("down".into())).status(),
             StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
+
+    #[test]
+    fn a_backing_off_jwks_and_an_unreachable_store_are_503_retry_later() {
+        let backing_off = LoginError::Unavailable(HttpError::BackingOff {
+            endpoint: "jwks",
+            retry_in: Duration::from_secs(7),
+        });
+        let outcome = Outcome::of_login(&backing_off);
+        assert_eq!(outcome, Outcome::RetryLater(Duration::from_secs(7)));
+        assert_eq!(
+            (outcome.status(), outcome.code()),
+            (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
+        );
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        let outage = AuthError::Store(auth_core::store::StoreError::unavailable(refused));
+        assert_eq!(
+            Outcome::of_auth(&outage, Duration::from_secs(3)),
+            Outcome::RetryLater(Duration::from_secs(3))
+        );
+        let broken = AuthError::Store(auth_core::store::StoreError::backend(std::fmt::Error));
+        assert_eq!(
+            Outcome::of_auth(&broken, Duration::ZERO),
+            Outcome::ServerError
         );
     }
 }

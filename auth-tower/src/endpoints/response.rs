@@ -11,7 +11,7 @@ use http::header::{
 use http::{Response, StatusCode};
 use serde::Serialize;
 
-use crate::rejection::{AuthRejection, json_error};
+use crate::rejection::{AuthRejection, json_error, retry_after_value};
 
 /// Every endpoint answer: `Cache-Control: no-store` (token responses must not be cached,
 /// RFC 6749 §5.1; the others hold personal data).
@@ -87,17 +87,19 @@ impl From<AuthRejection> for Failure {
 }
 
 impl Failure {
-    pub(super) fn into_response(self, realm: &str) -> Response<Bytes> {
+    /// The response; `retry_after` is the `Retry-After` of a 503 (a store unreachable in
+    /// time).
+    pub(super) fn into_response(self, realm: &str, retry_after: Duration) -> Response<Bytes> {
         match self {
-            Self::Auth(error) => auth_error(&error, realm),
+            Self::Auth(error) => auth_error(&error, realm, retry_after),
             Self::Rejection(rejection) => {
                 let response = rejection.into_response::<Bytes>();
                 let (parts, body) = response.into_parts();
                 let mut response = respond(parts.status, body);
-                if let Some(challenge) = parts.headers.get(WWW_AUTHENTICATE) {
-                    response
-                        .headers_mut()
-                        .insert(WWW_AUTHENTICATE, challenge.clone());
+                for name in [WWW_AUTHENTICATE, RETRY_AFTER] {
+                    if let Some(value) = parts.headers.get(&name) {
+                        response.headers_mut().insert(name, value.clone());
+                    }
                 }
                 response
             }
@@ -130,11 +132,16 @@ impl Failure {
 
 /// The one mapping of [`AuthError`] to a response: auth-core's `status_code()` and
 /// `error_code()`, its client-safe `Display` as the description (a fixed text for 5xx,
-/// whose cause goes to the log), `Retry-After` when throttled, a `Bearer` challenge on 401.
-pub(super) fn auth_error(error: &AuthError, realm: &str) -> Response<Bytes> {
+/// whose cause goes to the log), `Retry-After` when throttled or when a store could not be
+/// reached in time (503, `retry_after`), a `Bearer` challenge on 401.
+pub(super) fn auth_error(error: &AuthError, realm: &str, retry_after: Duration) -> Response<Bytes> {
     let status =
         StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let description = if error.is_server_error() {
+    let description = if error.is_unavailable() {
+        // An outage is expected to pass: a warning, with the cause, not an error per request.
+        tracing::warn!(error = %error, cause = ?std::error::Error::source(error).map(ToString::to_string), "store unreachable; answering 503");
+        "the service is temporarily unavailable; try again later".to_owned()
+    } else if error.is_server_error() {
         tracing::error!(error = %error, cause = ?std::error::Error::source(error).map(ToString::to_string), "auth flow failed");
         "internal server error".to_owned()
     } else {
@@ -145,6 +152,9 @@ pub(super) fn auth_error(error: &AuthError, realm: &str) -> Response<Bytes> {
     let headers = response.headers_mut();
     if let AuthError::Throttled { retry_after } = error {
         headers.insert(RETRY_AFTER, HeaderValue::from(retry_after.as_secs().max(1)));
+    }
+    if error.is_unavailable() {
+        headers.insert(RETRY_AFTER, retry_after_value(retry_after));
     }
     if status == StatusCode::UNAUTHORIZED {
         let challenge = match error {

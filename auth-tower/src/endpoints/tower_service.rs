@@ -70,7 +70,8 @@ where
                         BodyError::TooLarge => Failure::PayloadTooLarge,
                         BodyError::Unreadable => Failure::MalformedBody,
                     };
-                    return Ok(failure.into_response(&realm).map(Full::new));
+                    let retry_after = endpoints.inner.authenticator.outage_retry_after();
+                    return Ok(failure.into_response(&realm, retry_after).map(Full::new));
                 }
             };
             let request = EndpointRequest {

@@ -53,6 +53,12 @@ pub struct OAuthEndpointsConfig {
     /// Defaults to none. The authorization endpoint is a navigation and needs no CORS; the
     /// metadata and JWKS are readable from any origin.
     pub cors_allowed_origins: Vec<String>,
+    /// The `Retry-After` of the 503 answered when a store could not be reached in time (a
+    /// database outage): on the token, revocation, introspection and userinfo endpoints as
+    /// RFC 6749 `temporarily_unavailable`, on the browser pages as a "temporarily
+    /// unavailable" page. Sent in whole seconds, at least 1. Defaults to
+    /// [`DEFAULT_OUTAGE_RETRY_AFTER`](crate::DEFAULT_OUTAGE_RETRY_AFTER) (2 s).
+    pub outage_retry_after: Duration,
 }
 
 impl Default for OAuthEndpointsConfig {
@@ -68,6 +74,7 @@ impl Default for OAuthEndpointsConfig {
             client_ip: ClientIpSource::PeerAddr,
             site_name: "Sign in".to_owned(),
             cors_allowed_origins: Vec::new(),
+            outage_retry_after: crate::DEFAULT_OUTAGE_RETRY_AFTER,
         }
     }
 }

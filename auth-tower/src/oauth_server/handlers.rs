@@ -21,7 +21,7 @@ use serde::Serialize;
 use super::pages::{self, ConsentPage, LoginPage};
 use super::{OAuthEndpoints, plain_error};
 use crate::credentials::{CredentialConfig, extract};
-use crate::rejection::{AuthRejection, RejectionReason, json_error};
+use crate::rejection::{AuthRejection, RejectionReason, json_error, retry_after_value};
 
 /// The parameters of an authorization request, carried through the login and consent forms.
 /// (`request` and `request_uri` are refused before any form is shown.)
@@ -122,9 +122,16 @@ fn json<T: Serialize>(status: StatusCode, value: &T) -> Response<Bytes> {
     }
 }
 
-/// The one mapping of [`OAuthError`] to a response (RFC 6749 §5.2).
-fn oauth_error(error: &OAuthError) -> Response<Bytes> {
-    if error.status_code() >= 500 {
+/// The one mapping of [`OAuthError`] to a response (RFC 6749 §5.2): a store that could not
+/// be reached in time is 503 `temporarily_unavailable` with `Retry-After: retry_after`.
+fn oauth_error(error: &OAuthError, retry_after: Duration) -> Response<Bytes> {
+    if error.is_unavailable() {
+        tracing::warn!(
+            %error,
+            cause = ?std::error::Error::source(error).map(ToString::to_string),
+            "oauth store unreachable; answering 503"
+        );
+    } else if error.status_code() >= 500 {
         tracing::error!(
             %error,
             cause = ?std::error::Error::source(error).map(ToString::to_string),
@@ -140,6 +147,11 @@ fn oauth_error(error: &OAuthError) -> Response<Bytes> {
         response
             .headers_mut()
             .insert(WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
+    }
+    if error.is_unavailable() {
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, retry_after_value(retry_after));
     }
     response
 }
@@ -175,6 +187,23 @@ fn server_error_page() -> Response<Bytes> {
     )
 }
 
+/// The page for a failed browser step: 503 with `Retry-After` when a store could not be
+/// reached in time (`unavailable`), the generic 500 page otherwise.
+fn failure_page(unavailable: bool, retry_after: Duration) -> Response<Bytes> {
+    if !unavailable {
+        return server_error_page();
+    }
+    let mut response = pages::message(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Temporarily unavailable",
+        "The server is temporarily unavailable. Try again in a moment.",
+    );
+    response
+        .headers_mut()
+        .insert(RETRY_AFTER, retry_after_value(retry_after));
+    response
+}
+
 /// Why a form post was refused before its fields were used.
 #[derive(Debug, Clone, Copy)]
 enum FormRefused {
@@ -202,6 +231,11 @@ impl FormRefused {
 }
 
 impl OAuthEndpoints {
+    /// [`failure_page`] with the configured `Retry-After`.
+    fn failure_page(&self, unavailable: bool) -> Response<Bytes> {
+        failure_page(unavailable, self.inner.config.outage_retry_after)
+    }
+
     // ------------------------------------------------------------------------------------
     // Authorization endpoint, login, consent, logout
     // ------------------------------------------------------------------------------------
@@ -212,7 +246,7 @@ impl OAuthEndpoints {
             Ok(signed_in) => signed_in,
             Err(error) => {
                 tracing::error!(%error, "sign-in session lookup failed");
-                return server_error_page();
+                return self.failure_page(error.is_unavailable());
             }
         };
         let outcome = self
@@ -238,7 +272,7 @@ impl OAuthEndpoints {
             Ok(outcome) => outcome,
             Err(error) => {
                 tracing::error!(%error, "authorization request failed");
-                return server_error_page();
+                return self.failure_page(error.is_unavailable());
             }
         };
         match outcome {
@@ -371,7 +405,7 @@ impl OAuthEndpoints {
             }
             Err(error) => {
                 tracing::error!(%error, "sign-in failed");
-                return server_error_page();
+                return self.failure_page(error.is_unavailable());
             }
         };
         // The browser's previous sign-in (a re-authentication for prompt=login or max_age, or
@@ -435,7 +469,7 @@ impl OAuthEndpoints {
             }
             Err(error) => {
                 tracing::error!(%error, "sign-in session lookup failed");
-                return server_error_page();
+                return self.failure_page(error.is_unavailable());
             }
         };
         let request = AuthorizeRequest::from_query_pairs(authorize_params(&pairs));
@@ -457,13 +491,13 @@ impl OAuthEndpoints {
             Ok(Some(signed_in)) => {
                 if let Err(error) = self.inner.auth.logout(signed_in.session_id).await {
                     tracing::error!(%error, "sign-out failed");
-                    return server_error_page();
+                    return self.failure_page(error.is_unavailable());
                 }
             }
             Ok(None) => {}
             Err(error) => {
                 tracing::error!(%error, "sign-in session lookup failed");
-                return server_error_page();
+                return self.failure_page(error.is_unavailable());
             }
         }
         let mut response = pages::message(StatusCode::OK, "Signed out", "You are signed out.");
@@ -490,12 +524,12 @@ impl OAuthEndpoints {
     pub(super) async fn token(&self, request: &Request<Bytes>) -> Response<Bytes> {
         let (pairs, header) = match self.client_form(request) {
             Ok(form) => form,
-            Err(error) => return oauth_error(&error),
+            Err(error) => return oauth_error(&error, self.inner.config.outage_retry_after),
         };
         let token_request = TokenRequest::from_form_pairs(pairs, header);
         match self.inner.server.token(&token_request).await {
             Ok(tokens) => json(StatusCode::OK, &tokens),
-            Err(error) => oauth_error(&error),
+            Err(error) => oauth_error(&error, self.inner.config.outage_retry_after),
         }
     }
 
@@ -519,7 +553,7 @@ impl OAuthEndpoints {
     pub(super) async fn revoke(&self, request: &Request<Bytes>) -> Response<Bytes> {
         let (credentials, token, hint) = match self.token_form(request) {
             Ok(form) => form,
-            Err(error) => return oauth_error(&error),
+            Err(error) => return oauth_error(&error, self.inner.config.outage_retry_after),
         };
         match self
             .inner
@@ -532,14 +566,14 @@ impl OAuthEndpoints {
                 no_store(&mut response);
                 response
             }
-            Err(error) => oauth_error(&error),
+            Err(error) => oauth_error(&error, self.inner.config.outage_retry_after),
         }
     }
 
     pub(super) async fn introspect(&self, request: &Request<Bytes>) -> Response<Bytes> {
         let (credentials, token, hint) = match self.token_form(request) {
             Ok(form) => form,
-            Err(error) => return oauth_error(&error),
+            Err(error) => return oauth_error(&error, self.inner.config.outage_retry_after),
         };
         match self
             .inner
@@ -548,7 +582,7 @@ impl OAuthEndpoints {
             .await
         {
             Ok(introspection) => json(StatusCode::OK, &introspection),
-            Err(error) => oauth_error(&error),
+            Err(error) => oauth_error(&error, self.inner.config.outage_retry_after),
         }
     }
 
@@ -581,6 +615,19 @@ impl OAuthEndpoints {
         };
         match self.inner.server.userinfo(token).await {
             Ok(info) => json(StatusCode::OK, &info),
+            Err(error) if error.is_unavailable() => {
+                tracing::warn!(%error, "userinfo store unreachable; answering 503");
+                let mut response = plain_error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "temporarily_unavailable",
+                    "the server is temporarily unavailable; try again later",
+                );
+                response.headers_mut().insert(
+                    RETRY_AFTER,
+                    retry_after_value(self.inner.config.outage_retry_after),
+                );
+                response
+            }
             Err(error) => {
                 let Some(code) = error.bearer_error() else {
                     tracing::error!(%error, "userinfo failed");
@@ -647,6 +694,16 @@ fn bearer_error(realm: &str, code: BearerErrorCode) -> Response<Bytes> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_browser_step_that_cannot_reach_its_store_gets_a_503_page_with_retry_after() {
+        let page = failure_page(true, Duration::from_secs(3));
+        assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(page.headers()[RETRY_AFTER], "3");
+        let other = failure_page(false, Duration::from_secs(3));
+        assert_eq!(other.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(other.headers().get(RETRY_AFTER).is_none());
+    }
 
     #[test]
     fn single_refuses_repeated_fields() {

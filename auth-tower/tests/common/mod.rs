@@ -10,7 +10,8 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, SystemTime};
 
 use auth_core::authz::{Forbidden, PlanTiers, Requirement};
 use auth_core::flows::{
@@ -18,8 +19,10 @@ use auth_core::flows::{
 };
 use auth_core::password::{Password, PasswordHasher};
 use auth_core::revocation::{RevocationChecker, RevocationConfig};
-use auth_core::store::memory::MemoryStores;
-use auth_core::store::{RevocationStore, RevokedAccessToken, StoreError, UserStore};
+use auth_core::store::memory::{MemoryRevocationStore, MemoryStores, MemoryThrottleStore};
+use auth_core::store::{
+    Reservation, RevocationStore, RevokedAccessToken, StoreError, ThrottleStore, UserStore,
+};
 use auth_core::token::{
     AccessTokenIssuer, AccessTokenVerifier, Algorithm, Claims, IssuerConfig, KeySet, SigningKey,
     VerifierConfig,
@@ -40,6 +43,9 @@ pub struct Fixture {
     pub issuer: AccessTokenIssuer,
     pub keys: KeySet,
     pub authenticator: Authenticator,
+    /// While `true`, the revocation and throttle stores answer as an unreachable database
+    /// would ([`StoreError::Unavailable`]); set it back to `false` and they work again.
+    pub outage: Arc<AtomicBool>,
     #[cfg(feature = "providers")]
     pub oauth: Option<oauth::Setup>,
 }
@@ -80,6 +86,95 @@ impl RevocationStore for DownRevocations {
     }
 }
 
+/// The error of a store whose database cannot be reached in time.
+fn unreachable() -> StoreError {
+    StoreError::unavailable(std::io::Error::from(std::io::ErrorKind::ConnectionRefused))
+}
+
+/// The memory revocation store behind a switch: down while `outage` is set.
+#[derive(Debug)]
+pub struct SwitchedRevocations {
+    inner: MemoryRevocationStore,
+    outage: Arc<AtomicBool>,
+}
+
+impl SwitchedRevocations {
+    fn check(&self) -> Result<(), StoreError> {
+        if self.outage.load(Ordering::SeqCst) {
+            Err(unreachable())
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[auth_core::async_trait]
+impl RevocationStore for SwitchedRevocations {
+    async fn revoke_access_token(&self, token: &RevokedAccessToken) -> Result<(), StoreError> {
+        self.check()?;
+        self.inner.revoke_access_token(token).await
+    }
+    async fn is_access_token_revoked(&self, jti: &str) -> Result<bool, StoreError> {
+        self.check()?;
+        self.inner.is_access_token_revoked(jti).await
+    }
+    async fn purge_expired_revocations(&self, now: SystemTime) -> Result<u64, StoreError> {
+        self.check()?;
+        self.inner.purge_expired_revocations(now).await
+    }
+}
+
+/// The memory throttle store behind a switch: down while `outage` is set (login checks it
+/// first, so a login during the outage reaches the store and fails).
+#[derive(Debug)]
+pub struct SwitchedThrottle {
+    inner: MemoryThrottleStore,
+    outage: Arc<AtomicBool>,
+}
+
+#[auth_core::async_trait]
+impl ThrottleStore for SwitchedThrottle {
+    async fn reserve(
+        &self,
+        key: &str,
+        now: SystemTime,
+        window: Duration,
+        max: u32,
+    ) -> Result<Reservation, StoreError> {
+        if self.outage.load(Ordering::SeqCst) {
+            return Err(unreachable());
+        }
+        self.inner.reserve(key, now, window, max).await
+    }
+    async fn release(
+        &self,
+        key: &str,
+        now: SystemTime,
+        window: Duration,
+    ) -> Result<(), StoreError> {
+        if self.outage.load(Ordering::SeqCst) {
+            return Err(unreachable());
+        }
+        self.inner.release(key, now, window).await
+    }
+    async fn clear_failures(&self, key: &str) -> Result<(), StoreError> {
+        if self.outage.load(Ordering::SeqCst) {
+            return Err(unreachable());
+        }
+        self.inner.clear_failures(key).await
+    }
+    async fn purge_old_failures(
+        &self,
+        now: SystemTime,
+        window: Duration,
+    ) -> Result<u64, StoreError> {
+        if self.outage.load(Ordering::SeqCst) {
+            return Err(unreachable());
+        }
+        self.inner.purge_old_failures(now, window).await
+    }
+}
+
 pub fn fixture(options: Options) -> Fixture {
     let clock = ManualClock::at_unix(1_800_000_000);
     let shared: Arc<dyn Clock> = Arc::new(clock.clone());
@@ -95,9 +190,15 @@ pub fn fixture(options: Options) -> Fixture {
     let mailer = Arc::new(RecordingMailer::default());
     let mut config = AuthConfig::default();
     config.ip_throttle = ThrottleLimit::new(options.ip_throttle, Duration::from_secs(900));
+    let outage = Arc::new(AtomicBool::new(false));
+    let mut service_stores = Stores::from(stores.clone());
+    service_stores.throttle = Arc::new(SwitchedThrottle {
+        inner: stores.throttle.clone(),
+        outage: outage.clone(),
+    });
     let service = AuthService::new(
         config,
-        Stores::from(stores.clone()),
+        service_stores,
         issuer.clone(),
         PasswordHasher::insecure_fast_for_tests(),
         shared.clone(),
@@ -106,7 +207,10 @@ pub fn fixture(options: Options) -> Fixture {
     let revocations: Arc<dyn RevocationStore> = if options.failing_revocations {
         Arc::new(DownRevocations)
     } else {
-        Arc::new(stores.revocations.clone())
+        Arc::new(SwitchedRevocations {
+            inner: stores.revocations.clone(),
+            outage: outage.clone(),
+        })
     };
     let checker = RevocationChecker::with_clock(
         RevocationConfig::default().max_staleness(STALENESS),
@@ -126,6 +230,7 @@ pub fn fixture(options: Options) -> Fixture {
         issuer,
         keys,
         authenticator,
+        outage,
         #[cfg(feature = "providers")]
         oauth: options.oauth,
     }

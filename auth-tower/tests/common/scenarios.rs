@@ -221,6 +221,39 @@ pub async fn revocation_store_down_fails_closed(build: &Build) {
     assert_eq!(resp.header("www-authenticate"), None);
 }
 
+/// Issue 14: with the database down, requests hung 30 s and answered 500. An unreachable
+/// store (`StoreError::Unavailable`) answers 503 `temporarily_unavailable` with
+/// `Retry-After` — the layer's revocation check, the endpoints' own authentication and the
+/// login flow alike — and everything works again once the store is back.
+pub async fn unreachable_store_answers_503_with_retry_after_and_recovers(build: &Build) {
+    let (fx, app) = build(Options::default(), EndpointsConfig::default());
+    let token = fx.user("kim@example.com").await;
+    fx.outage.store(true, std::sync::atomic::Ordering::SeqCst);
+    for request in [
+        Req::get("/api/hello").bearer(&token),
+        Req::get("/auth/me").bearer(&token),
+        login("kim@example.com", PASSWORD),
+    ] {
+        let resp = app.send(request).await;
+        assert_json_error(&resp, 503, "temporarily_unavailable");
+        assert_eq!(
+            resp.header("retry-after"),
+            Some("2"),
+            "the default, in seconds"
+        );
+        assert_eq!(
+            resp.header("www-authenticate"),
+            None,
+            "not the client's fault"
+        );
+    }
+    fx.outage.store(false, std::sync::atomic::Ordering::SeqCst);
+    let hello = app.send(Req::get("/api/hello").bearer(&token)).await;
+    assert_eq!(hello.status, 200, "{}", hello.text());
+    let login = app.send(login("kim@example.com", PASSWORD)).await;
+    assert_eq!(login.status, 200, "{}", login.text());
+}
+
 // ---------------------------------------------------------------- endpoints
 
 fn login(email: &str, password: &str) -> Req {

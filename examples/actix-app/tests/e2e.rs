@@ -2,7 +2,7 @@
 //! file, driven over HTTP and through headless Chromium. The scenarios are shared with
 //! axum-app (`example_common::testing`).
 
-use example_common::testing::{browser, scenarios};
+use example_common::testing::{browser, outage, scenarios};
 
 const BIN: &str = env!("CARGO_BIN_EXE_actix-app");
 
@@ -54,4 +54,9 @@ async fn database_url_switches_to_mysql() {
 #[tokio::test(flavor = "multi_thread")]
 async fn configured_providers_get_a_button() {
     scenarios::provider_buttons(BIN).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_postgresql_outage_answers_503_with_retry_after_and_recovers_without_a_restart() {
+    outage::database_outage_answers_503_and_recovers(BIN, "AUTH_TEST_POSTGRES_URL").await;
 }

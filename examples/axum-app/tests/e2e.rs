@@ -2,7 +2,7 @@
 //! file, driven over HTTP and through headless Chromium. The scenarios are shared with
 //! actix-app (`example_common::testing`).
 
-use example_common::testing::{browser, scenarios};
+use example_common::testing::{browser, outage, scenarios};
 
 const BIN: &str = env!("CARGO_BIN_EXE_axum-app");
 
@@ -59,4 +59,14 @@ async fn configured_providers_get_a_button() {
 #[tokio::test(flavor = "multi_thread")]
 async fn two_instances_share_logout_refresh_throttle_and_social_login() {
     example_common::testing::multi_instance::two_instances_share_state(BIN).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_postgresql_outage_answers_503_with_retry_after_and_recovers_without_a_restart() {
+    outage::database_outage_answers_503_and_recovers(BIN, "AUTH_TEST_POSTGRES_URL").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mysql_outage_answers_503_with_retry_after_and_recovers_without_a_restart() {
+    outage::database_outage_answers_503_and_recovers(BIN, "AUTH_TEST_MYSQL_URL").await;
 }

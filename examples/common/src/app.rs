@@ -12,7 +12,7 @@ use auth_core::token::{
     AccessTokenIssuer, AccessTokenVerifier, IssuerConfig, KeySet, VerifierConfig,
 };
 use auth_storage_redis::{RedisConfig, RedisInvalidation, RedisStore, Subscription};
-use auth_storage_seaorm::{SeaOrmStore, redact_url};
+use auth_storage_seaorm::{SeaOrmStore, Timeouts, redact_url};
 use auth_tower::{AuthEndpoints, Authenticator, EndpointsConfig, OAuthConfig};
 
 use crate::config::Settings;
@@ -56,7 +56,9 @@ impl Example {
     /// [`StartError`] saying what to fix.
     pub async fn build(settings: &Settings, port: u16) -> Result<Self, StartError> {
         let key = load_signing_key(&settings.key)?;
-        let store = open_store(&settings.database_url).await?;
+        let mut timeouts = Timeouts::default();
+        timeouts.acquire = settings.database_timeout;
+        let store = open_store_with(&settings.database_url, timeouts).await?;
         let mut stores = store.clone().into_stores();
         // Pending social logins on the shared database: a login started on one instance
         // completes on any other (several instances behind a load balancer).
@@ -169,7 +171,7 @@ pub async fn open_redis(url: &str, prefix: &str) -> Result<RedisStore, StartErro
     Ok(redis)
 }
 
-/// Connects to `url` and applies the auth migrations.
+/// Connects to `url` with the default [`Timeouts`] and applies the auth migrations.
 ///
 /// # Errors
 ///
@@ -177,8 +179,19 @@ pub async fn open_redis(url: &str, prefix: &str) -> Result<RedisStore, StartErro
 /// (auth-storage-seaorm's connection errors never carry it; the URL goes through
 /// [`redact_url`]).
 pub async fn open_store(url: &str) -> Result<SeaOrmStore, StartError> {
+    open_store_with(url, Timeouts::default()).await
+}
+
+/// [`open_store`] with the given bounds on waiting for the database (from
+/// `DATABASE_TIMEOUT_SECONDS`): while it is down, requests answer 503 after at most
+/// `timeouts.acquire`.
+///
+/// # Errors
+///
+/// As [`open_store`].
+pub async fn open_store_with(url: &str, timeouts: Timeouts) -> Result<SeaOrmStore, StartError> {
     let masked = redact_url(url);
-    let store = SeaOrmStore::connect(url)
+    let store = SeaOrmStore::connect_with(url, timeouts)
         .await
         .map_err(|e| StartError::Database {
             url: masked.clone(),

@@ -68,6 +68,10 @@ pub struct Settings {
     /// `REDIS_KEY_PREFIX`: what every Redis key starts with, so several apps can share one
     /// Redis. Defaults to `auth:`.
     pub redis_key_prefix: String,
+    /// `DATABASE_TIMEOUT_SECONDS`: the longest a request waits for a database connection
+    /// (opening one included) before it answers 503 with `Retry-After`. Defaults to 2
+    /// seconds (auth-storage-seaorm's default); 1 to 60.
+    pub database_timeout: Duration,
 }
 
 impl Settings {
@@ -142,6 +146,18 @@ impl Settings {
                 },
             }
         };
+        let database_timeout = match get("DATABASE_TIMEOUT_SECONDS") {
+            None => auth_storage_seaorm::Timeouts::DEFAULT_ACQUIRE,
+            Some(value) => match value.trim().parse::<u64>() {
+                Ok(n) if (1..=60).contains(&n) => Duration::from_secs(n),
+                _ => {
+                    return Err(StartError::InvalidVar {
+                        name: "DATABASE_TIMEOUT_SECONDS",
+                        reason: format!("{value:?} is not a whole number of seconds from 1 to 60"),
+                    });
+                }
+            },
+        };
         let cors_origin = get("CORS_ORIGIN")
             .map(|origin| parse_origin(&origin))
             .transpose()?;
@@ -158,6 +174,7 @@ impl Settings {
             refresh_reuse_grace: Duration::from_secs(seconds("REFRESH_REUSE_GRACE_SECONDS", 5)?),
             redis_url: get("REDIS_URL"),
             redis_key_prefix: get("REDIS_KEY_PREFIX").unwrap_or_else(|| "auth:".to_owned()),
+            database_timeout,
         })
     }
 }
@@ -211,7 +228,21 @@ mod tests {
         assert_eq!(s.access_token_ttl, Duration::from_secs(900));
         assert_eq!(s.revocation_cache, Duration::ZERO);
         assert_eq!(s.refresh_reuse_grace, Duration::from_secs(5));
+        assert_eq!(s.database_timeout, Duration::from_secs(2));
         assert!(s.cors_origin.is_none());
+    }
+
+    #[test]
+    fn database_timeout_is_bounded_and_says_what_to_fix() {
+        let s = settings(&[("DATABASE_TIMEOUT_SECONDS", "5")]).unwrap();
+        assert_eq!(s.database_timeout, Duration::from_secs(5));
+        for bad in ["0", "61", "two"] {
+            let message = settings(&[("DATABASE_TIMEOUT_SECONDS", bad)])
+                .unwrap_err()
+                .to_string();
+            assert!(message.contains("DATABASE_TIMEOUT_SECONDS"), "{message}");
+            assert!(message.contains("1 to 60"), "{message}");
+        }
     }
 
     #[test]

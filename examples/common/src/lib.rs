@@ -63,7 +63,7 @@ pub mod providers;
 #[cfg(feature = "e2e")]
 pub mod testing;
 
-pub use app::{Example, open_redis, open_store, plan_tiers};
+pub use app::{Example, open_redis, open_store, open_store_with, plan_tiers};
 pub use config::{KeySource, Settings};
 pub use error::StartError;
 pub use page::DemoPage;

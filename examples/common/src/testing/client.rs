@@ -60,11 +60,18 @@ pub struct Client {
 }
 
 impl Client {
-    /// A client of the server at `base` (`http://127.0.0.1:PORT`).
+    /// A client of the server at `base` (`http://127.0.0.1:PORT`), giving up on a request
+    /// after 30 s.
     pub fn new(base: &str) -> Self {
+        Self::with_timeout(base, std::time::Duration::from_secs(30))
+    }
+
+    /// A client that gives up on a request after `timeout` (a test that measures how long
+    /// the server takes to answer must wait longer than the bug it looks for).
+    pub fn with_timeout(base: &str, timeout: std::time::Duration) -> Self {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .timeout(std::time::Duration::from_secs(30))
+            .timeout(timeout)
             .build()
             .expect("an HTTP client");
         Self {
