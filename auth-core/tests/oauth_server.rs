@@ -1524,6 +1524,68 @@ async fn revoking_an_access_token_denylists_its_jti_only() {
     ));
 }
 
+/// Records what the server announces, in order.
+#[derive(Debug, Default)]
+struct Announced(std::sync::Mutex<Vec<auth_core::revocation::Invalidation>>);
+
+impl auth_core::revocation::InvalidationBroadcast for Announced {
+    fn publish(&self, invalidation: &auth_core::revocation::Invalidation) {
+        self.0.lock().unwrap().push(invalidation.clone());
+    }
+}
+
+/// RFC 7009 §2: after a revocation "the token is no longer usable" — also on resource servers
+/// that cache "not revoked" for some seconds. The server announces what it revoked (the
+/// grant's session for a refresh token, the `jti` for an access token) so their caches drop
+/// it at once; without the announcement a revoked access token kept working there until the
+/// cache went stale.
+#[tokio::test]
+async fn rfc7009_2_revocations_are_announced_to_resource_server_caches() {
+    use auth_core::revocation::Invalidation;
+
+    let h = Harness::new().await;
+    let announced = Arc::new(Announced::default());
+    let server = h.server.clone().with_invalidation_broadcast(announced.clone());
+    let tokens = h.tokens("openid read:profile").await;
+    let access = tokens.access_token.token.secret();
+    let claims = access_claims(&h, access);
+    server
+        .revoke(&h.credentials(), Some(access), Some("access_token"))
+        .await
+        .unwrap();
+    server
+        .revoke(&h.credentials(), Some(tokens.refresh_token.secret()), None)
+        .await
+        .unwrap();
+    let jti = claims["jti"].as_str().expect("a jti").to_owned();
+    let sid = claims["sid"].as_str().expect("a sid");
+    let sid = auth_core::store::SessionId::parse(sid).expect("a session id");
+    assert_eq!(
+        *announced.0.lock().unwrap(),
+        vec![Invalidation::AccessToken(jti), Invalidation::Session(sid)]
+    );
+    // Unknown tokens announce nothing.
+    server
+        .revoke(&h.credentials(), Some(&"A".repeat(43)), None)
+        .await
+        .unwrap();
+    assert_eq!(announced.0.lock().unwrap().len(), 2);
+}
+
+/// The claims of an access token issued by the harness's server, checked against its JWKS.
+fn access_claims(h: &Harness, token: &str) -> serde_json::Value {
+    let header = jsonwebtoken::decode_header(token).unwrap();
+    let kid = header.kid.expect("the token names its key");
+    let jwk = h.server.jwks().find(&kid).expect("the key is in the JWKS");
+    let key = DecodingKey::from_jwk(jwk).unwrap();
+    let mut validation = Validation::new(header.alg);
+    validation.set_audience(&[AUDIENCE]);
+    validation.set_issuer(&[ISSUER]);
+    jsonwebtoken::decode::<serde_json::Value>(token, &key, &validation)
+        .expect("the access token verifies")
+        .claims
+}
+
 /// A confidential client registered under `client_id`, as credentials.
 async fn other_client(h: &Harness, client_id: &str) -> ClientCredentials {
     let (other, secret) = h

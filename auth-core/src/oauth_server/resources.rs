@@ -10,6 +10,7 @@ use super::{OAuthError, OAuthServer, UserInfoError};
 use crate::opaque::OpaqueToken;
 use crate::revocation::RevocationError;
 use crate::session::standing;
+use crate::revocation::Invalidation;
 use crate::store::{AuditEvent, AuditKind, ClientType, RevokeReason, RevokedAccessToken};
 use crate::token::{Audience, Claims, Scope};
 
@@ -194,11 +195,12 @@ impl OAuthServer {
                 GrantToken::OtherClient => return Err(other_client()),
                 GrantToken::Unknown => return Ok(()),
             };
-            if stores
+            let revoked = stores
                 .sessions
                 .revoke_session(grant.session_id, RevokeReason::TokenRevoked, now)
-                .await?
-            {
+                .await?;
+            self.announce(Invalidation::Session(grant.session_id));
+            if revoked {
                 let mut event = AuditEvent::new(AuditKind::OAuthTokenRevoked, now, true);
                 event.user_id = Some(grant.user_id);
                 event.session_id = Some(grant.session_id);
@@ -226,6 +228,7 @@ impl OAuthServer {
             .revocations
             .revoke_access_token(&RevokedAccessToken::new(jti.clone(), expires_at))
             .await?;
+        self.announce(Invalidation::AccessToken(jti.clone()));
         let mut event = AuditEvent::new(AuditKind::OAuthTokenRevoked, now, true);
         event.user_id = crate::store::UserId::parse(&claims.sub);
         event.detail = Some("access_token".to_owned());

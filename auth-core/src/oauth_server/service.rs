@@ -14,7 +14,7 @@ use super::{
 };
 use crate::clock::Clock;
 use crate::flows::Stores;
-use crate::revocation::{RevocationChecker, RevocationConfig};
+use crate::revocation::{Invalidation, InvalidationBroadcast, RevocationChecker, RevocationConfig};
 use crate::store::memory::{
     MemoryAuthorizationCodeStore, MemoryConsentStore, MemoryOAuthClientStore, MemoryOAuthGrantStore,
 };
@@ -102,6 +102,8 @@ impl fmt::Debug for OAuthStores {
 #[derive(Clone)]
 pub struct OAuthServer {
     pub(super) inner: Arc<Inner>,
+    /// Where revocations made here are announced to resource servers' caches.
+    pub(super) broadcast: Option<Arc<dyn InvalidationBroadcast>>,
 }
 
 pub(super) struct Inner {
@@ -172,7 +174,30 @@ impl OAuthServer {
                 jwks: keys.jwks(),
                 clock,
             }),
+            broadcast: None,
         })
+    }
+
+    /// This server, also announcing every revocation it makes — RFC 7009 revocation of a
+    /// refresh or access token, a grant revoked by an authorization-code replay — through
+    /// `broadcast`, so resource servers that cache "not revoked"
+    /// ([`RevocationConfig::max_staleness`]) drop the entry at once instead of when it goes
+    /// stale (auth-storage-redis's `RedisInvalidation` carries it over Redis). Clones made after
+    /// this call announce too.
+    pub fn with_invalidation_broadcast(
+        mut self,
+        broadcast: Arc<dyn InvalidationBroadcast>,
+    ) -> Self {
+        self.broadcast = Some(broadcast);
+        self
+    }
+
+    /// Announces `invalidation` when a broadcast is configured (never blocks, never fails:
+    /// the stores already hold the revocation).
+    pub(super) fn announce(&self, invalidation: Invalidation) {
+        if let Some(broadcast) = &self.broadcast {
+            broadcast.publish(&invalidation);
+        }
     }
 
     /// The configuration.

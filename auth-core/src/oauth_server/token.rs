@@ -12,6 +12,7 @@ use super::pkce::{at_hash, verifier_matches};
 use super::service::unix;
 use super::{OAuthError, OAuthServer};
 use crate::opaque::OpaqueToken;
+use crate::revocation::Invalidation;
 use crate::session::{self, NewSession, Refresh, SessionRules, user_standing};
 use crate::store::{
     AuditEvent, AuditKind, CodeRedemption, GrantType, OAuthClient, OAuthGrant, RefreshTokenRecord,
@@ -369,6 +370,7 @@ impl OAuthServer {
                 .sessions
                 .revoke_session(session_id, RevokeReason::AuthorizationCodeReplay, now)
                 .await?;
+            self.announce(Invalidation::Session(session_id));
         }
         let mut event = AuditEvent::new(AuditKind::OAuthCodeReplay, now, false);
         event.user_id = Some(user_id);
