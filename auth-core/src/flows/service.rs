@@ -202,8 +202,8 @@ impl AuthService {
 
     /// Waits until the work the flows answered before doing has finished: today the lookup,
     /// token and mail of [`request_password_reset`](Self::request_password_reset). Call it
-    /// at graceful shutdown so that no requested mail is lost (dropping the last clone of
-    /// the service aborts what is still running), and in tests before reading the mailer.
+    /// at graceful shutdown, before the tokio runtime stops (which cancels what is still
+    /// running, so a requested mail would be lost), and in tests before reading the mailer.
     pub async fn drain_background_work(&self) {
         loop {
             let mut tasks = std::mem::take(&mut *self.background());

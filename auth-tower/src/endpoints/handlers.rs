@@ -263,7 +263,7 @@ impl AuthEndpoints {
             client = client.device_name(device);
         }
         let service = &self.inner.service;
-        let pair = match self.device_refresh_token(request, body.refresh_token)? {
+        let pair = match self.device_refresh_token(request, body.refresh_token) {
             Some(token) => {
                 service
                     .login_on_device(&body.email, body.password, &client, &token)
@@ -276,23 +276,24 @@ impl AuthEndpoints {
 
     /// The refresh token a login presents as proof of a live session on this device: the
     /// refresh cookie in cookie mode, the body's `refresh_token` in bearer mode. Only ever
-    /// looked up, never rotated; an invalid one just makes an ordinary login.
+    /// looked up, never rotated; a missing, repeated or invalid one just makes an ordinary
+    /// login (a login must not fail over a stale cookie).
     fn device_refresh_token(
         &self,
         request: &EndpointRequest,
         from_body: Option<String>,
-    ) -> Result<Option<String>, Failure> {
+    ) -> Option<String> {
         if !self.cookie_mode() {
-            return Ok(from_body);
+            return from_body;
         }
-        let cookie = single_cookie(
+        single_cookie(
             request.headers.get_all(COOKIE).iter().map(|v| v.as_bytes()),
             &self.inner.config.refresh_cookie,
         )
-        .map_err(|_| Failure::InvalidRequest("the refresh cookie appears more than once"))?;
-        Ok(cookie
-            .and_then(|token| std::str::from_utf8(token).ok())
-            .map(str::to_owned))
+        .ok()
+        .flatten()
+        .and_then(|token| std::str::from_utf8(token).ok())
+        .map(str::to_owned)
     }
 
     pub(super) async fn refresh(
