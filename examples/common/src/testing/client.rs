@@ -62,9 +62,22 @@ pub struct Client {
 impl Client {
     /// A client of the server at `base` (`http://127.0.0.1:PORT`).
     pub fn new(base: &str) -> Self {
+        Self::with_source(base, None)
+    }
+
+    /// A client whose requests come from `source` (any `127.x.y.z` reaches a loopback
+    /// server on Linux): the server then counts them as another client network. Tests on a
+    /// database shared between runs use a fresh one, so that the per-network limits counted
+    /// by earlier runs (signup: 10 per hour) do not carry over.
+    pub fn from_source(base: &str, source: std::net::IpAddr) -> Self {
+        Self::with_source(base, Some(source))
+    }
+
+    fn with_source(base: &str, source: Option<std::net::IpAddr>) -> Self {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(std::time::Duration::from_secs(30))
+            .local_address(source)
             .build()
             .expect("an HTTP client");
         Self {
