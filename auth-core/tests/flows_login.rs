@@ -4,7 +4,7 @@ mod flows_support;
 
 use std::time::Duration;
 
-use auth_core::flows::{AuthConfig, AuthError, SignupRequest, ThrottleLimit};
+use auth_core::flows::{AuthConfig, AuthError, ClientInfo, SignupRequest, ThrottleLimit};
 use auth_core::password::{Password, PasswordHasher, PolicyViolation};
 use auth_core::store::{AuditKind, RevokeReason, SessionId, UserStore as _};
 use flows_support::*;
@@ -731,7 +731,22 @@ async fn a_failing_throttle_store_refuses_login() {
     let h = harness_wired(AuthConfig::default(), |stores| {
         stores.throttle = std::sync::Arc::new(DownThrottle);
     });
-    h.signup("kim@example.com").await;
+    // Signup from a network is limited through the same store: it fails closed too.
+    let err = h
+        .auth
+        .signup("kim@example.com", Password::from(PASSWORD), &client())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AuthError::Store(_)), "{err:?}");
+    // Without an IP there is no per-network signup limit to count.
+    h.auth
+        .signup(
+            "kim@example.com",
+            Password::from(PASSWORD),
+            &ClientInfo::default(),
+        )
+        .await
+        .expect("signup without a client network");
     let err = h.login("kim@example.com", PASSWORD).await.unwrap_err();
     assert!(matches!(err, AuthError::Store(_)), "{err:?}");
     assert_eq!(err.status_code(), 500);

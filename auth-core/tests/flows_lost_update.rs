@@ -162,6 +162,7 @@ async fn lost_update_a_disable_during_reset_verification_or_logout_all_persists(
                     .request_password_reset(EMAIL, &client())
                     .await
                     .unwrap();
+                h.auth.drain_background_work().await;
             }
             "verify_email" => h.auth.request_email_verification(user.id).await.unwrap(),
             _ => {}
@@ -172,10 +173,10 @@ async fn lost_update_a_disable_during_reset_verification_or_logout_all_persists(
         let result: Result<(), AuthError> = match flow {
             "reset_password" => {
                 h.auth
-                    .reset_password(&token.unwrap(), Password::from(NEW_PASSWORD))
+                    .reset_password(&token.unwrap(), Password::from(NEW_PASSWORD), &client())
                     .await
             }
-            "verify_email" => h.auth.verify_email(&token.unwrap()).await,
+            "verify_email" => h.auth.verify_email(&token.unwrap(), &client()).await,
             _ => h.auth.logout_all(user.id).await.map(drop),
         };
         result.unwrap_or_else(|error| panic!("{flow}: {error:?}"));

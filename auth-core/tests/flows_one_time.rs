@@ -4,7 +4,7 @@ mod flows_support;
 
 use std::time::Duration;
 
-use auth_core::flows::{AuthError, MailKind};
+use auth_core::flows::{AuthConfig, AuthError, MailKind};
 use auth_core::password::Password;
 use auth_core::store::{AuditKind, RevokeReason};
 use flows_support::*;
@@ -22,10 +22,12 @@ async fn reset_request_for_an_unknown_email_is_ok_and_sends_nothing() {
         .request_password_reset("nobody@example.com", &client())
         .await
         .expect("Ok for unknown addresses");
+    h.auth.drain_background_work().await;
     h.auth
         .request_password_reset("", &client())
         .await
         .expect("Ok for empty input");
+    h.auth.drain_background_work().await;
     assert!(h.mailer.sent().is_empty());
     let requests = h.events_of(AuditKind::PasswordResetRequested);
     assert_eq!(requests.len(), 2);
@@ -47,6 +49,7 @@ async fn reset_request_for_a_disabled_account_sends_nothing() {
         .request_password_reset(EMAIL, &client())
         .await
         .unwrap();
+    h.auth.drain_background_work().await;
     assert!(h.mailer.sent().is_empty());
 }
 
@@ -59,6 +62,7 @@ async fn reset_link_works_once_and_ends_every_session() {
         .request_password_reset("  KIM@example.com", &client())
         .await
         .unwrap();
+    h.auth.drain_background_work().await;
     let sent = h.mailer.sent();
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].kind, MailKind::PasswordReset);
@@ -73,7 +77,7 @@ async fn reset_link_works_once_and_ends_every_session() {
     h.advance(Duration::from_secs(60));
 
     h.auth
-        .reset_password(&token, Password::from(NEW_PASSWORD))
+        .reset_password(&token, Password::from(NEW_PASSWORD), &client())
         .await
         .expect("reset");
     let after = h.user(user.id).await;
@@ -91,7 +95,11 @@ async fn reset_link_works_once_and_ends_every_session() {
     // Replay: refused.
     let err = h
         .auth
-        .reset_password(&token, Password::from("another-fine-passphrase-3"))
+        .reset_password(
+            &token,
+            Password::from("another-fine-passphrase-3"),
+            &client(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, AuthError::InvalidOneTimeToken), "{err:?}");
@@ -117,11 +125,12 @@ async fn an_expired_reset_link_is_invalid() {
         .request_password_reset(EMAIL, &client())
         .await
         .unwrap();
+    h.auth.drain_background_work().await;
     let token = h.mailer.last_token(MailKind::PasswordReset, EMAIL).unwrap();
     h.advance(h.auth.config().password_reset_ttl + Duration::from_secs(1));
     let err = h
         .auth
-        .reset_password(&token, Password::from(NEW_PASSWORD))
+        .reset_password(&token, Password::from(NEW_PASSWORD), &client())
         .await
         .unwrap_err();
     assert!(matches!(err, AuthError::InvalidOneTimeToken), "{err:?}");
@@ -136,22 +145,26 @@ async fn a_newer_reset_link_voids_the_older_one() {
         .request_password_reset(EMAIL, &client())
         .await
         .unwrap();
+    h.auth.drain_background_work().await;
     let older = h.mailer.last_token(MailKind::PasswordReset, EMAIL).unwrap();
+    // Past the cooldown (within it, no new link is issued: see flows_abuse.rs).
+    h.advance(AuthConfig::DEFAULT_PASSWORD_RESET_COOLDOWN + Duration::from_secs(1));
     h.auth
         .request_password_reset(EMAIL, &client())
         .await
         .unwrap();
+    h.auth.drain_background_work().await;
     let newer = h.mailer.last_token(MailKind::PasswordReset, EMAIL).unwrap();
     assert_ne!(older, newer);
 
     let err = h
         .auth
-        .reset_password(&older, Password::from(NEW_PASSWORD))
+        .reset_password(&older, Password::from(NEW_PASSWORD), &client())
         .await
         .unwrap_err();
     assert!(matches!(err, AuthError::InvalidOneTimeToken), "{err:?}");
     h.auth
-        .reset_password(&newer, Password::from(NEW_PASSWORD))
+        .reset_password(&newer, Password::from(NEW_PASSWORD), &client())
         .await
         .expect("newer link works");
 }
@@ -164,15 +177,16 @@ async fn a_weak_new_password_does_not_spend_the_link() {
         .request_password_reset(EMAIL, &client())
         .await
         .unwrap();
+    h.auth.drain_background_work().await;
     let token = h.mailer.last_token(MailKind::PasswordReset, EMAIL).unwrap();
     let err = h
         .auth
-        .reset_password(&token, Password::from("password"))
+        .reset_password(&token, Password::from("password"), &client())
         .await
         .unwrap_err();
     assert!(matches!(err, AuthError::WeakPassword(_)), "{err:?}");
     h.auth
-        .reset_password(&token, Password::from(NEW_PASSWORD))
+        .reset_password(&token, Password::from(NEW_PASSWORD), &client())
         .await
         .expect("the link still works");
 }
@@ -184,11 +198,11 @@ async fn malformed_and_cross_purpose_tokens_are_invalid() {
     for token in ["", "nope", &"A".repeat(10_000)] {
         let err = h
             .auth
-            .reset_password(token, Password::from(NEW_PASSWORD))
+            .reset_password(token, Password::from(NEW_PASSWORD), &client())
             .await
             .unwrap_err();
         assert!(matches!(err, AuthError::InvalidOneTimeToken), "{err:?}");
-        let err = h.auth.verify_email(token).await.unwrap_err();
+        let err = h.auth.verify_email(token, &client()).await.unwrap_err();
         assert!(matches!(err, AuthError::InvalidOneTimeToken), "{err:?}");
     }
     // A verification token does not reset a password, nor the reverse.
@@ -199,7 +213,7 @@ async fn malformed_and_cross_purpose_tokens_are_invalid() {
         .unwrap();
     let err = h
         .auth
-        .reset_password(&verification, Password::from(NEW_PASSWORD))
+        .reset_password(&verification, Password::from(NEW_PASSWORD), &client())
         .await
         .unwrap_err();
     assert!(matches!(err, AuthError::InvalidOneTimeToken), "{err:?}");
@@ -207,8 +221,9 @@ async fn malformed_and_cross_purpose_tokens_are_invalid() {
         .request_password_reset(EMAIL, &client())
         .await
         .unwrap();
+    h.auth.drain_background_work().await;
     let reset = h.mailer.last_token(MailKind::PasswordReset, EMAIL).unwrap();
-    let err = h.auth.verify_email(&reset).await.unwrap_err();
+    let err = h.auth.verify_email(&reset, &client()).await.unwrap_err();
     assert!(matches!(err, AuthError::InvalidOneTimeToken), "{err:?}");
 }
 
@@ -227,9 +242,10 @@ async fn a_reset_lifts_login_throttling() {
         .request_password_reset(EMAIL, &client())
         .await
         .unwrap();
+    h.auth.drain_background_work().await;
     let token = h.mailer.last_token(MailKind::PasswordReset, EMAIL).unwrap();
     h.auth
-        .reset_password(&token, Password::from(NEW_PASSWORD))
+        .reset_password(&token, Password::from(NEW_PASSWORD), &client())
         .await
         .unwrap();
     h.login(EMAIL, NEW_PASSWORD)
@@ -245,6 +261,7 @@ async fn change_password_voids_outstanding_reset_links() {
         .request_password_reset(EMAIL, &client())
         .await
         .unwrap();
+    h.auth.drain_background_work().await;
     let token = h.mailer.last_token(MailKind::PasswordReset, EMAIL).unwrap();
     h.auth
         .change_password(
@@ -257,7 +274,11 @@ async fn change_password_voids_outstanding_reset_links() {
         .unwrap();
     let err = h
         .auth
-        .reset_password(&token, Password::from("another-fine-passphrase-3"))
+        .reset_password(
+            &token,
+            Password::from("another-fine-passphrase-3"),
+            &client(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, AuthError::InvalidOneTimeToken), "{err:?}");
@@ -279,13 +300,16 @@ async fn email_verification_link_works_once() {
     );
     let token = sent[0].token.clone();
 
-    h.auth.verify_email(&token).await.expect("verify");
+    h.auth
+        .verify_email(&token, &client())
+        .await
+        .expect("verify");
     assert!(h.user(user.id).await.email_verified);
     let verified = h.events_of(AuditKind::EmailVerified);
     assert_eq!(verified.len(), 1);
     assert_eq!(verified[0].user_id, Some(user.id));
 
-    let err = h.auth.verify_email(&token).await.unwrap_err();
+    let err = h.auth.verify_email(&token, &client()).await.unwrap_err();
     assert!(matches!(err, AuthError::InvalidOneTimeToken), "{err:?}");
 
     // Already verified: no new mail.
@@ -307,11 +331,11 @@ async fn an_expired_or_superseded_verification_link_is_invalid() {
         .mailer
         .last_token(MailKind::EmailVerification, EMAIL)
         .unwrap();
-    let err = h.auth.verify_email(&older).await.unwrap_err();
+    let err = h.auth.verify_email(&older, &client()).await.unwrap_err();
     assert!(matches!(err, AuthError::InvalidOneTimeToken), "{err:?}");
 
     h.advance(h.auth.config().email_verification_ttl + Duration::from_secs(1));
-    let err = h.auth.verify_email(&newer).await.unwrap_err();
+    let err = h.auth.verify_email(&newer, &client()).await.unwrap_err();
     assert!(matches!(err, AuthError::InvalidOneTimeToken), "{err:?}");
     assert!(!h.user(user.id).await.email_verified);
 }

@@ -131,9 +131,10 @@ async fn pre_account_takeover_identities_attached_before_a_password_reset_are_un
         .request_password_reset("kim@example.com", &client())
         .await
         .unwrap();
+    h.auth.drain_background_work().await;
     let token = h.mailer.sent()[0].token.clone();
     h.auth
-        .reset_password(&token, Password::from(NEW_PASSWORD))
+        .reset_password(&token, Password::from(NEW_PASSWORD), &client())
         .await
         .expect("the owner resets the password");
 
@@ -212,7 +213,7 @@ async fn pre_account_takeover_identities_attached_before_email_verification_are_
     h.advance(Duration::from_secs(60));
 
     h.auth
-        .verify_email(&token)
+        .verify_email(&token, &client())
         .await
         .expect("the owner verifies");
 
@@ -253,7 +254,7 @@ async fn identities_linked_by_the_proven_owner_survive_reset_and_verification() 
         .unwrap();
     h.auth.request_email_verification(account.id).await.unwrap();
     let token = h.mailer.sent()[0].token.clone();
-    h.auth.verify_email(&token).await.unwrap();
+    h.auth.verify_email(&token, &client()).await.unwrap();
     assert!(h.session(session.session_id).await.is_active(h.now()));
     h.auth
         .link_identity(
@@ -267,9 +268,10 @@ async fn identities_linked_by_the_proven_owner_survive_reset_and_verification() 
         .request_password_reset("kim@example.com", &client())
         .await
         .unwrap();
+    h.auth.drain_background_work().await;
     let token = h.mailer.sent().last().unwrap().token.clone();
     h.auth
-        .reset_password(&token, Password::from(NEW_PASSWORD))
+        .reset_password(&token, Password::from(NEW_PASSWORD), &client())
         .await
         .unwrap();
     assert_eq!(

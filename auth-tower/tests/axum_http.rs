@@ -124,6 +124,11 @@ macro_rules! through_axum {
 }
 
 through_axum!(
+    signup_flood_gets_429_with_retry_after,
+    forgot_reset_verify_and_refresh_floods_get_429,
+    enumeration_safe_signup_answers_taken_like_new,
+    owner_device_passes_the_ceiling_in_bearer_mode,
+    owner_device_passes_the_ceiling_in_cookie_mode,
     missing_credentials,
     invalid_token,
     duplicated_or_malformed_credentials,
@@ -385,6 +390,7 @@ mod social_login {
         social_login_provider_error,
         social_login_unknown_provider,
         social_login_unverified_email_does_not_link,
+        social_login_start_flood_gets_429,
     );
 }
 

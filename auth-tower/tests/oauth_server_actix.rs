@@ -232,3 +232,38 @@ async fn actix_adapter_refuses_bodies_over_the_limit_and_routes_only_known_paths
     .await;
     assert_eq!(reply.status(), 404);
 }
+
+/// Token-endpoint flooding through the actix adapter: the peer address reaches the limit,
+/// and the 61st request within a minute is 429 with `Retry-After`.
+#[actix_web::test]
+async fn token_endpoint_flood_gets_429_through_actix() {
+    let app =
+        test::init_service(App::new().configure(actix_config(endpoints(64 * 1024).await))).await;
+    let request = |peer: &str| {
+        test::TestRequest::post()
+            .uri("/oauth/token")
+            .peer_addr(format!("{peer}:40000").parse().unwrap())
+            .insert_header(("content-type", "application/x-www-form-urlencoded"))
+            .set_payload("grant_type=authorization_code&code=bogus")
+            .to_request()
+    };
+    for _ in 0..60 {
+        let reply = test::call_service(&app, request("203.0.113.9")).await;
+        assert_ne!(reply.status(), 429);
+    }
+    let refused = test::call_service(&app, request("203.0.113.9")).await;
+    assert_eq!(refused.status(), 429);
+    let retry_after: u64 = refused
+        .headers()
+        .get("retry-after")
+        .expect("Retry-After")
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry_after));
+    let body: serde_json::Value = test::read_body_json(refused).await;
+    assert_eq!(body["error"], "too_many_requests");
+    let elsewhere = test::call_service(&app, request("198.51.100.9")).await;
+    assert_ne!(elsewhere.status(), 429);
+}

@@ -1579,3 +1579,47 @@ async fn browser_apps_get_cors_on_the_token_endpoint_only_from_allowed_origins()
         .await;
     assert!(reply.headers.get("access-control-allow-origin").is_none());
 }
+
+/// Token-endpoint flooding (client-secret guessing, grant replay at volume): one network
+/// gets `oauth_token` (60 per minute) answers, then 429 with `Retry-After` and the JSON
+/// body `{"error":"too_many_requests"}` — RFC 6749 has no code for it — before the grant
+/// or the client is even looked at. Another network is unaffected.
+#[tokio::test]
+async fn token_endpoint_flood_gets_429_with_retry_after() {
+    use axum::extract::ConnectInfo;
+    let mut h = Harness::new().await;
+    let token_request = |peer: &str| {
+        let addr: std::net::SocketAddr = format!("{peer}:40000").parse().unwrap();
+        Request::post("/oauth/token")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .extension(ConnectInfo(addr))
+    };
+    let form = || {
+        Body::from(query(&[
+            ("grant_type", "authorization_code"),
+            ("code", "bogus"),
+        ]))
+    };
+    for _ in 0..60 {
+        let reply = h.send(token_request("203.0.113.9"), form()).await;
+        assert_ne!(reply.status, StatusCode::TOO_MANY_REQUESTS);
+    }
+    let refused = h.send(token_request("203.0.113.9"), form()).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        refused.body
+    );
+    assert_eq!(refused.json()["error"], "too_many_requests");
+    assert!(refused.json()["error_description"].is_string());
+    assert_eq!(refused.headers["cache-control"], "no-store");
+    let retry_after: u64 = refused.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry_after));
+    let elsewhere = h.send(token_request("198.51.100.9"), form()).await;
+    assert_ne!(elsewhere.status, StatusCode::TOO_MANY_REQUESTS);
+}

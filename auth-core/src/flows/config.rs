@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use super::EndpointLimits;
 use crate::password::PasswordPolicy;
 
 /// How many failures a throttling key may collect within a window before attempts are
@@ -29,6 +30,35 @@ impl ThrottleLimit {
             window,
         }
     }
+}
+
+/// What signup answers when the address already has an account
+/// ([`AuthConfig::signup_mode`]).
+///
+/// # Why the default reveals
+/// [`RevealTaken`](Self::RevealTaken) is what seed 001 specifies and what every host built on
+/// this library expects: signup signs the user in at once and a taken address is a 409. The
+/// enumeration-safe mode cannot keep that promise — it must not sign anyone in at signup,
+/// because a taken address cannot be answered with a session — so switching it on silently
+/// would break every client. Signup is limited per network
+/// ([`EndpointLimits::signup`]), which bounds how fast the 409 can be used to enumerate;
+/// hosts for whom the existence of an account is sensitive choose
+/// [`EnumerationSafe`](Self::EnumerationSafe).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum SignupMode {
+    /// Seed 001: a new address gets an account and a session at once; a taken address is
+    /// refused with [`AuthError::EmailTaken`](super::AuthError::EmailTaken) (409).
+    #[default]
+    RevealTaken,
+    /// The same answer whether or not the address has an account
+    /// ([`SignupOutcome::VerificationSent`](super::SignupOutcome::VerificationSent), 202), after
+    /// the same work (one argon2 hash, one mail): a new account is created unverified and
+    /// sent a verification link, and signs in only after it (with its password, as usual);
+    /// the owner of a taken address is mailed that someone tried to sign up with it
+    /// ([`Mailer::send_signup_attempt_notice`](super::Mailer::send_signup_attempt_notice)).
+    /// No session or token is issued by signup in this mode.
+    EnumerationSafe,
 }
 
 /// What the flows of [`AuthService`](super::AuthService) allow, for how long.
@@ -69,14 +99,23 @@ pub struct AuthConfig {
     /// owner's network stays open. The attempt is reserved before the password is checked,
     /// so concurrent guesses cannot get more checks than the limit; a successful login clears
     /// its network's count. A guesser spread over many networks is bounded by
-    /// [`account_ceiling`](Self::account_ceiling). (Letting a device that already holds a
-    /// valid session for the account through the ceiling is not built yet.)
+    /// [`account_ceiling`](Self::account_ceiling).
     pub account_throttle: ThrottleLimit,
     /// Password attempts tolerated per account from **all** networks together: the bound on
     /// a guesser spread over many addresses, set well above
     /// [`account_throttle`](Self::account_throttle) so that strangers need many networks —
     /// and many failures — before the owner is refused too. A successful login gives back
     /// its own attempt but never erases strangers' failures. Defaults to 50 in 15 minutes.
+    ///
+    /// # The owner's device passes
+    /// A login that presents the refresh token of a live first-party session **of the same
+    /// account** ([`AuthService::login_on_device`](super::AuthService::login_on_device);
+    /// auth-tower reads the refresh cookie, or `refresh_token` in a bearer-mode login body)
+    /// is not counted on this ceiling: a device the owner already signed in on stays able
+    /// to sign in again while strangers exhaust the ceiling from many networks. It is never
+    /// exempt from [`account_throttle`](Self::account_throttle) or
+    /// [`ip_throttle`](Self::ip_throttle), so a stolen refresh token buys a guesser no more
+    /// than 5 guesses per network — and whoever holds one is signed in already.
     pub account_ceiling: ThrottleLimit,
     /// Password-login failures tolerated per client IP, across all accounts (credential
     /// stuffing). Defaults to 20 in 15 minutes. An IPv6 client is counted by its /64 (one
@@ -89,6 +128,21 @@ pub struct AuthConfig {
     pub password_policy: PasswordPolicy,
     /// How long a password-reset link works. Defaults to 30 minutes.
     pub password_reset_ttl: Duration,
+    /// After a password-reset link was issued for an address, further requests for it
+    /// within this time issue and mail nothing (and answer the same `Ok`), so that nobody
+    /// can keep the owner's live link dead by asking again and again (a new link voids the
+    /// older one). Defaults to 15 minutes — half the link's lifetime, so the link the owner
+    /// receives keeps working at least that long; someone who lost the mail asks again once
+    /// it has passed. Zero turns the cooldown off.
+    pub password_reset_cooldown: Duration,
+    /// Limits of the unauthenticated endpoints (signup, password forgot and reset, email
+    /// verification, refresh, OAuth token, social-login start), per client network. On by
+    /// default; see [`EndpointLimits`] for the defaults and why.
+    pub endpoint_limits: EndpointLimits,
+    /// What signup answers for an address that has an account. Defaults to
+    /// [`SignupMode::RevealTaken`] (409 `email_taken`, then signed in at once) — see
+    /// [`SignupMode`] for why, and for the enumeration-safe mode.
+    pub signup_mode: SignupMode,
     /// How long an email-verification link works. Defaults to 24 hours.
     pub email_verification_ttl: Duration,
     /// At social login, link a new provider identity to the existing account with the same
@@ -124,6 +178,8 @@ impl AuthConfig {
         ThrottleLimit::new(20, Duration::from_secs(15 * 60));
     /// The default reset-link lifetime: 30 minutes.
     pub const DEFAULT_PASSWORD_RESET_TTL: Duration = Duration::from_secs(30 * 60);
+    /// The default reset cooldown: 15 minutes.
+    pub const DEFAULT_PASSWORD_RESET_COOLDOWN: Duration = Duration::from_secs(15 * 60);
     /// The default verification-link lifetime: 24 hours.
     pub const DEFAULT_EMAIL_VERIFICATION_TTL: Duration = Duration::from_secs(24 * 3600);
 }
@@ -139,6 +195,9 @@ impl Default for AuthConfig {
             ip_throttle: Self::DEFAULT_IP_THROTTLE,
             password_policy: PasswordPolicy::default(),
             password_reset_ttl: Self::DEFAULT_PASSWORD_RESET_TTL,
+            password_reset_cooldown: Self::DEFAULT_PASSWORD_RESET_COOLDOWN,
+            endpoint_limits: EndpointLimits::default(),
+            signup_mode: SignupMode::default(),
             email_verification_ttl: Self::DEFAULT_EMAIL_VERIFICATION_TTL,
             link_social_by_verified_email: true,
             hide_inactive_accounts: true,
@@ -173,6 +232,9 @@ mod tests {
         );
         assert_eq!(config.password_policy, PasswordPolicy::default());
         assert_eq!(config.password_reset_ttl, Duration::from_secs(1800));
+        assert_eq!(config.password_reset_cooldown, Duration::from_secs(900));
+        assert_eq!(config.endpoint_limits, EndpointLimits::default());
+        assert_eq!(config.signup_mode, SignupMode::RevealTaken);
         assert_eq!(config.email_verification_ttl, Duration::from_secs(86_400));
         assert!(config.link_social_by_verified_email);
         assert!(config.hide_inactive_accounts);

@@ -3,7 +3,7 @@
 use tracing::field;
 
 use super::service::{EventExt as _, event, later, new_opaque_token};
-use super::{AuthError, AuthService};
+use super::{AuthError, AuthService, ClientInfo, Endpoint};
 use crate::opaque::OpaqueToken;
 use crate::store::{AuditKind, OneTimePurpose, OneTimeToken, RevokeReason, UserId, UserUpdate};
 
@@ -25,7 +25,17 @@ impl AuthService {
             tracing::debug!("email already verified; no mail sent");
             return Ok(());
         }
-        let now = self.now();
+        self.issue_email_verification(&user, self.now()).await?;
+        tracing::info!("email verification sent");
+        Ok(())
+    }
+
+    /// Stores a new verification token for `user` (voiding older ones) and mails it.
+    pub(super) async fn issue_email_verification(
+        &self,
+        user: &crate::store::User,
+        now: std::time::SystemTime,
+    ) -> Result<(), AuthError> {
         let token = new_opaque_token()?;
         let expires_at = later(now, self.inner.config.email_verification_ttl);
         self.inner
@@ -41,9 +51,8 @@ impl AuthService {
             .await?;
         self.inner
             .mailer
-            .send_email_verification(&user, &token, expires_at)
+            .send_email_verification(user, &token, expires_at)
             .await?;
-        tracing::info!("email verification sent");
         Ok(())
     }
 
@@ -56,11 +65,17 @@ impl AuthService {
     /// may be signed in through it: every session is revoked (`email_ownership_proved`) and
     /// the user-wide cut-off moves to now.
     ///
+    /// One request is first reserved under
+    /// [`EndpointLimits::email_verify`](super::EndpointLimits::email_verify) for `client`'s
+    /// network.
+    ///
     /// # Errors
-    /// [`AuthError::InvalidOneTimeToken`] for a malformed, unknown, used, expired or voided
-    /// token, one for another purpose, or one whose account is gone or disabled.
+    /// [`AuthError::Throttled`]; [`AuthError::InvalidOneTimeToken`] for a malformed, unknown,
+    /// used, expired or voided token, one for another purpose, or one whose account is gone
+    /// or disabled.
     #[tracing::instrument(skip_all, fields(user_id = field::Empty))]
-    pub async fn verify_email(&self, token: &str) -> Result<(), AuthError> {
+    pub async fn verify_email(&self, token: &str, client: &ClientInfo) -> Result<(), AuthError> {
+        self.reserve_endpoint(Endpoint::EmailVerify, client).await?;
         let Ok(presented) = OpaqueToken::parse(token) else {
             return Err(AuthError::InvalidOneTimeToken);
         };

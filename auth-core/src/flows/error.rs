@@ -140,6 +140,13 @@ pub enum AuthError {
     /// whether the account exists.)
     #[error("email delivery failure")]
     Mail(#[source] MailError),
+    /// [`AuthService::signup_with`](super::AuthService::signup_with) (which signs in at
+    /// once) was called while [`AuthConfig::signup_mode`](super::AuthConfig::signup_mode) is
+    /// [`EnumerationSafe`](super::SignupMode::EnumerationSafe): a host bug, refused rather
+    /// than answered in a way that reveals taken addresses. Call
+    /// [`register`](super::AuthService::register), which honours the mode.
+    #[error("signup entry point does not match the configured signup mode")]
+    WrongSignupMode,
     /// The operating system's random number generator failed while making a token.
     #[error("random number generator failure")]
     Random,
@@ -173,9 +180,12 @@ impl AuthError {
             | Self::IdentityInUse
             | Self::LastSignInMethod => 409,
             Self::Throttled { .. } => 429,
-            Self::Store(_) | Self::Password(_) | Self::Token(_) | Self::Mail(_) | Self::Random => {
-                500
-            }
+            Self::Store(_)
+            | Self::Password(_)
+            | Self::Token(_)
+            | Self::Mail(_)
+            | Self::WrongSignupMode
+            | Self::Random => 500,
         }
     }
 
@@ -205,9 +215,12 @@ impl AuthError {
             Self::IdentityNotFound => "identity_not_found",
             Self::LastSignInMethod => "last_sign_in_method",
             Self::UserNotFound => "user_not_found",
-            Self::Store(_) | Self::Password(_) | Self::Token(_) | Self::Mail(_) | Self::Random => {
-                "server_error"
-            }
+            Self::Store(_)
+            | Self::Password(_)
+            | Self::Token(_)
+            | Self::Mail(_)
+            | Self::WrongSignupMode
+            | Self::Random => "server_error",
         }
     }
 

@@ -39,6 +39,22 @@ pub trait Mailer: Send + Sync {
         token: &OpaqueToken,
         expires_at: SystemTime,
     ) -> Result<(), MailError>;
+
+    /// Tells `user` (at `user.email`) that someone tried to sign up with their address
+    /// ("if it was you, sign in or reset your password"): sent by the
+    /// [enumeration-safe signup](super::SignupMode::EnumerationSafe) instead of revealing
+    /// that the address is taken. Carries no token.
+    ///
+    /// The provided implementation only logs (by user id) that no such mail went out:
+    /// implement it when you use the enumeration-safe mode, or the owner is never told —
+    /// and a signup for a taken address then skips the mail a new one sends.
+    async fn send_signup_attempt_notice(&self, user: &User) -> Result<(), MailError> {
+        tracing::warn!(
+            user_id = %user.id,
+            "Mailer::send_signup_attempt_notice is not implemented; the owner was not told"
+        );
+        Ok(())
+    }
 }
 
 /// Which message a [`SentMail`] is.
@@ -49,6 +65,8 @@ pub enum MailKind {
     PasswordReset,
     /// [`Mailer::send_email_verification`].
     EmailVerification,
+    /// [`Mailer::send_signup_attempt_notice`] (its [`SentMail::token`] is empty).
+    SignupAttempt,
 }
 
 /// One message a [`RecordingMailer`] was asked to send.
@@ -126,11 +144,15 @@ impl RecordingMailer {
     }
 
     fn record(&self, kind: MailKind, user: &User, token: &OpaqueToken, expires_at: SystemTime) {
+        self.push(kind, user, token.secret().to_owned(), expires_at);
+    }
+
+    fn push(&self, kind: MailKind, user: &User, token: String, expires_at: SystemTime) {
         self.lock().push(SentMail {
             kind,
             user_id: user.id,
             email: user.email.clone(),
-            token: token.secret().to_owned(),
+            token,
             expires_at,
         });
     }
@@ -165,6 +187,16 @@ impl Mailer for RecordingMailer {
         self.record(MailKind::EmailVerification, user, token, expires_at);
         Ok(())
     }
+
+    async fn send_signup_attempt_notice(&self, user: &User) -> Result<(), MailError> {
+        self.push(
+            MailKind::SignupAttempt,
+            user,
+            String::new(),
+            SystemTime::UNIX_EPOCH,
+        );
+        Ok(())
+    }
 }
 
 /// A [`Mailer`] for development servers and examples with no mail system: it logs (at
@@ -193,6 +225,11 @@ impl Mailer for LogMailer {
         _expires_at: SystemTime,
     ) -> Result<(), MailError> {
         tracing::info!(user_id = %user.id, "an email-verification mail would be sent here (no Mailer configured)");
+        Ok(())
+    }
+
+    async fn send_signup_attempt_notice(&self, user: &User) -> Result<(), MailError> {
+        tracing::info!(user_id = %user.id, "a signup-attempt notice would be sent here (no Mailer configured)");
         Ok(())
     }
 }

@@ -5,7 +5,9 @@
 //!
 //! | concern | methods | file |
 //! |---|---|---|
-//! | accounts, password login | [`signup`](AuthService::signup), [`signup_with`](AuthService::signup_with), [`login`](AuthService::login), [`change_password`](AuthService::change_password), [`me`](AuthService::me) | `signup_login.rs` |
+//! | accounts, password login | [`signup`](AuthService::signup), [`signup_with`](AuthService::signup_with), [`register`](AuthService::register), [`login`](AuthService::login), [`change_password`](AuthService::change_password), [`me`](AuthService::me) | `signup_login.rs` |
+//! | login from the owner's device | [`login_on_device`](AuthService::login_on_device) | `owner_device.rs` |
+//! | endpoint limits | [`reserve_endpoint`](AuthService::reserve_endpoint), [`EndpointLimits`] | `limits.rs` |
 //! | refresh rotation | [`refresh`](AuthService::refresh) | `refresh.rs` |
 //! | sessions | [`logout`](AuthService::logout), [`logout_all`](AuthService::logout_all), [`list_sessions`](AuthService::list_sessions), [`end_session`](AuthService::end_session) | `sessions.rs` |
 //! | password reset | [`request_password_reset`](AuthService::request_password_reset), [`reset_password`](AuthService::reset_password) | `password_reset.rs` |
@@ -18,7 +20,8 @@
 //!   without a password and (by default) a disabled account give the same
 //!   [`AuthError::InvalidCredentials`], after the same amount of hashing (a dummy hash for
 //!   unknown accounts), the same throttling and the same audit shape. A reset request answers
-//!   `Ok` whether or not the address has an account.
+//!   `Ok` whether or not the address has an account. Signup reveals a taken address (409)
+//!   unless [`AuthConfig::signup_mode`] is [`SignupMode::EnumerationSafe`].
 //! * **Throttling, never lock-out, counted before the check.** Every password attempt first
 //!   reserves a slot — atomically, in the [`ThrottleStore`](crate::store::ThrottleStore) — on
 //!   three gates: the account from this client network
@@ -26,9 +29,19 @@
 //!   ([`AuthConfig::account_ceiling`], 50 / 15 min) and the client network
 //!   ([`AuthConfig::ip_throttle`]); IPv6 clients count by /64. N concurrent guesses get at
 //!   most the limit of real password checks; strangers failing from other networks do not
-//!   lock the owner out below the ceiling. A failure keeps its reservations; a success
-//!   clears its network's count and gives the others back. Every gate lifts by itself when
-//!   its window passes.
+//!   lock the owner out below the ceiling, and a device holding a live session of the
+//!   account is not counted on the ceiling at all
+//!   ([`login_on_device`](AuthService::login_on_device)). A failure keeps its
+//!   reservations; a success clears its network's count and gives the others back. Every
+//!   gate lifts by itself when its window passes.
+//! * **Every unauthenticated endpoint is limited**, per client network, before its work
+//!   ([`AuthConfig::endpoint_limits`]): signup, password forgot (also per address) and
+//!   reset, email verification, refresh — and, through
+//!   [`reserve_endpoint`](AuthService::reserve_endpoint), the OAuth token endpoint and the
+//!   start of a social login. Refused: [`AuthError::Throttled`] (429, `Retry-After`).
+//! * **Forgot-password is no oracle and cannot keep a link dead.** It answers after the
+//!   same work for every address and delivers in the background; within
+//!   [`AuthConfig::password_reset_cooldown`] of a link, no new one is issued.
 //! * **Fail closed.** A store error refuses the operation ([`AuthError::Store`]); it is never
 //!   read as "not revoked" or "no failures".
 //! * **Secrets stay secret.** Passwords travel as [`Password`](crate::password::Password),
@@ -84,7 +97,9 @@ mod account;
 mod config;
 mod email_verification;
 mod error;
+mod limits;
 mod mailer;
+mod owner_device;
 mod ownership;
 mod password_reset;
 mod refresh;
@@ -95,12 +110,13 @@ mod signup_login;
 mod social;
 mod types;
 
-pub use config::{AuthConfig, ThrottleLimit};
+pub use config::{AuthConfig, SignupMode, ThrottleLimit};
 pub use error::{AuthError, MailError};
+pub use limits::{Endpoint, EndpointLimits, RouteLimit};
 pub use mailer::{LogMailer, MailKind, Mailer, RecordingMailer, SentMail};
 pub use service::{AuthService, Stores};
 pub use sign_in::AuthorizationServerSignIn;
-pub use types::{ClientInfo, SignupRequest, SocialProfile, TokenPair};
+pub use types::{ClientInfo, SignupOutcome, SignupRequest, SocialProfile, TokenPair};
 
 #[cfg(test)]
 mod test_support;

@@ -1,9 +1,12 @@
 //! Password reset by a one-time link sent through the [`Mailer`](super::Mailer).
 
+use std::time::SystemTime;
+
 use tracing::field;
 
+use super::limits::address_key;
 use super::service::{EventExt as _, event, later, new_opaque_token, user_throttle_key};
-use super::{AuthError, AuthService, ClientInfo};
+use super::{AuthError, AuthService, ClientInfo, Endpoint, ThrottleLimit};
 use crate::opaque::OpaqueToken;
 use crate::password::Password;
 use crate::store::{
@@ -11,31 +14,85 @@ use crate::store::{
 };
 
 impl AuthService {
-    /// Sends a password-reset link to `email` if an active account has it.
+    /// Sends a password-reset link to `email` if an active account has it — answering
+    /// before any of that work is done, so that the answer takes the same time and does the
+    /// same work whether or not the account exists.
     ///
-    /// Always answers `Ok(())` — for unknown addresses and disabled accounts too, and even
-    /// when the [`Mailer`](super::Mailer) fails (logged at error level) — so that the answer
-    /// does not reveal which addresses have accounts. For an active account, a single-use
-    /// token valid for [`password_reset_ttl`](super::AuthConfig::password_reset_ttl) is
-    /// stored (as a hash; it voids any older reset link) and handed to the mailer only.
-    /// Every request is audited as `password_reset_requested` (`success: false` when no
-    /// mail was sent).
+    /// Inline, on every path alike (all keyed by the address as given, never by whether an
+    /// account has it):
+    /// 1. one request is reserved for `client`'s network under
+    ///    [`EndpointLimits::password_forgot`](super::EndpointLimits::password_forgot), and one
+    ///    for the address under
+    ///    [`password_forgot_per_address`](super::EndpointLimits::password_forgot_per_address);
+    ///    either refused is [`AuthError::Throttled`];
+    /// 2. the address's [cooldown](super::AuthConfig::password_reset_cooldown) is taken: if
+    ///    a link was issued for it less than the cooldown ago, nothing more is done and the
+    ///    answer is the same `Ok(())` — the owner's live link is not voided by every request.
+    ///
+    /// Then the lookup, the token and the mail run **in the background** (a task on the
+    /// current tokio runtime; see [`drain_background_work`](Self::drain_background_work)):
+    /// for an active account, a single-use token valid for
+    /// [`password_reset_ttl`](super::AuthConfig::password_reset_ttl) is stored (as a hash; it
+    /// voids any older reset link) and handed to the mailer only. Every request that gets
+    /// this far is audited as `password_reset_requested` (`success: false` when no mail was
+    /// sent). A failure there (store or mailer) is logged at error level — the caller was
+    /// already answered.
     ///
     /// # Errors
-    /// Only infrastructure failures of the stores.
-    #[tracing::instrument(skip_all, fields(user_id = field::Empty))]
+    /// [`AuthError::Throttled`], and infrastructure failures of the throttle store.
+    #[tracing::instrument(skip_all)]
     pub async fn request_password_reset(
         &self,
         email: &str,
         client: &ClientInfo,
     ) -> Result<(), AuthError> {
-        let stores = &self.inner.stores;
         let now = self.now();
+        let config = &self.inner.config;
         let email = normalize_email(email);
+        let address = address_key(&email);
+        self.reserve_endpoint(Endpoint::PasswordForgot, client)
+            .await?;
+        if let Some(limit) = config.endpoint_limits.password_forgot_per_address.limit() {
+            let key = format!("endpoint:password_forgot:addr:{address}");
+            self.reserve_key(&key, limit, "password_forgot_per_address", now)
+                .await?;
+        }
+        let cooldown = config.password_reset_cooldown;
+        if !cooldown.is_zero() {
+            let key = format!("reset:cooldown:addr:{address}");
+            let first = ThrottleLimit::new(1, cooldown);
+            if let Err(AuthError::Throttled { .. }) = self
+                .reserve_key(&key, first, "password_reset_cooldown", now)
+                .await
+            {
+                // The same answer: the link sent within the cooldown stays the live one.
+                tracing::info!("password reset within the cooldown; no new link");
+                return Ok(());
+            }
+        }
+        let service = self.clone();
+        let client = client.clone();
+        self.spawn_background(async move {
+            if let Err(error) = service.send_password_reset(&email, &client, now).await {
+                tracing::error!(%error, "password reset request failed");
+            }
+        });
+        Ok(())
+    }
+
+    /// The background part of [`request_password_reset`](Self::request_password_reset).
+    #[tracing::instrument(skip_all, fields(user_id = field::Empty))]
+    async fn send_password_reset(
+        &self,
+        email: &str,
+        client: &ClientInfo,
+        now: SystemTime,
+    ) -> Result<(), AuthError> {
+        let stores = &self.inner.stores;
         let user = if email.is_empty() {
             None
         } else {
-            stores.users.user_by_email(&email).await?
+            stores.users.user_by_email(email).await?
         };
         let user = match user {
             Some(user) if user.active => user,
@@ -104,11 +161,23 @@ impl AuthService {
     /// audited as `identity_unlinked`). Every session is revoked (`password_changed`), login
     /// throttling of the account is cleared, and the reset is audited as `password_reset`.
     ///
+    /// Before anything else, one request is reserved under
+    /// [`EndpointLimits::password_reset`](super::EndpointLimits::password_reset) for
+    /// `client`'s network.
+    ///
     /// # Errors
-    /// [`AuthError::InvalidOneTimeToken`] for a malformed, unknown, used, expired or voided
-    /// token, or one whose account is gone or disabled; [`AuthError::WeakPassword`].
+    /// [`AuthError::Throttled`]; [`AuthError::InvalidOneTimeToken`] for a malformed, unknown,
+    /// used, expired or voided token, or one whose account is gone or disabled;
+    /// [`AuthError::WeakPassword`].
     #[tracing::instrument(skip_all, fields(user_id = field::Empty))]
-    pub async fn reset_password(&self, token: &str, new: Password) -> Result<(), AuthError> {
+    pub async fn reset_password(
+        &self,
+        token: &str,
+        new: Password,
+        client: &ClientInfo,
+    ) -> Result<(), AuthError> {
+        self.reserve_endpoint(Endpoint::PasswordReset, client)
+            .await?;
         let Ok(presented) = OpaqueToken::parse(token) else {
             return Err(AuthError::InvalidOneTimeToken);
         };

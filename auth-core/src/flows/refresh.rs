@@ -4,7 +4,7 @@
 use tracing::field;
 
 use super::service::{EventExt as _, event};
-use super::{AuthError, AuthService, ClientInfo, TokenPair};
+use super::{AuthError, AuthService, ClientInfo, Endpoint, TokenPair};
 use crate::opaque::OpaqueToken;
 use crate::session::{self, Refresh};
 use crate::store::{AuditKind, SessionKind};
@@ -35,12 +35,17 @@ impl AuthService {
     ///   [`AuthError::InvalidRefreshToken`].
     ///
     /// Of any number of concurrent refreshes with one token, at most one succeeds.
+    ///
+    /// Before anything else, one request is reserved under
+    /// [`EndpointLimits::refresh`](super::EndpointLimits::refresh) for `client`'s network;
+    /// refused, the answer is [`AuthError::Throttled`] and the token is not looked at.
     #[tracing::instrument(skip_all, fields(user_id = field::Empty, session_id = field::Empty))]
     pub async fn refresh(
         &self,
         refresh_token: &str,
         client: &ClientInfo,
     ) -> Result<TokenPair, AuthError> {
+        self.reserve_endpoint(Endpoint::Refresh, client).await?;
         let Ok(presented) = OpaqueToken::parse(refresh_token) else {
             tracing::debug!("malformed refresh token");
             return Err(AuthError::InvalidRefreshToken);

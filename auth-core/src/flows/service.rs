@@ -139,6 +139,13 @@ pub(super) struct Inner {
     pub(super) hasher: PasswordHasher,
     pub(super) clock: Arc<dyn Clock>,
     pub(super) mailer: Arc<dyn Mailer>,
+    /// Work answered before it was done (password-reset delivery); finished tasks are reaped
+    /// at each spawn, the rest awaited by [`AuthService::drain_background_work`].
+    pub(super) background: std::sync::Mutex<tokio::task::JoinSet<()>>,
+    /// How many new-password hashes ran: lets unit tests prove that signups over the limit
+    /// hash nothing.
+    #[cfg(test)]
+    pub(super) password_hashes: std::sync::atomic::AtomicUsize,
     /// How many dummy verifications ran: lets unit tests prove that unknown accounts pay
     /// for a hash (timing cannot be asserted reliably, a count can).
     #[cfg(test)]
@@ -168,6 +175,9 @@ impl AuthService {
                 hasher,
                 clock,
                 mailer,
+                background: std::sync::Mutex::new(tokio::task::JoinSet::new()),
+                #[cfg(test)]
+                password_hashes: std::sync::atomic::AtomicUsize::new(0),
                 #[cfg(test)]
                 dummy_verifications: std::sync::atomic::AtomicUsize::new(0),
                 #[cfg(test)]
@@ -188,6 +198,43 @@ impl AuthService {
 
     pub(super) fn now(&self) -> SystemTime {
         self.inner.clock.now()
+    }
+
+    /// Waits until the work the flows answered before doing has finished: today the lookup,
+    /// token and mail of [`request_password_reset`](Self::request_password_reset). Call it
+    /// at graceful shutdown, before the tokio runtime stops (which cancels what is still
+    /// running, so a requested mail would be lost), and in tests before reading the mailer.
+    pub async fn drain_background_work(&self) {
+        loop {
+            let mut tasks = std::mem::take(&mut *self.background());
+            if tasks.is_empty() {
+                return;
+            }
+            while let Some(joined) = tasks.join_next().await {
+                if let Err(error) = joined {
+                    tracing::error!(%error, "background auth work did not finish");
+                }
+            }
+        }
+    }
+
+    /// Runs `work` on the current tokio runtime without waiting for it.
+    pub(super) fn spawn_background(
+        &self,
+        work: impl std::future::Future<Output = ()> + Send + 'static,
+    ) {
+        let mut tasks = self.background();
+        // Reap what has finished, so the set holds only running work.
+        while tasks.try_join_next().is_some() {}
+        tasks.spawn(work);
+    }
+
+    fn background(&self) -> std::sync::MutexGuard<'_, tokio::task::JoinSet<()>> {
+        // The set stays consistent if a holder panicked: spawn and take are single steps.
+        self.inner
+            .background
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The session lifetimes of this service's configuration.
@@ -330,6 +377,10 @@ impl AuthService {
 
     /// Hashes a new password on the blocking pool.
     pub(super) async fn hash_password(&self, password: Password) -> Result<String, AuthError> {
+        #[cfg(test)]
+        self.inner
+            .password_hashes
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(self.inner.hasher.hash_async(password).await?.into_string())
     }
 
@@ -493,7 +544,7 @@ pub(super) fn password_gates(config: &AuthConfig, account: &str, ip: Option<&str
         Gate {
             key: account.to_owned(),
             limit: config.account_ceiling,
-            name: "account_ceiling",
+            name: ACCOUNT_CEILING,
             clear_on_success: false,
         },
     ];
@@ -505,6 +556,16 @@ pub(super) fn password_gates(config: &AuthConfig, account: &str, ip: Option<&str
             clear_on_success: false,
         });
     }
+    gates
+}
+
+/// The name of the account-wide gate ([`AuthConfig::account_ceiling`]).
+const ACCOUNT_CEILING: &str = "account_ceiling";
+
+/// `gates` without the account-wide ceiling: for a login from the owner's device (see
+/// [`AuthService::login_on_device`]). The per-network account gate and the IP gate stay.
+pub(super) fn without_account_ceiling(mut gates: Vec<Gate>) -> Vec<Gate> {
+    gates.retain(|gate| gate.name != ACCOUNT_CEILING);
     gates
 }
 

@@ -56,7 +56,9 @@ impl AuthService {
         client: &ClientInfo,
     ) -> Result<AuthorizationServerSignIn, AuthError> {
         let now = self.now();
-        let user = self.check_login(identifier, password, client, now).await?;
+        let user = self
+            .check_login(identifier, password, client, None, now)
+            .await?;
         let started = self
             .start_session_of_kind(&user, SessionKind::AuthorizationServerSignIn, client, now)
             .await?;

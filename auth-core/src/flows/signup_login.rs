@@ -6,8 +6,12 @@ use tracing::field;
 
 use super::service::{
     EventExt as _, PasswordCheck, event, name_throttle_key, password_gates, user_throttle_key,
+    without_account_ceiling,
 };
-use super::{AuthError, AuthService, ClientInfo, SignupRequest, TokenPair};
+use super::{
+    AuthError, AuthService, ClientInfo, Endpoint, SignupMode, SignupOutcome, SignupRequest,
+    TokenPair,
+};
 use crate::password::Password;
 use crate::store::{
     AuditKind, OneTimePurpose, RevokeReason, SessionId, StoreError, User, UserId, UserUpdate,
@@ -32,24 +36,153 @@ impl AuthService {
             .await
     }
 
-    /// Creates an account, signs it in, and returns it with its first token pair.
+    /// Creates an account, signs it in, and returns it with its first token pair — the
+    /// [`SignupMode::RevealTaken`] signup of seed 001.
     ///
-    /// The email is normalized (trimmed, lower-cased) and must look like an address; the
-    /// password must satisfy the policy, with the email, username and display name as
-    /// context; it is hashed on the blocking pool. The email starts unverified: call
-    /// [`request_email_verification`](Self::request_email_verification) to send the link.
-    /// Audited as `signup`.
+    /// First one request is reserved under
+    /// [`EndpointLimits::signup`](super::EndpointLimits::signup) for the client's network
+    /// (before any hashing). The email is normalized (trimmed, lower-cased) and must look
+    /// like an address; the password must satisfy the policy, with the email, username and
+    /// display name as context; it is hashed on the blocking pool. The email starts
+    /// unverified: call [`request_email_verification`](Self::request_email_verification) to
+    /// send the link. Audited as `signup`.
     ///
     /// # Errors
-    /// [`AuthError::InvalidEmail`], [`AuthError::InvalidUsername`],
+    /// [`AuthError::Throttled`], [`AuthError::InvalidEmail`], [`AuthError::InvalidUsername`],
     /// [`AuthError::WeakPassword`], [`AuthError::EmailTaken`] (also when the same address
-    /// differs only in case), [`AuthError::UsernameTaken`], and infrastructure errors.
+    /// differs only in case), [`AuthError::UsernameTaken`], [`AuthError::WrongSignupMode`]
+    /// when the configured mode is [`SignupMode::EnumerationSafe`] (use
+    /// [`register`](Self::register)), and infrastructure errors.
     #[tracing::instrument(skip_all, fields(user_id = field::Empty, session_id = field::Empty))]
     pub async fn signup_with(
         &self,
         request: SignupRequest,
         client: &ClientInfo,
     ) -> Result<(User, TokenPair), AuthError> {
+        if self.inner.config.signup_mode != SignupMode::RevealTaken {
+            tracing::error!("signup_with called in the enumeration-safe signup mode; refused");
+            return Err(AuthError::WrongSignupMode);
+        }
+        let mut user = self.prepare_signup(request, client).await?;
+        let now = user.created_at;
+        user.last_login_at = Some(now);
+        self.inner
+            .stores
+            .users
+            .insert_user(&user)
+            .await
+            .map_err(signup_conflict)?;
+
+        let pair = self.start_session(&user, client, now).await?;
+        self.audit(
+            event(AuditKind::Signup, now, true)
+                .user(user.id)
+                .session(pair.session_id)
+                .client(client),
+        )
+        .await?;
+        tracing::info!("account created");
+        Ok((user, pair))
+    }
+
+    /// Signup as [`AuthConfig::signup_mode`](super::AuthConfig::signup_mode) says: the entry
+    /// point for hosts (auth-tower's `POST /signup` uses it).
+    ///
+    /// * [`SignupMode::RevealTaken`]: exactly [`signup_with`](Self::signup_with), answered as
+    ///   [`SignupOutcome::SignedIn`].
+    /// * [`SignupMode::EnumerationSafe`]: [`SignupOutcome::VerificationSent`] whether or not
+    ///   the address has an account, after the same work on both paths — the same throttling,
+    ///   validation and **one argon2 hash**, one attempted insert, one mail. A new address
+    ///   gets an unverified account (no session: it signs in with its password, and should
+    ///   verify first) and a verification link; the owner of a taken address is sent
+    ///   [`Mailer::send_signup_attempt_notice`](super::Mailer::send_signup_attempt_notice)
+    ///   and their account is left untouched. A mail failure is logged and answered the
+    ///   same. A taken **username** is still [`AuthError::UsernameTaken`]: usernames are
+    ///   public handles, and the answer says nothing about any email.
+    ///
+    /// # Errors
+    /// As [`signup_with`](Self::signup_with), except that a taken email is never an error in
+    /// the enumeration-safe mode.
+    #[tracing::instrument(skip_all, fields(user_id = field::Empty))]
+    pub async fn register(
+        &self,
+        request: SignupRequest,
+        client: &ClientInfo,
+    ) -> Result<SignupOutcome, AuthError> {
+        match self.inner.config.signup_mode {
+            SignupMode::RevealTaken => {
+                let (user, tokens) = self.signup_with(request, client).await?;
+                Ok(SignupOutcome::SignedIn {
+                    user: Box::new(user),
+                    tokens,
+                })
+            }
+            SignupMode::EnumerationSafe => {
+                self.signup_enumeration_safe(request, client).await?;
+                Ok(SignupOutcome::VerificationSent)
+            }
+        }
+    }
+
+    /// The [`SignupMode::EnumerationSafe`] path of [`register`](Self::register).
+    async fn signup_enumeration_safe(
+        &self,
+        request: SignupRequest,
+        client: &ClientInfo,
+    ) -> Result<(), AuthError> {
+        let user = self.prepare_signup(request, client).await?;
+        let now = user.created_at;
+        let users = &self.inner.stores.users;
+        match users.insert_user(&user).await {
+            Ok(()) => {
+                tracing::Span::current().record("user_id", field::display(user.id));
+                self.audit(
+                    event(AuditKind::Signup, now, true)
+                        .user(user.id)
+                        .client(client),
+                )
+                .await?;
+                if let Err(error) = self.issue_email_verification(&user, now).await {
+                    tracing::error!(%error, "verification mail after signup failed");
+                }
+                tracing::info!("account created; verification sent");
+            }
+            Err(error) => match signup_conflict(error) {
+                AuthError::EmailTaken => {
+                    // The owner is told, the caller is not: the same answer as a new account.
+                    let owner = users.user_by_email(&user.email).await?;
+                    if let Some(owner) = &owner {
+                        tracing::Span::current().record("user_id", field::display(owner.id));
+                        if let Err(error) =
+                            self.inner.mailer.send_signup_attempt_notice(owner).await
+                        {
+                            tracing::error!(%error, "signup-attempt notice could not be sent");
+                        }
+                    }
+                    self.audit(
+                        event(AuditKind::Signup, now, false)
+                            .maybe_user(owner.map(|owner| owner.id))
+                            .client(client)
+                            .detail("email_taken"),
+                    )
+                    .await?;
+                    tracing::info!("signup with a taken address; owner notified");
+                }
+                other => return Err(other),
+            },
+        }
+        Ok(())
+    }
+
+    /// What every signup does before the insert: reserve a request under the signup limit
+    /// (before any work), validate the email and username, check the password against the
+    /// policy and hash it. Returns the account to insert (no session yet).
+    async fn prepare_signup(
+        &self,
+        request: SignupRequest,
+        client: &ClientInfo,
+    ) -> Result<User, AuthError> {
+        self.reserve_endpoint(Endpoint::Signup, client).await?;
         let SignupRequest {
             email,
             password,
@@ -75,31 +208,13 @@ impl AuthService {
             .check(password.expose_secret(), &context)?;
         let password_hash = self.hash_password(password).await?;
 
-        let now = self.now();
-        let mut user = User::new(UserId::generate()?, &email, now);
+        let mut user = User::new(UserId::generate()?, &email, self.now());
         user.username = username;
         user.display_name = display_name;
         user.locale = locale;
         user.password_hash = Some(password_hash);
-        user.last_login_at = Some(now);
         tracing::Span::current().record("user_id", field::display(user.id));
-        self.inner
-            .stores
-            .users
-            .insert_user(&user)
-            .await
-            .map_err(signup_conflict)?;
-
-        let pair = self.start_session(&user, client, now).await?;
-        self.audit(
-            event(AuditKind::Signup, now, true)
-                .user(user.id)
-                .session(pair.session_id)
-                .client(client),
-        )
-        .await?;
-        tracing::info!("account created");
-        Ok((user, pair))
+        Ok(user)
     }
 
     /// Signs in with an email address (anything containing `@`) or a username, and a
@@ -133,8 +248,22 @@ impl AuthService {
         password: Password,
         client: &ClientInfo,
     ) -> Result<TokenPair, AuthError> {
+        self.login_checked(identifier, password, client, None).await
+    }
+
+    /// [`login`](Self::login), and [`login_on_device`](Self::login_on_device) with the
+    /// device's refresh token.
+    pub(super) async fn login_checked(
+        &self,
+        identifier: &str,
+        password: Password,
+        client: &ClientInfo,
+        device: Option<&str>,
+    ) -> Result<TokenPair, AuthError> {
         let now = self.now();
-        let user = self.check_login(identifier, password, client, now).await?;
+        let user = self
+            .check_login(identifier, password, client, device, now)
+            .await?;
         let pair = self.start_session(&user, client, now).await?;
         self.audit(
             event(AuditKind::Login, now, true)
@@ -150,12 +279,14 @@ impl AuthService {
     /// Steps 1 to 5 of [`login`](Self::login) up to, not including, starting a session:
     /// throttling, the password check, counting and auditing failures, and on success
     /// forgetting failures, upgrading the hash and recording the login time. Every kind of
-    /// password sign-in goes through here.
+    /// password sign-in goes through here. `device` is the refresh token a login on the
+    /// owner's device presents (see [`login_on_device`](Self::login_on_device)).
     pub(super) async fn check_login(
         &self,
         identifier: &str,
         password: Password,
         client: &ClientInfo,
+        device: Option<&str>,
         now: SystemTime,
     ) -> Result<User, AuthError> {
         let config = &self.inner.config;
@@ -166,7 +297,12 @@ impl AuthService {
         }
         let account_key = user_id.map_or_else(|| name_throttle_key(identifier), user_throttle_key);
         let ip = client.clean_ip();
-        let gates = password_gates(config, &account_key, ip.as_deref());
+        let mut gates = password_gates(config, &account_key, ip.as_deref());
+        if let (Some(user), Some(device)) = (&user, device)
+            && self.is_owner_device(user, device, now).await?
+        {
+            gates = without_account_ceiling(gates);
+        }
         // Count before you check: the attempt is reserved before the password is looked at.
         let attempt = match self.reserve_attempt(gates, now).await? {
             Ok(attempt) => attempt,

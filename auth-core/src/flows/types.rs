@@ -200,6 +200,25 @@ pub struct TokenPair {
     pub refresh_expires_at: SystemTime,
 }
 
+/// What [`AuthService::register`](super::AuthService::register) did, by
+/// [`SignupMode`](super::SignupMode).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum SignupOutcome {
+    /// [`SignupMode::RevealTaken`](super::SignupMode::RevealTaken): the account was created
+    /// and signed in.
+    SignedIn {
+        /// The new account.
+        user: Box<crate::store::User>,
+        /// Its first session's tokens.
+        tokens: TokenPair,
+    },
+    /// [`SignupMode::EnumerationSafe`](super::SignupMode::EnumerationSafe): the request was
+    /// accepted — a new account was created and sent a verification link, or the owner of
+    /// the taken address was told — and which of the two is deliberately not said.
+    VerificationSent,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

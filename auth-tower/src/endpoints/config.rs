@@ -57,7 +57,8 @@ pub struct EndpointsConfig {
     /// Where the client IP comes from. Defaults to [`ClientIpSource::PeerAddr`].
     pub client_ip: ClientIpSource,
     /// Send the email-verification link right after signup. Defaults to `true`; a mail
-    /// failure is logged and does not fail the signup.
+    /// failure is logged and does not fail the signup. (In auth-core's enumeration-safe
+    /// signup mode the flow always sends it, whatever this says.)
     pub verify_email_on_signup: bool,
 }
 

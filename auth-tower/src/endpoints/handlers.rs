@@ -3,7 +3,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use auth_core::flows::{AuthError, TokenPair};
+use auth_core::flows::{AuthError, SignupOutcome, SignupRequest, TokenPair};
 use auth_core::opaque::OpaqueToken;
 use auth_core::password::Password;
 use auth_core::revocation::RevocationChecker;
@@ -25,6 +25,10 @@ struct Credentials {
     password: Password,
     #[serde(default)]
     device_name: Option<String>,
+    /// Bearer mode, login only: the refresh token of this device's live session, which lets
+    /// the login past the account-wide ceiling (see `AuthService::login_on_device`).
+    #[serde(default)]
+    refresh_token: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -224,19 +228,29 @@ impl AuthEndpoints {
         &self,
         request: &EndpointRequest,
     ) -> Result<Response<Bytes>, Failure> {
+        #[derive(Serialize)]
+        struct Accepted {
+            status: &'static str,
+        }
         let body: Credentials = parse_json(request)?;
         let mut client = self.client_info(request);
         if let Some(device) = body.device_name {
             client = client.device_name(device);
         }
         let service = &self.inner.service;
-        let (user, pair) = service.signup(&body.email, body.password, &client).await?;
-        if self.inner.config.verify_email_on_signup
-            && let Err(error) = service.request_email_verification(user.id).await
-        {
-            tracing::error!(%error, user_id = %user.id, "verification email after signup failed");
+        let signup = SignupRequest::new(body.email, body.password);
+        match service.register(signup, &client).await? {
+            SignupOutcome::SignedIn { user, tokens } => {
+                if self.inner.config.verify_email_on_signup
+                    && let Err(error) = service.request_email_verification(user.id).await
+                {
+                    tracing::error!(%error, user_id = %user.id, "verification email after signup failed");
+                }
+                self.token_response(StatusCode::CREATED, &tokens)
+            }
+            // Enumeration-safe mode: the same 202 for a new and a taken address.
+            _ => Ok(json(StatusCode::ACCEPTED, &Accepted { status: "accepted" })),
         }
-        self.token_response(StatusCode::CREATED, &pair)
     }
 
     pub(super) async fn login(
@@ -248,12 +262,38 @@ impl AuthEndpoints {
         if let Some(device) = body.device_name {
             client = client.device_name(device);
         }
-        let pair = self
-            .inner
-            .service
-            .login(&body.email, body.password, &client)
-            .await?;
+        let service = &self.inner.service;
+        let pair = match self.device_refresh_token(request, body.refresh_token) {
+            Some(token) => {
+                service
+                    .login_on_device(&body.email, body.password, &client, &token)
+                    .await?
+            }
+            None => service.login(&body.email, body.password, &client).await?,
+        };
         self.token_response(StatusCode::OK, &pair)
+    }
+
+    /// The refresh token a login presents as proof of a live session on this device: the
+    /// refresh cookie in cookie mode, the body's `refresh_token` in bearer mode. Only ever
+    /// looked up, never rotated; a missing, repeated or invalid one just makes an ordinary
+    /// login (a login must not fail over a stale cookie).
+    fn device_refresh_token(
+        &self,
+        request: &EndpointRequest,
+        from_body: Option<String>,
+    ) -> Option<String> {
+        if !self.cookie_mode() {
+            return from_body;
+        }
+        single_cookie(
+            request.headers.get_all(COOKIE).iter().map(|v| v.as_bytes()),
+            &self.inner.config.refresh_cookie,
+        )
+        .ok()
+        .flatten()
+        .and_then(|token| std::str::from_utf8(token).ok())
+        .map(str::to_owned)
     }
 
     pub(super) async fn refresh(
@@ -408,9 +448,10 @@ impl AuthEndpoints {
         request: &EndpointRequest,
     ) -> Result<Response<Bytes>, Failure> {
         let body: ResetBody = parse_json(request)?;
+        let client = self.client_info(request);
         self.inner
             .service
-            .reset_password(&body.token, body.new_password)
+            .reset_password(&body.token, body.new_password, &client)
             .await?;
         // The link names no user here: forget everything (a few cache misses).
         self.forget(RevocationChecker::forget_all);
@@ -422,7 +463,11 @@ impl AuthEndpoints {
         request: &EndpointRequest,
     ) -> Result<Response<Bytes>, Failure> {
         let body: VerifyBody = parse_json(request)?;
-        self.inner.service.verify_email(&body.token).await?;
+        let client = self.client_info(request);
+        self.inner
+            .service
+            .verify_email(&body.token, &client)
+            .await?;
         // Verifying may end the sessions of whoever held the account (pre-account takeover).
         self.forget(RevocationChecker::forget_all);
         Ok(no_content())

@@ -5,8 +5,8 @@
 //!
 //! | route | auth | body | answer |
 //! |---|---|---|---|
-//! | `POST /signup` | – | `{"email","password"}` | 201 token response |
-//! | `POST /login` | – | `{"email","password"}` (email or username) | 200 token response |
+//! | `POST /signup` | – | `{"email","password"}` | 201 token response; with `SignupMode::EnumerationSafe`, 202 `{"status":"accepted"}` whether or not the address is taken |
+//! | `POST /login` | – | `{"email","password"}` (email or username); bearer mode may add the device's `"refresh_token"` | 200 token response |
 //! | `POST /refresh` | refresh token | bearer mode `{"refresh_token"}`; cookie mode: cookie + CSRF header | 200 token response |
 //! | `POST /logout` | access token | – | 204 |
 //! | `POST /logout-all` | access token | – | 200 `{"sessions_ended"}` |
@@ -39,7 +39,16 @@
 //! Login and password change are throttled by auth-core, counting each attempt before the
 //! password is checked: per account from the client's network (IPv4 address, IPv6 /64), per
 //! account from anywhere under a higher ceiling, and per client network (see
-//! `auth_core::flows::AuthConfig`). The client address is the peer address unless
+//! `auth_core::flows::AuthConfig`). A login that presents the refresh token of a live
+//! session of the same account — the refresh cookie in cookie mode, `"refresh_token"` in the
+//! body in bearer mode — is not counted on the account-wide ceiling
+//! (`AuthService::login_on_device`), so strangers cannot lock out the owner's device.
+//!
+//! Every unauthenticated route (signup, password forgot and reset, email verify, refresh,
+//! the social-login start) is limited per client network before its work, on by default
+//! (`AuthConfig::endpoint_limits`): 429 `too_many_attempts` with `Retry-After`.
+//!
+//! The client address is the peer address unless
 //! [`EndpointsConfig::dangerous_trust_proxy_header`] says a proxy header is trustworthy.
 //!
 //! # Social login (feature `providers`)

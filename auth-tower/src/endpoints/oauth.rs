@@ -19,13 +19,13 @@
 use std::fmt;
 use std::time::Duration;
 
-use auth_core::flows::AuthError;
+use auth_core::flows::{AuthError, Endpoint};
 use auth_providers::{CallbackParams, HttpError, LoginError, LoginFlow};
 use bytes::Bytes;
 use http::header::{COOKIE, LOCATION, RETRY_AFTER};
 use http::{HeaderValue, Response, StatusCode};
 
-use super::response::{add_cookie, error_response, host_cookie_same_site, respond};
+use super::response::{add_cookie, auth_error, error_response, host_cookie_same_site, respond};
 use super::{AuthEndpoints, EndpointRequest, TokenDelivery};
 use crate::credentials::single_cookie;
 use crate::rejection::retry_after_value;
@@ -314,12 +314,22 @@ impl AuthEndpoints {
     /// `GET /oauth/{provider}`: 302 to the provider, with the browser-binding cookie.
     pub(super) async fn oauth_start(
         &self,
-        _request: &EndpointRequest,
+        request: &EndpointRequest,
         provider: &str,
     ) -> Response<Bytes> {
         let Some(oauth) = self.oauth_for(provider) else {
             return not_found();
         };
+        // Before a pending login is parked: each one takes room in a bounded store.
+        let client = self.client_info(request);
+        if let Err(error) = self
+            .inner
+            .service
+            .reserve_endpoint(Endpoint::SocialStart, &client)
+            .await
+        {
+            return auth_error(&error, self.inner.authenticator.realm_name());
+        }
         let start = match oauth.flow.start(provider).await {
             Ok(start) => start,
             Err(error) => {

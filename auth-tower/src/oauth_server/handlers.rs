@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use auth_core::BearerErrorCode;
 use auth_core::ToBearerError as _;
-use auth_core::flows::AuthError;
+use auth_core::flows::{AuthError, Endpoint};
 use auth_core::oauth_server::{
     AuthorizeOutcome, AuthorizeRequest, ClientCredentials, NO_STORE_HEADERS, OAuthError,
     TokenRequest, sign_in_continuation,
@@ -153,6 +153,20 @@ fn oauth_error(error: &OAuthError, retry_after: Duration) -> Response<Bytes> {
             .headers_mut()
             .insert(RETRY_AFTER, retry_after_value(retry_after));
     }
+    response
+}
+
+/// 429 for a client over the token endpoint's limit (see [`OAuthEndpoints::token`]).
+fn too_many_requests(retry_after: Duration) -> Response<Bytes> {
+    let mut response = plain_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_requests",
+        "too many requests; try again later",
+    );
+    response.headers_mut().insert(
+        RETRY_AFTER,
+        HeaderValue::from(retry_after.max(Duration::from_secs(1)).as_secs()),
+    );
     response
 }
 
@@ -521,7 +535,32 @@ impl OAuthEndpoints {
         Ok((decode(request.body()), header))
     }
 
+    /// `POST /token`, after one request is reserved for the client's network under
+    /// [`EndpointLimits::oauth_token`](auth_core::flows::EndpointLimits::oauth_token). RFC
+    /// 6749 §5.2 has no error code for rate limiting, so a refusal is answered outside its
+    /// vocabulary: 429 with `Retry-After` and the JSON body
+    /// `{"error":"too_many_requests","error_description":…}` (clients that only know RFC
+    /// 6749 read it as an unknown error and should honour the status and `Retry-After`).
     pub(super) async fn token(&self, request: &Request<Bytes>) -> Response<Bytes> {
+        let client = self.client_info(request);
+        match self
+            .inner
+            .auth
+            .reserve_endpoint(Endpoint::OAuthToken, &client)
+            .await
+        {
+            Ok(()) => {}
+            Err(AuthError::Throttled { retry_after }) => return too_many_requests(retry_after),
+            Err(AuthError::Store(error)) => return oauth_error(&OAuthError::Store(error)),
+            Err(error) => {
+                tracing::error!(%error, "token endpoint throttle failed; refusing");
+                return plain_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "server_error",
+                    "the server could not complete the request",
+                );
+            }
+        }
         let (pairs, header) = match self.client_form(request) {
             Ok(form) => form,
             Err(error) => return oauth_error(&error, self.inner.config.outage_retry_after),

@@ -9,7 +9,7 @@
 //! | `/oauth/login` | `POST` form `username`, `password`, `csrf_token` + the authorization request | 303 back to `/oauth/authorize` without the `prompt=login` / `max_age` this sign-in satisfied, with the sign-in cookie; the login page again (401, 429) |
 //! | `/oauth/consent` | `POST` form `decision=approve\|deny`, `csrf_token` + the authorization request | 303 to the client (code, or `access_denied`) |
 //! | `/oauth/logout` | `POST` form `csrf_token` | ends the sign-in session |
-//! | `/oauth/token` | `POST` form | RFC 6749 §5.1 JSON, or §5.2 errors (401 `invalid_client` with `WWW-Authenticate: Basic`); always `Cache-Control: no-store` |
+//! | `/oauth/token` | `POST` form | RFC 6749 §5.1 JSON, or §5.2 errors (401 `invalid_client` with `WWW-Authenticate: Basic`); always `Cache-Control: no-store`. Over `AuthConfig::endpoint_limits.oauth_token` (60/min per client network): 429 with `Retry-After` and `{"error":"too_many_requests"}` — RFC 6749 defines no code for rate limiting |
 //! | `/oauth/userinfo` | `GET`, `POST` with `Authorization: Bearer` | JSON claims, or RFC 6750 errors |
 //! | `/oauth/revoke` | `POST` form (RFC 7009) | 200 empty |
 //! | `/oauth/introspect` | `POST` form (RFC 7662), confidential clients | JSON |

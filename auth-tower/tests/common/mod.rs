@@ -2,6 +2,7 @@
 //! run through axum (`tower::ServiceExt::oneshot`) and actix (`actix_web::test`).
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod abuse;
 #[cfg(feature = "providers")]
 pub mod oauth;
 pub mod scenarios;
@@ -53,6 +54,8 @@ pub struct Fixture {
 pub struct Options {
     pub failing_revocations: bool,
     pub ip_throttle: u32,
+    /// Changes to the service's configuration beyond `ip_throttle`.
+    pub configure: fn(&mut AuthConfig),
     /// Social login: providers (pointed at a mock server) and the routes' configuration.
     #[cfg(feature = "providers")]
     pub oauth: Option<oauth::Setup>,
@@ -63,6 +66,7 @@ impl Default for Options {
         Self {
             failing_revocations: false,
             ip_throttle: 20,
+            configure: |_| {},
             #[cfg(feature = "providers")]
             oauth: None,
         }
@@ -196,6 +200,7 @@ pub fn fixture(options: Options) -> Fixture {
         inner: stores.throttle.clone(),
         outage: outage.clone(),
     });
+    (options.configure)(&mut config);
     let service = AuthService::new(
         config,
         service_stores,

@@ -521,3 +521,25 @@ pub async fn social_login_unverified_email_does_not_link(build: &Build) {
             .is_none()
     );
 }
+
+/// Pending-login flooding: each `GET /auth/oauth/{provider}` parks a pending login in a
+/// bounded store, so one network gets `social_start` (30 per minute) starts, then 429 with
+/// `Retry-After` and no binding cookie (nothing parked); another network is unaffected.
+pub async fn social_login_start_flood_gets_429(build: &Build) {
+    let server = MockServer::start().await;
+    let (_fx, app) = build(options(&server, OAuthConfig::default()), cookie_config());
+    for _ in 0..30 {
+        let resp = app.send(Req::get("/auth/oauth/kakao")).await;
+        assert_eq!(resp.status, 302, "{}", resp.text());
+    }
+    let refused = app.send(Req::get("/auth/oauth/kakao")).await;
+    assert_eq!(refused.status, 429, "{}", refused.text());
+    assert_eq!(refused.error(), "too_many_attempts");
+    let retry_after: u64 = refused.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry_after));
+    assert!(refused.cookie("__Host-oauth").is_none());
+    let elsewhere = app
+        .send(Req::get("/auth/oauth/kakao").peer("192.0.2.80"))
+        .await;
+    assert_eq!(elsewhere.status, 302);
+}

@@ -63,15 +63,32 @@ impl Client {
     /// A client of the server at `base` (`http://127.0.0.1:PORT`), giving up on a request
     /// after 30 s.
     pub fn new(base: &str) -> Self {
-        Self::with_timeout(base, std::time::Duration::from_secs(30))
+        Self::with_options(base, None, std::time::Duration::from_secs(30))
     }
 
     /// A client that gives up on a request after `timeout` (a test that measures how long
     /// the server takes to answer must wait longer than the bug it looks for).
     pub fn with_timeout(base: &str, timeout: std::time::Duration) -> Self {
+        Self::with_options(base, None, timeout)
+    }
+
+    /// A client whose requests come from `source` (any `127.x.y.z` reaches a loopback
+    /// server on Linux): the server then counts them as another client network. Tests on a
+    /// database shared between runs use a fresh one, so that the per-network limits counted
+    /// by earlier runs (signup: 10 per hour) do not carry over.
+    pub fn from_source(base: &str, source: std::net::IpAddr) -> Self {
+        Self::with_options(base, Some(source), std::time::Duration::from_secs(30))
+    }
+
+    fn with_options(
+        base: &str,
+        source: Option<std::net::IpAddr>,
+        timeout: std::time::Duration,
+    ) -> Self {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(timeout)
+            .local_address(source)
             .build()
             .expect("an HTTP client");
         Self {

@@ -45,9 +45,13 @@ async fn two_instances(bin: &str, provider: &MockServer) -> Option<(ExampleServe
         format!("{mock}/oauth/token"),
         format!("{mock}/v2/user/me"),
     );
+    // Throttling lives in Redis: a prefix of this run's own keeps other runs' counts (the
+    // per-network signup limit, the login failures below) out of this one.
+    let prefix = format!("e2e-{}:", unique());
     let env = [
         ("DATABASE_URL", postgres.as_str()),
         ("REDIS_URL", redis.as_str()),
+        ("REDIS_KEY_PREFIX", prefix.as_str()),
         ("REVOCATION_CACHE_SECONDS", REVOCATION_CACHE_SECONDS),
         // One signing key for both, as behind a load balancer.
         (
