@@ -1545,7 +1545,10 @@ async fn rfc7009_2_revocations_are_announced_to_resource_server_caches() {
 
     let h = Harness::new().await;
     let announced = Arc::new(Announced::default());
-    let server = h.server.clone().with_invalidation_broadcast(announced.clone());
+    let server = h
+        .server
+        .clone()
+        .with_invalidation_broadcast(announced.clone());
     let tokens = h.tokens("openid read:profile").await;
     let access = tokens.access_token.token.secret();
     let claims = access_claims(&h, access);

@@ -8,9 +8,9 @@ use super::service::unix;
 use super::token::GrantToken;
 use super::{OAuthError, OAuthServer, UserInfoError};
 use crate::opaque::OpaqueToken;
+use crate::revocation::Invalidation;
 use crate::revocation::RevocationError;
 use crate::session::standing;
-use crate::revocation::Invalidation;
 use crate::store::{AuditEvent, AuditKind, ClientType, RevokeReason, RevokedAccessToken};
 use crate::token::{Audience, Claims, Scope};
 

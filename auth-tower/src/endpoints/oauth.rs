@@ -328,7 +328,12 @@ impl AuthEndpoints {
             .reserve_endpoint(Endpoint::SocialStart, &client)
             .await
         {
-            return auth_error(&error, self.inner.authenticator.realm_name());
+            let authenticator = &self.inner.authenticator;
+            return auth_error(
+                &error,
+                authenticator.realm_name(),
+                authenticator.outage_retry_after(),
+            );
         }
         let start = match oauth.flow.start(provider).await {
             Ok(start) => start,

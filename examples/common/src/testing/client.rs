@@ -59,6 +59,19 @@ pub struct Client {
     pub cookies: BTreeMap<String, String>,
 }
 
+/// A loopback address no earlier run is likely to have used (`127.x.y.z` from the clock), for
+/// [`Client::from_source`]: tests on a database shared between runs count as a new client
+/// network each time, so per-network limits from earlier runs do not carry over.
+pub fn fresh_source() -> std::net::IpAddr {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| {
+            d.subsec_nanos() ^ (d.as_secs() as u32).rotate_left(16)
+        });
+    let [_, b, c, d] = nanos.to_be_bytes();
+    std::net::Ipv4Addr::new(127, b, c, d.max(1)).into()
+}
+
 impl Client {
     /// A client of the server at `base` (`http://127.0.0.1:PORT`), giving up on a request
     /// after 30 s.
@@ -80,7 +93,8 @@ impl Client {
         Self::with_options(base, Some(source), std::time::Duration::from_secs(30))
     }
 
-    fn with_options(
+    /// A client with both: requests from `source` (when given), giving up after `timeout`.
+    pub fn with_options(
         base: &str,
         source: Option<std::net::IpAddr>,
         timeout: std::time::Duration,

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use auth_core::testkit::{OutageProxy, upstream_of};
 
-use super::client::{Client, Reply};
+use super::client::{Client, Reply, fresh_source};
 use super::process::{ExampleServer, skip_notice};
 use super::scenarios::PASSWORD;
 
@@ -57,7 +57,8 @@ pub async fn database_outage_answers_503_and_recovers(bin: &str, env_var: &str) 
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
     let email = format!("outage-{}-{nanos}@example.com", std::process::id());
-    let mut client = Client::with_timeout(&server.base_url, CLIENT_TIMEOUT);
+    let source = Some(fresh_source());
+    let mut client = Client::with_options(&server.base_url, source, CLIENT_TIMEOUT);
     let signup = client.credentials("signup", &email, PASSWORD).await;
     assert_eq!(signup.status, 201, "{}", signup.text);
     let token = client

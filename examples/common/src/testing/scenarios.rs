@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use reqwest::Method;
 
-use super::client::{CSRF_COOKIE, Client, REFRESH_COOKIE};
+use super::client::{CSRF_COOKIE, Client, REFRESH_COOKIE, fresh_source};
 use super::process::{ExampleServer, TempDir, run_to_exit, skip_notice};
 
 /// A password auth-core's policy accepts.
@@ -449,9 +449,7 @@ pub async fn on_server_database(bin: &str, env_var: &str) {
     let email = format!("e2e-{}-{nanos}@example.com", std::process::id());
     // A loopback source of its own: the shared database keeps the per-network limits that
     // earlier runs spent (signup: 10 per hour from one network).
-    let [_, b, c, d] = (nanos as u32).to_be_bytes();
-    let source = std::net::Ipv4Addr::new(127, b, c, d.max(1));
-    let mut client = Client::from_source(&server.base_url, source.into());
+    let mut client = Client::from_source(&server.base_url, fresh_source());
     assert_eq!(
         client.credentials("signup", &email, PASSWORD).await.status,
         201
