@@ -131,6 +131,7 @@ compile_error!("auth-storage-seaorm needs a database: enable `sqlite`, `postgres
 
 mod audit;
 mod convert;
+mod counters;
 pub mod entity;
 mod error;
 mod identities;
