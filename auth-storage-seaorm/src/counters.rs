@@ -124,7 +124,7 @@ impl SeaOrmStore {
 
 #[async_trait]
 impl CounterStore for SeaOrmStore {
-    #[tracing::instrument(level = "debug", skip_all, fields(cost, limit))]
+    #[tracing::instrument(level = "debug", skip_all, fields(cost = cost, limit = limit))]
     async fn add(
         &self,
         key: &str,
