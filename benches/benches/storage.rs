@@ -16,6 +16,10 @@
 //!   one-statement rotation (and SQLite and MySQL still run) — `BEGIN`, the conditional claim,
 //!   the session read, the session update, the insert, `COMMIT` — to show what the single
 //!   statement saves over the same atomic decision.
+//! * `refresh_rotation/postgres_no_commit_flush/*`: the same three on PostgreSQL connections
+//!   with `synchronous_commit = off` — not a setting for an auth store, but it takes the
+//!   commit's WAL flush (the same one flush for every variant, and on a slow disk most of the
+//!   time) out of the measurement, leaving what the statements themselves cost.
 //! * `login_store_ops/*`: the store calls of one successful password login, in the order
 //!   `AuthService::login` makes them (user by email, two throttle reads, clear failures,
 //!   record login, create session, audit event) — the login's cost without the password hash.
@@ -72,6 +76,9 @@ struct Target {
     store: SeaOrmStore,
     cleanup: Option<(auth_storage_seaorm::sea_orm::DatabaseConnection, String)>,
     file: Option<std::path::PathBuf>,
+    /// PostgreSQL only: the same schema on connections with `synchronous_commit = off`, so
+    /// the rotation group also shows the statements' cost without the commit's WAL flush.
+    no_flush: Option<SeaOrmStore>,
 }
 
 fn unique(prefix: &str) -> String {
@@ -93,6 +100,7 @@ async fn targets() -> Vec<Target> {
         store: sqlite,
         cleanup: None,
         file: Some(path),
+        no_flush: None,
     }];
 
     match std::env::var("AUTH_BENCH_POSTGRES_URL")
@@ -115,13 +123,19 @@ async fn targets() -> Vec<Target> {
                 .expect("schema");
             let mut options = SeaOrmStore::connect_options(&url);
             options.set_schema_search_path(schema.clone());
-            let store = SeaOrmStore::new(Database::connect(options).await.expect("connect"));
+            let store =
+                SeaOrmStore::new(Database::connect(options.clone()).await.expect("connect"));
             store.migrate().await.expect("migrate");
+            // Measurement only: an auth store keeps `synchronous_commit = on` (a crash must
+            // not bring a rotated refresh token back).
+            options.map_sqlx_postgres_opts(|pg| pg.options([("synchronous_commit", "off")]));
+            let no_flush = SeaOrmStore::new(Database::connect(options).await.expect("connect"));
             targets.push(Target {
                 name: "postgres",
                 store,
                 cleanup: Some((admin, schema)),
                 file: None,
+                no_flush: Some(no_flush),
             });
         }
         Err(_) => {
@@ -139,6 +153,9 @@ async fn targets() -> Vec<Target> {
 
 async fn cleanup(target: Target) {
     target.store.connection().clone().close().await.ok();
+    if let Some(no_flush) = target.no_flush {
+        no_flush.connection().clone().close().await.ok();
+    }
     if let Some((admin, schema)) = target.cleanup {
         admin
             .execute_unprepared(&format!("DROP SCHEMA {schema} CASCADE"))
@@ -318,12 +335,18 @@ fn refresh_rotation(c: &mut Criterion, rt: &Runtime, targets: &[Target]) {
     group
         .sample_size(30)
         .measurement_time(Duration::from_secs(4));
+    let mut variants = Vec::new();
     for target in targets {
+        variants.push((target.name.to_owned(), &target.store));
+        if let Some(no_flush) = &target.no_flush {
+            variants.push((format!("{}_no_commit_flush", target.name), no_flush));
+        }
+    }
+    for (name, store) in variants {
         let now = SystemTime::now();
-        let store = &target.store;
 
         let current = RefCell::new(rt.block_on(session_chain(store, now)));
-        group.bench_function(format!("{}/atomic", target.name), |b| {
+        group.bench_function(format!("{name}/atomic"), |b| {
             b.iter(|| {
                 let next = fresh_hash();
                 let record = RefreshTokenRecord::new(
@@ -352,7 +375,7 @@ fn refresh_rotation(c: &mut Criterion, rt: &Runtime, targets: &[Target]) {
         });
 
         let current = RefCell::new(rt.block_on(session_chain(store, now)));
-        group.bench_function(format!("{}/naive_select_then_update", target.name), |b| {
+        group.bench_function(format!("{name}/naive_select_then_update"), |b| {
             b.iter(|| {
                 let next = fresh_hash();
                 let presented = *current.borrow();
@@ -364,9 +387,9 @@ fn refresh_rotation(c: &mut Criterion, rt: &Runtime, targets: &[Target]) {
             });
         });
 
-        if target.name == "postgres" {
+        if name.starts_with("postgres") {
             let current = RefCell::new(rt.block_on(session_chain(store, now)));
-            group.bench_function(format!("{}/previous_transaction", target.name), |b| {
+            group.bench_function(format!("{name}/previous_transaction"), |b| {
                 b.iter(|| {
                     let next = fresh_hash();
                     let presented = *current.borrow();
