@@ -24,9 +24,18 @@
 //!   removed the row gets the login); the `state` and browser binding are stored as SHA-256.
 //! * **Refresh rotation is one conditional write**: an `UPDATE … WHERE rotated_at IS NULL AND
 //!   <session active>` decides, so of any number of concurrent refreshes with one token exactly
-//!   one succeeds — on SQLite, PostgreSQL and MySQL alike. Writes that touch several rows
-//!   (a session and its first token; a rotation; a new one-time token voiding the old ones;
-//!   the purge) run in one transaction, so a failure leaves nothing half-written.
+//!   one succeeds — on SQLite, PostgreSQL and MySQL alike. On PostgreSQL the whole rotation is
+//!   **one statement, one round trip** (a data-modifying `WITH` that locks, decides, writes and
+//!   returns the outcome). Writes that touch several rows (a session and its first token; a
+//!   rotation on SQLite and MySQL; a new one-time token voiding the old ones; the purge) run in one
+//!   transaction, so a failure leaves nothing half-written.
+//! * **Rate-limit and quota counters**: the same pool behind auth-core's
+//!   [`CounterStore`](auth_core::store::CounterStore) (table `auth_counters`): one conditional
+//!   `UPDATE` (or, for a new key, one `INSERT … ON CONFLICT DO NOTHING`) decides each
+//!   addition, so concurrent additions never pass the limit. Keys compare byte for byte on
+//!   every backend and are at most 512 characters (a longer one is an error, never
+//!   truncated into another key); purge them with
+//!   [`purge_expired_counters`](auth_core::store::CounterStore::purge_expired_counters).
 //! * [`migration`] — the schema ([`Migrator`], run by [`SeaOrmStore::migrate`]), with an index
 //!   on every lookup column; versions are kept in their own `auth_seaql_migrations` table, so
 //!   your own sea-orm `Migrator` on the same database is unaffected.
@@ -142,6 +151,7 @@ compile_error!("auth-storage-seaorm needs a database: enable `sqlite`, `postgres
 
 mod audit;
 mod convert;
+mod counters;
 pub mod entity;
 mod error;
 mod identities;

@@ -1,9 +1,13 @@
-//! [`SessionStore`] on `auth_sessions` and `auth_refresh_tokens`, with refresh rotation as
-//! one conditional `UPDATE`.
+//! [`SessionStore`] on `auth_sessions` and `auth_refresh_tokens`, with refresh rotation
+//! decided by one conditional write.
 //!
 //! # How rotation stays atomic on every backend
 //!
-//! The decision is a single statement:
+//! **PostgreSQL** rotates in one statement — one round trip that locks, decides, writes and
+//! says which outcome it was (see [`postgres`]).
+//!
+//! **SQLite and MySQL/MariaDB** cannot (no data-modifying `WITH`), so there the decision is a
+//! single statement at the start of a transaction:
 //!
 //! ```sql
 //! UPDATE auth_refresh_tokens SET rotated_at = :now
@@ -14,12 +18,18 @@
 //!                   AND s.expires_at > :now AND s.idle_expires_at > :now)
 //! ```
 //!
-//! PostgreSQL and InnoDB re-check the `WHERE` of a row another transaction changed before
-//! updating it, and SQLite runs one writer at a time, so of any number of concurrent calls
-//! exactly one sees `rows_affected = 1`. Only that caller goes on — in the same transaction —
-//! to touch the session and insert the successor; if either fails, the claim rolls back with
-//! them. A caller that claims nothing has written nothing, and reads the rows afterwards only
-//! to say why ([`Rotation::AlreadyRotated`], [`Rotation::Inactive`], [`Rotation::Unknown`]).
+//! InnoDB re-checks the `WHERE` of a row another transaction changed before updating it, and
+//! SQLite runs one writer at a time, so of any number of concurrent calls exactly one sees
+//! `rows_affected = 1`. Only that caller goes on — in the same transaction — to touch the
+//! session and insert the successor; if either fails, the claim rolls back with them. A caller
+//! that claims nothing has written nothing, and reads the rows afterwards only to say why
+//! ([`Rotation::AlreadyRotated`], [`Rotation::Inactive`], [`Rotation::Unknown`]).
+//!
+//! On MySQL/MariaDB the transaction first locks the session row (`SELECT … FOR UPDATE`):
+//! otherwise the claim's shared lock on it and a concurrent logout's exclusive one deadlock,
+//! and InnoDB fails one of the two.
+
+mod postgres;
 
 use std::time::{Duration, SystemTime};
 
@@ -31,8 +41,8 @@ use auth_core::store::{
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 
 use crate::SeaOrmStore;
@@ -106,6 +116,14 @@ fn token_from_model(row: refresh_token::Model) -> Result<RefreshTokenRecord, Sto
     Ok(token)
 }
 
+/// The idle expiry a rotation at `now` sets before it is capped at the session's absolute
+/// expiry (µs). A sum past what the column holds saturates: the cap decides then.
+fn idle_until(now: SystemTime, idle_timeout: Duration) -> i64 {
+    now.checked_add(idle_timeout)
+        .and_then(|until| micros(until).ok())
+        .unwrap_or(i64::MAX)
+}
+
 async fn find_session<C: ConnectionTrait>(
     connection: &C,
     id: &str,
@@ -116,6 +134,28 @@ async fn find_session<C: ConnectionTrait>(
         .map_err(db)?
         .map(session_from_model)
         .transpose()
+}
+
+/// The session of the token whose hash is `presented`, in one query (the token row itself is
+/// not needed); `lock`: `FOR UPDATE`.
+async fn claimed_token_session(
+    txn: &DatabaseTransaction,
+    presented: &str,
+    lock: bool,
+) -> Result<Option<session::Model>, StoreError> {
+    let mut query = session::Entity::find().filter(
+        session::Column::Id.in_subquery(
+            Query::select()
+                .column(refresh_token::Column::SessionId)
+                .from(refresh_token::Entity)
+                .and_where(refresh_token::Column::Hash.eq(presented))
+                .to_owned(),
+        ),
+    );
+    if lock {
+        query = query.lock_exclusive();
+    }
+    query.one(txn).await.map_err(db)
 }
 
 /// Claims `presented` for rotation at `now`: the one conditional write (see the module docs).
@@ -272,33 +312,34 @@ impl SessionStore for SeaOrmStore {
         idle_timeout: Duration,
     ) -> Result<Rotation, StoreError> {
         let now_us = micros(now)?;
+        let idle_until = idle_until(now, idle_timeout);
         let presented = presented.to_hex();
+        if self.backend() == DbBackend::Postgres {
+            return postgres::rotate(self, &presented, kind, next, now_us, idle_until).await;
+        }
         let txn = self.connection().begin().await.map_err(db)?;
+        // MySQL/MariaDB: lock the session before the claim. The claim's `EXISTS` takes a
+        // shared lock on the session row and the touch below needs an exclusive one; a logout
+        // asking for its exclusive lock in between deadlocked with it (InnoDB then killed one
+        // of the two — a logout or a refresh failed). Locking first makes a logout wait. SQLite
+        // has no row locks (its one writer serialises this); taking the write lock with the
+        // claim, not after a read, keeps its concurrent rotations from failing as busy.
+        let locked = if self.backend() == DbBackend::MySql {
+            claimed_token_session(&txn, &presented, true).await?
+        } else {
+            None
+        };
         if !claim(&txn, &presented, kind, now_us).await? {
             txn.rollback().await.map_err(db)?;
             return self.explain_refusal(&presented, kind, now_us).await;
         }
-
-        // The claimed token's session, in one query (the token row itself is not needed).
-        let session_row = session::Entity::find()
-            .filter(
-                session::Column::Id.in_subquery(
-                    Query::select()
-                        .column(refresh_token::Column::SessionId)
-                        .from(refresh_token::Entity)
-                        .and_where(refresh_token::Column::Hash.eq(presented.as_str()))
-                        .to_owned(),
-                ),
-            )
-            .one(&txn)
-            .await
-            .map_err(db)?
-            .ok_or_else(|| corrupt("refresh token without a session"))?;
-        let idle_expires_at = std::cmp::min(
-            now.checked_add(idle_timeout)
-                .map_or(Ok(session_row.expires_at), micros)?,
-            session_row.expires_at,
-        );
+        let session_row = match locked {
+            Some(row) => row,
+            None => claimed_token_session(&txn, &presented, false)
+                .await?
+                .ok_or_else(|| corrupt("refresh token without a session"))?,
+        };
+        let idle_expires_at = std::cmp::min(idle_until, session_row.expires_at);
         let touched = session::Entity::update_many()
             .col_expr(session::Column::LastUsedAt, Expr::value(now_us))
             .col_expr(session::Column::IdleExpiresAt, Expr::value(idle_expires_at))
@@ -371,16 +412,18 @@ impl SessionStore for SeaOrmStore {
     async fn purge_expired_sessions(&self, now: SystemTime) -> Result<u64, StoreError> {
         let now = micros(now)?;
         let txn = self.connection().begin().await.map_err(db)?;
-        // Expired tokens of live sessions; the tokens of expired sessions go with them
-        // (ON DELETE CASCADE). Rotated but unexpired tokens stay: they are how a replay is
-        // recognised.
-        refresh_token::Entity::delete_many()
-            .filter(refresh_token::Column::ExpiresAt.lt(now))
+        // Expired sessions, with their tokens (ON DELETE CASCADE) — first, so rows are locked
+        // session before token, as PostgreSQL's one-statement rotation locks them: the other
+        // order could deadlock with a rotation of an expired session's token.
+        let purged = session::Entity::delete_many()
+            .filter(session::Column::ExpiresAt.lt(now))
             .exec(&txn)
             .await
             .map_err(db)?;
-        let purged = session::Entity::delete_many()
-            .filter(session::Column::ExpiresAt.lt(now))
+        // Then expired tokens of live sessions. Rotated but unexpired tokens stay: they are
+        // how a replay is recognised.
+        refresh_token::Entity::delete_many()
+            .filter(refresh_token::Column::ExpiresAt.lt(now))
             .exec(&txn)
             .await
             .map_err(db)?;

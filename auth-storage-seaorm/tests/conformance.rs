@@ -3,7 +3,8 @@
 //! includes the races the issue asks for: 50 concurrent rotations of one refresh token (exactly
 //! one wins), 50 concurrent consumes of one one-time token, 50 concurrent signups with one
 //! email, 50 concurrent throttle failures (all counted), 50 concurrent redemptions of one
-//! authorization code (exactly one wins) and 50 concurrent registrations of one client id.
+//! authorization code (exactly one wins), 50 concurrent registrations of one client id and 50
+//! concurrent additions to one rate-limit counter (exactly the limit allowed).
 
 mod support;
 
@@ -21,6 +22,9 @@ async fn run_kit(db: TestDb) {
     // Pending social logins (issue 14: a login started on one instance completes on another):
     // 50 concurrent takes of one state, exactly one wins.
     testkit::pending_login_store_conformance(Arc::new(db.store.clone())).await;
+    // Rate-limit and quota counters (issue 14): 50 concurrent additions with limit 7 allow
+    // exactly 7, and with limit 50 lose none.
+    testkit::counter_store_conformance(Arc::new(db.store.clone())).await;
     db.drop_all().await;
 }
 

@@ -1,5 +1,6 @@
-//! auth-core's flows over the SeaORM store on SQLite: the lifecycle a host runs, with the
-//! rows it leaves behind checked in the tables themselves (hashes only, never tokens).
+//! auth-core's flows over the SeaORM store: the lifecycle a host runs on SQLite, with the
+//! rows it leaves behind checked in the tables themselves (hashes only, never tokens), and
+//! concurrent password guesses against the SQL throttle counters on every backend.
 
 mod support;
 
@@ -8,7 +9,7 @@ use std::time::Duration;
 
 use auth_core::flows::{AuthConfig, AuthError, AuthService, ClientInfo, RecordingMailer};
 use auth_core::password::{Password, PasswordHasher};
-use auth_core::store::{AuditStore, SessionStore};
+use auth_core::store::{AuditKind, AuditStore, SessionStore};
 use auth_core::token::{AccessTokenIssuer, Algorithm, IssuerConfig, KeySet, SigningKey};
 use auth_core::{Clock, ManualClock};
 use auth_storage_seaorm::entity::refresh_token;
@@ -140,4 +141,92 @@ async fn signup_login_refresh_reuse_and_purge_on_sqlite() {
             .is_none()
     );
     db.drop_all().await;
+}
+
+/// Issue 14, "count before you check": 40 concurrent wrong-password logins for one account
+/// each got a real password check (40 × 401, 40 failure rows) although the limit is 5,
+/// because the throttle read the count, hashed, and only then recorded the failure. With the
+/// attempt reserved in the database before the check, at most the limit of guesses reach the
+/// password hash — counted as auth-core's memory-store test counts them: every
+/// `InvalidCredentials` answer and every failed `login` audit row is written only after a
+/// password was verified, and a refused reservation answers `Throttled` without one.
+async fn concurrent_wrong_password_guesses_get_at_most_the_limit_of_password_checks(db: TestDb) {
+    let clock = ManualClock::at_unix(1_800_000_000);
+    let auth = service(&db, &clock);
+    let client = ClientInfo::default().ip("203.0.113.7");
+    let (user, _) = auth
+        .signup(
+            "kim@example.com",
+            Password::new(PASSWORD.to_owned()),
+            &client,
+        )
+        .await
+        .expect("signup");
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..40 {
+        let auth = auth.clone();
+        let client = client.clone();
+        tasks.spawn(async move {
+            auth.login(
+                "kim@example.com",
+                Password::new("wrong-horse-staple-9".to_owned()),
+                &client,
+            )
+            .await
+        });
+    }
+    let (mut checked, mut throttled) = (0, 0);
+    while let Some(joined) = tasks.join_next().await {
+        match joined.expect("login task ran") {
+            Err(AuthError::InvalidCredentials) => checked += 1,
+            Err(AuthError::Throttled { .. }) => throttled += 1,
+            other => panic!("unexpected answer {other:?}"),
+        }
+    }
+    let limit = AuthConfig::DEFAULT_ACCOUNT_THROTTLE.max_failures as usize;
+    let audited_checks = db
+        .store
+        .events_for_user(user.id, 1_000)
+        .await
+        .expect("audit")
+        .iter()
+        .filter(|event| event.kind == AuditKind::Login && !event.success)
+        .count();
+    assert!(
+        checked <= limit && audited_checks <= limit,
+        "40 concurrent guesses got {checked} password checks ({audited_checks} audited); the \
+         limit is {limit}"
+    );
+    assert!(checked > 0, "the first guesses are checked");
+    assert_eq!(checked + throttled, 40);
+    db.drop_all().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_wrong_password_guesses_on_sqlite_get_at_most_the_limit_of_checks() {
+    concurrent_wrong_password_guesses_get_at_most_the_limit_of_password_checks(
+        TestDb::sqlite_file().await,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_wrong_password_guesses_on_postgres_get_at_most_the_limit_of_checks() {
+    if let Some(db) = TestDb::postgres(
+        "concurrent_wrong_password_guesses_on_postgres_get_at_most_the_limit_of_checks",
+    )
+    .await
+    {
+        concurrent_wrong_password_guesses_get_at_most_the_limit_of_password_checks(db).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_wrong_password_guesses_on_mysql_get_at_most_the_limit_of_checks() {
+    if let Some(db) =
+        TestDb::mysql("concurrent_wrong_password_guesses_on_mysql_get_at_most_the_limit_of_checks")
+            .await
+    {
+        concurrent_wrong_password_guesses_get_at_most_the_limit_of_password_checks(db).await;
+    }
 }

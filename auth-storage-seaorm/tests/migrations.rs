@@ -116,6 +116,7 @@ async fn every_lookup_column_is_indexed() {
         "auth_oauth_grants_client_id_idx",
         "auth_oauth_grants_user_id_idx",
         "auth_pending_logins_expires_at_idx",
+        "auth_counters_expires_at_idx",
     ] {
         assert!(
             names.iter().any(|name| name == expected),
@@ -365,5 +366,51 @@ async fn the_pending_logins_migration_upgrades_an_existing_database_and_rolls_ba
         pending.len(),
         from_the_fifth,
         "only the fifth and later were rolled back"
+    );
+}
+
+/// The counters migration (issue 14) on a database migrated before it: `auth_counters`
+/// appears, and rolling back only that migration removes it and leaves the rest.
+#[tokio::test]
+async fn the_counters_migration_upgrades_an_existing_database_and_rolls_back_alone() {
+    let store = SeaOrmStore::connect("sqlite::memory:")
+        .await
+        .expect("connect");
+    Migrator::up(store.connection(), Some(6))
+        .await
+        .expect("the first six migrations");
+    let has_table = |store: SeaOrmStore| async move {
+        !store
+            .connection()
+            .query_all_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'auth_counters'",
+            ))
+            .await
+            .expect("tables")
+            .is_empty()
+    };
+    assert!(!has_table(store.clone()).await);
+    store.migrate().await.expect("the seventh on top");
+    assert!(has_table(store.clone()).await);
+    let from_the_seventh = Migrator::migrations().len() - 6;
+    Migrator::down(
+        store.connection(),
+        Some(<u32 as TryFrom<usize>>::try_from(from_the_seventh).expect("a few")),
+    )
+    .await
+    .expect("roll back the seventh");
+    assert!(!has_table(store.clone()).await);
+    assert!(
+        !store
+            .connection()
+            .query_all_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "SELECT name FROM sqlite_master WHERE name = 'auth_pending_logins'",
+            ))
+            .await
+            .expect("tables")
+            .is_empty(),
+        "the earlier migrations stay"
     );
 }

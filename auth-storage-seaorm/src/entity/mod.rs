@@ -17,6 +17,7 @@
 
 pub mod audit_event;
 pub mod authorization_code;
+pub mod counter;
 pub mod identity;
 pub mod oauth_client;
 pub mod oauth_consent;

@@ -72,8 +72,9 @@ impl MigrationTrait for Migration {
     }
 }
 
-/// The best of [`COLLATIONS`] the server supports.
-async fn binary_collation(manager: &SchemaManager<'_>) -> Result<&'static str, DbErr> {
+/// The best of [`COLLATIONS`] the server supports (later migrations give their own exact-match
+/// columns the same one).
+pub(super) async fn binary_collation(manager: &SchemaManager<'_>) -> Result<&'static str, DbErr> {
     let rows = manager
         .get_connection()
         .query_all_raw(Statement::from_sql_and_values(

@@ -14,6 +14,9 @@ mod m20261201_000003_session_kinds;
 mod m20261201_000004_exact_match_lookups;
 mod m20261201_000005_pending_logins;
 mod m20261201_000006_throttle_counters;
+mod m20261201_000007_counters;
+
+pub(crate) use m20261201_000007_counters::COUNTER_KEY;
 
 /// Every migration of this crate, oldest first.
 ///
@@ -38,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000004_exact_match_lookups::Migration),
             Box::new(m20261201_000005_pending_logins::Migration),
             Box::new(m20261201_000006_throttle_counters::Migration),
+            Box::new(m20261201_000007_counters::Migration),
         ]
     }
 
