@@ -551,7 +551,10 @@ impl OAuthEndpoints {
         {
             Ok(()) => {}
             Err(AuthError::Throttled { retry_after }) => return too_many_requests(retry_after),
-            Err(AuthError::Store(error)) => return oauth_error(&OAuthError::Store(error)),
+            Err(AuthError::Store(error)) => {
+                let retry_after = self.inner.config.outage_retry_after;
+                return oauth_error(&OAuthError::Store(error), retry_after);
+            }
             Err(error) => {
                 tracing::error!(%error, "token endpoint throttle failed; refusing");
                 return plain_error(
