@@ -534,7 +534,7 @@ pub(super) fn ip_throttle_key(ip: &str) -> String {
 /// full address would hand an attacker 2^64 fresh keys. An `ip:port` or `[v6]:port` socket
 /// address is read as its address; text that is no address at all is kept as given
 /// (lower-cased), which is what the host's [`ClientInfo`] said.
-pub(super) fn client_network(ip: &str) -> String {
+pub fn client_network(ip: &str) -> String {
     use std::net::{IpAddr, SocketAddr};
     let text = ip.trim();
     let parsed = text
