@@ -178,6 +178,7 @@ mod guard;
 pub mod layer;
 #[cfg(feature = "oauth-server")]
 pub mod oauth_server;
+pub mod rate_limit;
 mod rejection;
 mod token_cache;
 
@@ -193,6 +194,7 @@ pub use endpoints::{
 pub use endpoints::{OAuthConfig, OAuthSetupError};
 pub use guard::{Guard, Policy, Require};
 pub use layer::{AuthLayer, AuthService, GuardLayer, Mode};
+pub use rate_limit::{RateLimitLayer, RateLimitService};
 pub use rejection::{AuthRejection, DEFAULT_REALM, RejectionReason};
 
 pub use auth_core;
