@@ -9,10 +9,11 @@ use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forwar
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{Error, HttpMessage};
 
+use super::RateLimitLayer;
+use super::decide::Verdict;
 use super::headers::{RATELIMIT, RATELIMIT_POLICY, refusal};
 use super::key::{Caller, client_ip};
 use super::plans::PlanName;
-use super::{RateLimitLayer, Verdict};
 use crate::actix::to_actix;
 use crate::authenticator::CustomClaims;
 use crate::context::AuthContext;

@@ -142,6 +142,7 @@ impl Decider {
     }
 
     /// Decides at once or by awaiting the store.
+    #[cfg(feature = "actix")]
     pub(crate) async fn decide_async(
         self: &Arc<Self>,
         ip: Option<IpAddr>,

@@ -94,7 +94,6 @@ mod plans;
 
 #[cfg(feature = "actix")]
 pub use actix::{RateLimitMiddleware, RateLimitMiddlewareService};
-use decide::Verdict;
 pub use headers::{RATELIMIT, RATELIMIT_POLICY};
 pub use key::KeyBy;
 pub use layer::{DEFAULT_MAX_TRACKED_KEYS, RateLimitLayer, RateLimitService, ResponseFuture};
