@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use auth_core::Clock;
 use auth_core::store::{CounterStore, StoreError};
+use http::HeaderValue;
 
 use super::gcra::{Gcra, GcraOutcome};
 use super::headers::{PolicyState, RefusalKind, Report, UNAVAILABLE_RETRY_AFTER, policy_item};
@@ -48,7 +49,10 @@ pub(crate) enum LimitCounts {
 
 /// Everything a request's decision needs; shared (`Arc`) by every clone of the layer.
 pub(crate) struct Decider {
-    pub(crate) name: String,
+    pub(crate) name: Arc<str>,
+    /// The `RateLimit-Policy` item of each plan's limit (index as in [`PlanTiers::resolve`]),
+    /// made once: see [`limit_policies`].
+    pub(crate) limit_policies: Vec<Option<HeaderValue>>,
     pub(crate) key_by: KeyBy,
     pub(crate) client_ip: ClientIpSource,
     pub(crate) tiers: PlanTiers,
@@ -87,13 +91,13 @@ impl Decider {
         match &self.limits {
             LimitCounts::InProcess(gcras) => {
                 if let (Some(limit), Some(Some(gcra))) = (limit, gcras.get(index)) {
-                    let state = |remaining, reset| self.limit_state(limit, remaining, reset);
+                    let state = |remaining, reset| self.limit_state(index, limit, remaining, reset);
                     match gcra.check(&subject) {
                         GcraOutcome::Allowed { remaining, reset } => {
-                            report.states.push(state(remaining, reset));
+                            report.rate = Some(state(remaining, reset));
                         }
                         GcraOutcome::Refused { retry_after } => {
-                            report.states.push(state(0, retry_after));
+                            report.rate = Some(state(0, retry_after));
                             return Decision::Ready(Verdict::Refuse {
                                 kind: RefusalKind::RateLimited,
                                 retry_after,
@@ -115,10 +119,10 @@ impl Decider {
                 let this = Arc::clone(self);
                 Decision::Pending(Box::pin(async move {
                     if let Some(limit) = limit {
-                        match this.shared_limit(&*store, limit, &subject).await {
-                            Ok(Ok(state)) => report.states.push(state),
+                        match this.shared_limit(&*store, index, limit, &subject).await {
+                            Ok(Ok(state)) => report.rate = Some(state),
                             Ok(Err((retry_after, state))) => {
-                                report.states.push(state);
+                                report.rate = Some(state);
                                 return Verdict::Refuse {
                                     kind: RefusalKind::RateLimited,
                                     retry_after,
@@ -154,10 +158,13 @@ impl Decider {
         }
     }
 
-    fn limit_state(&self, limit: Limit, remaining: u64, reset: u64) -> PolicyState {
+    fn limit_state(&self, index: usize, limit: Limit, remaining: u64, reset: u64) -> PolicyState {
+        let policy = self.limit_policies.get(index).cloned().flatten();
         PolicyState {
-            policy: policy_item(&self.name, u64::from(limit.max()), limit.window_seconds()),
-            name: self.name.clone(),
+            policy: policy.unwrap_or_else(|| {
+                policy_item(&self.name, u64::from(limit.max()), limit.window_seconds())
+            }),
+            name: Arc::clone(&self.name),
             remaining,
             reset,
         }
@@ -168,6 +175,7 @@ impl Decider {
     async fn shared_limit(
         &self,
         store: &dyn CounterStore,
+        plan_index: usize,
         limit: Limit,
         subject: &str,
     ) -> Result<Result<PolicyState, (u64, PolicyState)>, StoreError> {
@@ -182,7 +190,7 @@ impl Decider {
             .add(&key, 1, max, UNIX_EPOCH + Duration::from_secs(ends), now)
             .await?;
         let reset = ends.saturating_sub(seconds).max(1);
-        let state = self.limit_state(limit, count.remaining(max), reset);
+        let state = self.limit_state(plan_index, limit, count.remaining(max), reset);
         Ok(if count.allowed {
             Ok(state)
         } else {
@@ -198,7 +206,7 @@ impl Decider {
         let name = quota.period().name();
         let state = |remaining| PolicyState {
             policy: policy_item(name, quota.max(), period.length),
-            name: name.to_owned(),
+            name: Arc::from(name),
             remaining,
             reset: period.left,
         };
@@ -208,11 +216,11 @@ impl Decider {
             .await
         {
             Ok(count) if count.allowed => {
-                report.states.push(state(count.remaining(quota.max())));
+                report.quota = Some(state(count.remaining(quota.max())));
                 Verdict::Allow(report)
             }
             Ok(_) => {
-                report.states.push(state(0));
+                report.quota = Some(state(0));
                 tracing::debug!(policy = %self.name, "quota exceeded");
                 Verdict::Refuse {
                     kind: RefusalKind::QuotaExceeded,
@@ -254,5 +262,16 @@ pub(crate) fn gcras(tiers: &PlanTiers, max_keys: usize) -> Vec<Option<Gcra>> {
     tiers
         .all()
         .map(|plan| plan.rate().map(|limit| Gcra::new(limit, max_keys)))
+        .collect()
+}
+
+/// The `RateLimit-Policy` item of every plan's limit, for the policy `name`.
+pub(crate) fn limit_policies(name: &str, tiers: &PlanTiers) -> Vec<Option<HeaderValue>> {
+    tiers
+        .all()
+        .map(|plan| {
+            plan.rate()
+                .map(|limit| policy_item(name, u64::from(limit.max()), limit.window_seconds()))
+        })
         .collect()
 }

@@ -1,6 +1,8 @@
 //! The response side: `RateLimit-Policy` / `RateLimit` fields (draft-ietf-httpapi-ratelimit-
 //! headers-11) on every response, and the 429 / 503 refusals.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER};
 use http::{HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
@@ -16,12 +18,19 @@ pub(crate) const UNAVAILABLE_RETRY_AFTER: u64 = 5;
 /// The state of one policy after a request, for the `RateLimit` field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PolicyState {
-    /// The policy's item, e.g. `"api";q=100;w=60`.
-    pub(crate) policy: String,
+    /// The policy's `RateLimit-Policy` item, e.g. `"api";q=100;w=60` (made once per plan).
+    pub(crate) policy: HeaderValue,
     /// The policy's name, already a valid sf-string body.
-    pub(crate) name: String,
+    pub(crate) name: Arc<str>,
     pub(crate) remaining: u64,
     pub(crate) reset: u64,
+}
+
+impl PolicyState {
+    /// The `RateLimit` item: `"api";r=42;t=18`.
+    fn current(&self) -> String {
+        format!("\"{}\";r={};t={}", self.name, self.remaining, self.reset)
+    }
 }
 
 /// Why a request was refused.
@@ -32,24 +41,38 @@ pub(crate) enum RefusalKind {
     Unavailable,
 }
 
-/// The header fields a request's policies produce (one list item per policy).
+/// The policies a request met: its rate limit and its quota (no allocation for the pair).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Report {
-    pub(crate) states: Vec<PolicyState>,
+    pub(crate) rate: Option<PolicyState>,
+    pub(crate) quota: Option<PolicyState>,
 }
 
 impl Report {
+    fn states(&self) -> impl Iterator<Item = &PolicyState> {
+        self.rate.iter().chain(self.quota.iter())
+    }
+
     /// Appends the fields to `headers`. Appended, not inserted: an outer rate-limit layer
     /// adds its own policies beside an inner one's (a structured-field list may span lines).
     pub(crate) fn apply(&self, headers: &mut HeaderMap) {
-        let Some((policy, current)) = self.fields() else {
-            return;
+        let (policy, current) = match (&self.rate, &self.quota) {
+            (None, None) => return,
+            // The hot path (one limit, no quota): the policy's value is shared, not rebuilt.
+            (Some(only), None) | (None, Some(only)) => (
+                Ok(only.policy.clone()),
+                HeaderValue::try_from(only.current()),
+            ),
+            _ => match self.fields() {
+                Some((policy, current)) => (
+                    HeaderValue::try_from(policy),
+                    HeaderValue::try_from(current),
+                ),
+                None => return,
+            },
         };
-        // Both strings are ASCII digits, punctuation and names cleaned by `policy_name`.
-        if let (Ok(policy), Ok(current)) = (
-            HeaderValue::from_str(&policy),
-            HeaderValue::from_str(&current),
-        ) {
+        // Both are ASCII digits, punctuation and names cleaned by `policy_name`.
+        if let (Ok(policy), Ok(current)) = (policy, current) {
             headers.append(RATELIMIT_POLICY, policy);
             headers.append(RATELIMIT, current);
         }
@@ -57,19 +80,15 @@ impl Report {
 
     /// The `RateLimit-Policy` and `RateLimit` values, or `None` when no policy applied.
     pub(crate) fn fields(&self) -> Option<(String, String)> {
-        if self.states.is_empty() {
-            return None;
-        }
+        self.rate.as_ref().or(self.quota.as_ref())?;
         let policy = self
-            .states
-            .iter()
-            .map(|state| state.policy.as_str())
+            .states()
+            .map(|state| state.policy.to_str().unwrap_or_default())
             .collect::<Vec<_>>()
             .join(", ");
         let current = self
-            .states
-            .iter()
-            .map(|state| format!("\"{}\";r={};t={}", state.name, state.remaining, state.reset))
+            .states()
+            .map(PolicyState::current)
             .collect::<Vec<_>>()
             .join(", ");
         Some((policy, current))
@@ -94,8 +113,10 @@ pub(crate) fn policy_name(name: &str) -> String {
 }
 
 /// A policy's `RateLimit-Policy` item.
-pub(crate) fn policy_item(name: &str, quota: u64, window: u64) -> String {
-    format!("\"{name}\";q={quota};w={window}")
+pub(crate) fn policy_item(name: &str, quota: u64, window: u64) -> HeaderValue {
+    let item = format!("\"{name}\";q={quota};w={window}");
+    // `name` went through `policy_name` (or is a fixed period name): always a valid value.
+    HeaderValue::try_from(item).unwrap_or(HeaderValue::from_static("\"default\""))
 }
 
 /// The 429 (or 503) answer: `Retry-After`, the `RateLimit` fields and a small JSON body.
@@ -135,20 +156,18 @@ mod tests {
     #[test]
     fn fields_follow_the_draft_syntax() {
         let report = Report {
-            states: vec![
-                PolicyState {
-                    policy: policy_item("api", 100, 60),
-                    name: "api".into(),
-                    remaining: 42,
-                    reset: 18,
-                },
-                PolicyState {
-                    policy: policy_item("monthly", 1_000, 2_678_400),
-                    name: "monthly".into(),
-                    remaining: 900,
-                    reset: 86_400,
-                },
-            ],
+            rate: Some(PolicyState {
+                policy: policy_item("api", 100, 60),
+                name: "api".into(),
+                remaining: 42,
+                reset: 18,
+            }),
+            quota: Some(PolicyState {
+                policy: policy_item("monthly", 1_000, 2_678_400),
+                name: "monthly".into(),
+                remaining: 900,
+                reset: 86_400,
+            }),
         };
         let mut headers = HeaderMap::new();
         report.apply(&mut headers);

@@ -15,7 +15,9 @@ use http::{Request, Response};
 use pin_project_lite::pin_project;
 use tower::{Layer, Service};
 
-use super::decide::{Decider, Decision, LimitCounts, Verdict, VerdictFuture, gcras};
+use super::decide::{
+    Decider, Decision, LimitCounts, Verdict, VerdictFuture, gcras, limit_policies,
+};
 use super::headers::{Report, policy_name, refusal};
 use super::key::{Caller, KeyBy, client_ip};
 use super::limit::Limit;
@@ -76,7 +78,8 @@ impl RateLimitLayer {
         let limits = LimitCounts::InProcess(gcras(&tiers, DEFAULT_MAX_TRACKED_KEYS));
         Self {
             decider: Arc::new(Decider {
-                name: "default".to_owned(),
+                name: Arc::from("default"),
+                limit_policies: limit_policies("default", &tiers),
                 key_by: KeyBy::Ip,
                 client_ip: ClientIpSource::PeerAddr,
                 tiers,
@@ -98,7 +101,8 @@ impl RateLimitLayer {
                 // A clone of this layer exists: give this one its own decider (and counts).
                 let old = &self.decider;
                 let mut decider = Decider {
-                    name: old.name.clone(),
+                    name: Arc::clone(&old.name),
+                    limit_policies: old.limit_policies.clone(),
                     key_by: old.key_by,
                     client_ip: old.client_ip.clone(),
                     tiers: old.tiers.clone(),
@@ -124,7 +128,10 @@ impl RateLimitLayer {
     /// Characters a structured-field string cannot hold become `_`.
     pub fn name(self, name: &str) -> Self {
         let name = policy_name(name);
-        self.edit(|decider| decider.name = name)
+        self.edit(|decider| {
+            decider.limit_policies = limit_policies(&name, &decider.tiers);
+            decider.name = Arc::from(name);
+        })
     }
 
     /// What requests are counted by. Defaults to [`KeyBy::Ip`].
