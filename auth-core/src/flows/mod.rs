@@ -98,7 +98,7 @@ mod types;
 pub use config::{AuthConfig, ThrottleLimit};
 pub use error::{AuthError, MailError};
 pub use mailer::{LogMailer, MailKind, Mailer, RecordingMailer, SentMail};
-pub use service::{AuthService, Stores, client_network};
+pub use service::{AuthService, Stores, client_network, client_network_prefix};
 pub use sign_in::AuthorizationServerSignIn;
 pub use types::{ClientInfo, SignupRequest, SocialProfile, TokenPair};
 

@@ -127,7 +127,7 @@ where
         let caller = (self.middleware.caller)(&request.extensions());
         let service = Rc::clone(&self.service);
         Box::pin(async move {
-            match decider.decide_async(ip, &caller).await {
+            match decider.decide_async(ip, caller).await {
                 Verdict::Refuse {
                     kind,
                     retry_after,

@@ -13,7 +13,7 @@ use http::HeaderValue;
 
 use super::gcra::{Gcra, GcraOutcome};
 use super::headers::{PolicyState, RefusalKind, Report, UNAVAILABLE_RETRY_AFTER, policy_item};
-use super::key::{Caller, KeyBy, subject};
+use super::key::{Caller, KeyBy, Subject, subject};
 use super::limit::{Limit, Quota};
 use super::plans::PlanTiers;
 use crate::endpoints::ClientIpSource;
@@ -83,10 +83,10 @@ impl std::fmt::Debug for Decider {
 
 impl Decider {
     /// Decides for a request from `ip` by `caller`.
-    pub(crate) fn decide(self: &Arc<Self>, ip: Option<IpAddr>, caller: &Caller) -> Decision {
+    pub(crate) fn decide(self: &Arc<Self>, ip: Option<IpAddr>, mut caller: Caller) -> Decision {
         let (index, plan) = self.tiers.resolve(caller.plan.as_deref());
         let (limit, quota) = (plan.rate(), plan.usage_quota());
-        let subject = subject(self.key_by, caller, ip);
+        let subject = subject(self.key_by, &mut caller, ip);
         let mut report = Report::default();
         match &self.limits {
             LimitCounts::InProcess(gcras) => {
@@ -150,7 +150,7 @@ impl Decider {
     pub(crate) async fn decide_async(
         self: &Arc<Self>,
         ip: Option<IpAddr>,
-        caller: &Caller,
+        caller: Caller,
     ) -> Verdict {
         match self.decide(ip, caller) {
             Decision::Ready(verdict) => verdict,
@@ -177,7 +177,7 @@ impl Decider {
         store: &dyn CounterStore,
         plan_index: usize,
         limit: Limit,
-        subject: &str,
+        subject: &Subject,
     ) -> Result<Result<PolicyState, (u64, PolicyState)>, StoreError> {
         let now = self.clock.now();
         let seconds = unix_seconds(now);
@@ -199,7 +199,7 @@ impl Decider {
     }
 
     /// Uses one unit of `quota` in one atomic `add` on `quota:<name>:<subject>:<period>`.
-    async fn consume_quota(&self, quota: Quota, subject: &str, mut report: Report) -> Verdict {
+    async fn consume_quota(&self, quota: Quota, subject: &Subject, mut report: Report) -> Verdict {
         let now = self.clock.now();
         let period = quota.period().current(now);
         let key = format!("quota:{}:{subject}:{}", self.name, period.label);

@@ -10,10 +10,11 @@ use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota as GovernorQuota, RateLimiter};
 
+use super::key::Subject;
 use super::limit::Limit;
 
 type Keyed =
-    RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock, StateInformationMiddleware>;
+    RateLimiter<Subject, DefaultKeyedStateStore<Subject>, DefaultClock, StateInformationMiddleware>;
 
 /// How often (in checks) the limiter looks at its size.
 const SIZE_CHECK_EVERY: u64 = 1_024;
@@ -62,7 +63,7 @@ impl Gcra {
     }
 
     /// Counts one request for `key`.
-    pub(crate) fn check(&self, key: &String) -> GcraOutcome {
+    pub(crate) fn check(&self, key: &Subject) -> GcraOutcome {
         let Some(limiter) = &self.limiter else {
             return GcraOutcome::Refused {
                 retry_after: self.limit.window_seconds(),
@@ -117,7 +118,7 @@ mod tests {
     #[test]
     fn a_burst_of_max_passes_and_the_next_is_refused() {
         let gcra = Gcra::new(Limit::per_minute(3), 100);
-        let key = "ip:192.0.2.1".to_owned();
+        let key = Subject::User("alice".to_owned());
         assert_eq!(
             gcra.check(&key),
             GcraOutcome::Allowed {
@@ -149,7 +150,7 @@ mod tests {
     fn a_limit_of_zero_refuses_everything() {
         let gcra = Gcra::new(Limit::per_minute(0), 100);
         assert_eq!(
-            gcra.check(&"k".to_owned()),
+            gcra.check(&Subject::Unknown),
             GcraOutcome::Refused { retry_after: 60 }
         );
     }
@@ -159,12 +160,12 @@ mod tests {
         // A 1-second window: keys seen long enough ago have refilled and may go.
         let gcra = Gcra::new(Limit::per_second(1_000_000), 10);
         for i in 0..(SIZE_CHECK_EVERY - 1) {
-            let _ = gcra.check(&format!("k{i}"));
+            let _ = gcra.check(&Subject::User(format!("k{i}")));
         }
         assert_eq!(gcra.tracked_keys(), 1_023);
         // A bucket of 1 000 000/s refills in a microsecond, so by now nearly every key has
         // (no sleeping: only the last few checked could still be inside theirs).
-        let _ = gcra.check(&"last".to_owned());
+        let _ = gcra.check(&Subject::Unknown);
         assert!(gcra.tracked_keys() < 100, "{}", gcra.tracked_keys());
     }
 }

@@ -29,7 +29,13 @@ pub(crate) struct PolicyState {
 impl PolicyState {
     /// The `RateLimit` item: `"api";r=42;t=18`.
     fn current(&self) -> String {
-        format!("\"{}\";r={};t={}", self.name, self.remaining, self.reset)
+        use std::fmt::Write as _;
+        let mut item = String::with_capacity(self.name.len() + 48);
+        item.push('"');
+        item.push_str(&self.name);
+        // Writing to a String cannot fail.
+        let _ = write!(item, "\";r={};t={}", self.remaining, self.reset);
+        item
     }
 }
 

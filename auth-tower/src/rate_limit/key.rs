@@ -2,7 +2,9 @@
 
 use std::net::IpAddr;
 
-use auth_core::flows::client_network;
+use std::fmt;
+
+use auth_core::flows::client_network_prefix;
 
 use crate::endpoints::ClientIpSource;
 
@@ -50,21 +52,49 @@ pub(crate) fn client_ip<'a>(
     }
 }
 
-/// The subject a request counts against: `ip:<network>`, `user:<sub>` or `client:<id>`.
+/// Who a request counts against. A value, not text, so the in-process limiter hashes a few
+/// bytes per request; its `Display` (`ip:192.0.2.1`, `ip:2001:db8:1:2::/64`, `user:<sub>`,
+/// `client:<id>`) names the counters of a shared store.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Subject {
+    /// A client network: its first address and prefix length (auth-core's one rule).
+    Network(IpAddr, u8),
+    User(String),
+    Client(String),
+    /// No peer address at all.
+    Unknown,
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Network(IpAddr::V4(v4), _) => write!(f, "ip:{v4}"),
+            Self::Network(network, prefix) => write!(f, "ip:{network}/{prefix}"),
+            Self::User(user) => write!(f, "user:{user}"),
+            Self::Client(client) => write!(f, "client:{client}"),
+            Self::Unknown => f.write_str("ip:unknown"),
+        }
+    }
+}
+
+/// The subject a request counts against (see [`Subject`]).
 ///
 /// Without any peer address (a host that did not give axum `ConnectInfo` or a
 /// [`PeerAddr`](crate::endpoints::PeerAddr)), every such request shares `ip:unknown`: a
 /// misconfigured host sees 429s early rather than no limit at all (fail closed).
-pub(crate) fn subject(key_by: KeyBy, caller: &Caller, ip: Option<IpAddr>) -> String {
+pub(crate) fn subject(key_by: KeyBy, caller: &mut Caller, ip: Option<IpAddr>) -> Subject {
     let chosen = match key_by {
         KeyBy::Ip => None,
-        KeyBy::User => caller.user.as_deref().map(|user| ("user", user)),
-        KeyBy::Client => caller.client.as_deref().map(|client| ("client", client)),
+        KeyBy::User => caller.user.take().map(Subject::User),
+        KeyBy::Client => caller.client.take().map(Subject::Client),
     };
     match (chosen, ip) {
-        (Some((kind, id)), _) => format!("{kind}:{id}"),
-        (None, Some(ip)) => format!("ip:{}", client_network(&ip.to_string())),
-        (None, None) => "ip:unknown".to_owned(),
+        (Some(subject), _) => subject,
+        (None, Some(ip)) => {
+            let (network, prefix) = client_network_prefix(ip);
+            Subject::Network(network, prefix)
+        }
+        (None, None) => Subject::Unknown,
     }
 }
 
@@ -85,35 +115,24 @@ mod tests {
         let a = "2001:db8:1:2::1".parse().ok();
         let b = "2001:db8:1:2:ffff:ffff:ffff:ffff".parse().ok();
         let other = "2001:db8:1:3::1".parse().ok();
-        let anyone = caller(None, None);
-        assert_eq!(subject(KeyBy::Ip, &anyone, a), "ip:2001:db8:1:2::/64");
-        assert_eq!(
-            subject(KeyBy::Ip, &anyone, a),
-            subject(KeyBy::Ip, &anyone, b)
-        );
-        assert_ne!(
-            subject(KeyBy::Ip, &anyone, a),
-            subject(KeyBy::Ip, &anyone, other)
-        );
+        let key = |ip| subject(KeyBy::Ip, &mut caller(None, None), ip);
+        assert_eq!(key(a).to_string(), "ip:2001:db8:1:2::/64");
+        assert_eq!(key(a), key(b));
+        assert_ne!(key(a), key(other));
     }
 
     #[test]
     fn a_request_without_the_chosen_key_falls_back_to_its_ip() {
         let ip = "192.0.2.7".parse().ok();
-        assert_eq!(
-            subject(KeyBy::User, &caller(None, None), ip),
-            "ip:192.0.2.7"
-        );
-        assert_eq!(
-            subject(KeyBy::Client, &caller(Some("u"), None), ip),
-            "ip:192.0.2.7"
-        );
-        assert_eq!(subject(KeyBy::User, &caller(Some("u"), None), ip), "user:u");
-        assert_eq!(
-            subject(KeyBy::Client, &caller(None, Some("c")), ip),
-            "client:c"
-        );
-        assert_eq!(subject(KeyBy::Ip, &caller(None, None), None), "ip:unknown");
+        let key = |by, user, client, ip| subject(by, &mut caller(user, client), ip).to_string();
+        assert_eq!(key(KeyBy::User, None, None, ip), "ip:192.0.2.7");
+        assert_eq!(key(KeyBy::Client, Some("u"), None, ip), "ip:192.0.2.7");
+        assert_eq!(key(KeyBy::User, Some("u"), None, ip), "user:u");
+        assert_eq!(key(KeyBy::Client, None, Some("c"), ip), "client:c");
+        assert_eq!(key(KeyBy::Ip, None, None, None), "ip:unknown");
+        // An IPv4-mapped IPv6 peer is its IPv4 address.
+        let mapped = "::ffff:192.0.2.7".parse().ok();
+        assert_eq!(key(KeyBy::Ip, None, None, mapped), "ip:192.0.2.7");
     }
 
     #[test]

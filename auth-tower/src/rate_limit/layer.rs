@@ -292,7 +292,7 @@ where
             .map(http::HeaderValue::as_bytes);
         let ip = client_ip(&decider.client_ip, lines, peer_ip(request.extensions()));
         let caller = self.layer.caller(request.extensions());
-        match decider.decide(ip, &caller) {
+        match decider.decide(ip, caller) {
             Decision::Ready(verdict) => self.after(verdict, request),
             Decision::Pending(decision) => {
                 // The service driven to readiness goes with the request; a clone stays for
@@ -302,7 +302,7 @@ where
                 ResponseFuture {
                     state: State::Deciding {
                         decision,
-                        pending: Some((ready, request)),
+                        pending: Some(Box::new((ready, request))),
                     },
                 }
             }
@@ -332,7 +332,7 @@ impl<S> RateLimitService<S> {
                 report,
             } => ResponseFuture {
                 state: State::Refused {
-                    response: Some(refusal(kind, retry_after, &report)),
+                    response: Some(Box::new(refusal(kind, retry_after, &report))),
                 },
             },
         }
@@ -356,9 +356,11 @@ pin_project! {
     where
         S: Service<Request<ReqBody>>,
     {
+        // The rare states are boxed: the future moves with every request, so its size
+        // is that of the common one (the inner future and the report).
         Deciding {
             decision: VerdictFuture,
-            pending: Option<(S, Request<ReqBody>)>,
+            pending: Option<Box<(S, Request<ReqBody>)>>,
         },
         Inner {
             #[pin]
@@ -366,7 +368,7 @@ pin_project! {
             report: Option<Report>,
         },
         Refused {
-            response: Option<Response<Bytes>>,
+            response: Option<Box<Response<Bytes>>>,
         },
     }
 }
@@ -402,11 +404,11 @@ where
                     let response = response
                         .take()
                         .expect("ResponseFuture polled after completion");
-                    return Poll::Ready(Ok(response.map(ResBody::from)));
+                    return Poll::Ready(Ok((*response).map(ResBody::from)));
                 }
                 StateProj::Deciding { decision, pending } => {
                     let verdict = ready!(decision.as_mut().poll(cx));
-                    let (mut service, request) = pending
+                    let (mut service, request) = *pending
                         .take()
                         .expect("ResponseFuture polled after completion");
                     match verdict {
@@ -419,7 +421,7 @@ where
                             retry_after,
                             report,
                         } => State::Refused {
-                            response: Some(refusal(kind, retry_after, &report)),
+                            response: Some(Box::new(refusal(kind, retry_after, &report))),
                         },
                     }
                 }
