@@ -32,6 +32,12 @@
 //!   end), password change/forgot/reset, email verification; bearer or cookie delivery
 //!   ([`TokenDelivery`]) with CSRF protection, body size limit, `Cache-Control: no-store`,
 //!   throttling by peer IP. See [`endpoints`] for routes and the CSRF design.
+//! * [`RateLimitLayer`] — rate limits and usage quotas for any route
+//!   ([`rate_limit`]): per client IP (IPv6 by /64), user or API client; per plan tier;
+//!   daily or monthly quotas consumed atomically through auth-core's `CounterStore`;
+//!   `RateLimit-Policy`/`RateLimit` fields on every response, 429 with `Retry-After`, 503
+//!   when the counter store fails. In process (GCRA, `governor`) or shared by every instance.
+//!   With `actix`, `rate_limit::RateLimitMiddleware`.
 //! * Social login (feature `providers`) — `GET /oauth/{provider}` and
 //!   `GET /oauth/{provider}/callback` on the same endpoints, through auth-providers'
 //!   `LoginFlow` (`AuthEndpoints::with_providers`): the session lands in the `__Host-`
@@ -170,8 +176,11 @@
 //! * Cookie mode: `__Host-` cookies (Secure, HttpOnly for the refresh token, SameSite=Strict,
 //!   Path=/), Origin/Fetch-Metadata checks on every state-changing request and a
 //!   double-submit token wherever a cookie is the credential.
-//! * Per-IP throttling uses the TCP peer address; a proxy header is trusted only through
-//!   [`EndpointsConfig::dangerous_trust_proxy_header`].
+//! * Per-IP throttling and rate limits use the TCP peer address; a proxy header is trusted
+//!   only through [`EndpointsConfig::dangerous_trust_proxy_header`] (and, for the rate-limit
+//!   layer, [`RateLimitLayer::client_ip`]).
+//! * Rate limits and quotas fail closed: a counter store that fails answers 503, unless a
+//!   host chose [`RateLimitLayer::dangerous_fail_open`].
 //! * Social login: `state` (single use), PKCE and the browser-binding cookie are checked by
 //!   auth-providers before anything else; accounts are linked by email only when the provider
 //!   verified it; tokens never appear in a redirect URL, and failures reach the browser as a
@@ -195,6 +204,7 @@ mod guard;
 pub mod layer;
 #[cfg(feature = "oauth-server")]
 pub mod oauth_server;
+pub mod rate_limit;
 mod rejection;
 mod token_cache;
 
@@ -210,6 +220,7 @@ pub use endpoints::{
 pub use endpoints::{OAuthConfig, OAuthSetupError};
 pub use guard::{Guard, Policy, Require};
 pub use layer::{AuthLayer, AuthService, GuardLayer, Mode};
+pub use rate_limit::{RateLimitLayer, RateLimitService};
 pub use rejection::{AuthRejection, DEFAULT_OUTAGE_RETRY_AFTER, DEFAULT_REALM, RejectionReason};
 
 pub use auth_core;

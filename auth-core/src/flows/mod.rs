@@ -114,7 +114,7 @@ pub use config::{AuthConfig, SignupMode, ThrottleLimit};
 pub use error::{AuthError, MailError};
 pub use limits::{Endpoint, EndpointLimits, RouteLimit};
 pub use mailer::{LogMailer, MailKind, Mailer, RecordingMailer, SentMail};
-pub use service::{AuthService, Stores};
+pub use service::{AuthService, Stores, client_network, client_network_prefix};
 pub use sign_in::AuthorizationServerSignIn;
 pub use types::{ClientInfo, SignupOutcome, SignupRequest, SocialProfile, TokenPair};
 

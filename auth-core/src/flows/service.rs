@@ -595,20 +595,31 @@ pub(super) fn ip_throttle_key(ip: &str) -> String {
 /// full address would hand an attacker 2^64 fresh keys. An `ip:port` or `[v6]:port` socket
 /// address is read as its address; text that is no address at all is kept as given
 /// (lower-cased), which is what the host's [`ClientInfo`] said.
-pub(super) fn client_network(ip: &str) -> String {
+pub fn client_network(ip: &str) -> String {
     use std::net::{IpAddr, SocketAddr};
     let text = ip.trim();
     let parsed = text
         .parse::<IpAddr>()
         .ok()
         .or_else(|| text.parse::<SocketAddr>().ok().map(|addr| addr.ip()));
-    match parsed.map(|addr| addr.to_canonical()) {
-        Some(IpAddr::V4(v4)) => v4.to_string(),
-        Some(IpAddr::V6(v6)) => {
-            let [a, b, c, d, ..] = v6.segments();
-            format!("{}/64", std::net::Ipv6Addr::new(a, b, c, d, 0, 0, 0, 0))
-        }
+    match parsed.map(client_network_prefix) {
+        Some((IpAddr::V4(v4), _)) => v4.to_string(),
+        Some((network, prefix)) => format!("{network}/{prefix}"),
         None => text.to_lowercase(),
+    }
+}
+
+/// [`client_network`] for an address already parsed, as the network's first address and its
+/// prefix length: `(192.0.2.1, 32)`, `(2001:db8:1:2::, 64)`. For callers that key a map by
+/// network without formatting text on every request (auth-tower's rate-limit layer).
+pub fn client_network_prefix(ip: std::net::IpAddr) -> (std::net::IpAddr, u8) {
+    use std::net::{IpAddr, Ipv6Addr};
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => (IpAddr::V4(v4), 32),
+        IpAddr::V6(v6) => {
+            let [a, b, c, d, ..] = v6.segments();
+            (IpAddr::V6(Ipv6Addr::new(a, b, c, d, 0, 0, 0, 0)), 64)
+        }
     }
 }
 

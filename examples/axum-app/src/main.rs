@@ -9,17 +9,22 @@
 //!
 //! Configuration is read from the environment (see the README and `.env.example`);
 //! `axum-app grant EMAIL --role admin --plan pro` changes an account to try the guards.
+//! Seed 002's usage limits (API rate, login rate, monthly image quota per plan) are in
+//! [`limits`].
+
+mod limits;
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use auth_tower::{AuthContext, AuthLayer, Guard};
+use auth_tower::{AuthContext, AuthLayer, Guard, RateLimitService};
 use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use example_common::{DemoPage, Example, Settings, cli};
+use limits::Limits;
 use tower_http::cors::CorsLayer;
 use tower_http::trace::TraceLayer;
 
@@ -68,8 +73,9 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
     let settings = Settings::from_env(APP)?;
     let listener = tokio::net::TcpListener::from_std(example_common::bind(&settings)?)?;
     let addr = listener.local_addr()?;
+    let limits = Limits::from_env()?;
     let example = Example::build(&settings, addr.port()).await?;
-    let app = router(&example)?;
+    let app = router(&example, &limits)?;
     example_common::announce(APP, addr);
     // The peer address feeds auth-tower's per-IP login throttling.
     axum::serve(
@@ -84,8 +90,9 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// The whole app: the page, the auth endpoints, the guarded API.
-fn router(example: &Example) -> Result<Router, Box<dyn std::error::Error>> {
+/// The whole app: the page, the auth endpoints (login rate-limited), the guarded and
+/// rate-limited API.
+fn router(example: &Example, limits: &Limits) -> Result<Router, Box<dyn std::error::Error>> {
     let api = Router::new()
         .route("/me", get(me))
         .route("/admin", get(admin).layer(Guard::role("admin").layer()))
@@ -93,13 +100,26 @@ fn router(example: &Example) -> Result<Router, Box<dyn std::error::Error>> {
             "/pro",
             get(pro).layer(Guard::plan_at_least(&example.tiers, "pro").layer()),
         )
-        .layer(AuthLayer::required(example.authenticator.clone()));
+        // Inside the AuthLayer: the quota is the signed-in user's, by their plan.
+        .route("/images", post(images).layer(limits.images()))
+        .layer(AuthLayer::required(example.authenticator.clone()))
+        // Outermost: 100 a minute per IP counts every request, before any token is checked.
+        .layer(limits.api());
+
+    // `POST /auth/login` behind its own limit; every other auth route as is.
+    let endpoints = example.endpoints.clone().into_service();
+    let auth = Router::new()
+        .route_service(
+            "/login",
+            RateLimitService::new(endpoints.clone(), limits.login()),
+        )
+        .fallback_service(endpoints);
 
     let page = example.page.clone();
     let mut app = Router::new()
         .route("/", get(move || async move { page_response(&page) }))
         .nest("/api", api)
-        .nest_service("/auth", example.endpoints.clone().into_service());
+        .nest("/auth", auth);
     if let Some(origin) = &example.cors_origin {
         app = app.layer(cors(origin)?);
     }
@@ -119,6 +139,12 @@ async fn admin(user: AuthContext) -> Json<serde_json::Value> {
 /// `GET /api/pro`: plan `pro` or above (the route's guard).
 async fn pro(user: AuthContext) -> Json<serde_json::Value> {
     Json(serde_json::json!({ "message": "a pro feature", "plan": user.claims().plan }))
+}
+
+/// `POST /api/images`: stands for seed 002's image generation; each call uses one unit of
+/// the monthly quota of the caller's plan (the route's layer), 429 `quota_exceeded` beyond.
+async fn images(user: AuthContext) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "message": "image generated", "sub": user.subject() }))
 }
 
 fn page_response(page: &DemoPage) -> Response {

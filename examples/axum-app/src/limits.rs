@@ -1,0 +1,111 @@
+//! Seed 002's usage limits, configurable from the environment: 100 requests a minute per IP
+//! on `/api/*`, 5 logins a minute per IP, and a monthly image quota per plan (free 100,
+//! pro 1 000, studio 5 000) on `POST /api/images`.
+
+use auth_tower::rate_limit::{KeyBy, Limit, Plan, PlanTiers, Quota, RateLimitLayer};
+
+/// The limits, read from `RATE_LIMIT_API_PER_MINUTE`, `RATE_LIMIT_LOGIN_PER_MINUTE`,
+/// `IMAGE_QUOTA_FREE`, `IMAGE_QUOTA_PRO`, `IMAGE_QUOTA_STUDIO` (each optional; empty counts
+/// as unset).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Requests a minute per client IP on `/api/*`. Defaults to 100.
+    pub api_per_minute: u32,
+    /// `POST /auth/login` a minute per client IP. Defaults to 5. auth-core's own login
+    /// throttle (per account and network, counted before the password check) still runs.
+    pub login_per_minute: u32,
+    /// Images a calendar month (UTC) for the `free` plan — and for any account whose token
+    /// carries no plan or an unknown one. Defaults to 100.
+    pub images_free: u64,
+    /// Images a month for `pro`. Defaults to 1 000.
+    pub images_pro: u64,
+    /// Images a month for `studio` (and `enterprise`). Defaults to 5 000.
+    pub images_studio: u64,
+}
+
+impl Limits {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, String> {
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// Reads variables through `lookup`.
+    pub fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        fn number<T: std::str::FromStr>(
+            lookup: &impl Fn(&str) -> Option<String>,
+            name: &str,
+            default: T,
+        ) -> Result<T, String> {
+            match lookup(name).filter(|value| !value.trim().is_empty()) {
+                None => Ok(default),
+                Some(value) => value
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("{name} must be a whole number, got {value:?}")),
+            }
+        }
+        Ok(Self {
+            api_per_minute: number(&lookup, "RATE_LIMIT_API_PER_MINUTE", 100)?,
+            login_per_minute: number(&lookup, "RATE_LIMIT_LOGIN_PER_MINUTE", 5)?,
+            images_free: number(&lookup, "IMAGE_QUOTA_FREE", 100)?,
+            images_pro: number(&lookup, "IMAGE_QUOTA_PRO", 1_000)?,
+            images_studio: number(&lookup, "IMAGE_QUOTA_STUDIO", 5_000)?,
+        })
+    }
+
+    /// `/api/*`: per client IP (the TCP peer address), in process.
+    pub fn api(&self) -> RateLimitLayer {
+        RateLimitLayer::new(Limit::per_minute(self.api_per_minute)).name("api")
+    }
+
+    /// `POST /auth/login`: per client IP, in process.
+    pub fn login(&self) -> RateLimitLayer {
+        RateLimitLayer::new(Limit::per_minute(self.login_per_minute)).name("login")
+    }
+
+    /// `POST /api/images`: the monthly quota of the caller's plan, per user. The plan is the
+    /// access token's `plan` claim (set with `axum-app grant EMAIL --plan pro`; it takes
+    /// effect at the next login or refresh). Counted in this process's memory, so a restart
+    /// starts the month afresh; a host with several instances passes a shared
+    /// `CounterStore` with `quota_store`.
+    pub fn images(&self) -> RateLimitLayer {
+        let studio = Plan::new().quota(Quota::monthly(self.images_studio));
+        RateLimitLayer::with_plans(
+            PlanTiers::new(Plan::new().quota(Quota::monthly(self.images_free)))
+                .plan("pro", Plan::new().quota(Quota::monthly(self.images_pro)))
+                .plan("studio", studio)
+                .plan("enterprise", studio),
+        )
+        .name("images")
+        .key_by(KeyBy::User)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_seed_002s() {
+        let limits = Limits::from_vars(|_| None).unwrap();
+        assert_eq!(
+            limits,
+            Limits {
+                api_per_minute: 100,
+                login_per_minute: 5,
+                images_free: 100,
+                images_pro: 1_000,
+                images_studio: 5_000,
+            }
+        );
+    }
+
+    #[test]
+    fn a_bad_number_names_its_variable() {
+        let error = Limits::from_vars(|name| {
+            (name == "RATE_LIMIT_LOGIN_PER_MINUTE").then(|| "five".to_owned())
+        })
+        .unwrap_err();
+        assert!(error.contains("RATE_LIMIT_LOGIN_PER_MINUTE"), "{error}");
+    }
+}
