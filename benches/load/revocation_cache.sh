@@ -29,7 +29,7 @@ trap 'kill "${PIDS[@]}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 start() { # name port env... -> base URL on stdout once listening
   local name=$1 port=$2; shift 2
   env -i PATH="$PATH" RUST_LOG=warn PORT="$port" JWT_DEV_KEY_FILE="$WORK/dev-key" \
-    LOGIN_RATE_LIMIT_PER_MINUTE=100000 API_RATE_LIMIT_PER_MINUTE=100000000 \
+    RATE_LIMIT_LOGIN_PER_MINUTE=100000 RATE_LIMIT_API_PER_MINUTE=4000000000 \
     "$@" "$BIN" >"$WORK/$name.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 300); do

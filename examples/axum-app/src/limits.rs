@@ -2,6 +2,9 @@
 //! on `/api/*`, 5 logins a minute per IP, and a monthly image quota per plan (free 100,
 //! pro 1 000, studio 5 000) on `POST /api/images`.
 
+use std::sync::Arc;
+
+use auth_core::store::CounterStore;
 use auth_tower::rate_limit::{KeyBy, Limit, Plan, PlanTiers, Quota, RateLimitLayer};
 
 /// The limits, read from `RATE_LIMIT_API_PER_MINUTE`, `RATE_LIMIT_LOGIN_PER_MINUTE`,
@@ -53,22 +56,27 @@ impl Limits {
         })
     }
 
-    /// `/api/*`: per client IP (the TCP peer address), in process.
+    /// `/api/*`: per client IP (the TCP peer address), in this instance's memory (GCRA): no
+    /// round trip per request, so behind a load balancer each instance allows the rate on its
+    /// own. A host that needs one count across instances adds `.shared(store)` and pays one
+    /// store round trip per request.
     pub fn api(&self) -> RateLimitLayer {
         RateLimitLayer::new(Limit::per_minute(self.api_per_minute)).name("api")
     }
 
-    /// `POST /auth/login`: per client IP, in process.
-    pub fn login(&self) -> RateLimitLayer {
-        RateLimitLayer::new(Limit::per_minute(self.login_per_minute)).name("login")
+    /// `POST /auth/login`: per client IP, in process — or in `shared` across instances.
+    pub fn login(&self, shared: Option<Arc<dyn CounterStore>>) -> RateLimitLayer {
+        share(
+            RateLimitLayer::new(Limit::per_minute(self.login_per_minute)).name("login"),
+            shared,
+        )
     }
 
     /// `POST /api/images`: the monthly quota of the caller's plan, per user. The plan is the
     /// access token's `plan` claim (set with `axum-app grant EMAIL --plan pro`; it takes
-    /// effect at the next login or refresh). Counted in this process's memory, so a restart
-    /// starts the month afresh; a host with several instances passes a shared
-    /// `CounterStore` with `quota_store`.
-    pub fn images(&self) -> RateLimitLayer {
+    /// effect at the next login or refresh). Counted in `quotas` — the database, or Redis —
+    /// so every instance draws on one quota and a restart does not start the month afresh.
+    pub fn images(&self, quotas: Arc<dyn CounterStore>) -> RateLimitLayer {
         let studio = Plan::new().quota(Quota::monthly(self.images_studio));
         RateLimitLayer::with_plans(
             PlanTiers::new(Plan::new().quota(Quota::monthly(self.images_free)))
@@ -78,6 +86,15 @@ impl Limits {
         )
         .name("images")
         .key_by(KeyBy::User)
+        .quota_store(quotas)
+    }
+}
+
+/// `layer`, counting in `shared` when there is one.
+fn share(layer: RateLimitLayer, shared: Option<Arc<dyn CounterStore>>) -> RateLimitLayer {
+    match shared {
+        Some(store) => layer.shared(store),
+        None => layer,
     }
 }
 

@@ -93,6 +93,9 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
 /// The whole app: the page, the auth endpoints (login rate-limited), the guarded and
 /// rate-limited API.
 fn router(example: &Example, limits: &Limits) -> Result<Router, Box<dyn std::error::Error>> {
+    // Quotas always count across instances; with Redis the login limit does too. The API's
+    // request rate stays per instance: sharing it would cost a Redis round trip per request.
+    let shared = example.redis.then(|| example.counters.clone());
     let api = Router::new()
         .route("/me", get(me))
         .route("/admin", get(admin).layer(Guard::role("admin").layer()))
@@ -101,7 +104,10 @@ fn router(example: &Example, limits: &Limits) -> Result<Router, Box<dyn std::err
             get(pro).layer(Guard::plan_at_least(&example.tiers, "pro").layer()),
         )
         // Inside the AuthLayer: the quota is the signed-in user's, by their plan.
-        .route("/images", post(images).layer(limits.images()))
+        .route(
+            "/images",
+            post(images).layer(limits.images(example.counters.clone())),
+        )
         .layer(AuthLayer::required(example.authenticator.clone()))
         // Outermost: 100 a minute per IP counts every request, before any token is checked.
         .layer(limits.api());
@@ -111,7 +117,7 @@ fn router(example: &Example, limits: &Limits) -> Result<Router, Box<dyn std::err
     let auth = Router::new()
         .route_service(
             "/login",
-            RateLimitService::new(endpoints.clone(), limits.login()),
+            RateLimitService::new(endpoints.clone(), limits.login(shared)),
         )
         .fallback_service(endpoints);
 

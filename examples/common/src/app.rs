@@ -7,7 +7,7 @@ use auth_core::authz::PlanTiers;
 use auth_core::flows::{AuthConfig, AuthService, LogMailer};
 use auth_core::password::PasswordHasher;
 use auth_core::revocation::{RevocationChecker, RevocationConfig};
-use auth_core::store::PendingLoginStore;
+use auth_core::store::{CounterStore, PendingLoginStore};
 use auth_core::token::{
     AccessTokenIssuer, AccessTokenVerifier, IssuerConfig, KeySet, VerifierConfig,
 };
@@ -40,6 +40,13 @@ pub struct Example {
     pub page: DemoPage,
     /// The one origin allowed cross-origin (CORS), if configured.
     pub cors_origin: Option<String>,
+    /// Where rate-limit and quota counters live: the database, or Redis with `REDIS_URL`.
+    /// Shared by every instance either way, and durable in the database (a monthly quota
+    /// must survive a restart).
+    pub counters: Arc<dyn CounterStore>,
+    /// Whether `REDIS_URL` is set: the request-rate limits then count in [`Self::counters`]
+    /// across instances too (in the database they stay in process: a write per request).
+    pub redis: bool,
     /// With `REDIS_URL`: the subscription that applies other instances' logouts to this
     /// instance's revocation cache. Held (never read) for as long as the example serves:
     /// dropping the last clone ends the subscription.
@@ -62,7 +69,8 @@ impl Example {
         let mut stores = store.clone().into_stores();
         // Pending social logins on the shared database: a login started on one instance
         // completes on any other (several instances behind a load balancer).
-        let mut pending: Arc<dyn PendingLoginStore> = Arc::new(store);
+        let mut pending: Arc<dyn PendingLoginStore> = Arc::new(store.clone());
+        let mut counters: Arc<dyn CounterStore> = Arc::new(store);
         let redis = match &settings.redis_url {
             Some(url) => Some(open_redis(url, &settings.redis_key_prefix).await?),
             None => None,
@@ -72,6 +80,7 @@ impl Example {
             stores.revocations = Arc::new(redis.clone());
             stores.throttle = Arc::new(redis.clone());
             pending = Arc::new(redis.clone());
+            counters = Arc::new(redis.clone());
         }
         let keys = KeySet::new(key);
         let issuer = AccessTokenIssuer::new(
@@ -148,6 +157,8 @@ impl Example {
             tiers: plan_tiers(),
             page: DemoPage::new(&providers),
             cors_origin: settings.cors_origin.clone(),
+            counters,
+            redis: redis.is_some(),
             _subscription: subscription,
         })
     }
