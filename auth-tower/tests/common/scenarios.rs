@@ -11,6 +11,7 @@ use serde_json::json;
 
 use super::{Client, Fixture, Options, PASSWORD, Req, Resp, STALENESS};
 
+#[allow(unused_imports)] // the rate-limit test binaries use none of them
 pub use super::abuse::*;
 
 /// Builds a fixture and an app (one framework) over it.

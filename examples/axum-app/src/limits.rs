@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use auth_core::store::CounterStore;
 use auth_tower::rate_limit::{KeyBy, Limit, Plan, PlanTiers, Quota, RateLimitLayer};
+use example_common::auth_core::store::CounterStore;
 
 /// The limits, read from `RATE_LIMIT_API_PER_MINUTE`, `RATE_LIMIT_LOGIN_PER_MINUTE`,
 /// `IMAGE_QUOTA_FREE`, `IMAGE_QUOTA_PRO`, `IMAGE_QUOTA_STUDIO` (each optional; empty counts

@@ -27,7 +27,7 @@ pub fn plan_tiers() -> PlanTiers {
 }
 
 /// Everything an example's router needs, built once at start.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct Example {
     /// The ready auth endpoints in cookie mode, for `/auth`.
@@ -51,6 +51,18 @@ pub struct Example {
     /// instance's revocation cache. Held (never read) for as long as the example serves:
     /// dropping the last clone ends the subscription.
     _subscription: Option<Arc<Subscription>>,
+}
+
+impl std::fmt::Debug for Example {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Example")
+            .field("endpoints", &self.endpoints)
+            .field("authenticator", &self.authenticator)
+            .field("tiers", &self.tiers)
+            .field("cors_origin", &self.cors_origin)
+            .field("redis", &self.redis)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Example {
