@@ -47,7 +47,7 @@ const UNSUPPORTED_BCRYPT_PREFIXES: [&str; 2] = ["$2x$", "$2$"];
 /// * **Threads** — one per CPU by default ([`with_hashing_threads`](Self::with_hashing_threads)).
 ///   Each hash keeps one core busy, so more threads add memory (`memory_kib` apiece), not
 ///   throughput.
-/// * **Priority** — the threads run at the lowest normal OS priority (nice 19 on Linux), so a
+/// * **Priority** — the threads run below normal OS priority (`SCHED_IDLE` on Linux), so a
 ///   request thread that becomes runnable preempts a hash: logins cannot starve requests that
 ///   are already authenticated, and on an idle machine hashing still gets every core. Where the
 ///   OS refuses to lower it, the pool runs at normal priority and logs a warning once.

@@ -4,8 +4,8 @@
 //! Why not Tokio's blocking pool: it grows to hundreds of threads, so a burst of logins
 //! multiplies argon2's memory and, at normal priority, takes the CPU from the threads that
 //! answer already-verified requests. Here hashing runs on `threads` threads (one per core by
-//! default) that the OS schedules *below* request handling, so a request thread that wakes up
-//! preempts a hash instead of waiting behind it; and a burst beyond `queue` waiting hashes is
+//! default) that the OS schedules *below* request handling (`SCHED_IDLE` on Linux), so a
+//! request thread that wakes up preempts a hash instead of waiting behind it; and a burst beyond `queue` waiting hashes is
 //! refused at once ([`PasswordError::Busy`]) rather than piling latency onto everyone.
 
 use std::panic::AssertUnwindSafe;
@@ -228,18 +228,34 @@ fn duration_nanos(duration: Duration) -> u64 {
     u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }
 
-/// Puts the calling thread at the lowest priority of its scheduling policy (on Linux and the
-/// BSDs: nice 19 for this thread only; on macOS the lowest `SCHED_OTHER` priority; on Windows
-/// `THREAD_PRIORITY_LOWEST`). Hashing then still gets every idle cycle — throughput is
-/// unchanged on an otherwise idle machine — but any request thread that becomes runnable
-/// takes the core first.
+/// Puts the calling thread below request handling.
 ///
-/// Where the OS refuses (a sandbox without `setpriority`, an unsupported platform), the
-/// thread keeps its normal priority: logged once per process at warn level, and hashing works
-/// as before, only without the preemption guarantee.
+/// * Linux and Android: `SCHED_IDLE`. A normal thread that wakes up preempts a `SCHED_IDLE`
+///   one at once (plain nice 19 only shrinks its share, and the scheduler may let it finish
+///   its slice first — milliseconds of added latency for the woken request). `SCHED_IDLE`
+///   threads still get every idle cycle and a small share under full load, so hashing keeps
+///   moving; a machine saturated by requests fills the queue, which then answers `Busy`.
+///   If the kernel refuses `SCHED_IDLE`, nice 19 is tried.
+/// * Elsewhere: the lowest priority of the thread's policy (the lowest `SCHED_OTHER` priority
+///   on macOS and the BSDs, `THREAD_PRIORITY_LOWEST` on Windows).
+///
+/// Where the OS refuses (a sandbox without these calls, an unsupported platform), the thread
+/// keeps its normal priority: logged once per process at warn level, and hashing works as
+/// before, only without the preemption guarantee.
 fn lower_priority() {
-    if let Err(error) =
-        thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min)
+    use thread_priority::{ThreadPriority, set_current_thread_priority};
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        use thread_priority::{
+            NormalThreadSchedulePolicy, ThreadSchedulePolicy, set_thread_priority_and_policy,
+            thread_native_id,
+        };
+        let idle = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
+        if set_thread_priority_and_policy(thread_native_id(), ThreadPriority::Min, idle).is_ok() {
+            return;
+        }
+    }
+    if let Err(error) = set_current_thread_priority(ThreadPriority::Min)
         && !PRIORITY_WARNED.swap(true, Ordering::Relaxed)
     {
         tracing::warn!(
@@ -363,38 +379,39 @@ mod tests {
         assert_eq!(pool.retry_after(), MIN_RETRY_AFTER);
     }
 
-    /// Linux: field 19 of `/proc/thread-self/stat` is the calling thread's nice value.
+    /// Linux: the calling thread's nice value and scheduling policy (fields 19 and 41 of
+    /// `/proc/thread-self/stat`).
     #[cfg(target_os = "linux")]
-    fn own_nice() -> i64 {
+    fn own_nice_and_policy() -> (i64, i64) {
         let stat = std::fs::read_to_string("/proc/thread-self/stat").expect("stat");
         // The command name (field 2) may hold spaces; count fields after its closing ')'.
-        let after_name = &stat[stat.rfind(')').expect("comm") + 2..];
-        after_name
+        let fields: Vec<i64> = stat[stat.rfind(')').expect("comm") + 2..]
             .split(' ')
-            .nth(16)
-            .and_then(|nice| nice.parse().ok())
-            .expect("nice field")
+            .map(|field| field.trim().parse().unwrap_or(0))
+            .collect();
+        (fields[16], fields[38])
     }
 
-    // Request threads preempt hashing: the pool's threads run below the caller's priority.
+    // Request threads preempt hashing: the pool's threads run under SCHED_IDLE (5), or at
+    // least at a higher nice value than the caller.
     #[cfg(target_os = "linux")]
     #[tokio::test]
-    async fn pool_threads_run_at_a_lower_priority_than_the_caller() {
+    async fn pool_threads_run_below_the_caller() {
+        const SCHED_IDLE: i64 = 5;
         let pool = pool(1, 1);
-        let caller = own_nice();
-        let (name, nice) = pool
+        let (caller_nice, caller_policy) = own_nice_and_policy();
+        assert_ne!(caller_policy, SCHED_IDLE);
+        let (name, (nice, policy)) = pool
             .run(|| {
                 let name = std::thread::current().name().map(str::to_owned);
-                Ok((name, own_nice()))
+                Ok((name, own_nice_and_policy()))
             })
             .await
             .expect("job ran");
         assert_eq!(name.as_deref(), Some("auth-password-hash-0"));
-        // Raising it back needs privileges, so a root test run would also pass a no-op;
-        // nice only goes up (lower priority) here, and 19 is the floor.
         assert!(
-            nice > caller || caller == 19,
-            "pool nice {nice}, caller {caller}"
+            policy == SCHED_IDLE || nice > caller_nice,
+            "pool thread: policy {policy}, nice {nice}; caller nice {caller_nice}"
         );
     }
 
