@@ -47,6 +47,16 @@ pub enum AuthError {
         /// window is filled again meanwhile). Send as `Retry-After`.
         retry_after: Duration,
     },
+    /// The server is saturated with password hashing: the hashing pool's queue was full
+    /// ([`PasswordError::Busy`]), so this login, signup or password change was refused at once
+    /// without checking or hashing the password, and counts as no attempt. Answer `503
+    /// Service Unavailable` with `Retry-After`; the client should try again after
+    /// `retry_after`.
+    #[error("the server is busy; try again shortly")]
+    Busy {
+        /// About how long the hashing queue needs to drain. Send as `Retry-After`.
+        retry_after: Duration,
+    },
     /// Signup with an email another account has (compared after normalization), or a social
     /// login whose verified email belongs to an account while
     /// [`link_social_by_verified_email`](super::AuthConfig::link_social_by_verified_email) is
@@ -128,7 +138,7 @@ pub enum AuthError {
     /// otherwise.
     #[error("storage failure")]
     Store(#[source] StoreError),
-    /// Password hashing failed for a reason other than a wrong password (the blocking pool,
+    /// Password hashing failed for a reason other than a wrong password (the hashing pool,
     /// a corrupt stored hash at password change, …).
     #[error("password hashing failure")]
     Password(#[source] PasswordError),
@@ -158,7 +168,8 @@ impl AuthError {
     /// 400 for malformed or unacceptable input, 401 for refused credentials and tokens, 403
     /// for a disabled account or an unverified provider email, 404 for things not found, 409
     /// for conflicts, 429 for throttling, 503 when a store could not be reached in time
-    /// ([`is_unavailable`](Self::is_unavailable)), 500 for other infrastructure failures.
+    /// ([`is_unavailable`](Self::is_unavailable)) or password hashing is at capacity
+    /// ([`Busy`](Self::Busy)), 500 for other infrastructure failures.
     pub fn status_code(&self) -> u16 {
         match self {
             Self::Store(error) if error.is_unavailable() => 503,
@@ -180,6 +191,7 @@ impl AuthError {
             | Self::IdentityInUse
             | Self::LastSignInMethod => 409,
             Self::Throttled { .. } => 429,
+            Self::Busy { .. } => 503,
             Self::Store(_)
             | Self::Password(_)
             | Self::Token(_)
@@ -190,14 +202,16 @@ impl AuthError {
     }
 
     /// A stable snake_case code for the `error` field of a JSON body, e.g.
-    /// `"invalid_credentials"`. A store outage (503) is `"temporarily_unavailable"`; every
-    /// other 5xx error has the same code, `"server_error"`.
+    /// `"invalid_credentials"`. A store outage and [`Busy`](Self::Busy) (503) are
+    /// `"temporarily_unavailable"` (the RFC 6749 code for it: the client can retry later);
+    /// every other 5xx error has the same code, `"server_error"`.
     pub fn error_code(&self) -> &'static str {
         match self {
             Self::Store(error) if error.is_unavailable() => "temporarily_unavailable",
             Self::InvalidCredentials => "invalid_credentials",
             Self::AccountDisabled => "account_disabled",
             Self::Throttled { .. } => "too_many_attempts",
+            Self::Busy { .. } => "temporarily_unavailable",
             Self::EmailTaken => "email_taken",
             Self::UsernameTaken => "username_taken",
             Self::InvalidEmail => "invalid_email",
@@ -224,9 +238,11 @@ impl AuthError {
         }
     }
 
-    /// Whether this is an infrastructure failure (5xx) rather than a refusal.
+    /// Whether this is an infrastructure failure (5xx) rather than a refusal. [`Busy`](Self::Busy)
+    /// answers 503 but is not one: nothing failed, the server is at capacity, and its text
+    /// (which names no cause) may be shown to the client.
     pub fn is_server_error(&self) -> bool {
-        self.status_code() >= 500
+        self.status_code() >= 500 && !matches!(self, Self::Busy { .. })
     }
 
     /// Whether a store could not be reached in time ([`StoreError::Unavailable`]): a
@@ -260,7 +276,11 @@ impl From<StoreError> for AuthError {
 
 impl From<PasswordError> for AuthError {
     fn from(error: PasswordError) -> Self {
-        Self::Password(error)
+        match error {
+            // Capacity, not a failure: the client may retry, so it gets its own variant.
+            PasswordError::Busy { retry_after } => Self::Busy { retry_after },
+            error => Self::Password(error),
+        }
     }
 }
 
@@ -306,6 +326,9 @@ mod tests {
             AuthError::Throttled {
                 retry_after: Duration::from_secs(60),
             },
+            AuthError::Busy {
+                retry_after: Duration::from_secs(2),
+            },
             AuthError::EmailTaken,
             AuthError::UsernameTaken,
             AuthError::InvalidEmail,
@@ -345,12 +368,39 @@ mod tests {
                 Some(BearerErrorCode::InvalidToken) => assert_eq!(status, 401, "{error:?}"),
                 Some(_) => assert!((400..500).contains(&status) && status != 401),
             }
+            // A full hashing queue (`Busy`) is capacity, not a failure: 503 and
+            // `temporarily_unavailable`, but neither a server error nor a store outage.
+            let busy = matches!(error, AuthError::Busy { .. });
             assert_eq!(
                 error.is_server_error(),
-                ["server_error", "temporarily_unavailable"].contains(&error.error_code())
+                !busy && ["server_error", "temporarily_unavailable"].contains(&error.error_code()),
+                "{error:?}"
             );
-            assert_eq!(error.is_unavailable(), status == 503, "{error:?}");
+            assert_eq!(error.is_unavailable(), status == 503 && !busy, "{error:?}");
         }
+    }
+
+    // Issue 14: a full hashing queue is capacity, not a fault — 503 with its own code, and
+    // the retry delay travels from the hasher to the response.
+    #[test]
+    fn busy_hashing_is_503_temporarily_unavailable_with_its_delay() {
+        let error = AuthError::from(PasswordError::Busy {
+            retry_after: Duration::from_secs(3),
+        });
+        assert!(
+            matches!(error, AuthError::Busy { retry_after } if retry_after == Duration::from_secs(3))
+        );
+        assert_eq!(error.status_code(), 503);
+        assert_eq!(error.error_code(), "temporarily_unavailable");
+        assert!(!error.is_server_error());
+        assert_eq!(error.bearer_error(), None);
+        // Other hashing failures stay opaque 500s.
+        let other = AuthError::from(PasswordError::Cancelled);
+        assert!(matches!(
+            other,
+            AuthError::Password(PasswordError::Cancelled)
+        ));
+        assert_eq!(other.status_code(), 500);
     }
 
     #[test]

@@ -45,7 +45,7 @@
 //! * **Fail closed.** A store error refuses the operation ([`AuthError::Store`]); it is never
 //!   read as "not revoked" or "no failures".
 //! * **Secrets stay secret.** Passwords travel as [`Password`](crate::password::Password),
-//!   hashed on the blocking pool; refresh and one-time tokens are stored only as hashes;
+//!   hashed on a low-priority hashing pool; refresh and one-time tokens are stored only as hashes;
 //!   one-time tokens go only to the [`Mailer`]; tracing fields carry ids, never secrets.
 //! * **Column-scoped writes.** A flow writes only the account columns it means to change
 //!   ([`UserUpdate`](crate::store::UserUpdate)), so a concurrent disable, role removal or

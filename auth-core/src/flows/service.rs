@@ -358,7 +358,7 @@ impl AuthService {
 
     /// Checks a new password for `user` against the policy — with the account's email,
     /// username and display name as context, so none of them is accepted as the password —
-    /// then hashes it on the blocking pool. Every flow that replaces a user's password goes
+    /// then hashes it on the hashing pool. Every flow that replaces a user's password goes
     /// through here.
     pub(super) async fn new_password_hash(
         &self,
@@ -375,7 +375,7 @@ impl AuthService {
         self.hash_password(new).await
     }
 
-    /// Hashes a new password on the blocking pool.
+    /// Hashes a new password on the hashing pool.
     pub(super) async fn hash_password(&self, password: Password) -> Result<String, AuthError> {
         #[cfg(test)]
         self.inner
@@ -430,6 +430,42 @@ impl AuthService {
             }
         }
         Ok(())
+    }
+
+    /// The guarded check never ran (the hashing pool was [`Busy`](AuthError::Busy)): every
+    /// gate gets its reservation back, so a saturated server neither counts the attempt as a
+    /// failure nor, by refusing, helps anyone lock an account.
+    pub(super) async fn attempt_not_made(
+        &self,
+        attempt: Attempt,
+        now: SystemTime,
+    ) -> Result<(), AuthError> {
+        let throttle = &self.inner.stores.throttle;
+        for gate in attempt.gates {
+            throttle.release(&gate.key, now, gate.limit.window).await?;
+        }
+        Ok(())
+    }
+
+    /// [`check_password`](Self::check_password) under `attempt`: a `Busy` refusal gives the
+    /// attempt back (see [`attempt_not_made`](Self::attempt_not_made)) and is returned; any
+    /// other error keeps the reservations, as a failure does.
+    pub(super) async fn check_password_for(
+        &self,
+        attempt: Attempt,
+        password: Password,
+        stored: Option<&str>,
+        now: SystemTime,
+    ) -> Result<(Attempt, PasswordCheck), AuthError> {
+        match self.check_password(password, stored).await {
+            Ok(check) => Ok((attempt, check)),
+            Err(busy @ AuthError::Busy { .. }) => {
+                tracing::warn!("password check refused: hashing at capacity");
+                self.attempt_not_made(attempt, now).await?;
+                Err(busy)
+            }
+            Err(error) => Err(error),
+        }
     }
 
     /// Appends `event` to the audit trail.

@@ -43,7 +43,7 @@ impl AuthService {
     /// [`EndpointLimits::signup`](super::EndpointLimits::signup) for the client's network
     /// (before any hashing). The email is normalized (trimmed, lower-cased) and must look
     /// like an address; the password must satisfy the policy, with the email, username and
-    /// display name as context; it is hashed on the blocking pool. The email starts
+    /// display name as context; it is hashed on the hasher's hashing pool. The email starts
     /// unverified: call [`request_email_verification`](Self::request_email_verification) to
     /// send the link. Audited as `signup`.
     ///
@@ -52,7 +52,8 @@ impl AuthService {
     /// [`AuthError::WeakPassword`], [`AuthError::EmailTaken`] (also when the same address
     /// differs only in case), [`AuthError::UsernameTaken`], [`AuthError::WrongSignupMode`]
     /// when the configured mode is [`SignupMode::EnumerationSafe`] (use
-    /// [`register`](Self::register)), and infrastructure errors.
+    /// [`register`](Self::register)), [`AuthError::Busy`] when the hashing queue is full (no
+    /// account is created), and infrastructure errors.
     #[tracing::instrument(skip_all, fields(user_id = field::Empty, session_id = field::Empty))]
     pub async fn signup_with(
         &self,
@@ -227,9 +228,11 @@ impl AuthService {
     ///    [`ip_throttle`](super::AuthConfig::ip_throttle) failures, the attempt is refused
     ///    with [`AuthError::Throttled`] — even with the right password — and audited as
     ///    `login_throttled`. It opens again by itself once the window has passed.
-    /// 2. The password is verified on the blocking pool. For an unknown name or an account
-    ///    without a password, a dummy hash is verified instead, so that the refusal takes as
-    ///    long as a wrong password.
+    /// 2. The password is verified on the hasher's hashing pool. For an unknown name or an
+    ///    account without a password, a dummy hash is verified instead, so that the refusal
+    ///    takes as long as a wrong password. When the pool's queue is full the answer is
+    ///    [`AuthError::Busy`] at once — known and unknown accounts alike — and the attempt
+    ///    is given back: nothing was checked, so nothing counts.
     /// 3. Unknown name, no password, wrong password: one failure is counted for the account
     ///    (or name) and for the IP, the attempt is audited (`login`, `success: false`), and
     ///    the answer is [`AuthError::InvalidCredentials`] — the same value in every case.
@@ -320,7 +323,9 @@ impl AuthService {
         };
 
         let stored = user.as_ref().and_then(|user| user.password_hash.as_deref());
-        let check = self.check_password(password, stored).await?;
+        let (attempt, check) = self
+            .check_password_for(attempt, password, stored, now)
+            .await?;
         let (user, rehash_with) = match (user, check) {
             (Some(user), PasswordCheck::Match { rehash_with }) if user.active => {
                 (user, rehash_with)
@@ -410,8 +415,8 @@ impl AuthService {
                 return Err(AuthError::Throttled { retry_after });
             }
         };
-        let check = self
-            .check_password(current, user.password_hash.as_deref())
+        let (attempt, check) = self
+            .check_password_for(attempt, current, user.password_hash.as_deref(), now)
             .await?;
         if let PasswordCheck::Mismatch = check {
             drop(attempt); // kept: a wrong current password is a failure
@@ -712,5 +717,47 @@ mod dummy_hash_tests {
         let checks = auth.inner.password_checks.load(Ordering::SeqCst);
         let limit = auth.config().account_throttle.max_failures as usize;
         assert!(checks <= limit, "{checks} password checks, limit {limit}");
+    }
+}
+
+/// Issue 14: a saturated hashing pool refuses logins at once with `Busy` and the refusal
+/// counts as no attempt.
+#[cfg(test)]
+mod busy_tests {
+    use super::super::test_support::{PASSWORD, service_with_hasher};
+    use super::*;
+    use crate::password::PasswordHasher;
+
+    // A flood that fills the hashing queue must not lock the owner out: each Busy refusal
+    // gives its throttle reservations back (with the reservations kept, the 6th login below
+    // would be `Throttled` for 15 minutes).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn busy_logins_are_503_and_do_not_count_as_failures() {
+        let hasher = PasswordHasher::insecure_fast_for_tests()
+            .with_hashing_threads(1)
+            .with_queue_length(1);
+        let (auth, _) = service_with_hasher(hasher.clone());
+        let client = ClientInfo::default().ip("203.0.113.9");
+        auth.signup("kim@example.com", Password::from(PASSWORD), &client)
+            .await
+            .expect("signup");
+        let limit = auth.config().account_throttle.max_failures;
+
+        let release = hasher.saturate_for_tests();
+        for identifier in ["kim@example.com", "nobody@example.com"] {
+            for _ in 0..limit + 2 {
+                let error = auth
+                    .login(identifier, Password::from(PASSWORD), &client)
+                    .await
+                    .unwrap_err();
+                assert!(matches!(error, AuthError::Busy { .. }), "{error:?}");
+                assert_eq!(error.status_code(), 503);
+            }
+        }
+        release.release();
+
+        auth.login("kim@example.com", Password::from(PASSWORD), &client)
+            .await
+            .expect("the owner signs in once the pool has room");
     }
 }

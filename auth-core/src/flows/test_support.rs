@@ -11,6 +11,11 @@ use crate::token::{AccessTokenIssuer, Algorithm, IssuerConfig, KeySet, SigningKe
 pub(super) const PASSWORD: &str = "mauve-tulip-orbit-42";
 
 pub(super) fn service() -> (AuthService, MemoryStores) {
+    service_with_hasher(PasswordHasher::insecure_fast_for_tests())
+}
+
+/// [`service`] with the given hasher (tests of a small or saturated hashing pool).
+pub(super) fn service_with_hasher(hasher: PasswordHasher) -> (AuthService, MemoryStores) {
     let clock = ManualClock::at_unix(1_800_000_000);
     let keys = KeySet::new(
         SigningKey::hmac(
@@ -30,7 +35,7 @@ pub(super) fn service() -> (AuthService, MemoryStores) {
         AuthConfig::default(),
         Stores::from(stores.clone()),
         issuer,
-        PasswordHasher::insecure_fast_for_tests(),
+        hasher,
         Arc::new(clock),
         Arc::new(RecordingMailer::default()),
     );

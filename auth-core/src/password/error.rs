@@ -1,5 +1,7 @@
 //! Errors of password hashing and verification.
 
+use std::time::Duration;
+
 /// A password could not be hashed or verified because of a problem other than a wrong password.
 ///
 /// A wrong password is never an error: [`PasswordHasher::verify`](super::PasswordHasher::verify)
@@ -46,12 +48,18 @@ pub enum PasswordError {
     /// argon2 failed while hashing (an internal error; carries no password material).
     #[error("password hashing failed: {0}")]
     Hashing(String),
-    /// The blocking task that hashed or verified the password did not complete (it panicked
-    /// or the Tokio runtime is shutting down).
+    /// The hashing job did not complete: it panicked (a bug; logged) or the hashing pool
+    /// stopped.
     #[error("password hashing task did not complete")]
     Cancelled,
-    /// An `*_async` method was polled outside a Tokio runtime, so there is no blocking pool to
-    /// run the hash on.
-    #[error("password hashing needs a Tokio runtime for its blocking pool")]
-    NoRuntime,
+    /// The hashing pool's queue is full: the server is saturated with password hashing, and
+    /// this request was refused at once, without hashing, rather than waiting behind every
+    /// queued one. Nothing is wrong with the password or the account; the client should try
+    /// again after `retry_after` (auth-tower answers `503 Service Unavailable` with
+    /// `Retry-After`). See [`PasswordHasher`](super::PasswordHasher#the-hashing-pool).
+    #[error("password hashing is at capacity; retry in {} s", retry_after.as_secs())]
+    Busy {
+        /// About how long the queue needs to drain (whole seconds, 1 to 60).
+        retry_after: Duration,
+    },
 }

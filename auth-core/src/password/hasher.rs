@@ -6,6 +6,7 @@ use std::sync::{Arc, OnceLock};
 use argon2::password_hash::{PasswordHash as PhcHash, PasswordVerifier as _, SaltString};
 use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, Version};
 
+use super::pool::{HashPool, PoolSize};
 use super::{Argon2Params, Password, PasswordError};
 
 /// Largest password, in bytes, that [`PasswordHasher`] hashes or verifies.
@@ -35,7 +36,29 @@ const UNSUPPORTED_BCRYPT_PREFIXES: [&str; 2] = ["$2x$", "$2$"];
 /// Cheap to clone (an `Arc` inside); build one at start-up and share it. The blocking methods
 /// ([`hash`](Self::hash), [`verify`](Self::verify), [`verify_dummy`](Self::verify_dummy)) take
 /// tens of milliseconds by design: from async code use the `*_async` variants, which run on
-/// Tokio's blocking pool.
+/// the hasher's own hashing pool.
+///
+/// # The hashing pool
+///
+/// The `*_async` methods never hash on the caller's thread (a Tokio worker, in a server).
+/// They hand the work to a pool owned by this hasher (shared by its clones), started on the
+/// first `*_async` call and stopped when the last clone is dropped:
+///
+/// * **Threads** — one per CPU by default ([`with_hashing_threads`](Self::with_hashing_threads)).
+///   Each hash keeps one core busy, so more threads add memory (`memory_kib` apiece), not
+///   throughput.
+/// * **Priority** — the threads run below normal OS priority (`SCHED_IDLE` on Linux), so a
+///   request thread that becomes runnable preempts a hash: logins cannot starve requests that
+///   are already authenticated, and on an idle machine hashing still gets every core. Where the
+///   OS refuses to lower it, the pool runs at normal priority and logs a warning once.
+/// * **Queue** — at most [`QUEUE_PER_THREAD`](Self::QUEUE_PER_THREAD) × threads hashes wait
+///   ([`with_queue_length`](Self::with_queue_length)). One more is refused at once with
+///   [`PasswordError::Busy`], carrying an estimate of when the queue will have drained: the
+///   server is saturated, and a client should retry after that delay (auth-tower answers
+///   `503 Service Unavailable` with `Retry-After`). Waiting longer would only add latency for
+///   every login behind it.
+/// * A call whose future is dropped before a thread picks it up (the client went away) is
+///   skipped without hashing.
 ///
 /// ```
 /// use auth_core::password::PasswordHasher;
@@ -64,10 +87,11 @@ pub struct PasswordHasher {
 struct Inner {
     params: Argon2Params,
     argon2: Argon2<'static>,
-    /// Bounds how many `*_async` hashes run at once: each holds `memory_kib` of RAM, and
-    /// Tokio's blocking pool would otherwise run hundreds side by side (a memory DoS).
-    /// Waiting callers queue here without holding any hashing memory.
-    slots: Arc<tokio::sync::Semaphore>,
+    /// Threads and queue length of the hashing pool.
+    pool_size: PoolSize,
+    /// The hashing pool, started by the first `*_async` call (a hasher used only from
+    /// blocking code never starts threads); `Err` if no thread could be started.
+    pool: OnceLock<Result<HashPool, PasswordError>>,
     /// PHC string of [`DUMMY_PASSWORD`] with these params; `None` if computing it failed.
     dummy: OnceLock<Option<String>>,
 }
@@ -140,25 +164,69 @@ impl PasswordHasher {
             inner: Arc::new(Inner {
                 params,
                 argon2: Argon2::new(Algorithm::Argon2id, Version::V0x13, argon2_params),
-                slots: Arc::new(tokio::sync::Semaphore::new(default_concurrency())),
+                pool_size: PoolSize::default_for_machine(),
+                pool: OnceLock::new(),
                 dummy: OnceLock::new(),
             }),
         }
     }
 
-    /// Limits the `*_async` methods to `max` hashes or verifications at a time (at least 1);
-    /// further calls wait their turn. Defaults to twice the number of CPUs: more gains no
-    /// throughput, since each hash keeps one core busy, and costs `memory_kib` of RAM apiece.
-    pub fn with_max_concurrent_hashes(self, max: usize) -> Self {
+    /// Waiting hashes allowed per hashing thread by default: 64, so with 2 threads 128
+    /// logins may wait — about 1.5 s of work at 25 ms a hash — before new ones are refused.
+    pub const QUEUE_PER_THREAD: usize = 64;
+
+    /// Runs the `*_async` methods on `threads` hashing threads (at least 1). Defaults to the
+    /// number of CPUs: more gains no throughput, since each hash keeps one core busy, and
+    /// costs `memory_kib` of RAM apiece. The queue length stays as set (or its default for
+    /// the machine); set it after this to scale it with `threads`.
+    ///
+    /// Returns a hasher with a pool of its own; existing clones keep the old one.
+    pub fn with_hashing_threads(self, threads: usize) -> Self {
+        let size = PoolSize {
+            threads: threads.max(1),
+            queue: self.inner.pool_size.queue,
+        };
+        self.with_pool_size(size)
+    }
+
+    /// Lets at most `queue` hashes (at least 1) wait for a hashing thread; the next
+    /// `*_async` call is refused at once with [`PasswordError::Busy`]. Defaults to
+    /// [`QUEUE_PER_THREAD`](Self::QUEUE_PER_THREAD) × the number of CPUs. A longer queue
+    /// absorbs bigger bursts at the price of latency: each waiting hash adds a hash time ÷
+    /// threads to the wait of everything behind it.
+    ///
+    /// Returns a hasher with a pool of its own; existing clones keep the old one.
+    pub fn with_queue_length(self, queue: usize) -> Self {
+        let size = PoolSize {
+            threads: self.inner.pool_size.threads,
+            queue: queue.max(1),
+        };
+        self.with_pool_size(size)
+    }
+
+    fn with_pool_size(self, pool_size: PoolSize) -> Self {
         let inner = Inner {
             params: self.inner.params,
             argon2: self.inner.argon2.clone(),
-            slots: Arc::new(tokio::sync::Semaphore::new(max.max(1))),
+            pool_size,
+            pool: OnceLock::new(),
             dummy: OnceLock::new(),
         };
         Self {
             inner: Arc::new(inner),
         }
+    }
+
+    /// Hashing threads of the pool (as configured; if the OS allowed fewer to start, the
+    /// pool runs with those and logs it).
+    pub fn hashing_threads(&self) -> usize {
+        self.inner.pool_size.threads
+    }
+
+    /// How many hashes may wait for a thread before the next is refused with
+    /// [`PasswordError::Busy`].
+    pub fn queue_length(&self) -> usize {
+        self.inner.pool_size.queue
     }
 
     /// The parameters new hashes are made with.
@@ -321,27 +389,27 @@ impl PasswordHasher {
         Ok(())
     }
 
-    /// [`hash`](Self::hash) on Tokio's blocking pool, off the async executor.
+    /// [`hash`](Self::hash) on the hasher's hashing pool, off the async executor (see
+    /// [the hashing pool](Self#the-hashing-pool)). Needs no particular async runtime.
     ///
     /// # Errors
-    /// As `hash` (the length is checked before a blocking thread is used), plus
-    /// [`PasswordError::Cancelled`] if the blocking task does not complete and
-    /// [`PasswordError::NoRuntime`] outside a Tokio runtime.
+    /// As `hash` (the length is checked before the job is queued), plus
+    /// [`PasswordError::Busy`] at once when the pool's queue is full and
+    /// [`PasswordError::Cancelled`] if the job did not complete.
     pub async fn hash_async(&self, password: Password) -> Result<PasswordHash, PasswordError> {
         check_length(password.expose_secret())?;
         let this = self.clone();
-        run_blocking(&self.inner.slots, move || {
-            this.hash(password.expose_secret())
-        })
-        .await
+        self.pool()?
+            .run(move || this.hash(password.expose_secret()))
+            .await
     }
 
-    /// [`verify`](Self::verify) on Tokio's blocking pool, off the async executor.
+    /// [`verify`](Self::verify) on the hasher's hashing pool, off the async executor.
     ///
     /// # Errors
-    /// As `verify` (the length is checked before a blocking thread is used), plus
-    /// [`PasswordError::Cancelled`] if the blocking task does not complete and
-    /// [`PasswordError::NoRuntime`] outside a Tokio runtime.
+    /// As `verify` (the length is checked before the job is queued), plus
+    /// [`PasswordError::Busy`] at once when the pool's queue is full and
+    /// [`PasswordError::Cancelled`] if the job did not complete.
     pub async fn verify_async(
         &self,
         password: Password,
@@ -349,24 +417,87 @@ impl PasswordHasher {
     ) -> Result<PasswordVerification, PasswordError> {
         check_length(password.expose_secret())?;
         let this = self.clone();
-        run_blocking(&self.inner.slots, move || {
-            this.verify(password.expose_secret(), &stored)
-        })
-        .await
+        self.pool()?
+            .run(move || this.verify(password.expose_secret(), &stored))
+            .await
     }
 
-    /// [`verify_dummy`](Self::verify_dummy) on Tokio's blocking pool, off the async executor.
+    /// [`verify_dummy`](Self::verify_dummy) on the hasher's hashing pool, off the async
+    /// executor. It queues and runs exactly like [`verify_async`](Self::verify_async), so an
+    /// unknown account is refused with `Busy` exactly when a known one would be.
     ///
     /// # Errors
-    /// As `verify_dummy`, plus [`PasswordError::Cancelled`] if the blocking task does not
-    /// complete and [`PasswordError::NoRuntime`] outside a Tokio runtime.
+    /// As `verify_dummy`, plus [`PasswordError::Busy`] at once when the pool's queue is full
+    /// and [`PasswordError::Cancelled`] if the job did not complete.
     pub async fn verify_dummy_async(&self, password: Password) -> Result<(), PasswordError> {
         check_length(password.expose_secret())?;
         let this = self.clone();
-        run_blocking(&self.inner.slots, move || {
-            this.verify_dummy(password.expose_secret())
-        })
-        .await
+        self.pool()?
+            .run(move || this.verify_dummy(password.expose_secret()))
+            .await
+    }
+
+    /// Occupies every thread of the pool and fills its queue with jobs that wait until
+    /// [`Saturation::release`]; returns once all threads are busy. For tests of what a
+    /// saturated hasher does (here and in the flows).
+    #[cfg(test)]
+    pub(crate) fn saturate_for_tests(&self) -> Saturation {
+        use std::sync::mpsc;
+        let pool = self.pool().expect("pool");
+        let (release, wait) = mpsc::channel::<()>();
+        let wait = Arc::new(std::sync::Mutex::new(wait));
+        let (started, has_started) = mpsc::channel::<()>();
+        let (finished, has_finished) = mpsc::channel::<()>();
+        let job = || {
+            let (wait, started, finished) = (Arc::clone(&wait), started.clone(), finished.clone());
+            move || {
+                let _ = started.send(());
+                let _ = wait.lock().map(|wait| wait.recv());
+                let _ = finished.send(());
+            }
+        };
+        // One at a time until every thread holds one, so none of the queue's slots is taken
+        // by a job a thread was about to pick up; then fill the queue.
+        for _ in 0..self.hashing_threads() {
+            assert!(pool.try_submit(job()));
+            has_started.recv().expect("a blocking job started");
+        }
+        for _ in 0..self.queue_length() {
+            assert!(pool.try_submit(job()));
+        }
+        Saturation {
+            release,
+            finished: has_finished,
+            jobs: self.hashing_threads() + self.queue_length(),
+        }
+    }
+
+    /// The hashing pool, started on first use.
+    fn pool(&self) -> Result<&HashPool, PasswordError> {
+        self.inner
+            .pool
+            .get_or_init(|| HashPool::start(self.inner.pool_size))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+}
+
+/// A pool held full by [`PasswordHasher::saturate_for_tests`].
+#[cfg(test)]
+pub(crate) struct Saturation {
+    release: std::sync::mpsc::Sender<()>,
+    finished: std::sync::mpsc::Receiver<()>,
+    jobs: usize,
+}
+
+#[cfg(test)]
+impl Saturation {
+    /// Lets the blocking jobs end and waits until all have: the queue is empty again.
+    pub(crate) fn release(self) {
+        drop(self.release);
+        for _ in 0..self.jobs {
+            self.finished.recv().expect("blocking job finished");
+        }
     }
 }
 
@@ -384,6 +515,8 @@ impl fmt::Debug for PasswordHasher {
         f.debug_struct("PasswordHasher")
             .field("algorithm", &"argon2id")
             .field("params", &self.inner.params)
+            .field("hashing_threads", &self.inner.pool_size.threads)
+            .field("queue_length", &self.inner.pool_size.queue)
             .finish_non_exhaustive()
     }
 }
@@ -517,40 +650,6 @@ fn check_length(password: &str) -> Result<(), PasswordError> {
 
 fn hashing_error(error: argon2::password_hash::Error) -> PasswordError {
     PasswordError::Hashing(error.to_string())
-}
-
-/// Twice the CPUs this process may use (2 if that cannot be read).
-fn default_concurrency() -> usize {
-    std::thread::available_parallelism().map_or(2, |cpus| cpus.get() * 2)
-}
-
-async fn run_blocking<T, F>(
-    slots: &Arc<tokio::sync::Semaphore>,
-    work: F,
-) -> Result<T, PasswordError>
-where
-    F: FnOnce() -> Result<T, PasswordError> + Send + 'static,
-    T: Send + 'static,
-{
-    let runtime = tokio::runtime::Handle::try_current().map_err(|_| PasswordError::NoRuntime)?;
-    // The semaphore is never closed, so acquiring fails only if that changes.
-    let permit = slots
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(|_| PasswordError::Cancelled)?;
-    let work = move || {
-        let _permit = permit;
-        work()
-    };
-    runtime.spawn_blocking(work).await.map_err(|error| {
-        if error.is_panic() {
-            tracing::error!("password hashing task panicked");
-        } else {
-            tracing::warn!("password hashing task was cancelled");
-        }
-        PasswordError::Cancelled
-    })?
 }
 
 #[cfg(test)]
@@ -720,49 +819,149 @@ mod tests {
         assert!(!PasswordVerification::Mismatch.needs_rehash());
     }
 
+    // Issue 14: a login burst must not queue without bound behind the hashing threads (every
+    // login's latency grows, and so does memory). A full queue refuses at once — and the
+    // refused login is never hashed.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn async_hashing_waits_for_a_free_slot() {
-        let h = fast().with_max_concurrent_hashes(1);
-        let held = h
-            .inner
-            .slots
-            .clone()
-            .try_acquire_owned()
-            .expect("free slot");
-        let task = tokio::spawn({
-            let h = h.clone();
-            async move { h.hash_async(Password::from("pw")).await }
-        });
-        for _ in 0..50 {
-            tokio::task::yield_now().await;
+    async fn full_queue_answers_busy_at_once_without_hashing() {
+        let h = fast().with_hashing_threads(1).with_queue_length(2);
+        let stored = h.hash("pw").expect("hash").into_string();
+        let release = h.saturate_for_tests();
+        let before = h.pool().expect("pool").jobs_run();
+        for _ in 0..3 {
+            let outcome = h.verify_async(Password::from("pw"), stored.clone()).await;
+            assert!(
+                matches!(outcome, Err(PasswordError::Busy { retry_after }) if retry_after.as_secs() >= 1),
+                "{outcome:?}"
+            );
+            assert!(matches!(
+                h.verify_dummy_async(Password::from("pw")).await,
+                Err(PasswordError::Busy { .. })
+            ));
+            assert!(matches!(
+                h.hash_async(Password::from("pw")).await,
+                Err(PasswordError::Busy { .. })
+            ));
         }
-        assert!(!task.is_finished(), "hashing started without a slot");
-        drop(held);
-        assert!(task.await.expect("join").is_ok());
-        assert_eq!(
-            h.inner.slots.available_permits(),
-            1,
-            "slot released after use"
+        release.release();
+        // The queue drains and hashing works again; the 9 refusals never reached a thread:
+        // only the 3 blocking jobs and this one ran.
+        let outcome = h.verify_async(Password::from("pw"), stored).await;
+        assert!(outcome.expect("verified").is_match());
+        assert_eq!(h.pool().expect("pool").jobs_run(), before + 2 + 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_hashes_all_complete() {
+        let h = fast().with_hashing_threads(2).with_queue_length(64);
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..48 {
+            let h = h.clone();
+            tasks.spawn(async move {
+                let password = format!("password {i}");
+                let stored = h.hash_async(Password::from(password.as_str())).await?;
+                let outcome = h
+                    .verify_async(Password::from(password.as_str()), stored.into_string())
+                    .await?;
+                Ok::<_, PasswordError>(outcome.is_match())
+            });
+        }
+        let mut matched = 0;
+        while let Some(joined) = tasks.join_next().await {
+            assert_eq!(joined.expect("task"), Ok(true));
+            matched += 1;
+        }
+        assert_eq!(matched, 48);
+    }
+
+    // Login never hashes on a Tokio worker: the work runs on the pool's named threads.
+    #[tokio::test(flavor = "current_thread")]
+    async fn async_hashing_runs_on_the_pool_not_the_caller() {
+        let h = fast();
+        let caller = std::thread::current().id();
+        let stored = h.hash("pw").expect("hash").into_string();
+        let pool = h.pool().expect("pool");
+        let on = pool
+            .run(|| {
+                Ok((
+                    std::thread::current().id(),
+                    std::thread::current().name().map(str::to_owned),
+                ))
+            })
+            .await
+            .expect("ran");
+        assert_ne!(on.0, caller);
+        assert!(on.1.is_some_and(|name| name.starts_with("auth-password-hash-")));
+        assert!(
+            h.verify_async(Password::from("pw"), stored)
+                .await
+                .expect("verify")
+                .is_match()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_malformed_hash_is_an_error_and_the_pool_carries_on() {
+        let h = fast().with_hashing_threads(1);
+        for _ in 0..3 {
+            assert_eq!(
+                h.verify_async(Password::from("pw"), "garbage".into()).await,
+                Err(PasswordError::InvalidHash)
+            );
+        }
+        let stored = h.hash_async(Password::from("pw")).await.expect("hash");
+        assert!(
+            h.verify_async(Password::from("pw"), stored.into_string())
+                .await
+                .expect("verify")
+                .is_match()
         );
     }
 
     #[test]
-    fn async_outside_runtime_is_an_error_not_a_panic() {
-        // Poll the future on a plain executor-less thread via a current-thread runtime's
-        // absence: build the future, then drive it with a minimal waker.
-        let h = fast();
-        let fut = h.hash_async(Password::from("pw"));
-        let result = block_on_without_tokio(fut);
-        assert_eq!(result.map(|_| ()), Err(PasswordError::NoRuntime));
+    fn pool_size_is_configurable_and_at_least_one() {
+        let h = fast().with_hashing_threads(3).with_queue_length(7);
+        assert_eq!((h.hashing_threads(), h.queue_length()), (3, 7));
+        let h = h.with_hashing_threads(0).with_queue_length(0);
+        assert_eq!((h.hashing_threads(), h.queue_length()), (1, 1));
+        let default = PasswordHasher::default();
+        assert_eq!(
+            default.queue_length(),
+            default.hashing_threads() * PasswordHasher::QUEUE_PER_THREAD
+        );
+        let dbg = format!("{:?}", fast().with_hashing_threads(2).with_queue_length(5));
+        assert!(dbg.contains("hashing_threads: 2, queue_length: 5"), "{dbg}");
     }
 
-    /// Drives a future that completes without waking (true of `NoRuntime` refusals).
-    fn block_on_without_tokio<F: std::future::Future>(fut: F) -> F::Output {
+    #[test]
+    fn async_hashing_needs_no_tokio_runtime() {
+        // The pool is plain threads and a oneshot channel: any executor (here, none but a
+        // parking loop) can drive it.
+        let h = fast();
+        let stored = block_on(h.hash_async(Password::from("pw"))).expect("hash");
+        assert!(
+            block_on(h.verify_async(Password::from("pw"), stored.into_string()))
+                .expect("verify")
+                .is_match()
+        );
+    }
+
+    /// A minimal executor: polls `fut`, parking the thread until its waker is called.
+    fn block_on<F: std::future::Future>(fut: F) -> F::Output {
+        struct Unpark(std::thread::Thread);
+        impl std::task::Wake for Unpark {
+            fn wake(self: Arc<Self>) {
+                self.0.unpark();
+            }
+        }
+        let waker = std::task::Waker::from(Arc::new(Unpark(std::thread::current())));
+        let mut cx = std::task::Context::from_waker(&waker);
         let mut fut = std::pin::pin!(fut);
-        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-        match fut.as_mut().poll(&mut cx) {
-            std::task::Poll::Ready(out) => out,
-            std::task::Poll::Pending => panic!("future did not complete synchronously"),
+        loop {
+            match fut.as_mut().poll(&mut cx) {
+                std::task::Poll::Ready(out) => return out,
+                std::task::Poll::Pending => std::thread::park(),
+            }
         }
     }
 }

@@ -4,7 +4,9 @@
 //! * [`PasswordHasher`] hashes into PHC strings with argon2id (OWASP minimum m=19456 KiB, t=2,
 //!   p=1 by default), verifies argon2 and legacy bcrypt hashes, reports when a stored hash
 //!   should be upgraded, and offers [`PasswordHasher::verify_dummy`] so unknown accounts take
-//!   as long to refuse as wrong passwords. Its `*_async` methods run on Tokio's blocking pool.
+//!   as long to refuse as wrong passwords. Its `*_async` methods run on a pool of
+//!   low-priority threads with a bounded queue (a full one answers [`PasswordError::Busy`] at
+//!   once).
 //! * [`PasswordPolicy`] decides whether a new password is acceptable.
 //! * [`Password`] carries a plaintext password: zeroed on drop, redacted in `Debug`.
 //!
@@ -31,6 +33,7 @@ mod error;
 mod hasher;
 mod params;
 mod policy;
+mod pool;
 mod secret;
 
 pub use error::PasswordError;

@@ -6,7 +6,7 @@ use zeroize::Zeroizing;
 
 /// A plaintext password on its way to be hashed, verified or checked against the policy.
 ///
-/// Owned so it can move to the blocking pool (`*_async` methods of
+/// Owned so it can move to the hashing pool (`*_async` methods of
 /// [`PasswordHasher`](super::PasswordHasher)), zeroed when dropped, not `Clone`, and `Debug`
 /// prints `Password([redacted])`. Read it with [`expose_secret`](Self::expose_secret).
 ///

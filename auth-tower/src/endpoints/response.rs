@@ -132,8 +132,9 @@ impl Failure {
 
 /// The one mapping of [`AuthError`] to a response: auth-core's `status_code()` and
 /// `error_code()`, its client-safe `Display` as the description (a fixed text for 5xx,
-/// whose cause goes to the log), `Retry-After` when throttled or when a store could not be
-/// reached in time (503, `retry_after`), a `Bearer` challenge on 401.
+/// whose cause goes to the log), `Retry-After` when throttled (429), when a store could not be
+/// reached in time (503, `retry_after`) or when password hashing is at capacity (503, the
+/// hasher's drain estimate, [`AuthError::Busy`]), a `Bearer` challenge on 401.
 pub(super) fn auth_error(error: &AuthError, realm: &str, retry_after: Duration) -> Response<Bytes> {
     let status =
         StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -155,6 +156,10 @@ pub(super) fn auth_error(error: &AuthError, realm: &str, retry_after: Duration) 
     }
     if error.is_unavailable() {
         headers.insert(RETRY_AFTER, retry_after_value(retry_after));
+    }
+    // 503: the password hashing queue is full; the client retries after the drain estimate.
+    if let AuthError::Busy { retry_after } = error {
+        headers.insert(RETRY_AFTER, HeaderValue::from(retry_after.as_secs().max(1)));
     }
     if status == StatusCode::UNAUTHORIZED {
         let challenge = match error {
@@ -199,5 +204,43 @@ pub(super) fn add_cookie(response: &mut Response<Bytes>, cookie: &str) {
             response.headers_mut().append(SET_COOKIE, value);
         }
         Err(_) => tracing::error!("a cookie value is not a valid header value; not set"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Issue 14: a full password-hashing queue answers 503 with `Retry-After` and a code the
+    // client can act on — not a 500 that hides it, nor a request left waiting.
+    #[test]
+    fn busy_hashing_answers_503_with_retry_after() {
+        let response = auth_error(
+            &AuthError::Busy {
+                retry_after: Duration::from_secs(3),
+            },
+            "api",
+            Duration::from_secs(9),
+        );
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[RETRY_AFTER], "3");
+        assert_eq!(response.headers()[CACHE_CONTROL], "no-store");
+        assert!(response.headers().get(WWW_AUTHENTICATE).is_none());
+        let body: serde_json::Value = serde_json::from_slice(response.body()).expect("json");
+        assert_eq!(body["error"], "temporarily_unavailable");
+        assert_eq!(
+            body["error_description"],
+            "the server is busy; try again shortly"
+        );
+
+        // Below a second still asks for one (Retry-After counts whole seconds).
+        let response = auth_error(
+            &AuthError::Busy {
+                retry_after: Duration::from_millis(200),
+            },
+            "api",
+            Duration::from_secs(9),
+        );
+        assert_eq!(response.headers()[RETRY_AFTER], "1");
     }
 }

@@ -417,6 +417,21 @@ impl OAuthEndpoints {
                 );
                 return response;
             }
+            // Password hashing is at capacity: try again shortly, not an error page.
+            Err(AuthError::Busy { retry_after }) => {
+                let mut response = self.login_page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    headers,
+                    &params,
+                    None,
+                    Some("The server is busy. Try again in a moment."),
+                );
+                response.headers_mut().insert(
+                    RETRY_AFTER,
+                    HeaderValue::from(retry_after.max(Duration::from_secs(1)).as_secs()),
+                );
+                return response;
+            }
             Err(error) => {
                 tracing::error!(%error, "sign-in failed");
                 return self.failure_page(error.is_unavailable());
