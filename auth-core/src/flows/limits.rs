@@ -238,15 +238,44 @@ impl AuthService {
         endpoint: Endpoint,
         client: &ClientInfo,
     ) -> Result<(), AuthError> {
-        let Some(limit) = self.inner.config.endpoint_limits.of(endpoint).limit() else {
+        let Some((key, limit)) = self.endpoint_key(endpoint, client) else {
             return Ok(());
         };
-        let Some(ip) = client.clean_ip() else {
-            return Ok(());
-        };
-        let key = format!("endpoint:{}:net:{}", endpoint.name(), client_network(&ip));
         self.reserve_key(&key, limit, endpoint.name(), self.now())
             .await
+    }
+
+    /// Gives back the slot [`reserve_endpoint`](Self::reserve_endpoint) took for `client`
+    /// when the request was refused before doing its work for a reason that is not the
+    /// client's — a full password-hashing queue ([`AuthError::Busy`]) — so that retrying
+    /// after `Retry-After` does not use up the client's limit.
+    pub(super) async fn release_endpoint(
+        &self,
+        endpoint: Endpoint,
+        client: &ClientInfo,
+    ) -> Result<(), AuthError> {
+        let Some((key, limit)) = self.endpoint_key(endpoint, client) else {
+            return Ok(());
+        };
+        self.inner
+            .stores
+            .throttle
+            .release(&key, self.now(), limit.window)
+            .await?;
+        Ok(())
+    }
+
+    /// The throttle key and limit of `endpoint` for `client`, or `None` when nothing limits
+    /// it (an unlimited endpoint, a client without an IP).
+    fn endpoint_key(
+        &self,
+        endpoint: Endpoint,
+        client: &ClientInfo,
+    ) -> Option<(String, ThrottleLimit)> {
+        let limit = self.inner.config.endpoint_limits.of(endpoint).limit()?;
+        let ip = client.clean_ip()?;
+        let key = format!("endpoint:{}:net:{}", endpoint.name(), client_network(&ip));
+        Some((key, limit))
     }
 
     /// Reserves one slot of `key` under `limit`; refused → [`AuthError::Throttled`]. Logged

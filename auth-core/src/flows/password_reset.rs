@@ -168,7 +168,9 @@ impl AuthService {
     /// # Errors
     /// [`AuthError::Throttled`]; [`AuthError::InvalidOneTimeToken`] for a malformed, unknown,
     /// used, expired or voided token, or one whose account is gone or disabled;
-    /// [`AuthError::WeakPassword`].
+    /// [`AuthError::WeakPassword`]; [`AuthError::Busy`] when the hashing queue is full — the
+    /// new password is hashed before the link is spent, so the link stays usable and the
+    /// request does not count against the limit.
     #[tracing::instrument(skip_all, fields(user_id = field::Empty))]
     pub async fn reset_password(
         &self,
@@ -184,11 +186,26 @@ impl AuthService {
         let config = &self.inner.config;
         let stores = &self.inner.stores;
         config.password_policy.check(new.expose_secret(), &[])?;
+        // Hashed before the link is spent: a full hashing queue (503 `Busy`) must leave the
+        // link usable for the retry. The cost — a hash for a request whose token turns out
+        // invalid — is bounded by the endpoint limit, as a login's dummy hash is.
+        let password_hash = match self
+            .hash_password(Password::from(new.expose_secret()))
+            .await
+        {
+            Ok(hash) => hash,
+            Err(busy @ AuthError::Busy { .. }) => {
+                self.release_endpoint(Endpoint::PasswordReset, client)
+                    .await?;
+                return Err(busy);
+            }
+            Err(error) => return Err(error),
+        };
         let now = self.now();
         let user = self
             .consume_for_active_user(&presented, OneTimePurpose::PasswordReset, now)
             .await?;
-        let password_hash = self.new_password_hash(&user, new).await?;
+        self.check_new_password(&user, &new)?;
 
         // Unlink first: should a later step fail, the account is left without the suspect
         // identities rather than with a new password and them still linked.

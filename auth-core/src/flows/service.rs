@@ -365,6 +365,17 @@ impl AuthService {
         user: &crate::store::User,
         new: Password,
     ) -> Result<String, AuthError> {
+        self.check_new_password(user, &new)?;
+        self.hash_password(new).await
+    }
+
+    /// The policy check of [`new_password_hash`](Self::new_password_hash) alone, with the
+    /// account's email, username and display name as context.
+    pub(super) fn check_new_password(
+        &self,
+        user: &crate::store::User,
+        new: &Password,
+    ) -> Result<(), AuthError> {
         let mut context = vec![user.email.as_str()];
         context.extend(user.username.as_deref());
         context.extend(user.display_name.as_deref());
@@ -372,7 +383,7 @@ impl AuthService {
             .config
             .password_policy
             .check(new.expose_secret(), &context)?;
-        self.hash_password(new).await
+        Ok(())
     }
 
     /// Hashes a new password on the hashing pool.

@@ -207,7 +207,15 @@ impl AuthService {
             .config
             .password_policy
             .check(password.expose_secret(), &context)?;
-        let password_hash = self.hash_password(password).await?;
+        let password_hash = match self.hash_password(password).await {
+            Ok(hash) => hash,
+            Err(busy @ AuthError::Busy { .. }) => {
+                // Nothing was done: the retry the 503 asks for must not use up the limit.
+                self.release_endpoint(Endpoint::Signup, client).await?;
+                return Err(busy);
+            }
+            Err(error) => return Err(error),
+        };
 
         let mut user = User::new(UserId::generate()?, &email, self.now());
         user.username = username;
@@ -724,9 +732,88 @@ mod dummy_hash_tests {
 /// counts as no attempt.
 #[cfg(test)]
 mod busy_tests {
-    use super::super::test_support::{PASSWORD, service_with_hasher};
+    use super::super::MailKind;
+    use super::super::test_support::{PASSWORD, service_with_hasher, service_with_mailer};
     use super::*;
     use crate::password::PasswordHasher;
+
+    fn small_hasher() -> PasswordHasher {
+        PasswordHasher::insecure_fast_for_tests()
+            .with_hashing_threads(1)
+            .with_queue_length(1)
+    }
+
+    // A 503 asks the client to retry; the retry must not find the signup limit (10 an hour
+    // per network) used up by refusals that created nothing.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn busy_signups_do_not_use_up_the_signup_limit() {
+        let hasher = small_hasher();
+        let (auth, _) = service_with_hasher(hasher.clone());
+        let client = ClientInfo::default().ip("203.0.113.9");
+        let limit = auth
+            .config()
+            .endpoint_limits
+            .signup
+            .limit()
+            .expect("signup is limited by default")
+            .max_failures;
+
+        let release = hasher.saturate_for_tests();
+        for n in 0..limit + 2 {
+            let error = auth
+                .signup(
+                    &format!("u{n}@example.com"),
+                    Password::from(PASSWORD),
+                    &client,
+                )
+                .await
+                .unwrap_err();
+            assert!(matches!(error, AuthError::Busy { .. }), "{error:?}");
+        }
+        release.release();
+
+        auth.signup("kim@example.com", Password::from(PASSWORD), &client)
+            .await
+            .expect("the retry signs up once the pool has room");
+    }
+
+    // "Loses nothing": a reset refused because hashing is at capacity leaves the mailed link
+    // usable (it used to be spent before the new password was hashed).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_busy_hasher_does_not_spend_the_reset_link() {
+        let hasher = small_hasher();
+        let (auth, _, mailer) = service_with_mailer(hasher.clone());
+        let client = ClientInfo::default().ip("203.0.113.9");
+        auth.signup("kim@example.com", Password::from(PASSWORD), &client)
+            .await
+            .expect("signup");
+        auth.request_password_reset("kim@example.com", &client)
+            .await
+            .expect("request");
+        auth.drain_background_work().await;
+        let link = mailer
+            .last_token(MailKind::PasswordReset, "kim@example.com")
+            .expect("reset mailed");
+
+        let release = hasher.saturate_for_tests();
+        let error = auth
+            .reset_password(&link, Password::from("a-new-long-passphrase-7"), &client)
+            .await
+            .unwrap_err();
+        assert!(matches!(error, AuthError::Busy { .. }), "{error:?}");
+        release.release();
+
+        auth.reset_password(&link, Password::from("a-new-long-passphrase-7"), &client)
+            .await
+            .expect("the same link works on the retry");
+        auth.login(
+            "kim@example.com",
+            Password::from("a-new-long-passphrase-7"),
+            &client,
+        )
+        .await
+        .expect("the new password stands");
+    }
 
     // A flood that fills the hashing queue must not lock the owner out: each Busy refusal
     // gives its throttle reservations back (with the reservations kept, the 6th login below

@@ -16,6 +16,14 @@ pub(super) fn service() -> (AuthService, MemoryStores) {
 
 /// [`service`] with the given hasher (tests of a small or saturated hashing pool).
 pub(super) fn service_with_hasher(hasher: PasswordHasher) -> (AuthService, MemoryStores) {
+    let (auth, stores, _) = service_with_mailer(hasher);
+    (auth, stores)
+}
+
+/// [`service_with_hasher`], also returning the mailer (tests that follow a mailed link).
+pub(super) fn service_with_mailer(
+    hasher: PasswordHasher,
+) -> (AuthService, MemoryStores, Arc<RecordingMailer>) {
     let clock = ManualClock::at_unix(1_800_000_000);
     let keys = KeySet::new(
         SigningKey::hmac(
@@ -31,13 +39,14 @@ pub(super) fn service_with_hasher(hasher: PasswordHasher) -> (AuthService, Memor
         Arc::new(clock.clone()),
     );
     let stores = MemoryStores::new();
+    let mailer = Arc::new(RecordingMailer::default());
     let auth = AuthService::new(
         AuthConfig::default(),
         Stores::from(stores.clone()),
         issuer,
         hasher,
         Arc::new(clock),
-        Arc::new(RecordingMailer::default()),
+        mailer.clone(),
     );
-    (auth, stores)
+    (auth, stores, mailer)
 }
