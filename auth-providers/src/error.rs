@@ -94,9 +94,10 @@ pub enum IdTokenError {
 
 /// Why a login could not start or complete.
 ///
-/// Every variant but [`LoginError::Store`], [`LoginError::Random`] and the `Unavailable`
-/// cases is a refused login (answer 400 or redirect to the login page with a generic message);
-/// those three are server-side or upstream faults.
+/// Every variant but [`LoginError::Store`], [`LoginError::StoreUnavailable`],
+/// [`LoginError::Random`] and the `Unavailable` cases is a refused login (answer 400 or
+/// redirect to the login page with a generic message); those are server-side or upstream
+/// faults.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum LoginError {
@@ -159,6 +160,11 @@ pub enum LoginError {
     /// The pending-login store failed.
     #[error("pending-login store failure: {0}")]
     Store(String),
+    /// The pending-login store could not be reached in time (auth-core's
+    /// `StoreError::Unavailable`: a database or Redis outage). Expected to pass: answer
+    /// `503 Service Unavailable` with `Retry-After`, as for the other stores.
+    #[error("the pending-login store is unavailable; try again later")]
+    StoreUnavailable,
     /// The operating system's random number generator failed.
     #[error("random number generator failure")]
     Random,

@@ -289,6 +289,11 @@ impl LoginFlow {
 /// A pending-login store failure as the flow reports it; the cause (which never holds a
 /// secret: the store errors carry no record) goes to the log.
 fn store_error(error: auth_core::store::StoreError) -> LoginError {
+    if error.is_unavailable() {
+        // An outage is expected to pass: a warning, and a variant the host can answer 503.
+        tracing::warn!(error = ?error, "pending-login store unreachable");
+        return LoginError::StoreUnavailable;
+    }
     tracing::error!(error = ?error, "pending-login store failed");
     LoginError::Store(error.to_string())
 }
@@ -296,6 +301,22 @@ fn store_error(error: auth_core::store::StoreError) -> LoginError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Issue 14: an unreachable pending-login store is told apart from a broken one, so the
+    // host can answer 503 + Retry-After instead of 500.
+    #[test]
+    fn an_unreachable_pending_login_store_is_store_unavailable() {
+        use auth_core::store::StoreError;
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert_eq!(
+            store_error(StoreError::unavailable(refused)),
+            LoginError::StoreUnavailable
+        );
+        assert!(matches!(
+            store_error(StoreError::backend(std::fmt::Error)),
+            LoginError::Store(_)
+        ));
+    }
 
     #[test]
     fn callback_params_from_query() {

@@ -193,7 +193,9 @@ impl Outcome {
         }
     }
 
-    fn of_login(error: &LoginError) -> Self {
+    /// `outage_retry_after`: the `Retry-After` when the pending-login store could not be
+    /// reached in time.
+    fn of_login(error: &LoginError, outage_retry_after: Duration) -> Self {
         match error {
             LoginError::ProviderDenied { error, .. } if error == "access_denied" => {
                 Self::AccessDenied
@@ -202,8 +204,7 @@ impl Outcome {
                 Self::RetryLater(*retry_in)
             }
             LoginError::Unavailable(_) => Self::Unavailable,
-            // The pending-login store's error arrives as text, so an outage there cannot be
-            // told from other failures: 500.
+            LoginError::StoreUnavailable => Self::RetryLater(outage_retry_after),
             LoginError::Store(_) | LoginError::Random | LoginError::Config(_) => Self::ServerError,
             _ => Self::LoginFailed,
         }
@@ -339,7 +340,8 @@ impl AuthEndpoints {
             Ok(start) => start,
             Err(error) => {
                 tracing::error!(%error, provider, "social login could not start");
-                return oauth.failure(Outcome::of_login(&error));
+                let retry_after = self.inner.authenticator.outage_retry_after();
+                return oauth.failure(Outcome::of_login(&error, retry_after));
             }
         };
         let Ok(location) = HeaderValue::from_str(start.authorization_url.as_str()) else {
@@ -407,7 +409,10 @@ impl AuthEndpoints {
         let profile = match oauth.flow.callback(provider, &params, binding).await {
             Ok(profile) => profile,
             // auth-providers has logged the refusal (its Display carries no secret).
-            Err(error) => return oauth.failure(Outcome::of_login(&error)),
+            Err(error) => {
+                let retry_after = self.inner.authenticator.outage_retry_after();
+                return oauth.failure(Outcome::of_login(&error, retry_after));
+            }
         };
         let client = self.client_info(request);
         let pair = match self
@@ -519,18 +524,24 @@ mod tests {
             error: "access_denied".into(),
             description: Some("secret detail".into()),
         };
-        assert_eq!(Outcome::of_login(&denied), Outcome::AccessDenied);
+        assert_eq!(
+            Outcome::of_login(&denied, Duration::ZERO),
+            Outcome::AccessDenied
+        );
         let other = LoginError::ProviderDenied {
             error: "server_error".into(),
             description: None,
         };
-        assert_eq!(Outcome::of_login(&other), Outcome::LoginFailed);
+        assert_eq!(
+            Outcome::of_login(&other, Duration::ZERO),
+            Outcome::LoginFailed
+        );
         assert_eq!(
             Outcome::of_auth(&AuthError::EmailNotVerifiedByProvider, Duration::ZERO).code(),
             "email_not_verified"
         );
         assert_eq!(
-            Outcome::of_login(&LoginError::Store("down".into())).status(),
+            Outcome::of_login(&LoginError::Store("down".into()), Duration::ZERO).status(),
             StatusCode::INTERNAL_SERVER_ERROR
         );
     }
@@ -541,8 +552,14 @@ mod tests {
             endpoint: "jwks",
             retry_in: Duration::from_secs(7),
         });
-        let outcome = Outcome::of_login(&backing_off);
+        let outcome = Outcome::of_login(&backing_off, Duration::from_secs(3));
         assert_eq!(outcome, Outcome::RetryLater(Duration::from_secs(7)));
+        // Issue 14: a pending-login store outage (database or Redis) is 503 with the
+        // configured Retry-After, like every other store's — it used to be a 500.
+        assert_eq!(
+            Outcome::of_login(&LoginError::StoreUnavailable, Duration::from_secs(3)),
+            Outcome::RetryLater(Duration::from_secs(3))
+        );
         assert_eq!(
             (outcome.status(), outcome.code()),
             (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable")
