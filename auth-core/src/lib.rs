@@ -36,6 +36,7 @@
 //! * [`revocation`] — whether a verified access token still stands (session revoked, user cut
 //!   off or disabled, `jti` revoked), cached with a configurable staleness bound.
 //! * [`authz`] — roles, permissions, plan tiers, scopes and tenants as [`authz::Requirement`]s.
+//! * [`redact`] — connection URLs with their passwords masked, for errors and logs.
 //! * [`Clock`] — injected time, so expiry is tested without sleeping.
 //! * [`BearerErrorCode`] — the one mapping from errors to RFC 6750 codes.
 //!
@@ -91,6 +92,7 @@ pub mod flows;
 pub mod oauth_server;
 pub mod opaque;
 pub mod password;
+pub mod redact;
 pub mod revocation;
 mod session;
 pub mod store;
