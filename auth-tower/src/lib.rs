@@ -197,6 +197,7 @@ mod authenticator;
 #[cfg(feature = "axum")]
 pub mod axum;
 mod body;
+mod client;
 mod context;
 mod credentials;
 pub mod endpoints;

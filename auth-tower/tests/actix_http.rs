@@ -151,6 +151,7 @@ through_actix!(
     email_verification,
     throttling_uses_the_peer_address,
     trusted_proxy_header_is_opt_in,
+    proxy_header_junk_cannot_move_a_client_onto_the_proxys_address,
     cookie_mode_login_sets_host_cookies,
     cookie_mode_refresh_requires_csrf,
     cookie_mode_refuses_cross_site_login,

@@ -73,7 +73,7 @@ use std::sync::Arc;
 use auth_core::flows::{AuthService, ClientInfo};
 use auth_core::{Clock, SystemClock};
 use bytes::Bytes;
-use http::header::{ALLOW, HOST, ORIGIN, USER_AGENT};
+use http::header::{ALLOW, HOST, ORIGIN};
 use http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
 
 pub use config::{ClientIpSource, EndpointsConfig, EndpointsError, TokenDelivery};
@@ -498,29 +498,10 @@ impl AuthEndpoints {
 
     /// The client as the flows see it: IP per [`EndpointsConfig::client_ip`], user agent.
     fn client_info(&self, request: &EndpointRequest) -> ClientInfo {
-        let mut client = ClientInfo::default();
-        let ip = match &self.inner.config.client_ip {
-            ClientIpSource::PeerAddr => request.peer_ip,
-            ClientIpSource::ProxyHeader(name) => request
-                .headers
-                .get_all(name)
-                .iter()
-                .next_back()
-                .and_then(|value| value.to_str().ok())
-                .and_then(|value| value.rsplit(',').next())
-                .and_then(|last| last.trim().parse::<IpAddr>().ok())
-                .or(request.peer_ip),
-        };
-        if let Some(ip) = ip {
-            client = client.ip(ip.to_string());
-        }
-        if let Some(agent) = request
-            .headers
-            .get(USER_AGENT)
-            .and_then(|agent| agent.to_str().ok())
-        {
-            client = client.user_agent(agent);
-        }
-        client
+        crate::client::client_info(
+            &self.inner.config.client_ip,
+            &request.headers,
+            request.peer_ip,
+        )
     }
 }

@@ -103,7 +103,6 @@ mod service;
 mod session;
 
 use std::fmt;
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -111,7 +110,7 @@ use auth_core::flows::{AuthService, ClientInfo};
 use auth_core::oauth_server::OAuthServer;
 use auth_core::{Clock, SystemClock};
 use bytes::Bytes;
-use http::header::{ALLOW, USER_AGENT};
+use http::header::ALLOW;
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 
 #[cfg(feature = "actix")]
@@ -120,7 +119,6 @@ pub use config::{OAuthEndpointsConfig, OAuthEndpointsError};
 pub use service::{OAuthFuture, OAuthService};
 
 use crate::body::peer_ip;
-use crate::endpoints::ClientIpSource;
 use crate::rejection::{clean_realm, json_error};
 
 /// The authorization server's HTTP endpoints over an [`OAuthServer`] and the
@@ -398,31 +396,11 @@ impl OAuthEndpoints {
     /// The client as the login flow sees it: IP per
     /// [`client_ip`](OAuthEndpointsConfig::client_ip), user agent.
     fn client_info<B>(&self, request: &Request<B>) -> ClientInfo {
-        let peer = peer_ip(request.extensions());
-        let ip = match &self.inner.config.client_ip {
-            ClientIpSource::PeerAddr => peer,
-            ClientIpSource::ProxyHeader(name) => request
-                .headers()
-                .get_all(name)
-                .iter()
-                .next_back()
-                .and_then(|value| value.to_str().ok())
-                .and_then(|value| value.rsplit(',').next())
-                .and_then(|last| last.trim().parse::<IpAddr>().ok())
-                .or(peer),
-        };
-        let mut client = ClientInfo::default();
-        if let Some(ip) = ip {
-            client = client.ip(ip.to_string());
-        }
-        if let Some(agent) = request
-            .headers()
-            .get(USER_AGENT)
-            .and_then(|agent| agent.to_str().ok())
-        {
-            client = client.user_agent(agent);
-        }
-        client
+        crate::client::client_info(
+            &self.inner.config.client_ip,
+            request.headers(),
+            peer_ip(request.extensions()),
+        )
     }
 }
 

@@ -12,12 +12,11 @@ use actix_web::{Error, HttpMessage};
 use super::RateLimitLayer;
 use super::decide::Verdict;
 use super::headers::{RATELIMIT, RATELIMIT_POLICY, refusal};
-use super::key::{Caller, client_ip};
+use super::key::Caller;
 use super::plans::PlanName;
 use crate::actix::to_actix;
 use crate::authenticator::CustomClaims;
 use crate::context::AuthContext;
-use crate::endpoints::ClientIpSource;
 
 type LocalBoxFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + 'static>>;
 type ActixCaller = fn(&actix_web::dev::Extensions) -> Caller;
@@ -110,19 +109,15 @@ where
     fn call(&self, request: ServiceRequest) -> Self::Future {
         let decider = std::sync::Arc::clone(self.middleware.layer.decider());
         let ip = {
-            let header = match &decider.client_ip {
-                ClientIpSource::ProxyHeader(name) => Some(name.as_str()),
-                ClientIpSource::PeerAddr => None,
-            };
-            let lines = header
+            let lines = decider
+                .client_ip
+                .header_name()
                 .into_iter()
-                .flat_map(|name| request.headers().get_all(name))
+                .flat_map(|name| request.headers().get_all(name.as_str()))
                 .map(HeaderValue::as_bytes);
-            client_ip(
-                &decider.client_ip,
-                lines,
-                request.peer_addr().map(|addr| addr.ip()),
-            )
+            decider
+                .client_ip
+                .resolve(lines, request.peer_addr().map(|addr| addr.ip()))
         };
         let caller = (self.middleware.caller)(&request.extensions());
         let service = Rc::clone(&self.service);

@@ -6,8 +6,6 @@ use std::fmt;
 
 use auth_core::flows::client_network_prefix;
 
-use crate::endpoints::ClientIpSource;
-
 /// What the counts are keyed by. A request that lacks the chosen key (an anonymous request
 /// under [`KeyBy::User`], a user token under [`KeyBy::Client`]) is counted by its client IP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -32,24 +30,6 @@ pub(crate) struct Caller {
     pub(crate) user: Option<String>,
     pub(crate) client: Option<String>,
     pub(crate) plan: Option<String>,
-}
-
-/// The client IP per `source`: the peer address, or the last entry of the last line of the
-/// trusted proxy header (falling back to the peer). Same rule as the auth endpoints'.
-pub(crate) fn client_ip<'a>(
-    source: &ClientIpSource,
-    mut header_lines: impl DoubleEndedIterator<Item = &'a [u8]>,
-    peer: Option<IpAddr>,
-) -> Option<IpAddr> {
-    match source {
-        ClientIpSource::PeerAddr => peer,
-        ClientIpSource::ProxyHeader(_) => header_lines
-            .next_back()
-            .and_then(|value| std::str::from_utf8(value).ok())
-            .and_then(|value| value.rsplit(',').next())
-            .and_then(|last| last.trim().parse::<IpAddr>().ok())
-            .or(peer),
-    }
 }
 
 /// Who a request counts against. A value, not text, so the in-process limiter hashes a few
@@ -133,23 +113,5 @@ mod tests {
         // An IPv4-mapped IPv6 peer is its IPv4 address.
         let mapped = "::ffff:192.0.2.7".parse().ok();
         assert_eq!(key(KeyBy::Ip, None, None, mapped), "ip:192.0.2.7");
-    }
-
-    #[test]
-    fn a_spoofed_proxy_header_is_ignored_unless_trusted() {
-        let peer = "198.51.100.1".parse().ok();
-        let lines = [b"203.0.113.9".as_slice()];
-        assert_eq!(
-            client_ip(&ClientIpSource::PeerAddr, lines.into_iter(), peer),
-            peer
-        );
-        let trusted = ClientIpSource::ProxyHeader(http::HeaderName::from_static("x-forwarded-for"));
-        let lines = [b"10.0.0.1".as_slice(), b"1.1.1.1, 203.0.113.9".as_slice()];
-        assert_eq!(
-            client_ip(&trusted, lines.into_iter(), peer),
-            "203.0.113.9".parse().ok()
-        );
-        let garbage = [b"not an ip".as_slice()];
-        assert_eq!(client_ip(&trusted, garbage.into_iter(), peer), peer);
     }
 }

@@ -19,7 +19,7 @@ use super::decide::{
     Decider, Decision, LimitCounts, Verdict, VerdictFuture, gcras, limit_policies,
 };
 use super::headers::{Report, policy_name, refusal};
-use super::key::{Caller, KeyBy, client_ip};
+use super::key::{Caller, KeyBy};
 use super::limit::Limit;
 use super::plans::{Plan, PlanName, PlanTiers};
 use crate::authenticator::CustomClaims;
@@ -282,15 +282,9 @@ where
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         let decider = self.layer.decider();
-        let header = match &decider.client_ip {
-            ClientIpSource::ProxyHeader(name) => Some(name),
-            ClientIpSource::PeerAddr => None,
-        };
-        let lines = header
-            .into_iter()
-            .flat_map(|name| request.headers().get_all(name))
-            .map(http::HeaderValue::as_bytes);
-        let ip = client_ip(&decider.client_ip, lines, peer_ip(request.extensions()));
+        let ip = decider
+            .client_ip
+            .resolve_in(request.headers(), peer_ip(request.extensions()));
         let caller = self.layer.caller(request.extensions());
         match decider.decide(ip, caller) {
             Decision::Ready(verdict) => self.after(verdict, request),

@@ -711,6 +711,60 @@ pub async fn trusted_proxy_header_is_opt_in(build: &Build) {
     assert_eq!(throttled.status, 429);
 }
 
+/// The attack on a trusted proxy header: bytes that are not visible ASCII before the entry the
+/// proxy appended (nginx's `$proxy_add_x_forwarded_for` keeps what the client sent) made the
+/// whole line unreadable, so the request fell back to the proxy's own address — one client's
+/// failures then counted against everyone behind the proxy, and not against the client.
+pub async fn proxy_header_junk_cannot_move_a_client_onto_the_proxys_address(build: &Build) {
+    let options = Options {
+        ip_throttle: 3,
+        ..Options::default()
+    };
+    let config = EndpointsConfig::default()
+        .dangerous_trust_proxy_header(http::HeaderName::from_static("x-forwarded-for"));
+    let (fx, app) = build(options, config);
+    for attempt in 0..5 {
+        let resp = app
+            .send(
+                login(
+                    &format!("nobody{attempt}@example.com"),
+                    "wrong-password-123",
+                )
+                .header(
+                    "x-forwarded-for",
+                    &format!("\u{ff}\u{fe}, 203.0.113.{attempt}"),
+                ),
+            )
+            .await;
+        assert_eq!(
+            resp.status, 401,
+            "attempt {attempt} counts against 203.0.113.{attempt}, not the proxy's address"
+        );
+    }
+    // The client is the address the proxy appended, also in what the session records.
+    let token = fx.user("kim@example.com").await;
+    let login = app
+        .send(
+            login("kim@example.com", PASSWORD)
+                .header("x-forwarded-for", "\u{ff}, 203.0.113.77")
+                .header("user-agent", "junk/1.0"),
+        )
+        .await;
+    assert_eq!(login.status, 200, "{}", login.text());
+    let sessions = app
+        .send(Req::get("/auth/sessions").bearer(&token))
+        .await
+        .json();
+    let session = sessions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["user_agent"] == "junk/1.0")
+        .cloned()
+        .expect("the session of that login");
+    assert_eq!(session["ip"], "203.0.113.77");
+}
+
 // ---------------------------------------------------------------- cookie mode
 
 fn cookie_login() -> Req {
