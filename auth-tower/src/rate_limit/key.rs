@@ -13,7 +13,8 @@ use auth_core::flows::client_network_prefix;
 pub enum KeyBy {
     /// The client's network: an IPv4 address, or the /64 of an IPv6 address (one subscriber
     /// is routinely given a whole /64; keying by full address would hand an attacker 2^64
-    /// keys). Where the address comes from is [`ClientIpSource`]. The default.
+    /// keys). Where the address comes from is
+    /// [`ClientIpSource`](crate::endpoints::ClientIpSource). The default.
     #[default]
     Ip,
     /// The authenticated user: the `sub` of the [`AuthContext`](crate::AuthContext) that
