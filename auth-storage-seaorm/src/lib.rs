@@ -171,7 +171,7 @@ mod users;
 pub use error::{CorruptRow, TimeOutOfRange, is_connection_error};
 pub use migration::Migrator;
 pub use redact::redact_url;
-pub use store::{PurgeReport, SeaOrmStore};
+pub use store::{PurgeReport, SQLITE_FILE_CONNECTIONS, SeaOrmStore};
 pub use timeouts::Timeouts;
 
 pub use sea_orm;

@@ -22,6 +22,13 @@ pub struct SeaOrmStore {
     db: DatabaseConnection,
 }
 
+/// The pool size [`SeaOrmStore::connect`] gives a SQLite *file* (an in-memory database keeps
+/// one connection: each would see its own empty database). Reads then run beside the one
+/// write SQLite allows at a time instead of queueing behind it; more connections than this add
+/// memory (a page cache each) but no write throughput. A host can set its own with
+/// [`SeaOrmStore::connect_options`].
+pub const SQLITE_FILE_CONNECTIONS: u32 = 8;
+
 /// How many rows [`SeaOrmStore::purge_expired`] deleted, per table.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -91,7 +98,9 @@ impl SeaOrmStore {
     ///
     /// * the [`Timeouts`]: acquire (and connect) bound, PostgreSQL `statement_timeout`;
     /// * statement logging off (sqlx logs every statement at `info` otherwise);
-    /// * SQLite files: created if missing, WAL journal, 5 s busy timeout, foreign keys on;
+    /// * SQLite files: created if missing, WAL journal, 5 s busy timeout, foreign keys on, and
+    ///   up to [`SQLITE_FILE_CONNECTIONS`](crate::SQLITE_FILE_CONNECTIONS) connections, so reads go on beside a write
+    ///   (sea-orm's default for SQLite is a single connection);
     /// * SQLite in memory (`:memory:` or `mode=memory`): one connection that is never
     ///   closed — each connection would otherwise see its own empty database.
     pub fn connect_options_with(url: &str, timeouts: Timeouts) -> ConnectOptions {
@@ -106,6 +115,10 @@ impl SeaOrmStore {
                     .idle_timeout(None::<Duration>)
                     .max_lifetime(None::<Duration>);
             } else {
+                // sea-orm gives SQLite one connection unless told otherwise: every read would
+                // queue behind the write in flight, its fsync included. In WAL mode readers
+                // run beside the one writer; writers wait for each other (busy timeout).
+                options.max_connections(SQLITE_FILE_CONNECTIONS);
                 #[cfg(feature = "sqlite")]
                 options.map_sqlx_sqlite_opts(|sqlite| {
                     use sea_orm::sqlx::sqlite::SqliteJournalMode;
