@@ -74,5 +74,8 @@ awk -v d1="$D1" -v d2="$D2" -v c1="$C1" -v c2="$C2" -v db="${DB_SHARED%%:*}" 'BE
   printf "default (cache 0, sqlite)          %10.0f req/s  (%s, %s)\n", d, d1, d2
   printf "cache 30 s + Redis (%s)      %10.0f req/s  (%s, %s)\n", db, c, c1, c2
   printf "ratio cached/default               %10.2f  (target >= 10)\n", c / d
+  # The issue measured the default at 2 100 req/s when it was filed (SQLite then ran on one
+  # connection); the default itself has become faster since, so both ratios are printed.
+  printf "ratio cached/2100 (issue 14 baseline) %7.2f\n", c / 2100
   exit (c / d >= 10) ? 0 : 1
 }'
