@@ -9,16 +9,15 @@ use std::task::{Context, Poll};
 use auth_core::token::AccessTokenRequest;
 use auth_tower::{AuthContext, AuthLayer, Authenticator, EndpointsConfig, Guard, Require};
 use axum::body::Body;
-use axum::extract::ConnectInfo;
 use axum::routing::get;
 use axum::{Json, Router};
 use http::Request;
-use http_body_util::BodyExt as _;
 use serde_json::json;
-use tower::{Service, ServiceExt as _};
+use tower::Service;
 
+use common::axum_client::axum_client;
 use common::scenarios;
-use common::{Admin, Client, Fixture, Options, ReadReports, Req, Resp, Sent, fixture, tiers};
+use common::{Admin, Client, Fixture, Options, ReadReports, Req, fixture, tiers};
 
 async fn hello(context: AuthContext) -> Json<serde_json::Value> {
     Json(json!({
@@ -72,38 +71,7 @@ fn router(fx: &Fixture, config: EndpointsConfig) -> Router {
 }
 
 fn client(app: Router) -> Client {
-    Client {
-        send: Box::new(move |req: Req| -> Sent {
-            let app = app.clone();
-            Box::pin(async move {
-                let mut builder = Request::builder().method(req.method).uri(&req.uri);
-                for (name, value) in &req.headers {
-                    builder = builder.header(name, value);
-                }
-                let mut request = builder.body(Body::from(req.body)).unwrap();
-                request.extensions_mut().insert(ConnectInfo(req.peer));
-                let response = app.oneshot(request).await.unwrap();
-                let status = response.status().as_u16();
-                let headers = response
-                    .headers()
-                    .iter()
-                    .map(|(n, v)| (n.to_string(), v.to_str().unwrap().to_owned()))
-                    .collect();
-                let body = response
-                    .into_body()
-                    .collect()
-                    .await
-                    .unwrap()
-                    .to_bytes()
-                    .to_vec();
-                Resp {
-                    status,
-                    headers,
-                    body,
-                }
-            })
-        }),
-    }
+    axum_client(app)
 }
 
 fn build(options: Options, config: EndpointsConfig) -> (Fixture, Client) {

@@ -13,10 +13,10 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode};
 use axum::routing::get;
-use http_body_util::BodyExt as _;
 use tower::ServiceExt as _;
 
-use common::{Client, Fixture, Options, Req, Resp, Sent, fixture};
+use common::axum_client::axum_client;
+use common::{Client, Fixture, Options, fixture};
 use rate_limit::rate_limit_scenarios;
 
 fn router(layer: RateLimitLayer, fx: &Fixture) -> Router {
@@ -31,39 +31,7 @@ fn router(layer: RateLimitLayer, fx: &Fixture) -> Router {
 }
 
 fn build(layer: RateLimitLayer, fx: &Fixture) -> Client {
-    let app = router(layer, fx);
-    Client {
-        send: Box::new(move |req: Req| -> Sent {
-            let app = app.clone();
-            Box::pin(async move {
-                let mut builder = Request::builder().method(req.method).uri(&req.uri);
-                for (name, value) in &req.headers {
-                    builder = builder.header(name, value);
-                }
-                let mut request = builder.body(Body::from(req.body)).unwrap();
-                request.extensions_mut().insert(ConnectInfo(req.peer));
-                let response = app.oneshot(request).await.unwrap();
-                let status = response.status().as_u16();
-                let headers = response
-                    .headers()
-                    .iter()
-                    .map(|(n, v)| (n.to_string(), v.to_str().unwrap().to_owned()))
-                    .collect();
-                let body = response
-                    .into_body()
-                    .collect()
-                    .await
-                    .unwrap()
-                    .to_bytes()
-                    .to_vec();
-                Resp {
-                    status,
-                    headers,
-                    body,
-                }
-            })
-        }),
-    }
+    axum_client(router(layer, fx))
 }
 
 rate_limit_scenarios!(tokio::test, build);

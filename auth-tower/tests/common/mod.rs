@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test binary uses a different subset
 
 pub mod abuse;
+pub mod axum_client;
 #[cfg(feature = "providers")]
 pub mod oauth;
 pub mod scenarios;
