@@ -149,9 +149,10 @@ impl AuthService {
     /// Sets a new password with a reset link's token.
     ///
     /// The token must be a current password-reset token: unused, unexpired, not voided by a
-    /// newer link. It is consumed (single use) before anything else is done. The new
-    /// password must satisfy the policy; it is first checked without the account's details
-    /// so that an obviously weak password does not spend the link, then with them (a
+    /// newer link. The new password must satisfy the policy; it is first checked without the
+    /// account's details and hashed, so that neither an obviously weak password nor a full
+    /// hashing queue spends the link; then the token is consumed (single use) before the
+    /// account is touched, and the password is checked again with the account's details (a
     /// password equal to the account's email or name is refused after the link is spent,
     /// and a new link must be requested). Then, in one column-scoped write (a concurrent
     /// disable or role change stays), the password is replaced, the email counts as verified
