@@ -60,3 +60,8 @@ async fn configured_providers_get_a_button() {
 async fn a_postgresql_outage_answers_503_with_retry_after_and_recovers_without_a_restart() {
     outage::database_outage_answers_503_and_recovers(BIN, "AUTH_TEST_POSTGRES_URL").await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_redis_outage_answers_503_with_retry_after_and_recovers_without_a_restart() {
+    outage::redis_outage_answers_503_and_recovers(BIN).await;
+}

@@ -70,3 +70,10 @@ async fn a_postgresql_outage_answers_503_with_retry_after_and_recovers_without_a
 async fn a_mysql_outage_answers_503_with_retry_after_and_recovers_without_a_restart() {
     outage::database_outage_answers_503_and_recovers(BIN, "AUTH_TEST_MYSQL_URL").await;
 }
+
+// Issue 14: "the same for Redis" — with REDIS_URL set, revocations, throttling and the login
+// limit live there; cutting it answers 503 + Retry-After within the bound, then recovers.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_redis_outage_answers_503_with_retry_after_and_recovers_without_a_restart() {
+    outage::redis_outage_answers_503_and_recovers(BIN).await;
+}

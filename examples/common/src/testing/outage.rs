@@ -1,8 +1,8 @@
-//! The database going down under a running example and coming back: requests that need it
-//! answer 503 with `Retry-After` within a couple of seconds — each on its own, however many
-//! arrive at once — and work again afterwards without a restart.
+//! The database — or Redis — going down under a running example and coming back: requests
+//! that need it answer 503 with `Retry-After` within a couple of seconds — each on its own,
+//! however many arrive at once — and work again afterwards without a restart.
 //!
-//! The database sits behind auth-core's cuttable [`OutageProxy`]; the server itself is never
+//! The server sits behind auth-core's cuttable [`OutageProxy`]; the server itself is never
 //! touched, so other tests keep using it.
 
 use std::time::{Duration, Instant};
@@ -30,37 +30,75 @@ const CLIENT_TIMEOUT: Duration = Duration::from_secs(45);
 /// `POST /auth/login`: 503 + `Retry-After` + `temporarily_unavailable` within [`HANG`],
 /// also for [`CONCURRENT`] requests at once; then restores it and checks both work again.
 pub async fn database_outage_answers_503_and_recovers(bin: &str, env_var: &str) {
+    let Some((url, mut proxy)) = proxied(env_var).await else {
+        return;
+    };
+    let via_proxy = OutageProxy::url_for(&url, proxy.addr());
+    outage_scenario(bin, &mut proxy, &[("DATABASE_URL", &via_proxy)]).await;
+}
+
+/// The same scenario with Redis (`$AUTH_TEST_REDIS_URL`) behind the proxy and the database
+/// left alone: with `REDIS_URL` set, the example keeps revoked access tokens, login
+/// throttling and the shared login limit there, so `GET /api/me` and `POST /auth/login`
+/// need it and must answer 503 within the bound while it is gone, then work again.
+pub async fn redis_outage_answers_503_and_recovers(bin: &str) {
+    let Some((url, mut proxy)) = proxied("AUTH_TEST_REDIS_URL").await else {
+        return;
+    };
+    let via_proxy = OutageProxy::url_for(&url, proxy.addr());
+    // A prefix of this run's own: Redis is shared between runs and tests.
+    let prefix = format!("outage-{}-{}:", std::process::id(), unique_suffix());
+    outage_scenario(
+        bin,
+        &mut proxy,
+        &[("REDIS_URL", &via_proxy), ("REDIS_KEY_PREFIX", &prefix)],
+    )
+    .await;
+}
+
+/// The server URL in `$env_var` and a proxy in front of it, or `None` (with a notice) when
+/// the variable is unset or does not name the server by IP:port.
+async fn proxied(env_var: &str) -> Option<(String, OutageProxy)> {
     let Some(url) = std::env::var(env_var).ok().filter(|v| !v.is_empty()) else {
         skip_notice(format_args!(
-            "SKIPPED: set {env_var} to run the database-outage scenario"
+            "SKIPPED: set {env_var} to run the outage scenario"
         ));
-        return;
+        return None;
     };
     let Some(upstream) = upstream_of(&url) else {
         skip_notice(format_args!(
             "SKIPPED: {env_var} must name the server by IP:port (127.0.0.1:5432) for the proxy"
         ));
-        return;
+        return None;
     };
-    let mut proxy = OutageProxy::start(upstream).await.expect("start the proxy");
-    let via_proxy = OutageProxy::url_for(&url, proxy.addr());
-    let server = ExampleServer::start(
-        bin,
-        &[
-            ("DATABASE_URL", &via_proxy),
-            // Every request asks the database whether its token still stands.
-            ("REVOCATION_CACHE_SECONDS", "0"),
-            // axum-app's seed-002 login limit (5 a minute per client) would answer the
-            // concurrent logins below 429 before they reach the database; this scenario is
-            // about the outage (actix-app has no such layer and ignores it).
-            ("RATE_LIMIT_LOGIN_PER_MINUTE", "1000"),
-        ],
-    );
-    // The database is shared between runs and between the examples: a unique account.
-    let nanos = std::time::SystemTime::now()
+    let proxy = OutageProxy::start(upstream).await.expect("start the proxy");
+    Some((url, proxy))
+}
+
+fn unique_suffix() -> u128 {
+    std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let email = format!("outage-{}-{nanos}@example.com", std::process::id());
+        .map_or(0, |d| d.as_nanos())
+}
+
+/// `bin` with `env` (pointing one backend at `proxy`): the outage and the recovery.
+async fn outage_scenario(bin: &str, proxy: &mut OutageProxy, env: &[(&str, &str)]) {
+    let mut env = env.to_vec();
+    env.extend([
+        // Every request asks the stores whether its token still stands.
+        ("REVOCATION_CACHE_SECONDS", "0"),
+        // axum-app's seed-002 login limit (5 a minute per client) would answer the
+        // concurrent logins below 429 before they reach the store; this scenario is about
+        // the outage (actix-app has no such layer and ignores it).
+        ("RATE_LIMIT_LOGIN_PER_MINUTE", "1000"),
+    ]);
+    let server = ExampleServer::start(bin, &env);
+    // The stores are shared between runs and between the examples: a unique account.
+    let email = format!(
+        "outage-{}-{}@example.com",
+        std::process::id(),
+        unique_suffix()
+    );
     let source = Some(fresh_source());
     let mut client = Client::with_options(&server.base_url, source, CLIENT_TIMEOUT);
     let signup = client.credentials("signup", &email, PASSWORD).await;
@@ -113,7 +151,7 @@ pub async fn database_outage_answers_503_and_recovers(bin: &str, env_var: &str) 
     assert_eq!(
         me.status,
         200,
-        "GET /api/me works again once the database is back: {}\n{}",
+        "GET /api/me works again once the store is back: {}\n{}",
         me.text,
         server.logs()
     );
@@ -126,7 +164,7 @@ pub async fn database_outage_answers_503_and_recovers(bin: &str, env_var: &str) 
 fn assert_outage_answer(what: &str, reply: &Reply, took: Duration) {
     assert_eq!(
         reply.status, 503,
-        "{what} during a database outage answers 503, not 500: {}",
+        "{what} during an outage answers 503, not 500: {}",
         reply.text
     );
     let retry_after = reply.header("retry-after").unwrap_or_default();
@@ -141,6 +179,6 @@ fn assert_outage_answer(what: &str, reply: &Reply, took: Duration) {
     );
     assert!(
         took < HANG,
-        "{what} during a database outage took {took:?}: it must answer within the bound"
+        "{what} during an outage took {took:?}: it must answer within the bound"
     );
 }
