@@ -10,8 +10,9 @@ use auth_tower::actix::{AuthMiddleware, GuardMiddleware, endpoints_scope};
 use auth_tower::{AuthContext, EndpointsConfig, Guard, Require};
 use serde_json::json;
 
+use common::actix_client::{actix_request, actix_response};
 use common::scenarios;
-use common::{Admin, Client, Fixture, Options, ReadReports, Req, Resp, Sent, fixture, tiers};
+use common::{Admin, Client, Fixture, Options, ReadReports, Req, Sent, fixture, tiers};
 
 async fn hello(context: AuthContext) -> HttpResponse {
     HttpResponse::Ok().json(json!({
@@ -78,35 +79,8 @@ fn build(options: Options, config: EndpointsConfig) -> (Fixture, Client) {
             let app = make();
             Box::pin(async move {
                 let service = test::init_service(app).await;
-                let mut request = test::TestRequest::default()
-                    .method(actix_web::http::Method::from_bytes(req.method.as_bytes()).unwrap())
-                    .uri(&req.uri)
-                    .peer_addr(req.peer);
-                for (name, value) in &req.headers {
-                    request = request.append_header((name.as_str(), value.as_str()));
-                }
-                if !req.body.is_empty() {
-                    request = request.set_payload(req.body.clone());
-                }
-                let response = match service.call(request.to_request()).await {
-                    Ok(response) => response.into_parts().1.map_into_boxed_body(),
-                    Err(error) => error.error_response(),
-                };
-                let status = response.status().as_u16();
-                let headers = response
-                    .headers()
-                    .iter()
-                    .map(|(n, v)| (n.to_string(), v.to_str().unwrap().to_owned()))
-                    .collect();
-                let body = actix_web::body::to_bytes(response.into_body())
-                    .await
-                    .map(|b| b.to_vec())
-                    .unwrap_or_default();
-                Resp {
-                    status,
-                    headers,
-                    body,
-                }
+                let request = actix_request(&req).to_request();
+                actix_response(service.call(request).await).await
             })
         }),
     };

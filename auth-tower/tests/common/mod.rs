@@ -3,6 +3,8 @@
 #![allow(dead_code)] // each test binary uses a different subset
 
 pub mod abuse;
+#[cfg(feature = "actix")]
+pub mod actix_client;
 pub mod axum_client;
 #[cfg(feature = "providers")]
 pub mod oauth;
