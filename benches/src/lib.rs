@@ -146,3 +146,26 @@ pub fn request() -> AccessTokenRequest {
         .session("session-1")
         .roles(["admin"])
 }
+
+/// The Tokio runtime of the load-test servers (`src/bin/*_server.rs`): `LOAD_WORKERS` worker
+/// threads (default 1; 0 = a current-thread runtime), so the scripts can pin the server's
+/// share of the machine.
+///
+/// # Errors
+/// The runtime could not be built.
+pub fn load_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    let workers = std::env::var("LOAD_WORKERS")
+        .ok()
+        .and_then(|w| w.parse().ok())
+        .unwrap_or(1);
+    if workers == 0 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .enable_all()
+            .build()
+    }
+}

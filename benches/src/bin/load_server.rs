@@ -42,20 +42,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         [a, b, c, d] => [*a, *b, *c, *d],
         _ => return Err("usage: load_server [bare ours ours_token_cache raw_jsonwebtoken]".into()),
     };
-    let workers = std::env::var("LOAD_WORKERS")
-        .ok()
-        .and_then(|w| w.parse().ok())
-        .unwrap_or(1);
-    let runtime = if workers == 0 {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?
-    } else {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(workers)
-            .enable_all()
-            .build()?
-    };
+    let runtime = auth_benches::load_runtime()?;
     runtime.block_on(serve(ports))
 }
 

@@ -35,20 +35,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         [a, b, c] => [*a, *b, *c],
         _ => return Err("usage: rate_limit_server [bare limited [redis]]".into()),
     };
-    let workers = std::env::var("LOAD_WORKERS")
-        .ok()
-        .and_then(|w| w.parse().ok())
-        .unwrap_or(1);
-    let runtime = if workers == 0 {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?
-    } else {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(workers)
-            .enable_all()
-            .build()?
-    };
+    let runtime = auth_benches::load_runtime()?;
     runtime.block_on(serve(ports))
 }
 
