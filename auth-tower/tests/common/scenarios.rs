@@ -677,14 +677,19 @@ pub async fn throttling_uses_the_peer_address(build: &Build) {
     assert_eq!(elsewhere.status, 401);
 }
 
-pub async fn trusted_proxy_header_is_opt_in(build: &Build) {
+/// An app behind a trusted `X-Forwarded-For`, with a per-IP login gate of 3.
+fn behind_trusted_proxy(build: &Build) -> (Fixture, Client) {
     let options = Options {
         ip_throttle: 3,
         ..Options::default()
     };
     let config = EndpointsConfig::default()
         .dangerous_trust_proxy_header(http::HeaderName::from_static("x-forwarded-for"));
-    let (_fx, app) = build(options, config);
+    build(options, config)
+}
+
+pub async fn trusted_proxy_header_is_opt_in(build: &Build) {
+    let (_fx, app) = behind_trusted_proxy(build);
     for attempt in 0..5 {
         let resp = app
             .send(
@@ -716,13 +721,7 @@ pub async fn trusted_proxy_header_is_opt_in(build: &Build) {
 /// whole line unreadable, so the request fell back to the proxy's own address — one client's
 /// failures then counted against everyone behind the proxy, and not against the client.
 pub async fn proxy_header_junk_cannot_move_a_client_onto_the_proxys_address(build: &Build) {
-    let options = Options {
-        ip_throttle: 3,
-        ..Options::default()
-    };
-    let config = EndpointsConfig::default()
-        .dangerous_trust_proxy_header(http::HeaderName::from_static("x-forwarded-for"));
-    let (fx, app) = build(options, config);
+    let (fx, app) = behind_trusted_proxy(build);
     for attempt in 0..5 {
         let resp = app
             .send(
