@@ -265,6 +265,24 @@ impl AuthService {
         Ok(())
     }
 
+    /// Hashes a new password for a request reserved under `endpoint`: when the hashing queue
+    /// is full ([`AuthError::Busy`]) nothing was done, so the slot is given back
+    /// ([`release_endpoint`](Self::release_endpoint)) before the refusal is returned.
+    pub(super) async fn hash_password_under(
+        &self,
+        password: crate::password::Password,
+        endpoint: Endpoint,
+        client: &ClientInfo,
+    ) -> Result<String, AuthError> {
+        match self.hash_password(password).await {
+            Err(busy @ AuthError::Busy { .. }) => {
+                self.release_endpoint(endpoint, client).await?;
+                Err(busy)
+            }
+            outcome => outcome,
+        }
+    }
+
     /// The throttle key and limit of `endpoint` for `client`, or `None` when nothing limits
     /// it (an unlimited endpoint, a client without an IP).
     fn endpoint_key(

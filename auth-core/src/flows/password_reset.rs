@@ -190,18 +190,13 @@ impl AuthService {
         // Hashed before the link is spent: a full hashing queue (503 `Busy`) must leave the
         // link usable for the retry. The cost — a hash for a request whose token turns out
         // invalid — is bounded by the endpoint limit, as a login's dummy hash is.
-        let password_hash = match self
-            .hash_password(Password::from(new.expose_secret()))
-            .await
-        {
-            Ok(hash) => hash,
-            Err(busy @ AuthError::Busy { .. }) => {
-                self.release_endpoint(Endpoint::PasswordReset, client)
-                    .await?;
-                return Err(busy);
-            }
-            Err(error) => return Err(error),
-        };
+        let password_hash = self
+            .hash_password_under(
+                Password::from(new.expose_secret()),
+                Endpoint::PasswordReset,
+                client,
+            )
+            .await?;
         let now = self.now();
         let user = self
             .consume_for_active_user(&presented, OneTimePurpose::PasswordReset, now)

@@ -207,15 +207,10 @@ impl AuthService {
             .config
             .password_policy
             .check(password.expose_secret(), &context)?;
-        let password_hash = match self.hash_password(password).await {
-            Ok(hash) => hash,
-            Err(busy @ AuthError::Busy { .. }) => {
-                // Nothing was done: the retry the 503 asks for must not use up the limit.
-                self.release_endpoint(Endpoint::Signup, client).await?;
-                return Err(busy);
-            }
-            Err(error) => return Err(error),
-        };
+        // Busy gives the signup slot back: the retry the 503 asks for must not use it up.
+        let password_hash = self
+            .hash_password_under(password, Endpoint::Signup, client)
+            .await?;
 
         let mut user = User::new(UserId::generate()?, &email, self.now());
         user.username = username;
