@@ -12,14 +12,14 @@ use actix_web::{Error, HttpMessage};
 use super::RateLimitLayer;
 use super::decide::Verdict;
 use super::headers::{RATELIMIT, RATELIMIT_POLICY, refusal};
-use super::key::Caller;
+use super::key::{Caller, KeyBy};
 use super::plans::PlanName;
 use crate::actix::to_actix;
 use crate::authenticator::CustomClaims;
 use crate::context::AuthContext;
 
 type LocalBoxFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + 'static>>;
-type ActixCaller = fn(&actix_web::dev::Extensions) -> Caller;
+type ActixCaller = fn(&actix_web::dev::Extensions, KeyBy) -> Caller;
 
 /// A [`RateLimitLayer`]'s limits as actix-web middleware:
 /// `web::scope("/api").wrap(RateLimitMiddleware::new(layer))`. Wrap it *inside* an
@@ -51,10 +51,10 @@ impl RateLimitMiddleware {
     }
 }
 
-fn actix_caller<E: CustomClaims>(extensions: &actix_web::dev::Extensions) -> Caller {
+fn actix_caller<E: CustomClaims>(extensions: &actix_web::dev::Extensions, key_by: KeyBy) -> Caller {
     let mut caller = extensions
         .get::<AuthContext<E>>()
-        .map(Caller::from_context)
+        .map(|context| Caller::from_context(context, key_by))
         .unwrap_or_default();
     if let Some(PlanName(plan)) = extensions.get::<PlanName>() {
         caller.plan = Some(plan.clone());
@@ -119,7 +119,7 @@ where
                 .client_ip
                 .resolve(lines, request.peer_addr().map(|addr| addr.ip()))
         };
-        let caller = (self.middleware.caller)(&request.extensions());
+        let caller = (self.middleware.caller)(&request.extensions(), decider.key_by);
         let service = Rc::clone(&self.service);
         Box::pin(async move {
             match decider.decide_async(ip, caller).await {

@@ -31,7 +31,7 @@ use crate::endpoints::ClientIpSource;
 pub const DEFAULT_MAX_TRACKED_KEYS: usize = 100_000;
 
 type PlanFn = Arc<dyn Fn(&http::Extensions) -> Option<String> + Send + Sync>;
-type CallerFn = fn(&http::Extensions) -> Caller;
+type CallerFn = fn(&http::Extensions, KeyBy) -> Caller;
 
 /// A tower [`Layer`] that applies per-key rate limits and usage quotas, per plan, and adds
 /// the `RateLimit-Policy` / `RateLimit` fields to every response. See the
@@ -204,7 +204,7 @@ impl RateLimitLayer {
 
     /// The caller and plan of a request, from its extensions.
     pub(crate) fn caller(&self, extensions: &http::Extensions) -> Caller {
-        let mut caller = (self.caller)(extensions);
+        let mut caller = (self.caller)(extensions, self.decider.key_by);
         if let Some(plan_from) = &self.plan_from {
             caller.plan = plan_from(extensions);
         } else if let Some(PlanName(plan)) = extensions.get::<PlanName>() {
@@ -215,19 +215,25 @@ impl RateLimitLayer {
 }
 
 /// The caller as auth-tower's authenticate layer left it in the extensions.
-fn caller_from<E: CustomClaims>(extensions: &http::Extensions) -> Caller {
+fn caller_from<E: CustomClaims>(extensions: &http::Extensions, key_by: KeyBy) -> Caller {
     match extensions.get::<AuthContext<E>>() {
-        Some(context) => Caller::from_context(context),
+        Some(context) => Caller::from_context(context, key_by),
         None => Caller::default(),
     }
 }
 
 impl Caller {
-    pub(crate) fn from_context<E>(context: &AuthContext<E>) -> Self {
+    /// The plan and, of the subject and the client, only what `key_by` counts by: this runs
+    /// on every request, so nothing else is copied out of the claims.
+    pub(crate) fn from_context<E>(context: &AuthContext<E>, key_by: KeyBy) -> Self {
         let claims = context.claims();
         Self {
-            user: Some(claims.sub.clone()),
-            client: claims.client_id.clone(),
+            user: (key_by == KeyBy::User).then(|| claims.sub.clone()),
+            client: if key_by == KeyBy::Client {
+                claims.client_id.clone()
+            } else {
+                None
+            },
             plan: claims.plan.clone(),
         }
     }
@@ -421,6 +427,62 @@ where
                 }
             };
             this.state.set(next);
+        }
+    }
+}
+
+#[cfg(test)]
+mod caller_tests {
+    use super::*;
+    use crate::context::CredentialSource;
+    use auth_core::token::{
+        AccessTokenIssuer, AccessTokenRequest, AccessTokenVerifier, Algorithm, IssuerConfig,
+        KeySet, SigningKey, VerifierConfig,
+    };
+
+    // The caller is read on every request: the plan always, and of the subject and the
+    // client only the one the limit counts by.
+    #[test]
+    fn only_what_the_key_counts_by_is_read_from_the_claims() {
+        let keys = KeySet::new(
+            SigningKey::hmac(
+                "k1",
+                Algorithm::HS256,
+                b"a unit-test HS256 secret, 32+ bytes",
+            )
+            .expect("key"),
+        );
+        let token = AccessTokenIssuer::new(IssuerConfig::new("https://auth.test", "api"), &keys)
+            .issue(
+                &AccessTokenRequest::new("user-1")
+                    .client("client-1")
+                    .plan("pro"),
+            )
+            .expect("issue");
+        let claims =
+            AccessTokenVerifier::new(VerifierConfig::new("https://auth.test", "api"), &keys)
+                .verify(token.token.secret())
+                .expect("verify");
+        let context = AuthContext::from_arc(
+            Arc::new(claims),
+            CredentialSource::AuthorizationHeader,
+            Arc::from("test"),
+        );
+        for (key_by, user, client) in [
+            (KeyBy::Ip, None, None),
+            (KeyBy::User, Some("user-1"), None),
+            (KeyBy::Client, None, Some("client-1")),
+        ] {
+            let caller = Caller::from_context(&context, key_by);
+            assert_eq!(
+                (
+                    caller.user.as_deref(),
+                    caller.client.as_deref(),
+                    caller.plan.as_deref()
+                ),
+                (user, client, Some("pro")),
+                "{key_by:?}"
+            );
         }
     }
 }
