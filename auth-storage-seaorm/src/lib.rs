@@ -95,6 +95,9 @@
 //! [`SeaOrmStore::connect`] applies settings that matter for an auth store (see
 //! [`SeaOrmStore::connect_options`]): SQLite files in WAL mode with a busy timeout and foreign
 //! keys on, in-memory SQLite on a single never-closed connection, and statement logging off.
+//! A SQLite file also gets a small second pool for throttle counters and login times whose
+//! commits skip the fsync ([`SQLITE_COUNTER_CONNECTIONS`] says what that can lose: counts,
+//! never a session, token or revocation).
 //! To tune the pool, start from those options:
 //!
 //! ```no_run
@@ -171,7 +174,7 @@ mod users;
 pub use error::{CorruptRow, TimeOutOfRange, is_connection_error};
 pub use migration::Migrator;
 pub use redact::redact_url;
-pub use store::{PurgeReport, SQLITE_FILE_CONNECTIONS, SeaOrmStore};
+pub use store::{PurgeReport, SQLITE_COUNTER_CONNECTIONS, SQLITE_FILE_CONNECTIONS, SeaOrmStore};
 pub use timeouts::Timeouts;
 
 pub use sea_orm;

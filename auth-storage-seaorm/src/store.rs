@@ -20,6 +20,9 @@ use crate::{Migrator, Timeouts};
 #[derive(Debug, Clone)]
 pub struct SeaOrmStore {
     db: DatabaseConnection,
+    /// Where login-throttle counters and the last-login time are written: `db` itself, except
+    /// on a SQLite file opened by [`SeaOrmStore::connect`] (see [`SQLITE_COUNTER_CONNECTIONS`]).
+    counters: DatabaseConnection,
 }
 
 /// The pool size [`SeaOrmStore::connect`] gives a SQLite *file* (an in-memory database keeps
@@ -28,6 +31,25 @@ pub struct SeaOrmStore {
 /// memory (a page cache each) but no write throughput. A host can set its own with
 /// [`SeaOrmStore::connect_options`].
 pub const SQLITE_FILE_CONNECTIONS: u32 = 8;
+
+/// The size of the second pool [`SeaOrmStore::connect`] opens on a SQLite *file* for the
+/// writes that need not wait for the disk: login-throttle counters (reserve, release, clear)
+/// and a user's last-login time.
+///
+/// **Why.** With sqlx's default `synchronous=FULL` every SQLite commit waits for an `fsync`
+/// under the database's one write lock, and a password login makes seven such small writes
+/// (three throttle reservations, three give-backs, the login time) beside the two that matter
+/// (the new session with its refresh token, the audit event). These connections use
+/// `synchronous=NORMAL`, which in WAL mode keeps every commit atomic and consistent and
+/// durable across a crash of the process, and only leaves it to the *next* `FULL` commit (or
+/// checkpoint) to reach the disk: the WAL is appended in order, so the session commit that
+/// ends a login syncs the throttle writes before it too. What a power loss can take is the
+/// counts and login times written since the last `FULL` commit — never a session, refresh
+/// token, revocation, one-time token or audit event, which all stay on the `FULL` pool.
+/// Forgetting a few seconds of failed-attempt counts on a power cut gives an attacker nothing
+/// they could trigger. Other backends use the one pool for everything (PostgreSQL and MySQL
+/// commit durably; see `benches/README.md` for what that costs).
+pub const SQLITE_COUNTER_CONNECTIONS: u32 = 4;
 
 /// How many rows [`SeaOrmStore::purge_expired`] deleted, per table.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -54,7 +76,10 @@ pub struct PurgeReport {
 impl SeaOrmStore {
     /// A store on an existing connection (run [`SeaOrmStore::migrate`] or [`Migrator`] first).
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+        Self {
+            counters: db.clone(),
+            db,
+        }
     }
 
     /// Connects to `url` with [`SeaOrmStore::connect_options`] (the default [`Timeouts`]:
@@ -79,10 +104,17 @@ impl SeaOrmStore {
     ///
     /// As [`SeaOrmStore::connect`]; an unreachable server fails after `timeouts.acquire`.
     pub async fn connect_with(url: &str, timeouts: Timeouts) -> Result<Self, DbErr> {
-        let connection = Database::connect(Self::connect_options_with(url, timeouts))
-            .await
-            .map_err(|error| crate::redact::redact_connect_error(url, error))?;
-        Ok(Self::new(connection))
+        let connect = |options| async move {
+            Database::connect(options)
+                .await
+                .map_err(|error| crate::redact::redact_connect_error(url, error))
+        };
+        let db = connect(Self::connect_options_with(url, timeouts)).await?;
+        let counters = match Self::counter_connect_options_with(url, timeouts) {
+            Some(options) => connect(options).await?,
+            None => db.clone(),
+        };
+        Ok(Self { db, counters })
     }
 
     /// The connection settings [`SeaOrmStore::connect`] uses, for a host that wants to adjust
@@ -133,6 +165,23 @@ impl SeaOrmStore {
         options
     }
 
+    /// The settings of the pool [`SeaOrmStore::connect_with`] opens beside the main one on a
+    /// SQLite file, for throttle counters and login times: the main settings with
+    /// [`SQLITE_COUNTER_CONNECTIONS`] connections and `synchronous=NORMAL` (see there for
+    /// why that loses nothing that matters). `None` for every other URL (one pool).
+    fn counter_connect_options_with(url: &str, timeouts: Timeouts) -> Option<ConnectOptions> {
+        if !url.starts_with("sqlite:") || url.contains(":memory:") || url.contains("mode=memory") {
+            return None;
+        }
+        let mut options = Self::connect_options_with(url, timeouts);
+        options.max_connections(SQLITE_COUNTER_CONNECTIONS);
+        #[cfg(feature = "sqlite")]
+        options.map_sqlx_sqlite_opts(|sqlite| {
+            sqlite.synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+        });
+        Some(options)
+    }
+
     /// Applies every pending migration of this crate (idempotent). The versions are kept
     /// in `auth_seaql_migrations`; see [`Migrator`].
     ///
@@ -147,6 +196,16 @@ impl SeaOrmStore {
     /// [row-level-security helper](crate::rls)).
     pub fn connection(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// Where this store writes login-throttle counters and last-login times:
+    /// [`connection`](Self::connection) itself, except on a SQLite file opened by
+    /// [`SeaOrmStore::connect`], where it is a second pool whose commits do not wait for the
+    /// disk (see [`SQLITE_COUNTER_CONNECTIONS`] for what that can and cannot lose). A host may
+    /// use it for counters of its own with the same trade-off; never for sessions, tokens or
+    /// anything a revocation depends on.
+    pub fn counter_connection(&self) -> &DatabaseConnection {
+        &self.counters
     }
 
     /// Which database this store talks to.

@@ -74,7 +74,7 @@ impl SeaOrmStore {
                     .add(expired)
                     .add(Column::Attempts.lt(i64::from(max))),
             )
-            .exec(self.connection())
+            .exec(self.counter_connection())
             .await
             .map_err(db)?;
         Ok(updated.rows_affected > 0)
@@ -118,7 +118,7 @@ impl SeaOrmStore {
             .select_only()
             .column(counter::Column::OpenedAt)
             .into_tuple()
-            .one(self.connection())
+            .one(self.counter_connection())
             .await
             .map_err(db)?;
         Ok(opened
@@ -173,7 +173,7 @@ impl ThrottleStore for SeaOrmStore {
         if let Some(closed) = closes_before(now, window) {
             update = update.filter(Column::OpenedAt.gt(closed));
         }
-        update.exec(self.connection()).await.map_err(db)?;
+        update.exec(self.counter_connection()).await.map_err(db)?;
         Ok(())
     }
 
@@ -195,7 +195,7 @@ impl ThrottleStore for SeaOrmStore {
                     .add(counter::Column::Key.eq(key))
                     .add(counter::Column::Key.like(nested)),
             )
-            .exec(self.connection())
+            .exec(self.counter_connection())
             .await
             .map_err(db)?;
         Ok(())
@@ -211,7 +211,7 @@ impl ThrottleStore for SeaOrmStore {
         };
         let purged = counter::Entity::delete_many()
             .filter(counter::Column::OpenedAt.lt(micros(cutoff)?))
-            .exec(self.connection())
+            .exec(self.counter_connection())
             .await
             .map_err(db)?;
         Ok(purged.rows_affected)

@@ -197,7 +197,8 @@ impl UserStore for SeaOrmStore {
         let updated = user::Entity::update_many()
             .col_expr(user::Column::LastLoginAt, Expr::value(micros(at)?))
             .filter(user::Column::Id.eq(id.to_string()))
-            .exec(self.connection())
+            // Informational, like the throttle counters: no need to wait for the disk.
+            .exec(self.counter_connection())
             .await
             .map_err(db)?;
         if updated.rows_affected == 0 {
