@@ -140,7 +140,7 @@ impl SeaOrmStore {
         options.sqlx_logging(false);
         timeouts.apply(&mut options);
         if url.starts_with("sqlite:") {
-            if url.contains(":memory:") || url.contains("mode=memory") {
+            if !is_sqlite_file(url) {
                 options
                     .max_connections(1)
                     .min_connections(1)
@@ -170,7 +170,7 @@ impl SeaOrmStore {
     /// [`SQLITE_COUNTER_CONNECTIONS`] connections and `synchronous=NORMAL` (see there for
     /// why that loses nothing that matters). `None` for every other URL (one pool).
     fn counter_connect_options_with(url: &str, timeouts: Timeouts) -> Option<ConnectOptions> {
-        if !url.starts_with("sqlite:") || url.contains(":memory:") || url.contains("mode=memory") {
+        if !is_sqlite_file(url) {
             return None;
         }
         let mut options = Self::connect_options_with(url, timeouts);
@@ -260,4 +260,10 @@ impl SeaOrmStore {
         tracing::debug!(?report, "purged expired auth rows");
         Ok(report)
     }
+}
+
+/// Whether `url` names a SQLite *file* (not an in-memory database, which must stay on one
+/// connection: each connection would see its own empty database).
+fn is_sqlite_file(url: &str) -> bool {
+    url.starts_with("sqlite:") && !url.contains(":memory:") && !url.contains("mode=memory")
 }
