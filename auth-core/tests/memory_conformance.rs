@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use auth_core::flows::Stores;
+use auth_core::store::SeparateTokenStatus;
 use auth_core::store::memory::{
     MemoryAuditStore, MemoryCounterStore, MemoryIdentityStore, MemoryOneTimeTokenStore,
     MemoryPendingLoginStore, MemoryRevocationStore, MemorySessionStore, MemoryStores,
@@ -34,6 +35,16 @@ async fn memory_session_store_conforms() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn memory_revocation_store_conforms() {
     testkit::revocation_store_conformance(Arc::new(MemoryRevocationStore::new())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn separate_token_status_over_memory_stores_conforms() {
+    let users = Arc::new(MemoryUserStore::new());
+    let sessions = Arc::new(MemorySessionStore::new());
+    let revocations = Arc::new(MemoryRevocationStore::new());
+    let status = SeparateTokenStatus::new(users.clone(), sessions.clone(), revocations.clone());
+    testkit::token_status_store_conformance(Arc::new(status), &*users, &*sessions, &*revocations)
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

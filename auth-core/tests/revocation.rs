@@ -9,8 +9,9 @@ use auth_core::opaque::TokenHash;
 use auth_core::revocation::{RevocationChecker, RevocationConfig, RevocationError};
 use auth_core::store::memory::{MemoryRevocationStore, MemorySessionStore, MemoryUserStore};
 use auth_core::store::{
-    RefreshTokenRecord, RevocationStore, RevokeReason, RevokedAccessToken, Session, SessionId,
-    SessionKind, SessionStore, StoreError, User, UserId, UserStore,
+    RefreshTokenRecord, RevocationStore, RevokeReason, RevokedAccessToken, SeparateTokenStatus,
+    Session, SessionId, SessionKind, SessionStore, StoreError, TokenStatus, TokenStatusQuery,
+    TokenStatusStore, User, UserId, UserStore,
 };
 use auth_core::token::{
     AccessTokenIssuer, AccessTokenRequest, AccessTokenVerifier, Algorithm, Claims, IssuerConfig,
@@ -408,4 +409,143 @@ async fn forgetting_makes_a_local_revocation_take_effect_at_once() {
         checker.check(&claims).await,
         Err(RevocationError::UserDisabled)
     ));
+}
+
+/// A [`TokenStatusStore`] over the fixture's stores that records what each call asked.
+struct CountingStatus {
+    inner: SeparateTokenStatus,
+    asked: std::sync::Mutex<Vec<(bool, bool, bool)>>,
+}
+
+#[async_trait]
+impl TokenStatusStore for CountingStatus {
+    async fn token_status(&self, query: &TokenStatusQuery<'_>) -> Result<TokenStatus, StoreError> {
+        self.asked.lock().unwrap().push((
+            query.user.is_some(),
+            query.session.is_some(),
+            query.jti.is_some(),
+        ));
+        self.inner.token_status(query).await
+    }
+}
+
+impl Fixture {
+    fn counting_checker(
+        &self,
+        max_staleness: Duration,
+    ) -> (RevocationChecker, Arc<CountingStatus>) {
+        let status = Arc::new(CountingStatus {
+            inner: SeparateTokenStatus::new(
+                Arc::new(self.users.clone()),
+                Arc::new(self.sessions.clone()),
+                Arc::new(self.revocations.clone()),
+            ),
+            asked: std::sync::Mutex::default(),
+        });
+        let checker = RevocationChecker::from_store_with_clock(
+            RevocationConfig::default().max_staleness(max_staleness),
+            status.clone(),
+            Arc::new(self.clock.clone()),
+        );
+        (checker, status)
+    }
+}
+
+fn take(status: &CountingStatus) -> Vec<(bool, bool, bool)> {
+    std::mem::take(&mut *status.asked.lock().unwrap())
+}
+
+/// Issue 14: a checker over one store reads an uncached token's user, session and `jti` in
+/// one call (one round trip on a SQL store), not three.
+#[tokio::test]
+async fn issue14_an_uncached_token_costs_one_status_read() {
+    let f = Fixture::new().await;
+    let (checker, status) = f.counting_checker(Duration::ZERO);
+    let claims = f.user_claims();
+    checker.check(&claims).await.unwrap();
+    checker.check(&claims).await.unwrap();
+    assert_eq!(
+        take(&status),
+        [(true, true, true), (true, true, true)],
+        "with the cache off, one call per check asking all three parts"
+    );
+
+    // A token without `sid`: the session is not asked.
+    let bare = f.claims(AccessTokenRequest::new(f.user.id.to_string()));
+    checker.check(&bare).await.unwrap();
+    assert_eq!(take(&status), [(true, false, true)]);
+}
+
+/// With the cache on, only what is missing is asked — and nothing when all is cached.
+#[tokio::test]
+async fn a_cached_part_is_not_read_again() {
+    let f = Fixture::new().await;
+    let (checker, status) = f.counting_checker(Duration::from_secs(60));
+    let claims = f.user_claims();
+    checker.check(&claims).await.unwrap();
+    checker.check(&claims).await.unwrap();
+    assert_eq!(
+        take(&status),
+        [(true, true, true)],
+        "the second check is all cached"
+    );
+
+    // Another token of the same session: only its `jti` is new.
+    let next = f.user_claims();
+    checker.check(&next).await.unwrap();
+    assert_eq!(take(&status), [(false, false, true)]);
+
+    // Forgetting the session drops only the session's entry.
+    checker.forget_session(f.session.id);
+    checker.check(&next).await.unwrap();
+    assert_eq!(take(&status), [(false, true, false)]);
+}
+
+/// Every refusal reads the same through one status read as through three.
+#[tokio::test]
+async fn refusals_through_one_status_read() {
+    let f = Fixture::new().await;
+    let (checker, _) = f.counting_checker(Duration::ZERO);
+    let claims = f.user_claims();
+    f.revocations
+        .revoke_access_token(&RevokedAccessToken::new(
+            claims.jti.clone().unwrap(),
+            f.clock.now() + Duration::from_secs(600),
+        ))
+        .await
+        .unwrap();
+    assert!(matches!(
+        checker.check(&claims).await,
+        Err(RevocationError::TokenRevoked)
+    ));
+    f.sessions
+        .revoke_session(f.session.id, RevokeReason::Logout, f.clock.now())
+        .await
+        .unwrap();
+    assert!(matches!(
+        checker.check(&claims).await,
+        Err(RevocationError::SessionEnded)
+    ));
+    let garbage_sid = f.claims(AccessTokenRequest::new(f.user.id.to_string()).session("x"));
+    assert!(matches!(
+        checker.check(&garbage_sid).await,
+        Err(RevocationError::SessionEnded)
+    ));
+    let stranger = f.claims(AccessTokenRequest::new(
+        UserId::generate().unwrap().to_string(),
+    ));
+    assert!(matches!(
+        checker.check(&stranger).await,
+        Err(RevocationError::UnknownUser)
+    ));
+    let mut disabled = f.user.clone();
+    disabled.active = false;
+    f.users.update_user(&disabled).await.unwrap();
+    assert!(
+        matches!(
+            checker.check(&claims).await,
+            Err(RevocationError::UserDisabled)
+        ),
+        "the user's refusal comes before the session's and the jti's"
+    );
 }

@@ -29,6 +29,12 @@
 //!   returns the outcome). Writes that touch several rows (a session and its first token; a
 //!   rotation on SQLite and MySQL; a new one-time token voiding the old ones; the purge) run in one
 //!   transaction, so a failure leaves nothing half-written.
+//! * **The revocation check in one query**: [`SeaOrmStore`] implements auth-core's
+//!   [`TokenStatusStore`](auth_core::store::TokenStatusStore), reading a verified token's
+//!   user, session and `jti` in one statement; build the checker with
+//!   [`RevocationChecker::from_store`](auth_core::revocation::RevocationChecker::from_store)
+//!   (`from_store(config, Arc::new(store.clone()))`) and an uncached token costs one round
+//!   trip instead of three.
 //! * **Rate-limit and quota counters**: the same pool behind auth-core's
 //!   [`CounterStore`](auth_core::store::CounterStore) (table `auth_counters`): one conditional
 //!   `UPDATE` (or, for a new key, one `INSERT … ON CONFLICT DO NOTHING`) decides each
@@ -169,6 +175,7 @@ mod sessions;
 mod store;
 mod throttle;
 mod timeouts;
+mod token_status;
 mod users;
 
 pub use error::{CorruptRow, TimeOutOfRange, is_connection_error};

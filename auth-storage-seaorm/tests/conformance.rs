@@ -25,6 +25,10 @@ async fn run_kit(db: TestDb) {
     // Rate-limit and quota counters (issue 14): 50 concurrent additions with limit 7 allow
     // exactly 7, and with limit 50 lose none.
     testkit::counter_store_conformance(Arc::new(db.store.clone())).await;
+    // The revocation check's three reads in one query (issue 14) answer exactly what the
+    // separate reads do.
+    let store = &db.store;
+    testkit::token_status_store_conformance(Arc::new(store.clone()), store, store, store).await;
     db.drop_all().await;
 }
 

@@ -5,6 +5,12 @@
 //! everywhere", password changes, disabled accounts and RFC 7009 revocation reach access
 //! tokens before they expire.
 //!
+//! # Round trips
+//! What the cache does not hold is read with one [`TokenStatusStore::token_status`] call per
+//! check, asking only the missing parts. [`RevocationChecker::new`] reads them from three
+//! stores ([`SeparateTokenStatus`]: up to three round trips); [`RevocationChecker::from_store`]
+//! from one store that answers them together (auth-storage-seaorm: one query).
+//!
 //! # Staleness
 //! Answers are cached per session, per user and per `jti` for at most
 //! [`RevocationConfig::max_staleness`] (default 5 seconds): a revocation can take up to that
@@ -47,7 +53,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use crate::clock::{Clock, SystemClock};
 use crate::error::{BearerErrorCode, ToBearerError};
 use crate::store::{
-    RevocationStore, SessionId, SessionKind, SessionStore, StoreError, UserId, UserStore,
+    RevocationStore, SeparateTokenStatus, SessionId, SessionKind, SessionStatus, SessionStore,
+    StoreError, TokenStatusQuery, TokenStatusStore, UserId, UserStatus, UserStore,
 };
 use crate::token::Claims;
 pub use broadcast::{Invalidation, InvalidationBroadcast};
@@ -150,9 +157,9 @@ pub struct RevocationChecker {
 }
 
 struct Inner {
-    users: Arc<dyn UserStore>,
-    sessions: Arc<dyn SessionStore>,
-    revocations: Arc<dyn RevocationStore>,
+    /// Where uncached answers come from: one store answering all three reads, or
+    /// [`SeparateTokenStatus`].
+    status: Arc<dyn TokenStatusStore>,
     clock: Arc<dyn Clock>,
     session_cache: StaleCache<SessionId, SessionState>,
     user_cache: StaleCache<UserId, UserState>,
@@ -166,6 +173,8 @@ struct Inner {
 
 impl RevocationChecker {
     /// A checker over the three stores that know about revocation, reading the system clock.
+    /// Each uncached token costs up to three reads, one per store; when one store holds all
+    /// three (a SQL store), [`from_store`](Self::from_store) reads them in one.
     pub fn new(
         config: RevocationConfig,
         users: Arc<dyn UserStore>,
@@ -183,12 +192,44 @@ impl RevocationChecker {
         revocations: Arc<dyn RevocationStore>,
         clock: Arc<dyn Clock>,
     ) -> Self {
+        let separate = SeparateTokenStatus::new(users, sessions, revocations);
+        Self::from_store_with_clock(config, Arc::new(separate), clock)
+    }
+
+    /// A checker that reads a token's user, session and `jti` with **one**
+    /// [`TokenStatusStore::token_status`] call per uncached token, reading the system clock.
+    /// `store` must be the store the flows write users, sessions and revocations to (for
+    /// auth-storage-seaorm: the same `SeaOrmStore`), so what it reads is what they wrote.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use async_trait::async_trait;
+    /// use auth_core::revocation::{RevocationChecker, RevocationConfig};
+    /// use auth_core::store::{StoreError, TokenStatus, TokenStatusQuery, TokenStatusStore};
+    ///
+    /// struct MyDatabase; // answers the three reads in one query
+    /// # #[async_trait]
+    /// # impl TokenStatusStore for MyDatabase {
+    /// #     async fn token_status(&self, _: &TokenStatusQuery<'_>) -> Result<TokenStatus, StoreError> {
+    /// #         Ok(TokenStatus::default())
+    /// #     }
+    /// # }
+    /// let checker = RevocationChecker::from_store(RevocationConfig::default(), Arc::new(MyDatabase));
+    /// ```
+    pub fn from_store(config: RevocationConfig, store: Arc<dyn TokenStatusStore>) -> Self {
+        Self::from_store_with_clock(config, store, Arc::new(SystemClock))
+    }
+
+    /// [`from_store`](Self::from_store), reading time from `clock`.
+    pub fn from_store_with_clock(
+        config: RevocationConfig,
+        store: Arc<dyn TokenStatusStore>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         let (max_age, capacity) = (config.max_staleness, config.cache_capacity);
         Self {
             inner: Arc::new(Inner {
-                users,
-                sessions,
-                revocations,
+                status: store,
                 clock,
                 session_cache: StaleCache::new(max_age, capacity),
                 user_cache: StaleCache::new(max_age, capacity),
@@ -262,7 +303,7 @@ impl RevocationChecker {
     }
 
     /// Whether an answer looked up under `generation` may still be cached.
-    fn still_current(&self, generation: Option<u64>) -> impl FnOnce() -> bool + '_ {
+    fn still_current(&self, generation: Option<u64>) -> impl Fn() -> bool + '_ {
         move || {
             let inner = &*self.inner;
             generation.is_some_and(|seen| {
@@ -283,7 +324,13 @@ impl RevocationChecker {
         let now = inner.clock.now();
 
         let user_id = UserId::parse(&claims.sub).ok_or(RevocationError::UnknownUser)?;
-        let user = self.user_state(user_id, now).await?;
+        // A `sid` that is no session id is refused below, after the user checks (their
+        // refusals come first); it is not looked up.
+        let sid = claims.sid.as_deref().map(SessionId::parse);
+        let jti = claims.jti.as_deref();
+        let (user, session, jti_revoked) = self.lookup(user_id, sid.flatten(), jti, now).await?;
+
+        let user = user.ok_or(RevocationError::UnknownUser)?;
         if !user.active {
             return Err(RevocationError::UserDisabled);
         }
@@ -300,8 +347,7 @@ impl RevocationChecker {
             return Err(RevocationError::UserCutOff);
         }
 
-        if let Some(sid) = &claims.sid {
-            let session_id = SessionId::parse(sid).ok_or(RevocationError::SessionEnded)?;
+        if sid.is_some() {
             // A token names its kind by `client_id` (an OAuth client's) or its absence (a
             // first-party login's); its `sid` must name a session of that kind. The
             // authorization server's sign-in sessions issue no access tokens at all.
@@ -310,20 +356,96 @@ impl RevocationChecker {
             } else {
                 SessionKind::FirstParty
             };
-            match self.session_state(session_id, user_id, now).await? {
-                SessionState::Live {
+            match session {
+                Some(SessionState::Live {
                     expires_at, kind, ..
-                } if now < expires_at && kind == expected => {}
+                }) if now < expires_at && kind == expected => {}
                 _ => return Err(RevocationError::SessionEnded),
             }
         }
 
-        if let Some(jti) = &claims.jti
-            && self.jti_revoked(jti, now).await?
-        {
+        if jti_revoked {
             return Err(RevocationError::TokenRevoked);
         }
         Ok(())
+    }
+
+    /// The user's state (`None`: no such user), the session's (if the token names one) and
+    /// whether the `jti` (if any) is revoked: from the cache where it has them, and the rest
+    /// from the store in one [`TokenStatusStore::token_status`] call.
+    async fn lookup(
+        &self,
+        user_id: UserId,
+        session_id: Option<SessionId>,
+        jti: Option<&str>,
+        now: SystemTime,
+    ) -> Result<(Option<UserState>, Option<SessionState>, bool), RevocationError> {
+        let inner = &*self.inner;
+        let generation = self.cache_generation();
+        // Per-request hot path: a full cache hit must not allocate.
+        let cache_on = generation.is_some();
+        let cached_user = cache_on
+            .then(|| inner.user_cache.get(&user_id, now))
+            .flatten();
+        let cached_session = session_id
+            .filter(|_| cache_on)
+            .and_then(|id| inner.session_cache.get(&id, now));
+        let cached_jti = jti
+            .filter(|_| cache_on)
+            .and_then(|jti| inner.jti_cache.get(jti, now));
+
+        let mut query = TokenStatusQuery::new();
+        if cached_user.is_none() {
+            query = query.user(user_id);
+        }
+        if let Some(id) = session_id
+            && cached_session.is_none()
+        {
+            query = query.session(id);
+        }
+        if let Some(jti) = jti
+            && cached_jti.is_none()
+        {
+            query = query.jti(jti);
+        }
+        if query.is_empty() {
+            return Ok((cached_user, cached_session, cached_jti.unwrap_or(false)));
+        }
+
+        let status = inner
+            .status
+            .token_status(&query)
+            .await
+            .map_err(RevocationError::Unavailable)?;
+        let still_current = self.still_current(generation);
+        let user = cached_user.or_else(|| {
+            let state = status.user.map(UserState::from)?;
+            // An unknown user is not cached: it is refused anyway, and caching it would
+            // hide an account created a moment later.
+            inner.user_cache.put_if(user_id, state, now, &still_current);
+            Some(state)
+        });
+        let session = match (cached_session, query.session) {
+            (Some(state), _) => Some(state),
+            (None, Some(id)) => {
+                let state = session_state(status.session, user_id);
+                inner.session_cache.put_if(id, state, now, &still_current);
+                Some(state)
+            }
+            (None, None) => None,
+        };
+        let jti_revoked = match (cached_jti, query.jti) {
+            (Some(revoked), _) => revoked,
+            (None, Some(jti)) => {
+                let revoked = status.access_token_revoked;
+                inner
+                    .jti_cache
+                    .put_if(jti.to_owned(), revoked, now, &still_current);
+                revoked
+            }
+            (None, None) => false,
+        };
+        Ok((user, session, jti_revoked))
     }
 
     /// Forgets what this checker has cached about session `id`, so that its revocation —
@@ -353,84 +475,26 @@ impl RevocationChecker {
     pub fn forget_all(&self) {
         self.invalidate(Invalidation::All);
     }
+}
 
-    async fn user_state(&self, id: UserId, now: SystemTime) -> Result<UserState, RevocationError> {
-        let inner = &*self.inner;
-        let generation = self.cache_generation();
-        if generation.is_some()
-            && let Some(state) = inner.user_cache.get(&id, now)
-        {
-            return Ok(state);
+impl From<UserStatus> for UserState {
+    fn from(status: UserStatus) -> Self {
+        Self {
+            active: status.active,
+            tokens_valid_after: status.tokens_valid_after,
         }
-        let user = inner
-            .users
-            .user_by_id(id)
-            .await
-            .map_err(RevocationError::Unavailable)?
-            .ok_or(RevocationError::UnknownUser)?;
-        let state = UserState {
-            active: user.active,
-            tokens_valid_after: user.tokens_valid_after,
-        };
-        inner
-            .user_cache
-            .put_if(id, state, now, self.still_current(generation));
-        Ok(state)
     }
+}
 
-    async fn session_state(
-        &self,
-        id: SessionId,
-        user_id: UserId,
-        now: SystemTime,
-    ) -> Result<SessionState, RevocationError> {
-        let inner = &*self.inner;
-        let generation = self.cache_generation();
-        if generation.is_some()
-            && let Some(state) = inner.session_cache.get(&id, now)
-        {
-            return Ok(state);
-        }
-        let session = inner
-            .sessions
-            .session(id)
-            .await
-            .map_err(RevocationError::Unavailable)?;
-        let state = match session {
-            // A session of another user is as good as none: `sid` and `sub` must agree.
-            Some(session) if session.user_id == user_id && session.revoked_at.is_none() => {
-                SessionState::Live {
-                    user_id,
-                    expires_at: session.expires_at,
-                    kind: session.kind,
-                }
-            }
-            _ => SessionState::Ended,
-        };
-        inner
-            .session_cache
-            .put_if(id, state, now, self.still_current(generation));
-        Ok(state)
-    }
-
-    async fn jti_revoked(&self, jti: &str, now: SystemTime) -> Result<bool, RevocationError> {
-        let inner = &*self.inner;
-        let generation = self.cache_generation();
-        // Per-request hot path: a cache hit must not allocate.
-        if generation.is_some()
-            && let Some(revoked) = inner.jti_cache.get(jti, now)
-        {
-            return Ok(revoked);
-        }
-        let revoked = inner
-            .revocations
-            .is_access_token_revoked(jti)
-            .await
-            .map_err(RevocationError::Unavailable)?;
-        inner
-            .jti_cache
-            .put_if(jti.to_owned(), revoked, now, self.still_current(generation));
-        Ok(revoked)
+/// A session of another user is as good as none: `sid` and `sub` must agree.
+fn session_state(status: Option<SessionStatus>, user_id: UserId) -> SessionState {
+    match status {
+        Some(session) if session.user_id == user_id && !session.revoked => SessionState::Live {
+            user_id,
+            expires_at: session.expires_at,
+            kind: session.kind,
+        },
+        _ => SessionState::Ended,
     }
 }
 

@@ -7,6 +7,7 @@
 //! | [`IdentityStore`] | provider links | unique `(provider, subject)` |
 //! | [`SessionStore`] | sessions + refresh tokens | [`SessionStore::rotate_refresh_token`]: one conditional write |
 //! | [`RevocationStore`] | revoked access-token `jti`s | — |
+//! | [`TokenStatusStore`] (optional) | — (reads the three above in one call) | — |
 //! | [`OneTimeTokenStore`] | reset / verification / login codes | consume once; a new token voids older ones |
 //! | [`ThrottleStore`] | attempts per key and window | N concurrent reservations grant at most `max` |
 //! | [`CounterStore`] | rate-limit and quota counters | [`CounterStore::add`]: N concurrent additions stay within the limit |
@@ -36,6 +37,7 @@ mod records;
 mod revocations;
 mod sessions;
 mod throttle;
+mod token_status;
 mod user_update;
 mod users;
 
@@ -58,5 +60,8 @@ pub use records::{
 pub use revocations::RevocationStore;
 pub use sessions::{Rotation, SessionStore};
 pub use throttle::{Reservation, ThrottleStore};
+pub use token_status::{
+    SeparateTokenStatus, SessionStatus, TokenStatus, TokenStatusQuery, TokenStatusStore, UserStatus,
+};
 pub use user_update::UserUpdate;
 pub use users::UserStore;

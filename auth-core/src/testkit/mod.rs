@@ -18,7 +18,8 @@
 //! [`authorization_code_store_conformance`], [`consent_store_conformance`],
 //! [`oauth_grant_store_conformance`]), run together by [`run_all_oauth`]. Pending social logins
 //! (kept by auth-providers' login flow) have [`pending_login_store_conformance`], and the
-//! rate-limit and quota counters [`counter_store_conformance`]. Each
+//! rate-limit and quota counters [`counter_store_conformance`]; a store that answers the
+//! revocation check's reads in one call, [`token_status_store_conformance`]. Each
 //! function's docs list what it checks.
 //!
 //! For outages there is [`OutageProxy`]: a TCP proxy in front of your database that a test
@@ -148,6 +149,7 @@ mod revocations;
 mod sessions;
 mod support;
 mod throttle;
+mod token_status;
 mod user_fields;
 mod users;
 
@@ -164,6 +166,7 @@ pub use pending_logins::pending_login_store_conformance;
 pub use revocations::revocation_store_conformance;
 pub use sessions::session_store_conformance;
 pub use throttle::throttle_store_conformance;
+pub use token_status::token_status_store_conformance;
 pub use users::user_store_conformance;
 
 /// Runs every check against `stores`, one trait after another (users first; the other checks

@@ -82,7 +82,7 @@ impl Example {
         // Pending social logins on the shared database: a login started on one instance
         // completes on any other (several instances behind a load balancer).
         let mut pending: Arc<dyn PendingLoginStore> = Arc::new(store.clone());
-        let mut counters: Arc<dyn CounterStore> = Arc::new(store);
+        let mut counters: Arc<dyn CounterStore> = Arc::new(store.clone());
         let redis = match &settings.redis_url {
             Some(url) => Some(open_redis(url, &settings.redis_key_prefix).await?),
             None => None,
@@ -115,12 +115,20 @@ impl Example {
             Arc::new(LogMailer),
         );
         let stores = service.stores();
-        let mut revocation = RevocationChecker::new(
-            RevocationConfig::default().max_staleness(settings.revocation_cache),
-            stores.users.clone(),
-            stores.sessions.clone(),
-            stores.revocations.clone(),
-        );
+        let revocation_config =
+            RevocationConfig::default().max_staleness(settings.revocation_cache);
+        let mut revocation = if redis.is_some() {
+            // The denylist is in Redis: the user and the session from SQL, the `jti` from Redis.
+            RevocationChecker::new(
+                revocation_config,
+                stores.users.clone(),
+                stores.sessions.clone(),
+                stores.revocations.clone(),
+            )
+        } else {
+            // Everything in one database: a token's user, session and `jti` in one query.
+            RevocationChecker::from_store(revocation_config, Arc::new(store))
+        };
         // With Redis, every instance's logouts reach this instance's cache at once (and the
         // cache is off whenever that channel is down), so a long cache stays correct.
         let subscription = redis.as_ref().map(|redis| {
