@@ -330,3 +330,64 @@ fn debug_output_never_contains_tokens() {
     assert!(!shown.contains(issued.token.secret()));
     assert!(!shown.contains("an HS256 test secret"));
 }
+
+/// Issue 13: a host loads a key file without being told its type; the algorithm follows the
+/// key (RSA → RS256, P-256 → ES256, P-384 → ES384, Ed25519 → EdDSA).
+#[test]
+fn from_pem_detect_takes_the_algorithm_from_the_key_type() {
+    for (pem, expected) in [
+        (RSA_PEM, Algorithm::RS256),
+        (P256_PEM, Algorithm::ES256),
+        (P384_PEM, Algorithm::ES384),
+        (ED25519_PEM, Algorithm::EdDSA),
+    ] {
+        let key = SigningKey::from_pem_detect("k", pem).unwrap();
+        assert_eq!(key.algorithm(), expected);
+        // It signs what its own verifier accepts.
+        let keys = KeySet::new(key);
+        let clock = ManualClock::at_unix(NOW);
+        let (issuer, verifier) = pair(&keys, &clock);
+        let issued = issuer.issue(&AccessTokenRequest::new("u")).unwrap();
+        assert_eq!(verifier.verify(issued.token.secret()).unwrap().sub, "u");
+    }
+}
+
+#[test]
+fn from_pem_detect_keeps_the_reason_a_known_key_type_is_refused() {
+    // RustCrypto parses a 1024-bit RSA key and our size check names its size; aws-lc-rs
+    // refuses to parse it at all, and the answer lists what is accepted.
+    let weak = SigningKey::from_pem_detect("k", RSA1024_PEM).unwrap_err();
+    match &weak {
+        KeyError::WeakRsaKey { bits: 1024 } => {}
+        KeyError::InvalidKey { reason, .. } => assert!(reason.contains("2048"), "{weak}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        SigningKey::from_pem_detect("", RSA_PEM),
+        Err(KeyError::InvalidKeyId(_))
+    ));
+}
+
+#[test]
+fn from_pem_detect_refuses_public_keys_and_garbage_without_echoing_them() {
+    for pem in [
+        RSA_PUB_PEM,
+        P256_PUB_PEM,
+        ED25519_PUB_PEM,
+        b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n".as_slice(),
+        b"not a pem at all".as_slice(),
+        b"".as_slice(),
+    ] {
+        let error = SigningKey::from_pem_detect("k", pem).unwrap_err();
+        assert!(matches!(error, KeyError::InvalidKey { .. }), "{error:?}");
+        let message = error.to_string();
+        assert!(
+            message.contains("RS256") && message.contains("EdDSA"),
+            "{message}"
+        );
+        assert!(
+            !message.contains("AAAA") && !message.contains("not a pem at all"),
+            "{message}"
+        );
+    }
+}

@@ -413,6 +413,55 @@ impl SigningKey {
         Self::assemble(encoding, verification)
     }
 
+    /// A private key in PEM form with the algorithm its type implies, for hosts that load a
+    /// key file without being told its type: RSA → RS256, P-256 → ES256, P-384 → ES384,
+    /// Ed25519 → EdDSA (the formats of [`SigningKey::from_pem`]). Pick the algorithm
+    /// yourself with `from_pem` for PS256/PS384/PS512 or RS384/RS512.
+    ///
+    /// ```
+    /// use auth_core::token::{Algorithm, SigningKey};
+    ///
+    /// # fn main() -> Result<(), auth_core::token::KeyError> {
+    /// // An Ed25519 key (the test suite's; never use a published key).
+    /// let pem = b"-----BEGIN PRIVATE KEY-----
+    /// MC4CAQAwBQYDK2VwBCIEICUznbO3x+6GxQ3uEkCD37ZaAQZnlm07zL0wJ1ftQMzB
+    /// -----END PRIVATE KEY-----";
+    /// let key = SigningKey::from_pem_detect("2026-12", pem)?;
+    /// assert_eq!(key.algorithm(), Algorithm::EdDSA);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The error of the matching type when the key is of a supported type but unusable (e.g.
+    /// [`KeyError::WeakRsaKey`] for RSA under 2048 bits); otherwise
+    /// [`KeyError::InvalidKey`] saying which types are accepted. Never any key material.
+    pub fn from_pem_detect(kid: impl Into<String>, pem: &[u8]) -> Result<Self, KeyError> {
+        const BY_KEY_TYPE: [Algorithm; 4] = [
+            Algorithm::RS256,
+            Algorithm::ES256,
+            Algorithm::ES384,
+            Algorithm::EdDSA,
+        ];
+        let kid = kid.into();
+        for algorithm in BY_KEY_TYPE {
+            match Self::from_pem(kid.clone(), algorithm, pem) {
+                Ok(key) => return Ok(key),
+                // Another key type (or, for EC, another curve): try the next.
+                Err(KeyError::InvalidKey { .. }) => {}
+                // The type fits but the key does not (too short), or the kid is invalid.
+                Err(other) => return Err(other),
+            }
+        }
+        Err(KeyError::InvalidKey {
+            algorithm: "PEM",
+            reason: "not a PEM private key for RS256 (RSA, 2048 bits or more), ES256 (P-256), \
+                     ES384 (P-384) or EdDSA (Ed25519); EC and Ed25519 keys must be PKCS#8 \
+                     (`BEGIN PRIVATE KEY`)",
+        })
+    }
+
     fn assemble(encoding: EncodingKey, verification: VerificationKey) -> Result<Self, KeyError> {
         let key = Self {
             inner: Arc::new(SigningKeyInner {

@@ -5,7 +5,7 @@
 use std::io::Write as _;
 use std::path::Path;
 
-use auth_core::token::{Algorithm, SigningKey};
+use auth_core::token::{Algorithm, KeyError, SigningKey};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use zeroize::Zeroizing;
@@ -18,16 +18,6 @@ pub(crate) const MIN_SECRET_BYTES: usize = 32;
 
 /// Bytes of a generated development secret.
 const GENERATED_SECRET_BYTES: usize = 64;
-
-/// The PEM algorithms tried, in order; auth-core refuses a key that does not fit the
-/// algorithm (an RSA key for ES256, a P-384 key for ES256, …), so the first that loads is the
-/// key's own.
-const PEM_ALGORITHMS: [Algorithm; 4] = [
-    Algorithm::RS256,
-    Algorithm::ES256,
-    Algorithm::ES384,
-    Algorithm::EdDSA,
-];
 
 /// Loads the signing key described by `source`.
 ///
@@ -52,17 +42,15 @@ fn load_pem(path: &Path) -> Result<SigningKey, StartError> {
     };
     let pem =
         Zeroizing::new(std::fs::read(path).map_err(|e| error(format!("cannot be read ({e})")))?);
-    for algorithm in PEM_ALGORITHMS {
-        if let Ok(key) = SigningKey::from_pem("pem", algorithm, &pem) {
-            tracing::info!(algorithm = ?algorithm, "signing access tokens with the key from JWT_PRIVATE_KEY_FILE");
-            return Ok(key);
-        }
-    }
-    Err(error(
-        "is not a PEM private key for RS256 (RSA, 2048 bits or more), ES256 (P-256), ES384 \
-         (P-384) or EdDSA (Ed25519); EC and Ed25519 keys must be PKCS#8 (`BEGIN PRIVATE KEY`)"
-            .to_owned(),
-    ))
+    // The algorithm follows the key: RSA → RS256, P-256 → ES256, P-384 → ES384, Ed25519 →
+    // EdDSA.
+    let key = SigningKey::from_pem_detect("pem", &pem).map_err(|e| match e {
+        // "… is not a PEM private key for RS256 (RSA, 2048 bits or more), …"
+        KeyError::InvalidKey { reason, .. } => error(format!("is {reason}")),
+        other => error(other.to_string()),
+    })?;
+    tracing::info!(algorithm = ?key.algorithm(), "signing access tokens with the key from JWT_PRIVATE_KEY_FILE");
+    Ok(key)
 }
 
 fn load_or_generate(path: &Path) -> Result<SigningKey, StartError> {
