@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use auth_core::Clock;
+use auth_core::flows::AuthService;
 use auth_core::revocation::RevocationChecker;
 use auth_core::token::{AccessTokenVerifier, NoCustomClaims};
 use http::HeaderMap;
@@ -129,6 +130,16 @@ impl Authenticator {
     /// [`with_custom_claims`](Self::with_custom_claims) otherwise).
     pub fn new(verifier: AccessTokenVerifier) -> Self {
         Self::with_custom_claims(verifier)
+    }
+
+    /// Verifies `service`'s own access tokens (its
+    /// [verifier](AuthService::access_token_verifier): same keys, `iss`, `aud` and clock) and
+    /// checks their revocation against its stores (its
+    /// [revocation checker](AuthService::revocation_checker), whose cache the service's
+    /// endpoints invalidate on logout). First-party tokens only, as [`new`](Self::new).
+    pub fn for_service(service: &AuthService) -> Self {
+        Self::new(service.access_token_verifier().clone())
+            .with_revocation(service.revocation_checker().clone())
     }
 }
 

@@ -94,6 +94,7 @@
 //! ```
 
 mod account;
+mod builder;
 mod config;
 mod email_verification;
 mod error;
@@ -110,6 +111,7 @@ mod signup_login;
 mod social;
 mod types;
 
+pub use builder::{AuthServiceBuilder, BuildError};
 pub use config::{AuthConfig, SignupMode, ThrottleLimit};
 pub use error::{AuthError, MailError};
 pub use limits::{Endpoint, EndpointLimits, RouteLimit};

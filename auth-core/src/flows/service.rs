@@ -5,17 +5,22 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use super::builder::AuthServiceBuilder;
 use super::{AuthConfig, AuthError, ClientInfo, Mailer, ThrottleLimit, TokenPair};
 use crate::clock::Clock;
 use crate::opaque::OpaqueToken;
 use crate::password::{Password, PasswordError, PasswordHasher, PasswordVerification};
+use crate::revocation::{RevocationChecker, RevocationConfig};
 use crate::session::{self, NewSession, SessionRules, Started};
 use crate::store::memory::MemoryStores;
 use crate::store::{
     AuditEvent, AuditKind, AuditStore, IdentityStore, OneTimeTokenStore, Reservation,
     RevocationStore, SessionId, SessionKind, SessionStore, ThrottleStore, User, UserId, UserStore,
 };
-use crate::token::{AccessTokenIssuer, AccessTokenRequest, IssuedAccessToken};
+use crate::token::{
+    AccessTokenIssuer, AccessTokenRequest, AccessTokenVerifier, Audience, IssuedAccessToken,
+    KeySet, VerifierConfig,
+};
 
 /// The seven stores the flows use, as trait objects.
 ///
@@ -139,6 +144,11 @@ pub(super) struct Inner {
     pub(super) hasher: PasswordHasher,
     pub(super) clock: Arc<dyn Clock>,
     pub(super) mailer: Arc<dyn Mailer>,
+    /// Accepts exactly the access tokens `issuer` issues (see
+    /// [`AuthService::access_token_verifier`]).
+    pub(super) verifier: AccessTokenVerifier,
+    /// Over `stores`, reading `clock` (see [`AuthService::revocation_checker`]).
+    pub(super) revocation: RevocationChecker,
     /// Work answered before it was done (password-reset delivery); finished tasks are reaped
     /// at each spawn, the rest awaited by [`AuthService::drain_background_work`].
     pub(super) background: std::sync::Mutex<tokio::task::JoinSet<()>>,
@@ -159,6 +169,11 @@ pub(super) struct Inner {
 impl AuthService {
     /// A service with `config` over `stores`, signing access tokens with `issuer`, hashing
     /// with `hasher`, reading time from `clock` and sending one-time links through `mailer`.
+    ///
+    /// [`AuthService::builder`] does the same from one description and also wires the
+    /// [verifier](Self::access_token_verifier) to the whole key set. Here the verifier
+    /// accepts the issuer's own signing key only (tokens of keys being rotated out are
+    /// refused), and the [revocation checker](Self::revocation_checker) has the default cache.
     pub fn new(
         config: AuthConfig,
         stores: Stores,
@@ -166,6 +181,45 @@ impl AuthService {
         hasher: PasswordHasher,
         clock: Arc<dyn Clock>,
         mailer: Arc<dyn Mailer>,
+    ) -> Self {
+        let issued = issuer.config();
+        let audience = match &issued.audience {
+            Audience::Single(audience) => audience.clone(),
+            Audience::Many(audiences) => audiences.first().cloned().unwrap_or_default(),
+        };
+        let verifier = AccessTokenVerifier::new(
+            VerifierConfig::new(issued.issuer.clone(), audience),
+            &KeySet::new(issuer.signing_key().clone()),
+        )
+        .with_clock(clock.clone());
+        let revocation = RevocationChecker::with_clock(
+            RevocationConfig::default(),
+            stores.users.clone(),
+            stores.sessions.clone(),
+            stores.revocations.clone(),
+            clock.clone(),
+        );
+        Self::assemble(
+            config, stores, issuer, hasher, clock, mailer, verifier, revocation,
+        )
+    }
+
+    /// Builds a service from `keys` (signing and verifying access tokens) and `stores`; see
+    /// [`AuthServiceBuilder`] for the settings and their defaults.
+    pub fn builder(keys: KeySet, stores: Stores) -> AuthServiceBuilder {
+        AuthServiceBuilder::new(keys, stores)
+    }
+
+    #[allow(clippy::too_many_arguments)] // private: the two constructors' common end
+    pub(super) fn assemble(
+        config: AuthConfig,
+        stores: Stores,
+        issuer: AccessTokenIssuer,
+        hasher: PasswordHasher,
+        clock: Arc<dyn Clock>,
+        mailer: Arc<dyn Mailer>,
+        verifier: AccessTokenVerifier,
+        revocation: RevocationChecker,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -175,6 +229,8 @@ impl AuthService {
                 hasher,
                 clock,
                 mailer,
+                verifier,
+                revocation,
                 background: std::sync::Mutex::new(tokio::task::JoinSet::new()),
                 #[cfg(test)]
                 password_hashes: std::sync::atomic::AtomicUsize::new(0),
@@ -186,6 +242,19 @@ impl AuthService {
         }
     }
 
+    /// The verifier of the access tokens this service issues: same keys, `iss`, `aud` and
+    /// clock. Hand a clone to the host's authentication layer.
+    pub fn access_token_verifier(&self) -> &AccessTokenVerifier {
+        &self.inner.verifier
+    }
+
+    /// The revocation check over this service's stores, on its clock. Hand a clone to the
+    /// host's authentication layer: clones share one cache, so the `forget_*` calls made after
+    /// a logout reach every check at once.
+    pub fn revocation_checker(&self) -> &RevocationChecker {
+        &self.inner.revocation
+    }
+
     /// The configuration.
     pub fn config(&self) -> &AuthConfig {
         &self.inner.config
@@ -194,6 +263,11 @@ impl AuthService {
     /// The stores.
     pub fn stores(&self) -> &Stores {
         &self.inner.stores
+    }
+
+    /// The clock every part of this service reads.
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.inner.clock.clone()
     }
 
     pub(super) fn now(&self) -> SystemTime {

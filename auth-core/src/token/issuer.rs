@@ -235,6 +235,11 @@ impl AccessTokenIssuer {
         &self.inner.config
     }
 
+    /// The key this issuer signs with.
+    pub(crate) fn signing_key(&self) -> &SigningKey {
+        &self.inner.key
+    }
+
     /// Issues an access token for `request`.
     ///
     /// Fails only on a server-side problem: custom claims that do not serialize to a JSON

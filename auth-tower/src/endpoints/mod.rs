@@ -224,27 +224,26 @@ impl Route {
 /// The ready-made auth endpoints over an [`AuthService`]. Cheap to clone.
 ///
 /// ```
-/// # use std::sync::Arc;
-/// # use auth_core::flows::{AuthConfig, AuthService, RecordingMailer, Stores};
-/// # use auth_core::password::PasswordHasher;
-/// # use auth_core::revocation::{RevocationChecker, RevocationConfig};
-/// # use auth_core::token::*;
-/// # use auth_core::SystemClock;
-/// use auth_tower::{Authenticator, AuthEndpoints, EndpointsConfig};
-/// # let keys = KeySet::new(SigningKey::hmac("k1", Algorithm::HS256, &[7; 32])?);
-/// # let issuer = AccessTokenIssuer::new(IssuerConfig::new("iss", "api"), &keys);
-/// # let verifier = AccessTokenVerifier::new(VerifierConfig::new("iss", "api"), &keys);
-/// # let service = AuthService::new(AuthConfig::default(), Stores::in_memory(), issuer,
-/// #     PasswordHasher::insecure_fast_for_tests(), Arc::new(SystemClock),
-/// #     Arc::new(RecordingMailer::default()));
-/// let stores = service.stores();
-/// let revocation = RevocationChecker::new(RevocationConfig::default(),
-///     stores.users.clone(), stores.sessions.clone(), stores.revocations.clone());
-/// let authenticator = Authenticator::new(verifier).with_revocation(revocation);
-/// let endpoints = AuthEndpoints::new(service, authenticator, EndpointsConfig::cookie_mode())?;
-/// // axum: Router::new().nest_service("/auth", endpoints.into_service())
+/// use std::sync::Arc;
+/// use auth_core::flows::{AuthService, RecordingMailer, Stores};
+/// use auth_core::token::{Algorithm, KeySet, SigningKey};
+/// use auth_tower::{AuthEndpoints, AuthLayer, EndpointsConfig};
+///
+/// let keys = KeySet::new(SigningKey::hmac("k1", Algorithm::HS256, &[7; 32])?);
+/// let service = AuthService::builder(keys, Stores::in_memory())
+///     .issuer("https://auth.example.com", "https://api.example.com")
+///     .mailer(Arc::new(RecordingMailer::default()))
+///     .build()?;
+/// let endpoints = AuthEndpoints::for_service(service, EndpointsConfig::cookie_mode());
+/// // The same verification and revocation check for the host's own routes:
+/// let layer = AuthLayer::required(endpoints.authenticator().clone());
+/// // axum: Router::new().route(…).layer(layer).nest_service("/auth", endpoints.into_service())
+/// # let _ = layer;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// The parts stay available for hosts that build them themselves
+/// ([`AuthEndpoints::new`] with an [`Authenticator`] carrying a revocation check).
 #[derive(Clone)]
 pub struct AuthEndpoints {
     inner: Arc<Inner>,
@@ -309,6 +308,23 @@ impl AuthEndpoints {
             authenticator,
             config,
         ))
+    }
+
+    /// Endpoints running `service`'s flows, authenticating signed-in routes with
+    /// [`Authenticator::for_service`] (the service's verifier and revocation checker) and
+    /// reading the service's clock. Hand [`authenticator`](Self::authenticator) to the
+    /// host's [`AuthLayer`](crate::AuthLayer) so its routes check tokens the same way.
+    pub fn for_service(service: AuthService, config: EndpointsConfig) -> Self {
+        let authenticator = Authenticator::for_service(&service);
+        let clock = service.clock();
+        Self::dangerous_without_revocation_check(service, authenticator, config).with_clock(clock)
+    }
+
+    /// The authenticator these endpoints use for signed-in routes (first-party tokens only,
+    /// with the revocation check). Clones share the revocation cache, so a logout here
+    /// reaches the host's routes at once.
+    pub fn authenticator(&self) -> &Authenticator {
+        &self.inner.authenticator
     }
 
     /// Like [`new`](Self::new) without insisting on a revocation check.

@@ -2,15 +2,11 @@
 
 use std::sync::Arc;
 
-use auth_core::SystemClock;
 use auth_core::authz::PlanTiers;
 use auth_core::flows::{AuthConfig, AuthService, LogMailer};
-use auth_core::password::PasswordHasher;
-use auth_core::revocation::{RevocationChecker, RevocationConfig};
+use auth_core::revocation::RevocationConfig;
 use auth_core::store::{CounterStore, PendingLoginStore};
-use auth_core::token::{
-    AccessTokenIssuer, AccessTokenVerifier, IssuerConfig, KeySet, VerifierConfig,
-};
+use auth_core::token::KeySet;
 use auth_storage_redis::{RedisConfig, RedisInvalidation, RedisStore, Subscription};
 use auth_storage_seaorm::{SeaOrmStore, Timeouts, redact_url};
 use auth_tower::{AuthEndpoints, Authenticator, EndpointsConfig, OAuthConfig};
@@ -94,49 +90,31 @@ impl Example {
             pending = Arc::new(redis.clone());
             counters = Arc::new(redis.clone());
         }
-        let keys = KeySet::new(key);
-        let issuer = AccessTokenIssuer::new(
-            IssuerConfig::new(settings.issuer.clone(), settings.audience.clone())
-                .access_token_ttl(settings.access_token_ttl),
-            &keys,
-        );
-        let verifier = AccessTokenVerifier::new(
-            VerifierConfig::new(settings.issuer.clone(), settings.audience.clone()),
-            &keys,
-        );
         let mut config = AuthConfig::default();
         config.refresh_reuse_grace = settings.refresh_reuse_grace;
-        let service = AuthService::new(
-            config,
-            stores,
-            issuer,
-            PasswordHasher::default(),
-            Arc::new(SystemClock),
-            Arc::new(LogMailer),
-        );
-        let stores = service.stores();
-        let revocation_config =
-            RevocationConfig::default().max_staleness(settings.revocation_cache);
-        let mut revocation = if redis.is_some() {
-            // The denylist is in Redis: the user and the session from SQL, the `jti` from Redis.
-            RevocationChecker::new(
-                revocation_config,
-                stores.users.clone(),
-                stores.sessions.clone(),
-                stores.revocations.clone(),
-            )
-        } else {
+        let mut builder = AuthService::builder(KeySet::new(key), stores)
+            .issuer(settings.issuer.clone(), settings.audience.clone())
+            .access_token_ttl(settings.access_token_ttl)
+            .config(config)
+            .mailer(Arc::new(LogMailer))
+            .revocation(RevocationConfig::default().max_staleness(settings.revocation_cache));
+        let invalidation = redis
+            .as_ref()
+            .map(|redis| Arc::new(RedisInvalidation::new(redis)));
+        match &invalidation {
+            // With Redis, every instance's logouts reach this instance's cache at once (and
+            // the cache is off whenever that channel is down), so a long cache stays correct.
+            // The denylist is in Redis then: user and session from SQL, the `jti` from Redis.
+            Some(invalidation) => builder = builder.invalidation_broadcast(invalidation.clone()),
             // Everything in one database: a token's user, session and `jti` in one query.
-            RevocationChecker::from_store(revocation_config, Arc::new(store))
-        };
-        // With Redis, every instance's logouts reach this instance's cache at once (and the
-        // cache is off whenever that channel is down), so a long cache stays correct.
-        let subscription = redis.as_ref().map(|redis| {
-            let invalidation = Arc::new(RedisInvalidation::new(redis));
-            revocation = revocation.clone().with_broadcast(invalidation.clone());
-            Arc::new(invalidation.spawn_subscriber(revocation.clone()))
+            None => builder = builder.token_status_store(Arc::new(store)),
+        }
+        let service = builder
+            .build()
+            .map_err(|error| StartError::Setup(error.to_string()))?;
+        let subscription = invalidation.map(|invalidation| {
+            Arc::new(invalidation.spawn_subscriber(service.revocation_checker().clone()))
         });
-        let authenticator = Authenticator::new(verifier).with_revocation(revocation);
 
         // Cookie mode for the browser page: the refresh token only in an HttpOnly `__Host-`
         // cookie. Browsers send `Origin: http://…` for this plain-HTTP loopback server, so
@@ -149,8 +127,8 @@ impl Example {
         endpoints_config
             .allowed_origins
             .extend(settings.cors_origin.iter().cloned());
-        let mut endpoints = AuthEndpoints::new(service, authenticator.clone(), endpoints_config)
-            .map_err(|error| StartError::Setup(error.to_string()))?;
+        let mut endpoints = AuthEndpoints::for_service(service, endpoints_config);
+        let authenticator = endpoints.authenticator().clone();
 
         // Social login: auth-tower's `/auth/oauth/{provider}` and `/callback` routes for every
         // provider the environment configures. After the callback the refresh token is in the
