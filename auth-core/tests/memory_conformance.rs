@@ -115,7 +115,9 @@ mod broken {
 
     use async_trait::async_trait;
     use auth_core::opaque::TokenHash;
-    use auth_core::store::memory::{MemoryOneTimeTokenStore, MemorySessionStore, MemoryUserStore};
+    use auth_core::store::memory::{
+        MemoryOneTimeTokenStore, MemoryRevocationStore, MemorySessionStore, MemoryUserStore,
+    };
     use auth_core::store::{
         OneTimePurpose, OneTimeToken, OneTimeTokenStore, RefreshTokenRecord, Reservation,
         RevokeReason, Rotation, Session, SessionId, SessionKind, SessionStore, StoreError,
@@ -645,6 +647,44 @@ mod broken {
             Arc::new(RacyCodeRedemption::default()),
             &clients,
             &users,
+        )
+        .await;
+    }
+
+    /// Reads a session's status but forgets whether it was revoked: a logged-out session
+    /// would keep its access tokens working. The token-status check must catch it.
+    struct RevocationBlindStatus(auth_core::store::SeparateTokenStatus);
+
+    #[async_trait]
+    impl auth_core::store::TokenStatusStore for RevocationBlindStatus {
+        async fn token_status(
+            &self,
+            query: &auth_core::store::TokenStatusQuery<'_>,
+        ) -> Result<auth_core::store::TokenStatus, StoreError> {
+            let mut status = self.0.token_status(query).await?;
+            if let Some(session) = &mut status.session {
+                session.revoked = false;
+            }
+            Ok(status)
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[should_panic(expected = "exactly as user_by_id, session and is_access_token_revoked do")]
+    async fn a_token_status_that_forgets_session_revocation_is_caught() {
+        let users = Arc::new(MemoryUserStore::new());
+        let sessions = Arc::new(MemorySessionStore::new());
+        let revocations = Arc::new(MemoryRevocationStore::new());
+        let blind = RevocationBlindStatus(auth_core::store::SeparateTokenStatus::new(
+            users.clone(),
+            sessions.clone(),
+            revocations.clone(),
+        ));
+        testkit::token_status_store_conformance(
+            Arc::new(blind),
+            &*users,
+            &*sessions,
+            &*revocations,
         )
         .await;
     }

@@ -15,7 +15,10 @@ use std::time::SystemTime;
 
 use async_trait::async_trait;
 
-use super::{RevocationStore, SessionId, SessionKind, SessionStore, StoreError, UserId, UserStore};
+use super::{
+    RevocationStore, Session, SessionId, SessionKind, SessionStore, StoreError, User, UserId,
+    UserStore,
+};
 
 /// Which parts of a [`TokenStatus`] to read. `None` parts are not asked (the caller has them
 /// cached, or the token names no session or `jti`).
@@ -108,6 +111,12 @@ impl UserStatus {
     }
 }
 
+impl From<&User> for UserStatus {
+    fn from(user: &User) -> Self {
+        Self::new(user.active, user.tokens_valid_after)
+    }
+}
+
 /// The parts of a [`Session`](super::Session) the revocation check reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -131,6 +140,17 @@ impl SessionStatus {
             expires_at,
             revoked,
         }
+    }
+}
+
+impl From<&Session> for SessionStatus {
+    fn from(session: &Session) -> Self {
+        Self::new(
+            session.user_id,
+            session.kind,
+            session.expires_at,
+            session.revoked_at.is_some(),
+        )
     }
 }
 
@@ -193,18 +213,17 @@ impl TokenStatusStore for SeparateTokenStatus {
                 .users
                 .user_by_id(id)
                 .await?
-                .map(|user| UserStatus::new(user.active, user.tokens_valid_after)),
+                .as_ref()
+                .map(UserStatus::from),
             None => None,
         };
         let session = match query.session {
-            Some(id) => self.sessions.session(id).await?.map(|session| {
-                SessionStatus::new(
-                    session.user_id,
-                    session.kind,
-                    session.expires_at,
-                    session.revoked_at.is_some(),
-                )
-            }),
+            Some(id) => self
+                .sessions
+                .session(id)
+                .await?
+                .as_ref()
+                .map(SessionStatus::from),
             None => None,
         };
         let revoked = match query.jti {

@@ -169,18 +169,14 @@ where
 {
     let user = match query.user {
         Some(id) => ok(store.users.user_by_id(id).await, "UserStore::user_by_id")
-            .map(|user| UserStatus::new(user.active, user.tokens_valid_after)),
+            .as_ref()
+            .map(UserStatus::from),
         None => None,
     };
     let session = match query.session {
-        Some(id) => ok(store.sessions.session(id).await, "SessionStore::session").map(|session| {
-            SessionStatus::new(
-                session.user_id,
-                session.kind,
-                session.expires_at,
-                session.revoked_at.is_some(),
-            )
-        }),
+        Some(id) => ok(store.sessions.session(id).await, "SessionStore::session")
+            .as_ref()
+            .map(SessionStatus::from),
         None => None,
     };
     let revoked = match query.jti {
