@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use auth_core::ManualClock;
-use auth_core::flows::{AuthService, BuildError, ClientInfo, RecordingMailer, Stores, TokenPair};
+use auth_core::flows::{
+    AuthService, BuildError, ClientInfo, MailKind, RecordingMailer, Stores, TokenPair,
+};
 use auth_core::password::{Password, PasswordHasher};
 use auth_core::revocation::{RevocationConfig, RevocationError};
 use auth_core::store::{
@@ -155,4 +157,145 @@ async fn a_token_status_store_given_to_the_builder_answers_the_checks() {
         .unwrap();
     service.revocation_checker().check(&claims).await.unwrap();
     assert_eq!(counting.calls.load(Ordering::SeqCst), 1);
+}
+
+/// Issue 14, "logout that takes effect at once, by default": the service's own flows drop
+/// what its checker cached, so with a long cache the host's routes (which use that checker)
+/// refuse the ended session's token on the next request — also when the host calls the
+/// flows itself, without auth-tower's endpoints.
+mod the_services_own_flows_reach_its_checker_at_once {
+    use super::*;
+    use auth_core::revocation::RevocationChecker;
+    use auth_core::token::Claims;
+
+    const PASSWORD: &str = "correct horse battery staple";
+
+    async fn cached(clock: &ManualClock) -> (AuthService, TokenPair, Claims) {
+        let service = builder(Stores::in_memory(), clock)
+            .revocation(RevocationConfig::default().max_staleness(Duration::from_secs(60)))
+            .build()
+            .unwrap();
+        let pair = signup(&service).await;
+        let claims = service
+            .access_token_verifier()
+            .verify(pair.access_token.token.secret())
+            .unwrap();
+        // Now cached as live for a minute.
+        service.revocation_checker().check(&claims).await.unwrap();
+        (service, pair, claims)
+    }
+
+    async fn refused(checker: &RevocationChecker, claims: &Claims) -> bool {
+        checker.check(claims).await.is_err()
+    }
+
+    #[tokio::test]
+    async fn logout() {
+        let clock = ManualClock::at_unix(1_800_000_000);
+        let (service, pair, claims) = cached(&clock).await;
+        service.logout(pair.session_id).await.unwrap();
+        assert!(refused(service.revocation_checker(), &claims).await);
+    }
+
+    #[tokio::test]
+    async fn end_session() {
+        let clock = ManualClock::at_unix(1_800_000_000);
+        let (service, pair, claims) = cached(&clock).await;
+        let user = auth_core::store::UserId::parse(&claims.sub).unwrap();
+        service.end_session(user, pair.session_id).await.unwrap();
+        assert!(refused(service.revocation_checker(), &claims).await);
+    }
+
+    #[tokio::test]
+    async fn logout_all() {
+        let clock = ManualClock::at_unix(1_800_000_000);
+        let (service, _, claims) = cached(&clock).await;
+        clock.advance(Duration::from_secs(1)); // the cut-off is in whole seconds
+        let user = auth_core::store::UserId::parse(&claims.sub).unwrap();
+        service.logout_all(user).await.unwrap();
+        assert!(refused(service.revocation_checker(), &claims).await);
+    }
+
+    #[tokio::test]
+    async fn a_password_change_ends_the_other_sessions() {
+        let clock = ManualClock::at_unix(1_800_000_000);
+        let (service, _, claims) = cached(&clock).await;
+        let other = service
+            .login(
+                "kim@example.com",
+                Password::from(PASSWORD),
+                &ClientInfo::default(),
+            )
+            .await
+            .unwrap();
+        let user = auth_core::store::UserId::parse(&claims.sub).unwrap();
+        service
+            .change_password(
+                user,
+                other.session_id,
+                Password::from(PASSWORD),
+                Password::from("another horse battery staple"),
+            )
+            .await
+            .unwrap();
+        assert!(
+            refused(service.revocation_checker(), &claims).await,
+            "the first session's token, cached as live, is refused at once"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_replayed_refresh_token_ends_its_session() {
+        let clock = ManualClock::at_unix(1_800_000_000);
+        let (service, pair, claims) = cached(&clock).await;
+        let stolen = pair.refresh_token.secret().to_owned();
+        service
+            .refresh(&stolen, &ClientInfo::default())
+            .await
+            .unwrap();
+        clock.advance(Duration::from_secs(30)); // past the reuse grace window
+        assert!(
+            service
+                .refresh(&stolen, &ClientInfo::default())
+                .await
+                .is_err()
+        );
+        assert!(refused(service.revocation_checker(), &claims).await);
+    }
+
+    #[tokio::test]
+    async fn a_password_reset_ends_every_session() {
+        let clock = ManualClock::at_unix(1_800_000_000);
+        let mailer = RecordingMailer::default();
+        let service = builder(Stores::in_memory(), &clock)
+            .mailer(Arc::new(mailer.clone()))
+            .revocation(RevocationConfig::default().max_staleness(Duration::from_secs(60)))
+            .build()
+            .unwrap();
+        let pair = signup(&service).await;
+        let claims = service
+            .access_token_verifier()
+            .verify(pair.access_token.token.secret())
+            .unwrap();
+        service.revocation_checker().check(&claims).await.unwrap();
+        clock.advance(Duration::from_secs(1)); // the cut-off is in whole seconds
+
+        service
+            .request_password_reset("kim@example.com", &ClientInfo::default())
+            .await
+            .unwrap();
+        service.drain_background_work().await;
+        let link = mailer
+            .last_token(MailKind::PasswordReset, "kim@example.com")
+            .expect("a reset link was mailed");
+        service
+            .reset_password(
+                &link,
+                Password::from("another horse battery staple"),
+                &ClientInfo::default(),
+            )
+            .await
+            .unwrap();
+        assert!(refused(service.revocation_checker(), &claims).await);
+    }
 }

@@ -96,6 +96,7 @@ impl AuthService {
                 .sessions
                 .revoke_user_sessions(user.id, None, RevokeReason::EmailOwnershipProved, now)
                 .await?;
+            self.inner.revocation.forget_user(user.id);
             audit = audit.detail(format!(
                 "identities_unlinked={unlinked},sessions_ended={ended}"
             ));

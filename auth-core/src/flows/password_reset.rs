@@ -215,6 +215,7 @@ impl AuthService {
             .sessions
             .revoke_user_sessions(user.id, None, RevokeReason::PasswordChanged, now)
             .await?;
+        self.inner.revocation.forget_user(user.id);
         stores
             .one_time_tokens
             .void_one_time_tokens(user.id, OneTimePurpose::PasswordReset)

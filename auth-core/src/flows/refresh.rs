@@ -61,7 +61,11 @@ impl AuthService {
                 refresh_expires_at: done.session.expires_at,
             }),
             Refresh::RecentlyRotated => Err(AuthError::RefreshTokenRecentlyRotated),
-            Refresh::Reused => Err(AuthError::RefreshTokenReused),
+            Refresh::Reused(session_id) => {
+                // The replayed session's access tokens stop at once, not after the cache bound.
+                self.inner.revocation.forget_session(session_id);
+                Err(AuthError::RefreshTokenReused)
+            }
             Refresh::Invalid => Err(AuthError::InvalidRefreshToken),
         }
     }

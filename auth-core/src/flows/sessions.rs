@@ -24,6 +24,7 @@ impl AuthService {
             .revoke_session(session_id, RevokeReason::Logout, now)
             .await?
         {
+            self.inner.revocation.forget_session(session_id);
             self.audit(
                 event(AuditKind::Logout, now, true)
                     .user(session.user_id)
@@ -52,6 +53,7 @@ impl AuthService {
             .sessions
             .revoke_user_sessions(user_id, None, RevokeReason::LogoutAll, now)
             .await?;
+        self.inner.revocation.forget_user(user_id);
         self.audit(
             event(AuditKind::LogoutAll, now, true)
                 .user(user_id)
@@ -97,6 +99,7 @@ impl AuthService {
         {
             return Err(AuthError::SessionNotFound);
         }
+        self.inner.revocation.forget_session(session_id);
         self.audit(
             event(AuditKind::SessionEnded, now, true)
                 .user(user_id)

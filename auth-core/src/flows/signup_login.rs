@@ -447,6 +447,7 @@ impl AuthService {
                 now,
             )
             .await?;
+        self.inner.revocation.forget_user(user_id);
         stores
             .one_time_tokens
             .void_one_time_tokens(user_id, OneTimePurpose::PasswordReset)

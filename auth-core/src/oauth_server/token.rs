@@ -429,7 +429,7 @@ impl OAuthServer {
             Refresh::RecentlyRotated => Err(OAuthError::InvalidGrant(
                 "the refresh token was just rotated",
             )),
-            Refresh::Reused => Err(OAuthError::InvalidGrant(
+            Refresh::Reused(_) => Err(OAuthError::InvalidGrant(
                 "the refresh token was already used; the grant is revoked",
             )),
             Refresh::Rotated(_) | Refresh::Invalid => Err(invalid()),

@@ -18,8 +18,11 @@
 //! disables the cache (every check asks the stores). A store failure is never cached and
 //! never means "allow". A revocation made in the same process can skip the wait:
 //! [`RevocationChecker::forget_session`], [`forget_user`](RevocationChecker::forget_user) and
-//! [`forget_all`](RevocationChecker::forget_all) drop the affected entries at once (auth-tower's
-//! ready endpoints call them after logout, logout-all, ending a session and password changes).
+//! [`forget_all`](RevocationChecker::forget_all) drop the affected entries at once. An
+//! [`AuthService`](crate::flows::AuthService) calls them on its own checker
+//! ([`revocation_checker`](crate::flows::AuthService::revocation_checker)) after logout,
+//! logout-all, ending a session, a password change or reset, an email proved by its owner and
+//! a replayed refresh token; auth-tower's ready endpoints also call them on theirs.
 //!
 //! # Several instances
 //! A checker [`with_broadcast`](RevocationChecker::with_broadcast) also

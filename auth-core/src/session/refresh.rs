@@ -40,8 +40,9 @@ pub(crate) enum Refresh {
     /// itself. Nothing was revoked or issued.
     RecentlyRotated,
     /// The token was rotated before the grace window: a replay. The session is revoked
-    /// (`refresh_token_reuse`) and the event audited.
-    Reused,
+    /// (`refresh_token_reuse`) and the event audited; the id is for dropping it from the
+    /// revocation check's cache.
+    Reused(SessionId),
     /// Anything else: unknown, of another kind, expired, session ended, or its user may no
     /// longer use it (then the session is revoked and the refusal audited).
     Invalid,
@@ -147,7 +148,7 @@ pub(crate) async fn refresh(
                 rotated_secs_ago = age.as_secs(),
                 "refresh token reuse detected; session revoked"
             );
-            Ok(Refresh::Reused)
+            Ok(Refresh::Reused(session.id))
         }
         Rotation::Inactive(session) => {
             span.record("session_id", field::display(session.id));
