@@ -61,7 +61,8 @@ pub use revocations::RevocationStore;
 pub use sessions::{Rotation, SessionStore};
 pub use throttle::{Reservation, ThrottleStore};
 pub use token_status::{
-    SeparateTokenStatus, SessionStatus, TokenStatus, TokenStatusQuery, TokenStatusStore, UserStatus,
+    SeparateTokenStatus, SessionStatus, SplitTokenStatus, TokenStatus, TokenStatusQuery,
+    TokenStatusStore, UserStatus,
 };
 pub use user_update::UserUpdate;
 pub use users::UserStore;

@@ -233,3 +233,50 @@ impl TokenStatusStore for SeparateTokenStatus {
         Ok(TokenStatus::new(user, session, revoked))
     }
 }
+
+/// A [`TokenStatusStore`] for a denylist kept apart from the accounts: the user and the
+/// session from `accounts` in one call, the `jti` from `revocations` — two round trips
+/// instead of three, e.g. auth-storage-seaorm for accounts and auth-storage-redis for the
+/// denylist.
+#[derive(Clone)]
+pub struct SplitTokenStatus {
+    accounts: Arc<dyn TokenStatusStore>,
+    revocations: Arc<dyn RevocationStore>,
+}
+
+impl SplitTokenStatus {
+    /// Users and sessions from `accounts` (asked nothing about `jti`s), the denylist from
+    /// `revocations`.
+    pub fn new(accounts: Arc<dyn TokenStatusStore>, revocations: Arc<dyn RevocationStore>) -> Self {
+        Self {
+            accounts,
+            revocations,
+        }
+    }
+}
+
+impl fmt::Debug for SplitTokenStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SplitTokenStatus").finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl TokenStatusStore for SplitTokenStatus {
+    async fn token_status(&self, query: &TokenStatusQuery<'_>) -> Result<TokenStatus, StoreError> {
+        let accounts_query = TokenStatusQuery {
+            jti: None,
+            ..*query
+        };
+        let accounts = if accounts_query.is_empty() {
+            TokenStatus::default()
+        } else {
+            self.accounts.token_status(&accounts_query).await?
+        };
+        let revoked = match query.jti {
+            Some(jti) => self.revocations.is_access_token_revoked(jti).await?,
+            None => false,
+        };
+        Ok(TokenStatus::new(accounts.user, accounts.session, revoked))
+    }
+}

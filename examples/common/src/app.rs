@@ -5,7 +5,7 @@ use std::sync::Arc;
 use auth_core::authz::PlanTiers;
 use auth_core::flows::{AuthConfig, AuthService, LogMailer};
 use auth_core::revocation::RevocationConfig;
-use auth_core::store::{CounterStore, PendingLoginStore};
+use auth_core::store::{CounterStore, PendingLoginStore, SplitTokenStatus};
 use auth_core::token::KeySet;
 use auth_storage_redis::{RedisConfig, RedisInvalidation, RedisStore, Subscription};
 use auth_storage_seaorm::{SeaOrmStore, Timeouts, redact_url};
@@ -101,14 +101,20 @@ impl Example {
         let invalidation = redis
             .as_ref()
             .map(|redis| Arc::new(RedisInvalidation::new(redis)));
-        match &invalidation {
+        builder = match (&invalidation, &redis) {
             // With Redis, every instance's logouts reach this instance's cache at once (and
             // the cache is off whenever that channel is down), so a long cache stays correct.
-            // The denylist is in Redis then: user and session from SQL, the `jti` from Redis.
-            Some(invalidation) => builder = builder.invalidation_broadcast(invalidation.clone()),
+            // The denylist is in Redis then: user and session in one SQL query, the `jti`
+            // from Redis.
+            (Some(invalidation), Some(redis)) => builder
+                .invalidation_broadcast(invalidation.clone())
+                .token_status_store(Arc::new(SplitTokenStatus::new(
+                    Arc::new(store),
+                    Arc::new(redis.clone()),
+                ))),
             // Everything in one database: a token's user, session and `jti` in one query.
-            None => builder = builder.token_status_store(Arc::new(store)),
-        }
+            _ => builder.token_status_store(Arc::new(store)),
+        };
         let service = builder
             .build()
             .map_err(|error| StartError::Setup(error.to_string()))?;
