@@ -427,3 +427,67 @@ async fn session_kinds_an_oauth_access_token_is_not_a_first_party_one() {
         .await;
     assert_eq!(accepted.status, 200);
 }
+
+/// Issue 13's one-call setup: endpoints built `for_service` and the host's routes behind
+/// `AuthLayer::required(endpoints.authenticator())` share the service's verifier and
+/// revocation checker — so with a minute-long cache, a logout through the endpoints refuses
+/// the token on the host's route at once.
+mod for_service {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use auth_core::flows::{AuthService, RecordingMailer, Stores};
+    use auth_core::password::PasswordHasher;
+    use auth_core::revocation::RevocationConfig;
+    use auth_core::token::{Algorithm, KeySet, SigningKey};
+    use auth_tower::{AuthContext, AuthEndpoints, AuthLayer, EndpointsConfig};
+    use axum::Router;
+    use axum::routing::get;
+    use serde_json::json;
+
+    use super::common::axum_client::axum_client;
+    use super::common::{PASSWORD, Req};
+
+    #[tokio::test]
+    async fn a_logout_reaches_the_hosts_routes_at_once() {
+        let keys = KeySet::new(SigningKey::hmac("k", Algorithm::HS256, &[9; 32]).unwrap());
+        let service = AuthService::builder(keys, Stores::in_memory())
+            .issuer("https://auth.example.com", "https://api.example.com")
+            .mailer(Arc::new(RecordingMailer::default()))
+            .hasher(PasswordHasher::insecure_fast_for_tests())
+            .revocation(RevocationConfig::default().max_staleness(Duration::from_secs(60)))
+            .build()
+            .unwrap();
+        let endpoints = AuthEndpoints::for_service(service, EndpointsConfig::default());
+        let app = Router::new()
+            .route(
+                "/api/hello",
+                get(|user: AuthContext| async move { user.subject().to_owned() }),
+            )
+            .layer(AuthLayer::required(endpoints.authenticator().clone()))
+            .nest_service("/auth", endpoints.into_service());
+        let app = axum_client(app);
+
+        let signed_up = app
+            .send(
+                Req::post("/auth/signup")
+                    .json(json!({"email": "kim@example.com", "password": PASSWORD})),
+            )
+            .await;
+        assert_eq!(signed_up.status, 201, "{}", signed_up.text());
+        let token = signed_up.json()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let hello = app.send(Req::get("/api/hello").bearer(&token)).await;
+        assert_eq!(
+            hello.status, 200,
+            "the service's own token passes the host's layer"
+        );
+
+        let out = app.send(Req::post("/auth/logout").bearer(&token)).await;
+        assert_eq!(out.status, 204);
+        let after = app.send(Req::get("/api/hello").bearer(&token)).await;
+        assert_eq!(after.status, 401, "refused at once, cache or not");
+    }
+}
