@@ -171,7 +171,17 @@ mod the_services_own_flows_reach_its_checker_at_once {
     const PASSWORD: &str = "correct horse battery staple";
 
     async fn cached(clock: &ManualClock) -> (AuthService, TokenPair, Claims) {
+        cached_mailing_to(clock, RecordingMailer::default()).await
+    }
+
+    /// A service with a minute-long revocation cache and a signed-up user whose token is
+    /// now cached as live.
+    async fn cached_mailing_to(
+        clock: &ManualClock,
+        mailer: RecordingMailer,
+    ) -> (AuthService, TokenPair, Claims) {
         let service = builder(Stores::in_memory(), clock)
+            .mailer(Arc::new(mailer))
             .revocation(RevocationConfig::default().max_staleness(Duration::from_secs(60)))
             .build()
             .unwrap();
@@ -267,17 +277,7 @@ mod the_services_own_flows_reach_its_checker_at_once {
     async fn a_password_reset_ends_every_session() {
         let clock = ManualClock::at_unix(1_800_000_000);
         let mailer = RecordingMailer::default();
-        let service = builder(Stores::in_memory(), &clock)
-            .mailer(Arc::new(mailer.clone()))
-            .revocation(RevocationConfig::default().max_staleness(Duration::from_secs(60)))
-            .build()
-            .unwrap();
-        let pair = signup(&service).await;
-        let claims = service
-            .access_token_verifier()
-            .verify(pair.access_token.token.secret())
-            .unwrap();
-        service.revocation_checker().check(&claims).await.unwrap();
+        let (service, _, claims) = cached_mailing_to(&clock, mailer.clone()).await;
         clock.advance(Duration::from_secs(1)); // the cut-off is in whole seconds
 
         service
