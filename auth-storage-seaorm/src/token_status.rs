@@ -35,11 +35,10 @@ impl TokenStatusStore for SeaOrmStore {
         if query.is_empty() {
             return Ok(TokenStatus::default());
         }
-        let one = Alias::new("one");
         let mut select = Query::select();
         select.from_subquery(
             Query::select()
-                .expr_as(Expr::val(1), one.clone())
+                .expr_as(Expr::val(1), Alias::new("one"))
                 .to_owned(),
             Alias::new("q"),
         );
