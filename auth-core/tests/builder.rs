@@ -46,6 +46,14 @@ async fn signup(service: &AuthService) -> TokenPair {
         .1
 }
 
+/// The claims of `pair`'s access token, verified by the service's own verifier.
+fn verified(service: &AuthService, pair: &TokenPair) -> auth_core::token::Claims {
+    service
+        .access_token_verifier()
+        .verify(pair.access_token.token.secret())
+        .unwrap()
+}
+
 #[test]
 fn a_builder_names_what_it_cannot_build_without() {
     let no_issuer = AuthService::builder(keys(), Stores::in_memory())
@@ -65,10 +73,7 @@ async fn the_built_verifier_and_checker_accept_what_the_service_issues_and_see_i
     let clock = ManualClock::at_unix(1_800_000_000);
     let service = builder(Stores::in_memory(), &clock).build().unwrap();
     let pair = signup(&service).await;
-    let claims = service
-        .access_token_verifier()
-        .verify(pair.access_token.token.secret())
-        .unwrap();
+    let claims = verified(&service, &pair);
     assert_eq!(claims.iss, ISSUER);
     service.revocation_checker().check(&claims).await.unwrap();
 
@@ -151,10 +156,7 @@ async fn a_token_status_store_given_to_the_builder_answers_the_checks() {
         .build()
         .unwrap();
     let pair = signup(&service).await;
-    let claims = service
-        .access_token_verifier()
-        .verify(pair.access_token.token.secret())
-        .unwrap();
+    let claims = verified(&service, &pair);
     service.revocation_checker().check(&claims).await.unwrap();
     assert_eq!(counting.calls.load(Ordering::SeqCst), 1);
 }
@@ -186,10 +188,7 @@ mod the_services_own_flows_reach_its_checker_at_once {
             .build()
             .unwrap();
         let pair = signup(&service).await;
-        let claims = service
-            .access_token_verifier()
-            .verify(pair.access_token.token.secret())
-            .unwrap();
+        let claims = verified(&service, &pair);
         // Now cached as live for a minute.
         service.revocation_checker().check(&claims).await.unwrap();
         (service, pair, claims)
