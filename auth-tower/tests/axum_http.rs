@@ -438,7 +438,7 @@ mod for_service {
 
     use auth_core::flows::{AuthService, RecordingMailer, Stores};
     use auth_core::password::PasswordHasher;
-    use auth_core::revocation::RevocationConfig;
+    use auth_core::revocation::{Invalidation, InvalidationBroadcast, RevocationConfig};
     use auth_core::token::{Algorithm, KeySet, SigningKey};
     use auth_tower::{AuthContext, AuthEndpoints, AuthLayer, EndpointsConfig};
     use axum::Router;
@@ -489,5 +489,49 @@ mod for_service {
         assert_eq!(out.status, 204);
         let after = app.send(Req::get("/api/hello").bearer(&token)).await;
         assert_eq!(after.status, 401, "refused at once, cache or not");
+    }
+
+    /// Counts what is published to the other instances.
+    #[derive(Debug, Default)]
+    struct Published(std::sync::Mutex<Vec<Invalidation>>);
+
+    impl InvalidationBroadcast for Published {
+        fn publish(&self, invalidation: &Invalidation) {
+            self.0.lock().unwrap().push(invalidation.clone());
+        }
+    }
+
+    /// The flow tells the service's checker; endpoints sharing that checker do not tell it a
+    /// second time — one invalidation, one publish to the other instances per logout.
+    #[tokio::test]
+    async fn a_logout_is_published_once() {
+        let published = Arc::new(Published::default());
+        let keys = KeySet::new(SigningKey::hmac("k", Algorithm::HS256, &[9; 32]).unwrap());
+        let service = AuthService::builder(keys, Stores::in_memory())
+            .issuer("https://auth.example.com", "https://api.example.com")
+            .mailer(Arc::new(RecordingMailer::default()))
+            .hasher(PasswordHasher::insecure_fast_for_tests())
+            .invalidation_broadcast(published.clone())
+            .build()
+            .unwrap();
+        let app = axum_client(Router::new().nest_service(
+            "/auth",
+            AuthEndpoints::for_service(service, EndpointsConfig::default()).into_service(),
+        ));
+        let signed_up = app
+            .send(
+                Req::post("/auth/signup")
+                    .json(json!({"email": "kim@example.com", "password": PASSWORD})),
+            )
+            .await;
+        let token = signed_up.json()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let out = app.send(Req::post("/auth/logout").bearer(&token)).await;
+        assert_eq!(out.status, 204);
+        let published = published.0.lock().unwrap();
+        assert_eq!(published.len(), 1, "{published:?}");
+        assert!(matches!(published[0], Invalidation::Session(_)));
     }
 }

@@ -451,6 +451,17 @@ impl RevocationChecker {
         Ok((user, session, jti_revoked))
     }
 
+    /// Whether `other` is this checker or a clone of it: one cache and the same broadcast, so
+    /// a `forget_*` on either is a `forget_*` on both (hosts use it to skip a second one).
+    pub fn is_same_checker(&self, other: &RevocationChecker) -> bool {
+        let same_broadcast = match (&self.broadcast, &other.broadcast) {
+            (None, None) => true,
+            (Some(mine), Some(theirs)) => Arc::ptr_eq(mine, theirs),
+            _ => false,
+        };
+        Arc::ptr_eq(&self.inner, &other.inner) && same_broadcast
+    }
+
     /// Forgets what this checker has cached about session `id`, so that its revocation —
     /// just made in this process — is seen by the next check instead of after
     /// [`max_staleness`](RevocationConfig::max_staleness). Other processes see it within

@@ -475,9 +475,13 @@ impl AuthEndpoints {
 
     /// Tells this process's revocation cache what a flow just revoked, so that logout and its
     /// kin take effect here at once rather than after the cache's staleness bound (other
-    /// instances still see it within theirs).
+    /// instances still see it within theirs). The flow has already told the service's own
+    /// checker; the authenticator's is told only when it is another one (built apart from
+    /// the service), so a logout is invalidated — and, with Redis, published — once.
     fn forget(&self, forget: impl FnOnce(&RevocationChecker)) {
-        if let Some(checker) = self.inner.authenticator.revocation_checker() {
+        if let Some(checker) = self.inner.authenticator.revocation_checker()
+            && !checker.is_same_checker(self.inner.service.revocation_checker())
+        {
             forget(checker);
         }
     }
