@@ -129,6 +129,7 @@ fn run_all_future_is_send() {
 /// Stores with one bug each. Every one must make the kit fail, with a message naming the rule.
 mod broken {
     use std::collections::HashMap;
+    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::{Arc, Mutex};
     use std::time::{Duration, SystemTime};
 
@@ -143,6 +144,27 @@ mod broken {
         ThrottleStore, User, UserId, UserStore, UserUpdate,
     };
     use auth_core::testkit;
+
+    /// Holds a racy store's gap between its read and its write open until another call has
+    /// arrived after this one (or a bound passes). A bare `yield_now` left the overlap to the
+    /// scheduler: on a busy two-core machine one call could finish before the next began, the
+    /// race did not happen, and the "is caught" test failed for want of a bug to catch. Held
+    /// this way, the kit's concurrent calls overlap on every run; calls the kit makes one at a
+    /// time each wait out the bound alone and then behave correctly.
+    #[derive(Default)]
+    struct RaceWindow(AtomicUsize);
+
+    impl RaceWindow {
+        async fn hold(&self) {
+            let arrived = self.0.fetch_add(1, Ordering::SeqCst);
+            let deadline = tokio::time::Instant::now() + Duration::from_millis(50);
+            while self.0.load(Ordering::SeqCst) == arrived + 1
+                && tokio::time::Instant::now() < deadline
+            {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        }
+    }
 
     /// Finds usernames only in the case they were stored in.
     #[derive(Default)]
@@ -184,7 +206,6 @@ mod broken {
         testkit::user_store_conformance(Arc::new(CaseSensitiveUsernames::default())).await;
     }
 
-    /// A session store with one deliberate flaw.
     /// The user-store bugs the column-scoped and exact-match checks exist for.
     #[derive(Clone, Copy)]
     enum UserBug {
@@ -196,11 +217,11 @@ mod broken {
         FoldingEmails,
     }
 
-    struct BuggyUsers(MemoryUserStore, UserBug);
+    struct BuggyUsers(MemoryUserStore, UserBug, RaceWindow);
 
     impl BuggyUsers {
         fn new(bug: UserBug) -> Arc<Self> {
-            Arc::new(Self(MemoryUserStore::new(), bug))
+            Arc::new(Self(MemoryUserStore::new(), bug, RaceWindow::default()))
         }
     }
 
@@ -245,7 +266,7 @@ mod broken {
                     {
                         return Ok(false);
                     }
-                    tokio::task::yield_now().await; // the "hashing" between read and write
+                    self.2.hold().await; // the "hashing" between read and write
                     user.updated_at = update.updated_at;
                     if let Some(hash) = &update.password_hash {
                         user.password_hash = Some(hash.clone());
@@ -482,7 +503,7 @@ mod broken {
     /// "check, then record" throttle of issue 14, where concurrent attempts all see room and
     /// all get a real password check (and overwrite each other's counts).
     #[derive(Default)]
-    struct RacyThrottle(Mutex<HashMap<String, (SystemTime, u32)>>);
+    struct RacyThrottle(Mutex<HashMap<String, (SystemTime, u32)>>, RaceWindow);
 
     impl RacyThrottle {
         fn keys(&self) -> std::sync::MutexGuard<'_, HashMap<String, (SystemTime, u32)>> {
@@ -502,7 +523,7 @@ mod broken {
             max: u32,
         ) -> Result<Reservation, StoreError> {
             let current = self.keys().get(key).copied();
-            tokio::task::yield_now().await; // a round trip to the database, say
+            self.1.hold().await; // a round trip to the database, say
             let (opened, attempts) = match current {
                 Some((opened, attempts)) if opened + window > now => (opened, attempts),
                 _ => (now, 0),
@@ -557,7 +578,7 @@ mod broken {
     /// Reads the counter, awaits, then writes it back: the read-then-write quota of seed 002,
     /// where concurrent requests all see room and the counter loses updates.
     #[derive(Default)]
-    struct RacyCounters(Mutex<HashMap<String, (u64, SystemTime)>>);
+    struct RacyCounters(Mutex<HashMap<String, (u64, SystemTime)>>, RaceWindow);
 
     #[async_trait]
     impl auth_core::store::CounterStore for RacyCounters {
@@ -576,7 +597,7 @@ mod broken {
                 .get(key)
                 .copied()
                 .filter(|(_, expires)| *expires > now);
-            tokio::task::yield_now().await; // a round trip to the database, say
+            self.1.hold().await; // a round trip to the database, say
             let (used, expires) = current.unwrap_or((0, expires_at));
             let allowed = used.checked_add(cost).is_some_and(|next| next <= limit);
             let used = if allowed { used + cost } else { used };
@@ -608,7 +629,10 @@ mod broken {
     /// Redeems with a read, an await, then a write: two concurrent redemptions can both see
     /// the code unused (the classic check-then-act race the kit must catch).
     #[derive(Default)]
-    struct RacyCodeRedemption(auth_core::store::memory::MemoryAuthorizationCodeStore);
+    struct RacyCodeRedemption(
+        auth_core::store::memory::MemoryAuthorizationCodeStore,
+        RaceWindow,
+    );
 
     #[async_trait]
     impl auth_core::store::AuthorizationCodeStore for RacyCodeRedemption {
@@ -625,7 +649,7 @@ mod broken {
             now: SystemTime,
         ) -> Result<auth_core::store::CodeRedemption, StoreError> {
             let seen = self.0.authorization_code(hash).await?;
-            tokio::task::yield_now().await;
+            self.1.hold().await;
             match seen {
                 Some(mut code) if code.used_at.is_none() && now < code.expires_at => {
                     code.used_at = Some(now);
