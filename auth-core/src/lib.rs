@@ -93,6 +93,7 @@ pub mod oauth_server;
 pub mod opaque;
 pub mod password;
 pub mod redact;
+mod report;
 pub mod revocation;
 mod session;
 pub mod store;
@@ -103,6 +104,7 @@ pub mod token;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use crypto_backend::crypto_backend_name;
 pub use error::{BearerErrorCode, ToBearerError};
+pub use report::ErrorChain;
 
 /// The `#[async_trait]` macro the store traits use, re-exported for implementers.
 pub use async_trait::async_trait;

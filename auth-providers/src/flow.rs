@@ -1,6 +1,7 @@
 //! The login flow: `start` (authorization URL with state, PKCE S256 and nonce, bound to the
 //! browser) and `callback` (state first, then everything else).
 
+use auth_core::ErrorChain;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
@@ -211,7 +212,9 @@ impl LoginFlow {
         let result = self.check_callback(provider, params, browser_binding).await;
         match &result {
             Ok(_) => tracing::info!("social login callback accepted"),
-            Err(error) => tracing::warn!(%error, "social login callback refused"),
+            Err(error) => {
+                tracing::warn!(error = %ErrorChain::new(&error), "social login callback refused")
+            }
         }
         result
     }
@@ -291,10 +294,10 @@ impl LoginFlow {
 fn store_error(error: auth_core::store::StoreError) -> LoginError {
     if error.is_unavailable() {
         // An outage is expected to pass: a warning, and a variant the host can answer 503.
-        tracing::warn!(error = ?error, "pending-login store unreachable");
+        tracing::warn!(error = %ErrorChain::new(&error), "pending-login store unreachable");
         return LoginError::StoreUnavailable;
     }
-    tracing::error!(error = ?error, "pending-login store failed");
+    tracing::error!(error = %ErrorChain::new(&error), "pending-login store failed");
     LoginError::Store(error.to_string())
 }
 

@@ -1,5 +1,6 @@
 //! [`AuthRejection`]: the RFC 6750 answer when a request is not authenticated or not allowed.
 
+use auth_core::ErrorChain;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -229,11 +230,10 @@ impl AuthRejection {
     pub(crate) fn log(&self) {
         match &self.reason {
             RejectionReason::Unavailable(error) => {
-                tracing::error!(%error, "authentication failed on the server side; refusing");
+                tracing::error!(error = %ErrorChain::new(error.as_ref()), "authentication failed on the server side; refusing");
             }
             RejectionReason::TemporarilyUnavailable(error) => {
-                let cause = std::error::Error::source(error.as_ref()).map(ToString::to_string);
-                tracing::warn!(%error, ?cause, "revocation store unreachable; answering 503");
+                tracing::warn!(error = %ErrorChain::new(error.as_ref()), "revocation store unreachable; answering 503");
             }
             reason => tracing::debug!(%reason, "request refused"),
         }

@@ -1,5 +1,6 @@
 //! Password reset by a one-time link sent through the [`Mailer`](super::Mailer).
 
+use crate::ErrorChain;
 use std::time::SystemTime;
 
 use tracing::field;
@@ -74,7 +75,7 @@ impl AuthService {
         let client = client.clone();
         self.spawn_background(async move {
             if let Err(error) = service.send_password_reset(&email, &client, now).await {
-                tracing::error!(%error, "password reset request failed");
+                tracing::error!(error = %ErrorChain::new(&error), "password reset request failed");
             }
         });
         Ok(())
@@ -133,7 +134,7 @@ impl AuthService {
             .send_password_reset(&user, &token, expires_at)
             .await;
         if let Err(error) = &sent {
-            tracing::error!(%error, "password reset mail could not be sent");
+            tracing::error!(error = %ErrorChain::new(&error), "password reset mail could not be sent");
         }
         let mut audit = event(AuditKind::PasswordResetRequested, now, sent.is_ok())
             .user(user.id)

@@ -1,6 +1,7 @@
 //! [`AuthService`] and [`Stores`], and the pieces every flow shares: sessions, access
 //! tokens, password checks, throttling keys and audit events.
 
+use crate::ErrorChain;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -286,7 +287,7 @@ impl AuthService {
             }
             while let Some(joined) = tasks.join_next().await {
                 if let Err(error) = joined {
-                    tracing::error!(%error, "background auth work did not finish");
+                    tracing::error!(error = %ErrorChain::new(&error), "background auth work did not finish");
                 }
             }
         }
@@ -409,7 +410,7 @@ impl AuthService {
                 Ok(PasswordCheck::Mismatch)
             }
             Err(error @ (PasswordError::InvalidHash | PasswordError::UnsupportedHash)) => {
-                tracing::error!(%error, "stored password hash cannot be verified; refusing");
+                tracing::error!(error = %ErrorChain::new(&error), "stored password hash cannot be verified; refusing");
                 if let Some(copy) = rehash_copy {
                     self.dummy_verification(copy).await?;
                 }

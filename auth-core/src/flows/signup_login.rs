@@ -1,5 +1,6 @@
 //! Signup, password login, password change, and `me`.
 
+use crate::ErrorChain;
 use std::time::SystemTime;
 
 use tracing::field;
@@ -144,7 +145,7 @@ impl AuthService {
                 )
                 .await?;
                 if let Err(error) = self.issue_email_verification(&user, now).await {
-                    tracing::error!(%error, "verification mail after signup failed");
+                    tracing::error!(error = %ErrorChain::new(&error), "verification mail after signup failed");
                 }
                 tracing::info!("account created; verification sent");
             }
@@ -157,7 +158,7 @@ impl AuthService {
                         if let Err(error) =
                             self.inner.mailer.send_signup_attempt_notice(owner).await
                         {
-                            tracing::error!(%error, "signup-attempt notice could not be sent");
+                            tracing::error!(error = %ErrorChain::new(&error), "signup-attempt notice could not be sent");
                         }
                     }
                     self.audit(
@@ -496,7 +497,7 @@ impl AuthService {
         let new_hash = match self.hash_password(password).await {
             Ok(hash) => hash,
             Err(error) => {
-                tracing::warn!(%error, "could not rehash password");
+                tracing::warn!(error = %ErrorChain::new(&error), "could not rehash password");
                 return;
             }
         };
@@ -508,7 +509,9 @@ impl AuthService {
         match self.update_account(user.id, &update).await {
             Ok(true) => tracing::info!("password hash upgraded"),
             Ok(false) => tracing::debug!("password changed meanwhile; rehash skipped"),
-            Err(error) => tracing::warn!(%error, "could not store upgraded hash"),
+            Err(error) => {
+                tracing::warn!(error = %ErrorChain::new(&error), "could not store upgraded hash")
+            }
         }
     }
 }

@@ -20,6 +20,7 @@
 //! # }
 //! ```
 
+use crate::ErrorChain;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
@@ -80,7 +81,7 @@ impl OpaqueToken {
     pub fn generate() -> Result<Self, OpaqueTokenError> {
         let mut bytes = Zeroizing::new([0u8; Self::BYTES]);
         getrandom::getrandom(bytes.as_mut()).map_err(|error| {
-            tracing::error!(%error, "getrandom failed while generating an opaque token");
+            tracing::error!(error = %ErrorChain::new(&error), "getrandom failed while generating an opaque token");
             OpaqueTokenError::RandomUnavailable
         })?;
         Ok(Self(Zeroizing::new(URL_SAFE_NO_PAD.encode(bytes.as_ref()))))

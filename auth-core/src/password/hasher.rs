@@ -1,5 +1,6 @@
 //! argon2id hashing and verification, with legacy bcrypt verification for migrated users.
 
+use crate::ErrorChain;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
@@ -247,7 +248,7 @@ impl PasswordHasher {
         check_length(password)?;
         let mut salt = [0u8; SALT_BYTES];
         getrandom::getrandom(&mut salt).map_err(|error| {
-            tracing::error!(%error, "getrandom failed while salting a password hash");
+            tracing::error!(error = %ErrorChain::new(&error), "getrandom failed while salting a password hash");
             PasswordError::Hashing("the operating system random number generator failed".into())
         })?;
         self.hash_with_salt(password, &salt)
@@ -295,7 +296,9 @@ impl PasswordHasher {
             parse_argon2(stored).and_then(|phc| self.verify_argon2(password, &phc))
         };
         match &outcome {
-            Err(error) => tracing::warn!(%error, "stored password hash could not be verified"),
+            Err(error) => {
+                tracing::warn!(error = %ErrorChain::new(&error), "stored password hash could not be verified")
+            }
             Ok(PasswordVerification::Match { needs_rehash: true }) => {
                 tracing::debug!("password verified; stored hash needs rehash");
             }
@@ -369,7 +372,7 @@ impl PasswordHasher {
             match self.hash_with_salt(DUMMY_PASSWORD, &DUMMY_SALT) {
                 Ok(hash) => Some(hash.into_string()),
                 Err(error) => {
-                    tracing::error!(%error, "could not compute the dummy password hash");
+                    tracing::error!(error = %ErrorChain::new(&error), "could not compute the dummy password hash");
                     None
                 }
             }

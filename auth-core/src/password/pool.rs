@@ -8,6 +8,7 @@
 //! request thread that wakes up preempts a hash instead of waiting behind it; and a burst beyond `queue` waiting hashes is
 //! refused at once ([`PasswordError::Busy`]) rather than piling latency onto everyone.
 
+use crate::ErrorChain;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
@@ -97,7 +98,7 @@ impl HashPool {
             match spawned {
                 Ok(_) => started += 1,
                 Err(error) => {
-                    tracing::error!(%error, "could not start a password hashing thread");
+                    tracing::error!(error = %ErrorChain::new(&error), "could not start a password hashing thread");
                 }
             }
         }

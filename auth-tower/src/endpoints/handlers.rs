@@ -1,6 +1,7 @@
 //! One method per endpoint. Each reads its input, calls one auth-core flow, and shapes the
 //! answer; every refusal goes through [`Failure`].
 
+use auth_core::ErrorChain;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use auth_core::flows::{AuthError, SignupOutcome, SignupRequest, TokenPair};
@@ -244,7 +245,7 @@ impl AuthEndpoints {
                 if self.inner.config.verify_email_on_signup
                     && let Err(error) = service.request_email_verification(user.id).await
                 {
-                    tracing::error!(%error, user_id = %user.id, "verification email after signup failed");
+                    tracing::error!(error = %ErrorChain::new(&error), user_id = %user.id, "verification email after signup failed");
                 }
                 self.token_response(StatusCode::CREATED, &tokens)
             }

@@ -16,6 +16,7 @@
 //! somewhere outside auth-core's stores. A redirect login is a browser affair anyway; native
 //! apps run the provider's login themselves (AppAuth, PKCE) and browsers use cookie mode.
 
+use auth_core::ErrorChain;
 use std::fmt;
 use std::time::Duration;
 
@@ -339,7 +340,7 @@ impl AuthEndpoints {
         let start = match oauth.flow.start(provider).await {
             Ok(start) => start,
             Err(error) => {
-                tracing::error!(%error, provider, "social login could not start");
+                tracing::error!(error = %ErrorChain::new(&error), provider, "social login could not start");
                 let retry_after = self.inner.authenticator.outage_retry_after();
                 return oauth.failure(Outcome::of_login(&error, retry_after));
             }
@@ -424,7 +425,7 @@ impl AuthEndpoints {
             Ok(pair) => pair,
             Err(error) => {
                 if error.is_server_error() {
-                    tracing::error!(%error, provider, "social login completion failed");
+                    tracing::error!(error = %ErrorChain::new(&error), provider, "social login completion failed");
                 } else {
                     tracing::info!(%error, provider, "social login refused");
                 }

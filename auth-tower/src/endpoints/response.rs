@@ -1,6 +1,7 @@
 //! Building endpoint responses: JSON, `no-store`, cookies, and the one mapping from
 //! [`AuthError`] to a response.
 
+use auth_core::ErrorChain;
 use std::time::Duration;
 
 use auth_core::flows::AuthError;
@@ -33,7 +34,7 @@ pub(super) fn json<T: Serialize>(status: StatusCode, value: &T) -> Response<Byte
     match serde_json::to_vec(value) {
         Ok(body) => respond(status, Bytes::from(body)),
         Err(error) => {
-            tracing::error!(%error, "response serialization failed");
+            tracing::error!(error = %ErrorChain::new(&error), "response serialization failed");
             error_response(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "server_error",
@@ -140,10 +141,10 @@ pub(super) fn auth_error(error: &AuthError, realm: &str, retry_after: Duration) 
         StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let description = if error.is_unavailable() {
         // An outage is expected to pass: a warning, with the cause, not an error per request.
-        tracing::warn!(error = %error, cause = ?std::error::Error::source(error).map(ToString::to_string), "store unreachable; answering 503");
+        tracing::warn!(error = %ErrorChain::new(error), "store unreachable; answering 503");
         "the service is temporarily unavailable; try again later".to_owned()
     } else if error.is_server_error() {
-        tracing::error!(error = %error, cause = ?std::error::Error::source(error).map(ToString::to_string), "auth flow failed");
+        tracing::error!(error = %ErrorChain::new(error), "auth flow failed");
         "internal server error".to_owned()
     } else {
         tracing::debug!(%error, "auth flow refused");

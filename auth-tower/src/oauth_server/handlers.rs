@@ -1,5 +1,6 @@
 //! One handler per route.
 
+use auth_core::ErrorChain;
 use std::time::Duration;
 
 use auth_core::BearerErrorCode;
@@ -112,7 +113,7 @@ fn json<T: Serialize>(status: StatusCode, value: &T) -> Response<Bytes> {
             response
         }
         Err(error) => {
-            tracing::error!(%error, "response serialization failed");
+            tracing::error!(error = %ErrorChain::new(&error), "response serialization failed");
             plain_error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "server_error",
@@ -127,14 +128,12 @@ fn json<T: Serialize>(status: StatusCode, value: &T) -> Response<Bytes> {
 fn oauth_error(error: &OAuthError, retry_after: Duration) -> Response<Bytes> {
     if error.is_unavailable() {
         tracing::warn!(
-            %error,
-            cause = ?std::error::Error::source(error).map(ToString::to_string),
+            error = %ErrorChain::new(error),
             "oauth store unreachable; answering 503"
         );
     } else if error.status_code() >= 500 {
         tracing::error!(
-            %error,
-            cause = ?std::error::Error::source(error).map(ToString::to_string),
+            error = %ErrorChain::new(error),
             "oauth request failed"
         );
     } else {
@@ -259,7 +258,7 @@ impl OAuthEndpoints {
         let signed_in = match self.signed_in(request.headers()).await {
             Ok(signed_in) => signed_in,
             Err(error) => {
-                tracing::error!(%error, "sign-in session lookup failed");
+                tracing::error!(error = %ErrorChain::new(&error), "sign-in session lookup failed");
                 return self.failure_page(error.is_unavailable());
             }
         };
@@ -285,7 +284,7 @@ impl OAuthEndpoints {
         let outcome = match outcome {
             Ok(outcome) => outcome,
             Err(error) => {
-                tracing::error!(%error, "authorization request failed");
+                tracing::error!(error = %ErrorChain::new(&error), "authorization request failed");
                 return self.failure_page(error.is_unavailable());
             }
         };
@@ -433,7 +432,7 @@ impl OAuthEndpoints {
                 return response;
             }
             Err(error) => {
-                tracing::error!(%error, "sign-in failed");
+                tracing::error!(error = %ErrorChain::new(&error), "sign-in failed");
                 return self.failure_page(error.is_unavailable());
             }
         };
@@ -443,11 +442,13 @@ impl OAuthEndpoints {
         match self.signed_in(headers).await {
             Ok(Some(previous)) if previous.session_id != sign_in.session_id => {
                 if let Err(error) = self.inner.auth.logout(previous.session_id).await {
-                    tracing::warn!(%error, "could not end the previous sign-in session");
+                    tracing::warn!(error = %ErrorChain::new(&error), "could not end the previous sign-in session");
                 }
             }
             Ok(_) => {}
-            Err(error) => tracing::warn!(%error, "could not look up the previous sign-in"),
+            Err(error) => {
+                tracing::warn!(error = %ErrorChain::new(&error), "could not look up the previous sign-in")
+            }
         }
         // Back to the authorization request, now signed in. Only its own parameters travel,
         // and only to this server's authorization endpoint; the prompt=login and max_age this
@@ -497,7 +498,7 @@ impl OAuthEndpoints {
                 );
             }
             Err(error) => {
-                tracing::error!(%error, "sign-in session lookup failed");
+                tracing::error!(error = %ErrorChain::new(&error), "sign-in session lookup failed");
                 return self.failure_page(error.is_unavailable());
             }
         };
@@ -519,13 +520,13 @@ impl OAuthEndpoints {
         match self.signed_in(request.headers()).await {
             Ok(Some(signed_in)) => {
                 if let Err(error) = self.inner.auth.logout(signed_in.session_id).await {
-                    tracing::error!(%error, "sign-out failed");
+                    tracing::error!(error = %ErrorChain::new(&error), "sign-out failed");
                     return self.failure_page(error.is_unavailable());
                 }
             }
             Ok(None) => {}
             Err(error) => {
-                tracing::error!(%error, "sign-in session lookup failed");
+                tracing::error!(error = %ErrorChain::new(&error), "sign-in session lookup failed");
                 return self.failure_page(error.is_unavailable());
             }
         }
@@ -571,7 +572,7 @@ impl OAuthEndpoints {
                 return oauth_error(&OAuthError::Store(error), retry_after);
             }
             Err(error) => {
-                tracing::error!(%error, "token endpoint throttle failed; refusing");
+                tracing::error!(error = %ErrorChain::new(&error), "token endpoint throttle failed; refusing");
                 return plain_error(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "server_error",
@@ -673,7 +674,7 @@ impl OAuthEndpoints {
         match self.inner.server.userinfo(token).await {
             Ok(info) => json(StatusCode::OK, &info),
             Err(error) if error.is_unavailable() => {
-                tracing::warn!(%error, "userinfo store unreachable; answering 503");
+                tracing::warn!(error = %ErrorChain::new(&error), "userinfo store unreachable; answering 503");
                 let mut response = plain_error(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "temporarily_unavailable",
@@ -687,7 +688,7 @@ impl OAuthEndpoints {
             }
             Err(error) => {
                 let Some(code) = error.bearer_error() else {
-                    tracing::error!(%error, "userinfo failed");
+                    tracing::error!(error = %ErrorChain::new(&error), "userinfo failed");
                     return plain_error(
                         StatusCode::INTERNAL_SERVER_ERROR,
                         "server_error",

@@ -12,6 +12,7 @@
 //! session (logout, logout-all, password change, an admin's revocation) or disabling the
 //! account signs the browser out of the authorization server at once.
 
+use auth_core::ErrorChain;
 use std::time::{Duration, SystemTime};
 
 use auth_core::flows::AuthError;
@@ -128,7 +129,7 @@ impl OAuthEndpoints {
         let token = match OpaqueToken::generate() {
             Ok(token) => token,
             Err(error) => {
-                tracing::error!(%error, "random number generator failed");
+                tracing::error!(error = %ErrorChain::new(&error), "random number generator failed");
                 return None;
             }
         };

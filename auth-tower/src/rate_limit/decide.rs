@@ -7,8 +7,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use auth_core::Clock;
 use auth_core::store::{CounterStore, StoreError};
+use auth_core::{Clock, ErrorChain};
 use http::HeaderValue;
 
 use super::gcra::{Gcra, GcraOutcome};
@@ -237,12 +237,12 @@ impl Decider {
     /// A store failure: 503 (the default, fail closed), or `None` to let the request through
     /// uncounted when the host chose `dangerous_fail_open`.
     fn store_failed(&self, error: &StoreError, report: &Report) -> Option<Verdict> {
-        let cause = std::error::Error::source(error).map(ToString::to_string);
+        let error = ErrorChain::new(error);
         if self.fail_open {
-            tracing::warn!(policy = %self.name, %error, ?cause, "rate-limit store failed; letting the request through uncounted (fail open)");
+            tracing::warn!(policy = %self.name, %error, "rate-limit store failed; letting the request through uncounted (fail open)");
             return None;
         }
-        tracing::error!(policy = %self.name, %error, ?cause, "rate-limit store failed; answering 503");
+        tracing::error!(policy = %self.name, %error, "rate-limit store failed; answering 503");
         Some(Verdict::Refuse {
             kind: RefusalKind::Unavailable,
             retry_after: UNAVAILABLE_RETRY_AFTER,

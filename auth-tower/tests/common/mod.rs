@@ -6,6 +6,7 @@ pub mod abuse;
 #[cfg(feature = "actix")]
 pub mod actix_client;
 pub mod axum_client;
+pub mod logs;
 #[cfg(feature = "providers")]
 pub mod oauth;
 pub mod scenarios;
@@ -76,6 +77,10 @@ impl Default for Options {
     }
 }
 
+/// What [`DownRevocations`] says went wrong, three levels below what a client hears: the
+/// text the log must carry.
+pub const DOWN_CAUSE: &str = "revocations table unreachable: connection reset (test cause)";
+
 /// A revocation store that is down: the layer must fail closed.
 #[derive(Debug)]
 pub struct DownRevocations;
@@ -83,13 +88,13 @@ pub struct DownRevocations;
 #[auth_core::async_trait]
 impl RevocationStore for DownRevocations {
     async fn revoke_access_token(&self, _: &RevokedAccessToken) -> Result<(), StoreError> {
-        Err(StoreError::backend(std::io::Error::other("down")))
+        Err(StoreError::backend(std::io::Error::other(DOWN_CAUSE)))
     }
     async fn is_access_token_revoked(&self, _: &str) -> Result<bool, StoreError> {
-        Err(StoreError::backend(std::io::Error::other("down")))
+        Err(StoreError::backend(std::io::Error::other(DOWN_CAUSE)))
     }
     async fn purge_expired_revocations(&self, _: std::time::SystemTime) -> Result<u64, StoreError> {
-        Err(StoreError::backend(std::io::Error::other("down")))
+        Err(StoreError::backend(std::io::Error::other(DOWN_CAUSE)))
     }
 }
 

@@ -9,7 +9,8 @@ use auth_core::store::{RevokeReason, SessionStore as _, UserStore};
 use auth_tower::EndpointsConfig;
 use serde_json::json;
 
-use super::{Client, Fixture, Options, PASSWORD, Req, Resp, STALENESS};
+use super::logs::CapturedLogs;
+use super::{Client, DOWN_CAUSE, Fixture, Options, PASSWORD, Req, Resp, STALENESS};
 
 #[allow(unused_imports)] // the rate-limit test binaries use none of them
 pub use super::abuse::*;
@@ -212,6 +213,8 @@ pub async fn guards_answer_403(build: &Build) {
     assert_json_error(&scoped, 403, "insufficient_scope");
 }
 
+/// A store that fails answers 500 and, since issue 13, logs the store's own words — not only
+/// "storage backend failure" — while the client hears none of them.
 pub async fn revocation_store_down_fails_closed(build: &Build) {
     let options = Options {
         failing_revocations: true,
@@ -219,9 +222,20 @@ pub async fn revocation_store_down_fails_closed(build: &Build) {
     };
     let (fx, app) = build(options, EndpointsConfig::default());
     let token = fx.user("kim@example.com").await;
+    let logs = CapturedLogs::start();
     let resp = app.send(Req::get("/api/hello").bearer(&token)).await;
     assert_json_error(&resp, 500, "server_error");
     assert_eq!(resp.header("www-authenticate"), None);
+    assert!(
+        !resp.text().contains("test cause"),
+        "the cause is for the log only: {}",
+        resp.text()
+    );
+    let logged = logs.text();
+    assert!(
+        logged.contains("ERROR") && logged.contains(DOWN_CAUSE),
+        "the store's own error must reach the log at ERROR; logged: {logged:?}"
+    );
 }
 
 /// Issue 14: with the database down, requests hung 30 s and answered 500. An unreachable

@@ -8,6 +8,7 @@
 //! keys for a bounded time, so an unreachable provider costs one fetch per backoff period — not
 //! one per request.
 
+use auth_core::ErrorChain;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
@@ -175,7 +176,7 @@ impl Lead<'_> {
                     let delay = backoff(config, state.failures);
                     state.retry_at = now.checked_add(delay);
                     tracing::warn!(
-                        %error,
+                        error = %ErrorChain::new(&error),
                         %url,
                         failures = state.failures,
                         retry_in_secs = delay.as_secs(),
