@@ -6,6 +6,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use auth_core::Clock;
@@ -98,6 +99,10 @@ struct Inner<E> {
     realm: Arc<str>,
     token_cache: Option<Arc<TokenCache<E>>>,
     outage_retry_after: Duration,
+    /// Set once [`AuthLayer`](crate::AuthLayer) has logged that it refused what looks like a
+    /// request for the auth endpoints: shared by every authenticator derived from this one,
+    /// so a host sees the hint once, not once per request.
+    misplaced_endpoints_hinted: Arc<AtomicBool>,
 }
 
 impl<E> Clone for Authenticator<E> {
@@ -161,6 +166,7 @@ impl<E: CustomClaims> Authenticator<E> {
                 realm: Arc::from(DEFAULT_REALM),
                 token_cache,
                 outage_retry_after: DEFAULT_OUTAGE_RETRY_AFTER,
+                misplaced_endpoints_hinted: Arc::default(),
             }),
             claims: PhantomData,
         }
@@ -175,6 +181,7 @@ impl<E: CustomClaims> Authenticator<E> {
             realm: self.inner.realm.clone(),
             token_cache: self.inner.token_cache.clone(),
             outage_retry_after: self.inner.outage_retry_after,
+            misplaced_endpoints_hinted: Arc::clone(&self.inner.misplaced_endpoints_hinted),
         };
         change(&mut inner);
         Self {
@@ -281,6 +288,15 @@ impl<E: CustomClaims> Authenticator<E> {
 
     pub(crate) fn realm_arc(&self) -> &Arc<str> {
         &self.inner.realm
+    }
+
+    /// `true` the first time it is asked, `false` ever after: whether the "endpoints behind
+    /// a required layer" hint is still to be logged.
+    pub(crate) fn first_misplaced_endpoints_hint(&self) -> bool {
+        !self
+            .inner
+            .misplaced_endpoints_hinted
+            .swap(true, Ordering::Relaxed)
     }
 
     /// Whether a revocation check is configured.

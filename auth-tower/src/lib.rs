@@ -93,24 +93,26 @@
 //!
 //! ```no_run
 //! # #[cfg(feature = "axum")]
-//! # async fn example(
-//! #     verifier: auth_core::token::AccessTokenVerifier,
-//! #     revocation: auth_core::revocation::RevocationChecker,
-//! #     endpoints: auth_tower::AuthEndpoints,
-//! # ) -> std::io::Result<()> {
-//! use auth_tower::{AuthContext, AuthLayer, Authenticator, Guard};
+//! # async fn example(service: auth_core::flows::AuthService)
+//! #     -> Result<(), Box<dyn std::error::Error>> {
+//! use auth_tower::{AuthContext, AuthEndpoints, EndpointsConfig, Guard};
 //! use axum::{Router, routing::get};
 //!
-//! let auth = Authenticator::new(verifier).with_revocation(revocation);
-//! let app = Router::new()
+//! let endpoints = AuthEndpoints::for_service(service, EndpointsConfig::default());
+//! let api = Router::new()
 //!     .route("/me", get(|user: AuthContext| async move { user.subject().to_owned() }))
-//!     .route("/admin", get(|| async { "admin only" }).layer(Guard::role("admin").layer()))
-//!     .layer(AuthLayer::required(auth))
-//!     .nest_service("/auth", endpoints.into_service()); // signup, login, refresh, …
+//!     .route("/admin", get(|| async { "admin only" }).layer(Guard::role("admin").layer()));
+//! // `api` behind AuthLayer::required; signup, login, refresh … at /auth, outside it.
+//! let app = endpoints.protect(api, "/auth")?;
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
-//! axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await
+//! axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await?;
+//! # Ok(())
 //! # }
 //! ```
+//!
+//! The parts stay public: `AuthLayer::required(Authenticator::new(verifier)
+//! .with_revocation(checker))` over your routes and `nest_service("/auth",
+//! endpoints.into_service())` beside them is what `protect` does.
 //!
 //! ### The same for actix-web
 //!

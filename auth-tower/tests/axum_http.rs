@@ -446,10 +446,10 @@ mod for_service {
     use serde_json::json;
 
     use super::common::axum_client::axum_client;
+    use super::common::logs::CapturedLogs;
     use super::common::{PASSWORD, Req};
 
-    #[tokio::test]
-    async fn a_logout_reaches_the_hosts_routes_at_once() {
+    fn endpoints() -> AuthEndpoints {
         let keys = KeySet::new(SigningKey::hmac("k", Algorithm::HS256, &[9; 32]).unwrap());
         let service = AuthService::builder(keys, Stores::in_memory())
             .issuer("https://auth.example.com", "https://api.example.com")
@@ -458,22 +458,104 @@ mod for_service {
             .revocation(RevocationConfig::default().max_staleness(Duration::from_secs(60)))
             .build()
             .unwrap();
-        let endpoints = AuthEndpoints::for_service(service, EndpointsConfig::default());
-        let app = Router::new()
-            .route(
-                "/api/hello",
-                get(|user: AuthContext| async move { user.subject().to_owned() }),
-            )
+        AuthEndpoints::for_service(service, EndpointsConfig::default())
+    }
+
+    fn signup() -> Req {
+        Req::post("/auth/signup").json(json!({"email": "kim@example.com", "password": PASSWORD}))
+    }
+
+    fn hello() -> Router {
+        Router::new().route(
+            "/api/hello",
+            get(|user: AuthContext| async move { user.subject().to_owned() }),
+        )
+    }
+
+    /// Issue 13: nested inside a required layer, signup answered 401 with no hint. `protect`
+    /// wires the one order that works.
+    #[tokio::test]
+    async fn protect_puts_the_hosts_routes_behind_the_layer_and_the_endpoints_outside() {
+        let app = endpoints()
+            .protect(hello(), "/auth")
+            .unwrap()
+            .route("/health", get(|| async { "ok" }));
+        let app = axum_client(app);
+
+        let signed_up = app.send(signup()).await;
+        assert_eq!(signed_up.status, 201, "{}", signed_up.text());
+        let token = signed_up.json()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(app.send(Req::get("/api/hello")).await.status, 401);
+        assert_eq!(
+            app.send(Req::get("/api/hello").bearer(&token)).await.status,
+            200
+        );
+        assert_eq!(
+            app.send(Req::get("/auth/me").bearer(&token)).await.status,
+            200
+        );
+        assert_eq!(
+            app.send(Req::get("/health")).await.status,
+            200,
+            "routes added after protect are public"
+        );
+    }
+
+    #[tokio::test]
+    async fn protect_refuses_a_path_axum_cannot_nest_at_instead_of_panicking() {
+        for path in ["/", "", "auth", "/auth/", "/{tenant}"] {
+            let refused = endpoints().protect(hello(), path).map(|_| ());
+            assert!(
+                matches!(refused, Err(auth_tower::EndpointsError::MountPath(ref p)) if p == path),
+                "{path:?}: {refused:?}"
+            );
+        }
+    }
+
+    /// The wrong order still answers 401 (the client is told nothing of the host's wiring),
+    /// but the host's log now says where the endpoints belong — once.
+    #[tokio::test]
+    async fn endpoints_nested_inside_a_required_layer_are_named_in_the_log_once() {
+        let endpoints = endpoints();
+        let layer = AuthLayer::required(endpoints.authenticator().clone());
+        let app = axum_client(
+            hello()
+                .nest_service("/auth", endpoints.into_service())
+                .layer(layer),
+        );
+        let logs = CapturedLogs::start();
+        assert_eq!(app.send(Req::get("/api/hello")).await.status, 401);
+        assert!(
+            !logs.text().contains("mount them outside the layer"),
+            "an ordinary refusal is no hint: {}",
+            logs.text()
+        );
+        assert_eq!(app.send(signup()).await.status, 401);
+        assert_eq!(app.send(signup()).await.status, 401);
+        let logged = logs.text();
+        assert_eq!(
+            logged.matches("mount them outside the layer").count(),
+            1,
+            "{logged}"
+        );
+        assert!(
+            logged.contains("WARN") && logged.contains("/auth/signup"),
+            "{logged}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_logout_reaches_the_hosts_routes_at_once() {
+        let endpoints = endpoints();
+        let app = hello()
             .layer(AuthLayer::required(endpoints.authenticator().clone()))
             .nest_service("/auth", endpoints.into_service());
         let app = axum_client(app);
 
-        let signed_up = app
-            .send(
-                Req::post("/auth/signup")
-                    .json(json!({"email": "kim@example.com", "password": PASSWORD})),
-            )
-            .await;
+        let signed_up = app.send(signup()).await;
         assert_eq!(signed_up.status, 201, "{}", signed_up.text());
         let token = signed_up.json()["access_token"]
             .as_str()
@@ -518,12 +600,7 @@ mod for_service {
             "/auth",
             AuthEndpoints::for_service(service, EndpointsConfig::default()).into_service(),
         ));
-        let signed_up = app
-            .send(
-                Req::post("/auth/signup")
-                    .json(json!({"email": "kim@example.com", "password": PASSWORD})),
-            )
-            .await;
+        let signed_up = app.send(signup()).await;
         let token = signed_up.json()["access_token"]
             .as_str()
             .unwrap()

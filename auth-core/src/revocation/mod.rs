@@ -206,7 +206,7 @@ impl RevocationChecker {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use async_trait::async_trait;
+    /// # use auth_core::async_trait;
     /// use auth_core::revocation::{RevocationChecker, RevocationConfig};
     /// use auth_core::store::{StoreError, TokenStatus, TokenStatusQuery, TokenStatusStore};
     ///

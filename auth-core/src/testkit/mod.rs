@@ -84,7 +84,7 @@
 //! #[derive(Debug, Default)]
 //! struct MyUserStore(MemoryUserStore);
 //!
-//! #[async_trait::async_trait]
+//! #[auth_core::async_trait]
 //! impl UserStore for MyUserStore {
 //!     async fn insert_user(&self, user: &User) -> Result<(), StoreError> {
 //!         self.0.insert_user(user).await

@@ -115,4 +115,12 @@ pub enum EndpointsError {
          access tokens: give it `with_revocation(RevocationChecker)`"
     )]
     NoRevocationCheck,
+    /// [`AuthEndpoints::protect`](crate::AuthEndpoints::protect) was given a path the
+    /// endpoints cannot be mounted at.
+    #[error(
+        "cannot mount the auth endpoints at {0:?}: give a path such as \"/auth\" (it starts \
+         with '/', is not the root, has no trailing '/', and holds only letters, digits, '/', \
+         '-', '.', '_' and '~')"
+    )]
+    MountPath(String),
 }

@@ -155,9 +155,12 @@ where
         };
         let Some(context) = context else {
             return match self.mode {
-                Mode::Required => ResponseFuture::rejected(AuthRejection::missing(
-                    self.authenticator.realm_arc().clone(),
-                )),
+                Mode::Required => {
+                    hint_if_endpoints_behind_layer(&request, &self.authenticator);
+                    ResponseFuture::rejected(AuthRejection::missing(
+                        self.authenticator.realm_arc().clone(),
+                    ))
+                }
                 Mode::Optional => ResponseFuture::inner(self.inner.call(request)),
             };
         };
@@ -191,6 +194,36 @@ where
                 }
             }
         }
+    }
+}
+
+/// The routes of [`AuthEndpoints`](crate::AuthEndpoints) that must be reachable without a
+/// token: a required layer refusing a credential-less `POST` to one of them is almost
+/// certainly the endpoints nested *inside* the layer, where signup answers 401 and nothing
+/// says why.
+const PUBLIC_ENDPOINT_SUFFIXES: [&str; 3] = ["/signup", "/login", "/password/forgot"];
+
+/// Logs, once per authenticator, where the endpoints belong when a required layer refuses
+/// what looks like a request for them. The client still gets the plain 401: how the host
+/// wired its router is not the client's business.
+fn hint_if_endpoints_behind_layer<B, E: CustomClaims>(
+    request: &Request<B>,
+    authenticator: &Authenticator<E>,
+) {
+    let path = request.uri().path();
+    if request.method() == http::Method::POST
+        && PUBLIC_ENDPOINT_SUFFIXES
+            .iter()
+            .any(|suffix| path.ends_with(suffix))
+        && authenticator.first_misplaced_endpoints_hint()
+    {
+        tracing::warn!(
+            path,
+            "AuthLayer::required refused a request without credentials for what looks like \
+             the auth endpoints; mount them outside the layer (`AuthEndpoints::protect`, or \
+             `.layer(AuthLayer::required(…))` before `.nest_service(\"/auth\", …)`) so \
+             signup and login are reachable"
+        );
     }
 }
 

@@ -1,40 +1,35 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use auth_core::flows::{AuthService, Mailer, Stores};
-use auth_core::token::KeySet;
-use auth_tower::{AuthContext, AuthEndpoints, AuthLayer, EndpointsConfig, Guard};
+use auth_core::flows::{AuthService, LogMailer};
+use auth_core::token::{KeySet, SigningKey};
+use auth_storage_seaorm::SeaOrmStore;
+use auth_tower::{AuthContext, AuthEndpoints, EndpointsConfig, Guard};
 use axum::{Router, routing::get};
 
-pub async fn serve(
-    keys: KeySet,            // auth-core: your signing key (SigningKey::from_pem_detect, …)
-    stores: Stores,          // auth-storage-seaorm: SeaOrmStore::connect(url).await?.into_stores()
-    mailer: Arc<dyn Mailer>, // yours: where reset and verification links go
-) -> Result<(), Box<dyn std::error::Error>> {
-    // The service owns the clock and the hasher, and builds the token verifier and the
-    // revocation check from the same keys, issuer, audience and stores.
-    let service = AuthService::builder(keys, stores)
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // Any PEM private key: `openssl genpkey -algorithm ed25519 -out jwt-key.pem`.
+    let pem = std::fs::read("jwt-key.pem")?;
+    let keys = KeySet::new(SigningKey::from_pem_detect("key-1", &pem)?);
+    let store = SeaOrmStore::connect("sqlite://auth.db").await?; // created if missing
+    store.migrate().await?;
+    let service = AuthService::builder(keys, store.into_stores())
         .issuer("https://auth.example.com", "https://api.example.com")
-        .mailer(mailer)
+        .mailer(Arc::new(LogMailer)) // yours in production: where reset links go
         .build()?;
-    // /signup /login /refresh /logout /me …, and the same token check for your routes.
-    let endpoints = AuthEndpoints::for_service(service, EndpointsConfig::cookie_mode());
-    let app = Router::new()
-        .route(
-            "/me",
-            get(|user: AuthContext| async move { user.subject().to_owned() }),
-        )
-        .route(
-            "/admin",
-            get(|| async { "admin only" }).layer(Guard::role("admin").layer()),
-        )
-        .layer(AuthLayer::required(endpoints.authenticator().clone()))
-        .nest_service("/auth", endpoints.into_service());
+    let endpoints = AuthEndpoints::for_service(service, EndpointsConfig::default()); // bearer
+    let api = Router::new()
+        .route("/me", get(me))
+        .route("/admin", get(me).layer(Guard::role("admin").layer()));
+    // Your routes need a token; /auth/signup, /auth/login, /auth/refresh … do not.
+    let app = endpoints.protect(api, "/auth")?;
+    let app = app.into_make_service_with_connect_info::<SocketAddr>(); // peers' IPs: throttling
     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .await?;
+    axum::serve(listener, app).await?;
     Ok(())
+}
+
+async fn me(user: AuthContext) -> String {
+    user.subject().to_owned()
 }
