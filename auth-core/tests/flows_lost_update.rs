@@ -70,6 +70,9 @@ impl UserStore for Interpose {
         self.step_in(user.id).await?;
         self.inner.update_user(user).await
     }
+    async fn delete_user(&self, id: UserId) -> Result<bool, StoreError> {
+        self.inner.delete_user(id).await
+    }
     async fn update_user_fields(
         &self,
         id: UserId,

@@ -188,6 +188,9 @@ mod broken {
         async fn update_user(&self, user: &User) -> Result<(), StoreError> {
             self.0.update_user(user).await
         }
+        async fn delete_user(&self, id: UserId) -> Result<bool, StoreError> {
+            self.0.delete_user(id).await
+        }
         async fn update_user_fields(
             &self,
             id: UserId,
@@ -215,6 +218,9 @@ mod broken {
         CutOffMovesBack,
         /// `user_by_email` falls back to a case-insensitive match, like a `_ci` collation.
         FoldingEmails,
+        /// `delete_user` removes the row but its email stays taken (a unique index on a
+        /// column the delete did not clear, say).
+        DeleteKeepsEmail,
     }
 
     struct BuggyUsers(MemoryUserStore, UserBug, RaceWindow);
@@ -246,6 +252,19 @@ mod broken {
         }
         async fn update_user(&self, user: &User) -> Result<(), StoreError> {
             self.0.update_user(user).await
+        }
+        async fn delete_user(&self, id: UserId) -> Result<bool, StoreError> {
+            let user = self.0.user_by_id(id).await?;
+            let deleted = self.0.delete_user(id).await?;
+            if let (UserBug::DeleteKeepsEmail, Some(user)) = (self.1, user) {
+                let ghost = User::new(
+                    UserId::generate().expect("random"),
+                    &user.email,
+                    user.created_at,
+                );
+                self.0.insert_user(&ghost).await?;
+            }
+            Ok(deleted)
         }
         async fn update_user_fields(
             &self,
@@ -291,7 +310,9 @@ mod broken {
                     }
                     Ok(applied)
                 }
-                UserBug::FoldingEmails => self.0.update_user_fields(id, update).await,
+                UserBug::FoldingEmails | UserBug::DeleteKeepsEmail => {
+                    self.0.update_user_fields(id, update).await
+                }
             }
         }
         async fn record_login(&self, id: UserId, at: SystemTime) -> Result<(), StoreError> {
@@ -309,6 +330,12 @@ mod broken {
     #[should_panic(expected = "must never move tokens_valid_after backwards")]
     async fn a_cut_off_moving_backwards_is_caught() {
         testkit::user_store_conformance(BuggyUsers::new(UserBug::CutOffMovesBack)).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[should_panic(expected = "a deleted user must be gone by email")]
+    async fn a_delete_that_keeps_the_email_taken_is_caught() {
+        testkit::user_store_conformance(BuggyUsers::new(UserBug::DeleteKeepsEmail)).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -206,4 +206,18 @@ impl UserStore for SeaOrmStore {
         }
         Ok(())
     }
+
+    /// One `DELETE`; the database's `ON DELETE CASCADE` removes the account's identities,
+    /// sessions, refresh tokens, one-time tokens and OAuth grants in the same statement
+    /// (SQLite connections run with `foreign_keys` on). Audit events have no foreign key
+    /// and stay.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = %id))]
+    async fn delete_user(&self, id: UserId) -> Result<bool, StoreError> {
+        let deleted = user::Entity::delete_many()
+            .filter(user::Column::Id.eq(id.to_string()))
+            .exec(self.connection())
+            .await
+            .map_err(db)?;
+        Ok(deleted.rows_affected > 0)
+    }
 }

@@ -251,3 +251,70 @@ async fn concurrent_wrong_password_guesses_on_mysql_get_at_most_the_limit_of_che
         concurrent_wrong_password_guesses_get_at_most_the_limit_of_password_checks(db).await;
     }
 }
+
+/// `delete_user` (issue 13: how a failed signup is undone) takes the account's identities,
+/// sessions and refresh tokens with it in the one `DELETE`, by the foreign keys' cascade;
+/// its audit trail stays. The provider account can then sign up afresh.
+async fn deleting_an_account_takes_what_belongs_to_it(db: TestDb) {
+    use auth_core::flows::SocialProfile;
+    use auth_core::store::{IdentityStore, UserStore};
+
+    let clock = ManualClock::at_unix(1_800_000_000);
+    let auth = service(&db, &clock);
+    let client = ClientInfo::default().ip("203.0.113.7");
+    let profile = || SocialProfile::new("google", "g-1").email("kim@example.com", true);
+    let pair = auth
+        .complete_social_login(profile(), &client)
+        .await
+        .expect("social signup");
+    let store = &db.store;
+    let user = store
+        .user_by_email("kim@example.com")
+        .await
+        .unwrap()
+        .expect("account");
+    assert!(store.session(pair.session_id).await.unwrap().is_some());
+
+    assert!(store.delete_user(user.id).await.expect("delete"));
+    assert_eq!(store.user_by_id(user.id).await.unwrap(), None);
+    assert_eq!(store.session(pair.session_id).await.unwrap(), None);
+    assert_eq!(store.identity("google", "g-1").await.unwrap(), None);
+    assert_eq!(
+        refresh_token::Entity::find()
+            .count(store.connection())
+            .await
+            .unwrap(),
+        0,
+        "the session's refresh tokens go with it"
+    );
+    assert!(
+        !store.events_for_user(user.id, 10).await.unwrap().is_empty(),
+        "the audit trail outlives the account"
+    );
+
+    auth.complete_social_login(profile(), &client)
+        .await
+        .expect("the same provider account signs up afresh");
+    db.drop_all().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_an_account_on_sqlite_takes_what_belongs_to_it() {
+    deleting_an_account_takes_what_belongs_to_it(TestDb::sqlite_file().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_an_account_on_postgres_takes_what_belongs_to_it() {
+    if let Some(db) =
+        TestDb::postgres("deleting_an_account_on_postgres_takes_what_belongs_to_it").await
+    {
+        deleting_an_account_takes_what_belongs_to_it(db).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_an_account_on_mysql_takes_what_belongs_to_it() {
+    if let Some(db) = TestDb::mysql("deleting_an_account_on_mysql_takes_what_belongs_to_it").await {
+        deleting_an_account_takes_what_belongs_to_it(db).await;
+    }
+}

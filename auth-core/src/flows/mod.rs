@@ -110,6 +110,7 @@ mod sign_in;
 mod signup_login;
 mod social;
 mod types;
+mod undo_signup;
 
 pub use builder::{AuthServiceBuilder, BuildError};
 pub use config::{AuthConfig, SignupMode, ThrottleLimit};

@@ -75,14 +75,19 @@ impl AuthService {
             .await
             .map_err(signup_conflict)?;
 
-        let pair = self.start_session(&user, client, now).await?;
-        self.audit(
-            event(AuditKind::Signup, now, true)
-                .user(user.id)
-                .session(pair.session_id)
-                .client(client),
-        )
-        .await?;
+        let pair = self
+            .or_undo_signup(&user, async {
+                let pair = self.start_session(&user, client, now).await?;
+                self.audit(
+                    event(AuditKind::Signup, now, true)
+                        .user(user.id)
+                        .session(pair.session_id)
+                        .client(client),
+                )
+                .await?;
+                Ok(pair)
+            })
+            .await?;
         tracing::info!("account created");
         Ok((user, pair))
     }
@@ -138,10 +143,13 @@ impl AuthService {
         match users.insert_user(&user).await {
             Ok(()) => {
                 tracing::Span::current().record("user_id", field::display(user.id));
-                self.audit(
-                    event(AuditKind::Signup, now, true)
-                        .user(user.id)
-                        .client(client),
+                self.or_undo_signup(
+                    &user,
+                    self.audit(
+                        event(AuditKind::Signup, now, true)
+                            .user(user.id)
+                            .client(client),
+                    ),
                 )
                 .await?;
                 if let Err(error) = self.issue_email_verification(&user, now).await {

@@ -150,16 +150,20 @@ impl AuthService {
                 StoreError::Conflict(_) => AuthError::EmailTaken,
                 other => AuthError::Store(other),
             })?;
-        self.audit(
-            event(AuditKind::Signup, now, true)
-                .user(user.id)
-                .client(client)
-                .detail(profile.provider.clone()),
-        )
-        .await?;
-        self.link(&user, &profile, now, "new_account").await?;
-        tracing::info!("account created by social login");
-        self.finish_social_login(user, &profile, client, now).await
+        let created = user.clone();
+        self.or_undo_signup(&created, async {
+            self.audit(
+                event(AuditKind::Signup, now, true)
+                    .user(user.id)
+                    .client(client)
+                    .detail(profile.provider.clone()),
+            )
+            .await?;
+            self.link(&user, &profile, now, "new_account").await?;
+            tracing::info!("account created by social login");
+            self.finish_social_login(user, &profile, client, now).await
+        })
+        .await
     }
 
     /// Links a provider account to the signed-in user (from their account settings).

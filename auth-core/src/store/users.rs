@@ -57,4 +57,18 @@ pub trait UserStore: Send + Sync {
 
     /// Sets `last_login_at` (a hot path: one small write, no read-modify-write).
     async fn record_login(&self, id: UserId, at: SystemTime) -> Result<(), StoreError>;
+
+    /// Deletes account `id`; its email and username are free again at once. `Ok(false)`
+    /// when there is no such account.
+    ///
+    /// A store that keeps the account's other records in the same database deletes them with
+    /// it (auth-storage-seaorm: identities, sessions and their refresh tokens, one-time
+    /// tokens, OAuth grants, by `ON DELETE CASCADE`; audit events stay). Records kept
+    /// elsewhere outlive it harmlessly: every token check and flow looks the user up first
+    /// and refuses a user that does not exist.
+    ///
+    /// The flows call it to undo a signup that failed after the account was inserted (the
+    /// session, the audit record or the identity link could not be written), so that the
+    /// retry is not answered "email taken" for an account nobody can sign in to.
+    async fn delete_user(&self, id: UserId) -> Result<bool, StoreError>;
 }

@@ -101,6 +101,9 @@
 //!     async fn update_user(&self, user: &User) -> Result<(), StoreError> {
 //!         self.0.update_user(user).await
 //!     }
+//!     async fn delete_user(&self, id: UserId) -> Result<bool, StoreError> {
+//!         self.0.delete_user(id).await
+//!     }
 //!     async fn update_user_fields(
 //!         &self,
 //!         id: UserId,

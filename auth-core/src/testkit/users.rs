@@ -19,6 +19,9 @@ use crate::store::{StoreError, User, UserStore};
 ///   own email, frees the old email and username, refuses another user's email or username
 ///   with `Conflict`, and a missing user with [`StoreError::NotFound`];
 /// * `record_login` sets `last_login_at` and nothing else;
+/// * `delete_user` removes the user (`Ok(true)`), leaves the others alone, frees its email and
+///   username for a new account at once, and answers `Ok(false)` for a user that is not
+///   there (deleted already, or never inserted);
 /// * `update_user_fields` writes exactly the columns its [`UserUpdate`](crate::store::UserUpdate)
 ///   sets, moves the cut-off forward only, writes nothing when its password-hash
 ///   precondition fails (`Ok(false)`), and refuses a missing user with `NotFound`;
@@ -41,6 +44,7 @@ where
     insert_uniqueness(&*store).await;
     update(&*store).await;
     record_login(&*store).await;
+    delete(&*store).await;
     user_fields::column_scoped_updates(&*store).await;
     user_fields::no_lost_update(Arc::clone(&store)).await;
     exact_match::user_lookups(&*store).await;
@@ -306,6 +310,60 @@ async fn record_login(store: &(impl UserStore + ?Sized)) {
         ok(store.user_by_id(user.id).await, "UserStore::user_by_id").as_ref(),
         Some(&user),
         "UserStore::record_login must set last_login_at and change nothing else"
+    );
+}
+
+async fn delete(store: &(impl UserStore + ?Sized)) {
+    const DELETE: &str = "UserStore::delete_user";
+    let name = format!("Gone_{}", unique());
+    let doomed = full_user(&name);
+    let neighbour = full_user(&format!("Stays_{}", unique()));
+    ok(store.insert_user(&doomed).await, "UserStore::insert_user");
+    ok(
+        store.insert_user(&neighbour).await,
+        "UserStore::insert_user",
+    );
+
+    assert!(
+        ok(store.delete_user(doomed.id).await, DELETE),
+        "{DELETE} must answer Ok(true) for a user that exists"
+    );
+    assert_eq!(
+        ok(store.user_by_id(doomed.id).await, "UserStore::user_by_id"),
+        None,
+        "a deleted user must be gone by id"
+    );
+    assert_eq!(
+        ok(
+            store.user_by_email(&doomed.email).await,
+            "UserStore::user_by_email"
+        ),
+        None,
+        "a deleted user must be gone by email"
+    );
+    assert_eq!(
+        ok(
+            store.user_by_id(neighbour.id).await,
+            "UserStore::user_by_id"
+        )
+        .as_ref(),
+        Some(&neighbour),
+        "{DELETE} must delete only the user it names"
+    );
+    let mut successor = User::new(new_user_id(), &doomed.email, at(HOUR));
+    successor.username = Some(name.to_uppercase());
+    ok(
+        store.insert_user(&successor).await,
+        "UserStore::insert_user of a new account with a deleted user's email and username \
+         (they must be free again once the user is deleted)",
+    );
+    assert!(
+        !ok(store.delete_user(doomed.id).await, DELETE),
+        "{DELETE} must answer Ok(false) for a user deleted already"
+    );
+    assert!(
+        !ok(store.delete_user(new_user_id()).await, DELETE),
+        "{DELETE} must answer Ok(false) for a user that never existed"
     );
 }
 

@@ -108,6 +108,18 @@ impl UserStore for MemoryUserStore {
             .cloned())
     }
 
+    async fn delete_user(&self, id: UserId) -> Result<bool, StoreError> {
+        let mut users = lock(&self.inner);
+        let Some(user) = users.by_id.remove(&id) else {
+            return Ok(false);
+        };
+        users.by_email.remove(&user.email);
+        if let Some(name) = user.username.as_deref() {
+            users.by_username.remove(&username_key(name));
+        }
+        Ok(true)
+    }
+
     async fn update_user(&self, user: &User) -> Result<(), StoreError> {
         let mut users = lock(&self.inner);
         let Some(old) = users.by_id.get(&user.id) else {
