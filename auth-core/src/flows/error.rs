@@ -129,6 +129,12 @@ pub enum AuthError {
     /// never sign in again.
     #[error("cannot remove the last way to sign in")]
     LastSignInMethod,
+    /// A role or permission given to
+    /// [`AuthService::set_roles`](super::AuthService::set_roles) or
+    /// [`set_permissions`](super::AuthService::set_permissions) is empty, longer than 64
+    /// characters, or holds characters other than ASCII letters, digits and `: _ . - /`.
+    #[error("role and permission names are 1 to 64 of: letters, digits, ':', '_', '.', '-', '/'")]
+    InvalidRoleName,
     /// A signed-in operation names a user that no longer exists (their access token outlived
     /// the account).
     #[error("user not found")]
@@ -178,7 +184,8 @@ impl AuthError {
             | Self::WeakPassword(_)
             | Self::InvalidOneTimeToken
             | Self::ProviderEmailMissing
-            | Self::InvalidSocialProfile => 400,
+            | Self::InvalidSocialProfile
+            | Self::InvalidRoleName => 400,
             Self::InvalidCredentials
             | Self::InvalidRefreshToken
             | Self::RefreshTokenReused
@@ -229,6 +236,7 @@ impl AuthError {
             Self::IdentityNotFound => "identity_not_found",
             Self::LastSignInMethod => "last_sign_in_method",
             Self::UserNotFound => "user_not_found",
+            Self::InvalidRoleName => "invalid_role_name",
             Self::Store(_)
             | Self::Password(_)
             | Self::Token(_)

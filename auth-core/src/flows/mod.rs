@@ -93,6 +93,7 @@
 //! # }
 //! ```
 
+mod access;
 mod account;
 mod builder;
 mod config;

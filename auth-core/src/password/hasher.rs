@@ -61,6 +61,10 @@ const UNSUPPORTED_BCRYPT_PREFIXES: [&str; 2] = ["$2x$", "$2$"];
 /// * A call whose future is dropped before a thread picks it up (the client went away) is
 ///   skipped without hashing.
 ///
+/// In a **debug build** argon2 unoptimised takes about ten times as long (≈ 0.6 s a login):
+/// set `[profile.dev.package.argon2] opt-level = 3` (and `blake2`, `bcrypt`, `blowfish`) in
+/// your workspace's root `Cargo.toml` — the crate README shows the block.
+///
 /// ```
 /// use auth_core::password::PasswordHasher;
 ///

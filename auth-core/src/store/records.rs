@@ -480,6 +480,11 @@ pub enum AuditKind {
     OAuthConsentGranted,
     /// An OAuth client revoked a token (RFC 7009).
     OAuthTokenRevoked,
+    /// A user's roles were replaced ([`AuthService::set_roles`](crate::flows::AuthService::set_roles)).
+    RolesChanged,
+    /// A user's permissions were replaced
+    /// ([`AuthService::set_permissions`](crate::flows::AuthService::set_permissions)).
+    PermissionsChanged,
 }
 
 impl AuditKind {
@@ -506,6 +511,8 @@ impl AuditKind {
             Self::OAuthCodeReplay => "oauth_code_replay",
             Self::OAuthConsentGranted => "oauth_consent_granted",
             Self::OAuthTokenRevoked => "oauth_token_revoked",
+            Self::RolesChanged => "roles_changed",
+            Self::PermissionsChanged => "permissions_changed",
         }
     }
 
@@ -533,6 +540,8 @@ impl AuditKind {
             Self::OAuthCodeReplay,
             Self::OAuthConsentGranted,
             Self::OAuthTokenRevoked,
+            Self::RolesChanged,
+            Self::PermissionsChanged,
         ]
         .into_iter()
         .find(|kind| kind.as_str() == name)
