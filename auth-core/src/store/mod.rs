@@ -35,6 +35,8 @@ mod pending_logins;
 mod pending_records;
 mod records;
 mod revocations;
+#[cfg(feature = "serde")]
+mod serde_names;
 mod sessions;
 mod throttle;
 mod token_status;

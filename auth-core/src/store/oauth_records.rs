@@ -72,6 +72,7 @@ impl GrantType {
 /// Build one through
 /// [`OAuthServer::register_client`](crate::oauth_server::OAuthServer::register_client), which
 /// checks the redirect URIs and scopes and generates the secret; a store only keeps it.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OAuthClient {
     /// The public identifier (`client_id`); unique.
@@ -98,6 +99,7 @@ pub struct OAuthClient {
 
 /// An authorization code, kept as its hash: single use, short-lived, bound to the client, the
 /// redirect URI and the PKCE challenge it was issued with.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthorizationCode {
     /// SHA-256 of the code; unique.
@@ -147,6 +149,7 @@ pub enum CodeRedemption {
 }
 
 /// What a user allowed a client: the scopes they consented to.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Consent {
     /// The user.
@@ -161,6 +164,7 @@ pub struct Consent {
 
 /// The grant behind a session that an authorization code started: which client holds its
 /// refresh tokens, and for which scope.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OAuthGrant {
     /// The session (refresh-token family); unique.

@@ -77,6 +77,11 @@ pub fn username_key(username: &str) -> String {
 }
 
 /// An account.
+///
+/// With the feature `serde` it serializes **every** field, `password_hash` included: that is
+/// what a store keeping documents needs, and why a `User` must never be a response body —
+/// answer with the fields the client may see.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     /// Its id.
@@ -145,6 +150,7 @@ impl User {
 }
 
 /// An account at an external provider linked to a user (social login).
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProviderIdentity {
     /// Provider name, e.g. `google`, `kakao`.
@@ -295,6 +301,7 @@ impl SessionKind {
 }
 
 /// One login on one device; the family of its refresh tokens.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
     /// Its id, the `sid` claim.
@@ -332,6 +339,7 @@ impl Session {
 }
 
 /// A refresh token, kept only as its hash, bound to a session.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefreshTokenRecord {
     /// SHA-256 of the token; unique.
@@ -399,6 +407,7 @@ impl OneTimePurpose {
 }
 
 /// A single-use, short-lived token (reset link, verification link, login code), kept as a hash.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OneTimeToken {
     /// What it is for.
@@ -549,6 +558,7 @@ impl AuditKind {
 }
 
 /// One entry of the audit trail. Never holds a secret (no passwords, tokens or hashes).
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEvent {
     /// What happened.
@@ -587,6 +597,7 @@ impl AuditEvent {
 
 /// One access token revoked by its `jti` (RFC 7009 on an access token), kept until the token
 /// would have expired anyway.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RevokedAccessToken {
     /// The token's `jti`.
