@@ -222,7 +222,7 @@ pub use endpoints::{
 #[cfg(feature = "providers")]
 pub use endpoints::{OAuthConfig, OAuthSetupError};
 pub use guard::{Guard, Policy, Require};
-pub use layer::{AuthLayer, AuthService, GuardLayer, Mode};
+pub use layer::{AuthLayer, AuthLayerService, GuardLayer, Mode};
 pub use rate_limit::{RateLimitLayer, RateLimitService};
 pub use rejection::{AuthRejection, DEFAULT_OUTAGE_RETRY_AFTER, DEFAULT_REALM, RejectionReason};
 

@@ -249,11 +249,11 @@ async fn poll_ready_is_forwarded() {
 }
 
 trait LayerService {
-    fn layer_service<S>(&self, inner: S) -> auth_tower::AuthService<S>;
+    fn layer_service<S>(&self, inner: S) -> auth_tower::AuthLayerService<S>;
 }
 
 impl LayerService for AuthLayer {
-    fn layer_service<S>(&self, inner: S) -> auth_tower::AuthService<S> {
+    fn layer_service<S>(&self, inner: S) -> auth_tower::AuthLayerService<S> {
         tower::Layer::layer(self, inner)
     }
 }

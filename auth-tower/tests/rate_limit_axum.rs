@@ -7,7 +7,7 @@ mod rate_limit;
 use std::sync::Arc;
 
 use auth_tower::AuthLayer;
-use auth_tower::rate_limit::{KeyBy, Plan, PlanTiers, Quota, RateLimitLayer};
+use auth_tower::rate_limit::{KeyBy, Plan, PlanLimits, Quota, RateLimitLayer};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
@@ -42,7 +42,7 @@ rate_limit_scenarios!(tokio::test, build);
 async fn quota_race_on_threads_lets_exactly_the_quota_through() {
     let fx = fixture(Options::default());
     let store = Arc::new(rate_limit::RemoteLikeCounters::default());
-    let layer = RateLimitLayer::with_plans(PlanTiers::new(Plan::new().quota(Quota::monthly(10))))
+    let layer = RateLimitLayer::with_plans(PlanLimits::new(Plan::new().quota(Quota::monthly(10))))
         .key_by(KeyBy::User)
         .quota_store(store)
         .clock(Arc::new(fx.clock.clone()));

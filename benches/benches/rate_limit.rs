@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use auth_core::store::memory::MemoryCounterStore;
 use auth_tower::endpoints::PeerAddr;
-use auth_tower::rate_limit::{Limit, Plan, PlanTiers, Quota, RateLimitLayer};
+use auth_tower::rate_limit::{Limit, Plan, PlanLimits, Quota, RateLimitLayer};
 use bytes::Bytes;
 use criterion::{Criterion, criterion_group, criterion_main};
 use http::{Request, Response};
@@ -62,7 +62,7 @@ fn rate_limit(c: &mut Criterion) {
         Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(b"hello"))))
     });
     let limited = RateLimitLayer::new(UNREACHABLE).name("api").layer(hello);
-    let with_quota = RateLimitLayer::with_plans(PlanTiers::new(
+    let with_quota = RateLimitLayer::with_plans(PlanLimits::new(
         Plan::new()
             .limit(UNREACHABLE)
             .quota(Quota::monthly(u64::MAX)),

@@ -21,21 +21,23 @@ const MIN_SECRET_BYTES: usize = 32;
 /// The longest client secret accepted at authentication, in bytes (checked before hashing).
 const MAX_SECRET_BYTES: usize = 512;
 
-/// A client secret: shown to the client's developer once, stored only as its SHA-256.
+/// A client secret this authorization server issued: shown to the client's developer once,
+/// stored only as its SHA-256. (The secret *your* application holds at a social-login
+/// provider is auth-providers' `ClientSecret`.)
 ///
-/// Not `Clone`; `Debug` prints `ClientSecret([redacted])`.
-pub struct ClientSecret(Zeroizing<String>);
+/// Not `Clone`; `Debug` prints `IssuedClientSecret([redacted])`.
+pub struct IssuedClientSecret(Zeroizing<String>);
 
-impl ClientSecret {
+impl IssuedClientSecret {
     /// The secret, to show once. Never log or store it.
     pub fn secret(&self) -> &str {
         &self.0
     }
 }
 
-impl fmt::Debug for ClientSecret {
+impl fmt::Debug for IssuedClientSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ClientSecret([redacted])")
+        f.write_str("IssuedClientSecret([redacted])")
     }
 }
 
@@ -201,11 +203,11 @@ fn check_client_id(client_id: &str) -> Result<(), RegistrationError> {
 }
 
 /// A new random client secret (256 bits) and its hash.
-pub(crate) fn generate_secret() -> Result<(ClientSecret, TokenHash), RegistrationError> {
+pub(crate) fn generate_secret() -> Result<(IssuedClientSecret, TokenHash), RegistrationError> {
     let token = OpaqueToken::generate().map_err(|_| RegistrationError::Random)?;
     let hash = token.hash();
     Ok((
-        ClientSecret(Zeroizing::new(token.secret().to_owned())),
+        IssuedClientSecret(Zeroizing::new(token.secret().to_owned())),
         hash,
     ))
 }
@@ -213,12 +215,12 @@ pub(crate) fn generate_secret() -> Result<(ClientSecret, TokenHash), Registratio
 /// A host-chosen secret (at least 32 bytes) and its hash.
 pub(crate) fn provided_secret(
     secret: &str,
-) -> Result<(ClientSecret, TokenHash), RegistrationError> {
+) -> Result<(IssuedClientSecret, TokenHash), RegistrationError> {
     if secret.len() < MIN_SECRET_BYTES || secret.len() > MAX_SECRET_BYTES {
         return Err(RegistrationError::WeakSecret);
     }
     Ok((
-        ClientSecret(Zeroizing::new(secret.to_owned())),
+        IssuedClientSecret(Zeroizing::new(secret.to_owned())),
         TokenHash::of(secret),
     ))
 }
@@ -424,7 +426,7 @@ mod tests {
         let shown = format!("{credentials:?}");
         assert!(!shown.contains("hunter2") && !shown.contains(&basic("c", "hunter2")[6..]));
         let (secret, _) = generate_secret().unwrap();
-        assert_eq!(format!("{secret:?}"), "ClientSecret([redacted])");
+        assert_eq!(format!("{secret:?}"), "IssuedClientSecret([redacted])");
         assert_eq!(secret.secret().len(), 43);
     }
 

@@ -131,7 +131,7 @@ pub use authorize::{
     AuthorizeErrorPage, AuthorizeOutcome, INTERACTION_PAGE_HEADERS, InteractionPrompt,
     ResourceOwner,
 };
-pub use client::{ClientCredentials, ClientRegistration, ClientSecret};
+pub use client::{ClientCredentials, ClientRegistration, IssuedClientSecret};
 pub use config::{EndpointPaths, OAuthServerConfig, UserInfoScopes};
 pub use error::{
     CLIENT_AUTH_CHALLENGE, OAuthConfigError, OAuthError, OAuthErrorBody, OAuthErrorCode,

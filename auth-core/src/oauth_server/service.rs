@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use jsonwebtoken::AlgorithmFamily;
 
-use super::client::{ClientSecret, generate_secret, provided_secret};
+use super::client::{IssuedClientSecret, generate_secret, provided_secret};
 use super::response::ResponseMode;
 use super::{
     AuthorizationServerMetadata, ClientRegistration, OAuthConfigError, OAuthServerConfig,
@@ -225,7 +225,7 @@ impl OAuthServer {
     pub async fn register_client(
         &self,
         registration: ClientRegistration,
-    ) -> Result<(OAuthClient, Option<ClientSecret>), RegistrationError> {
+    ) -> Result<(OAuthClient, Option<IssuedClientSecret>), RegistrationError> {
         let mut client = registration.check(&self.inner.config.supported_scopes, self.now())?;
         let secret = match client.client_type {
             ClientType::Confidential => {

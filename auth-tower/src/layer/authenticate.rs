@@ -1,4 +1,4 @@
-//! [`AuthLayer`] / [`AuthService`]: authenticate every request before the inner service sees it.
+//! [`AuthLayer`] / [`AuthLayerService`]: authenticate every request before the inner service sees it.
 
 use std::fmt;
 use std::future::Future;
@@ -84,10 +84,10 @@ impl<E: CustomClaims> AuthLayer<E> {
 }
 
 impl<S, E: CustomClaims> Layer<S> for AuthLayer<E> {
-    type Service = AuthService<S, E>;
+    type Service = AuthLayerService<S, E>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        AuthService {
+        AuthLayerService {
             inner,
             authenticator: self.authenticator.clone(),
             mode: self.mode,
@@ -96,13 +96,13 @@ impl<S, E: CustomClaims> Layer<S> for AuthLayer<E> {
 }
 
 /// The service [`AuthLayer`] produces. Cheap to clone when `S` is.
-pub struct AuthService<S, E = auth_core::token::NoCustomClaims> {
+pub struct AuthLayerService<S, E = auth_core::token::NoCustomClaims> {
     inner: S,
     authenticator: Authenticator<E>,
     mode: Mode,
 }
 
-impl<S, E: CustomClaims> AuthService<S, E> {
+impl<S, E: CustomClaims> AuthLayerService<S, E> {
     /// Wraps `inner`, requiring credentials.
     pub fn required(inner: S, authenticator: Authenticator<E>) -> Self {
         AuthLayer::required(authenticator).layer(inner)
@@ -114,7 +114,7 @@ impl<S, E: CustomClaims> AuthService<S, E> {
     }
 }
 
-impl<S: Clone, E> Clone for AuthService<S, E> {
+impl<S: Clone, E> Clone for AuthLayerService<S, E> {
     fn clone(&self) -> Self {
         Self {
             inner: self.inner.clone(),
@@ -124,9 +124,9 @@ impl<S: Clone, E> Clone for AuthService<S, E> {
     }
 }
 
-impl<S: fmt::Debug, E> fmt::Debug for AuthService<S, E> {
+impl<S: fmt::Debug, E> fmt::Debug for AuthLayerService<S, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AuthService")
+        f.debug_struct("AuthLayerService")
             .field("inner", &self.inner)
             .field("authenticator", &self.authenticator)
             .field("mode", &self.mode)
@@ -134,7 +134,7 @@ impl<S: fmt::Debug, E> fmt::Debug for AuthService<S, E> {
     }
 }
 
-impl<S, E, ReqBody, ResBody> Service<Request<ReqBody>> for AuthService<S, E>
+impl<S, E, ReqBody, ResBody> Service<Request<ReqBody>> for AuthLayerService<S, E>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone,
     E: CustomClaims,
@@ -142,7 +142,7 @@ where
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
-    type Future = ResponseFuture<S, ReqBody, E>;
+    type Future = AuthFuture<S, ReqBody, E>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -151,23 +151,23 @@ where
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let context = match self.authenticator.verify_headers(request.headers()) {
             Ok(context) => context,
-            Err(rejection) => return ResponseFuture::rejected(rejection),
+            Err(rejection) => return AuthFuture::rejected(rejection),
         };
         let Some(context) = context else {
             return match self.mode {
                 Mode::Required => {
                     hint_if_endpoints_behind_layer(&request, &self.authenticator);
-                    ResponseFuture::rejected(AuthRejection::missing(
+                    AuthFuture::rejected(AuthRejection::missing(
                         self.authenticator.realm_arc().clone(),
                     ))
                 }
-                Mode::Optional => ResponseFuture::inner(self.inner.call(request)),
+                Mode::Optional => AuthFuture::inner(self.inner.call(request)),
             };
         };
         match self.authenticator.revocation_future(&context) {
             None => {
                 request.extensions_mut().insert(context);
-                ResponseFuture::inner(self.inner.call(request))
+                AuthFuture::inner(self.inner.call(request))
             }
             Some(mut check) => {
                 // Hot path: with the revocation cache warm (or an in-process store) the check
@@ -177,16 +177,16 @@ where
                 match check.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
                     Poll::Ready(Ok(())) => {
                         request.extensions_mut().insert(context);
-                        return ResponseFuture::inner(self.inner.call(request));
+                        return AuthFuture::inner(self.inner.call(request));
                     }
-                    Poll::Ready(Err(rejection)) => return ResponseFuture::rejected(rejection),
+                    Poll::Ready(Err(rejection)) => return AuthFuture::rejected(rejection),
                     Poll::Pending => {}
                 }
                 // The service that was driven to readiness goes with the request; a clone
                 // stays behind for the next `poll_ready` (tower's documented pattern).
                 let clone = self.inner.clone();
                 let ready = std::mem::replace(&mut self.inner, clone);
-                ResponseFuture {
+                AuthFuture {
                     state: State::Checking {
                         check,
                         pending: Some((ready, request, context)),
@@ -228,8 +228,8 @@ fn hint_if_endpoints_behind_layer<B, E: CustomClaims>(
 }
 
 pin_project! {
-    /// The response future of [`AuthService`].
-    pub struct ResponseFuture<S, ReqBody, E>
+    /// The response future of [`AuthLayerService`].
+    pub struct AuthFuture<S, ReqBody, E>
     where
         S: Service<Request<ReqBody>>,
     {
@@ -258,7 +258,7 @@ pin_project! {
     }
 }
 
-impl<S, ReqBody, E> ResponseFuture<S, ReqBody, E>
+impl<S, ReqBody, E> AuthFuture<S, ReqBody, E>
 where
     S: Service<Request<ReqBody>>,
 {
@@ -277,16 +277,16 @@ where
     }
 }
 
-impl<S, ReqBody, E> fmt::Debug for ResponseFuture<S, ReqBody, E>
+impl<S, ReqBody, E> fmt::Debug for AuthFuture<S, ReqBody, E>
 where
     S: Service<Request<ReqBody>>,
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ResponseFuture").finish_non_exhaustive()
+        f.debug_struct("AuthFuture").finish_non_exhaustive()
     }
 }
 
-impl<S, ReqBody, ResBody, E> Future for ResponseFuture<S, ReqBody, E>
+impl<S, ReqBody, ResBody, E> Future for AuthFuture<S, ReqBody, E>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>>,
     E: CustomClaims,
@@ -302,14 +302,13 @@ where
                 StateProj::Rejected { rejection } => {
                     let rejection = rejection
                         .take()
-                        .expect("ResponseFuture polled after completion");
+                        .expect("AuthFuture polled after completion");
                     return Poll::Ready(Ok(rejection.into_response()));
                 }
                 StateProj::Checking { check, pending } => {
                     let outcome = ready!(check.as_mut().poll(cx));
-                    let (mut service, mut request, context) = pending
-                        .take()
-                        .expect("ResponseFuture polled after completion");
+                    let (mut service, mut request, context) =
+                        pending.take().expect("AuthFuture polled after completion");
                     match outcome {
                         Err(rejection) => State::Rejected {
                             rejection: Some(rejection),

@@ -3,5 +3,5 @@
 mod authenticate;
 mod guard;
 
-pub use authenticate::{AuthLayer, AuthService, Mode, ResponseFuture};
+pub use authenticate::{AuthFuture, AuthLayer, AuthLayerService, Mode};
 pub use guard::{GuardFuture, GuardLayer, GuardService};

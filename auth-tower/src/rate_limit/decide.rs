@@ -15,7 +15,7 @@ use super::gcra::{Gcra, GcraOutcome};
 use super::headers::{PolicyState, RefusalKind, Report, UNAVAILABLE_RETRY_AFTER, policy_item};
 use super::key::{Caller, KeyBy, Subject, subject};
 use super::limit::{Limit, Quota};
-use super::plans::PlanTiers;
+use super::plans::PlanLimits;
 use crate::endpoints::ClientIpSource;
 
 /// The outcome for one request.
@@ -41,7 +41,7 @@ pub(crate) enum Decision {
 
 /// Where the rate limits count.
 pub(crate) enum LimitCounts {
-    /// One GCRA per plan (index as in [`PlanTiers::resolve`]); `None` for a plan without one.
+    /// One GCRA per plan (index as in [`PlanLimits::resolve`]); `None` for a plan without one.
     InProcess(Vec<Option<Gcra>>),
     /// Fixed windows in a shared store.
     Shared(Arc<dyn CounterStore>),
@@ -50,12 +50,12 @@ pub(crate) enum LimitCounts {
 /// Everything a request's decision needs; shared (`Arc`) by every clone of the layer.
 pub(crate) struct Decider {
     pub(crate) name: Arc<str>,
-    /// The `RateLimit-Policy` item of each plan's limit (index as in [`PlanTiers::resolve`]),
+    /// The `RateLimit-Policy` item of each plan's limit (index as in [`PlanLimits::resolve`]),
     /// made once: see [`limit_policies`].
     pub(crate) limit_policies: Vec<Option<HeaderValue>>,
     pub(crate) key_by: KeyBy,
     pub(crate) client_ip: ClientIpSource,
-    pub(crate) tiers: PlanTiers,
+    pub(crate) tiers: PlanLimits,
     pub(crate) limits: LimitCounts,
     pub(crate) quotas: Arc<dyn CounterStore>,
     pub(crate) clock: Arc<dyn Clock>,
@@ -258,7 +258,7 @@ fn unix_seconds(now: SystemTime) -> u64 {
 }
 
 /// The in-process limiters for every plan of `tiers`.
-pub(crate) fn gcras(tiers: &PlanTiers, max_keys: usize) -> Vec<Option<Gcra>> {
+pub(crate) fn gcras(tiers: &PlanLimits, max_keys: usize) -> Vec<Option<Gcra>> {
     tiers
         .all()
         .map(|plan| plan.rate().map(|limit| Gcra::new(limit, max_keys)))
@@ -266,7 +266,7 @@ pub(crate) fn gcras(tiers: &PlanTiers, max_keys: usize) -> Vec<Option<Gcra>> {
 }
 
 /// The `RateLimit-Policy` item of every plan's limit, for the policy `name`.
-pub(crate) fn limit_policies(name: &str, tiers: &PlanTiers) -> Vec<Option<HeaderValue>> {
+pub(crate) fn limit_policies(name: &str, tiers: &PlanLimits) -> Vec<Option<HeaderValue>> {
     tiers
         .all()
         .map(|plan| {

@@ -21,7 +21,7 @@ use super::decide::{
 use super::headers::{Report, policy_name, refusal};
 use super::key::{Caller, KeyBy};
 use super::limit::Limit;
-use super::plans::{Plan, PlanName, PlanTiers};
+use super::plans::{Plan, PlanLimits, PlanName};
 use crate::authenticator::CustomClaims;
 use crate::body::peer_ip;
 use crate::context::AuthContext;
@@ -68,13 +68,13 @@ impl fmt::Debug for RateLimitLayer {
 impl RateLimitLayer {
     /// One `limit` for every request, in process, keyed by client IP.
     pub fn new(limit: Limit) -> Self {
-        Self::with_plans(PlanTiers::new(Plan::new().limit(limit)))
+        Self::with_plans(PlanLimits::new(Plan::new().limit(limit)))
     }
 
     /// Limits and quotas per plan, in process (quotas in a per-process
     /// [`MemoryCounterStore`] until [`quota_store`](Self::quota_store) or
     /// [`shared`](Self::shared) names a shared one), keyed by client IP.
-    pub fn with_plans(tiers: PlanTiers) -> Self {
+    pub fn with_plans(tiers: PlanLimits) -> Self {
         let limits = LimitCounts::InProcess(gcras(&tiers, DEFAULT_MAX_TRACKED_KEYS));
         Self {
             decider: Arc::new(Decider {
@@ -280,7 +280,7 @@ where
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
-    type Future = ResponseFuture<S, ReqBody>;
+    type Future = RateLimitFuture<S, ReqBody>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -299,7 +299,7 @@ where
                 // the next `poll_ready` (tower's documented pattern).
                 let clone = self.inner.clone();
                 let ready = std::mem::replace(&mut self.inner, clone);
-                ResponseFuture {
+                RateLimitFuture {
                     state: State::Deciding {
                         decision,
                         pending: Some(Box::new((ready, request))),
@@ -315,12 +315,12 @@ impl<S> RateLimitService<S> {
         &mut self,
         verdict: Verdict,
         request: Request<ReqBody>,
-    ) -> ResponseFuture<S, ReqBody>
+    ) -> RateLimitFuture<S, ReqBody>
     where
         S: Service<Request<ReqBody>, Response = Response<ResBody>>,
     {
         match verdict {
-            Verdict::Allow(report) => ResponseFuture {
+            Verdict::Allow(report) => RateLimitFuture {
                 state: State::Inner {
                     future: self.inner.call(request),
                     report: Some(report),
@@ -330,7 +330,7 @@ impl<S> RateLimitService<S> {
                 kind,
                 retry_after,
                 report,
-            } => ResponseFuture {
+            } => RateLimitFuture {
                 state: State::Refused {
                     response: Some(Box::new(refusal(kind, retry_after, &report))),
                 },
@@ -341,7 +341,7 @@ impl<S> RateLimitService<S> {
 
 pin_project! {
     /// The response future of [`RateLimitService`].
-    pub struct ResponseFuture<S, ReqBody>
+    pub struct RateLimitFuture<S, ReqBody>
     where
         S: Service<Request<ReqBody>>,
     {
@@ -373,16 +373,16 @@ pin_project! {
     }
 }
 
-impl<S, ReqBody> fmt::Debug for ResponseFuture<S, ReqBody>
+impl<S, ReqBody> fmt::Debug for RateLimitFuture<S, ReqBody>
 where
     S: Service<Request<ReqBody>>,
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ResponseFuture").finish_non_exhaustive()
+        f.debug_struct("RateLimitFuture").finish_non_exhaustive()
     }
 }
 
-impl<S, ReqBody, ResBody> Future for ResponseFuture<S, ReqBody>
+impl<S, ReqBody, ResBody> Future for RateLimitFuture<S, ReqBody>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>>,
     ResBody: From<Bytes>,
@@ -403,14 +403,14 @@ where
                 StateProj::Refused { response } => {
                     let response = response
                         .take()
-                        .expect("ResponseFuture polled after completion");
+                        .expect("RateLimitFuture polled after completion");
                     return Poll::Ready(Ok((*response).map(ResBody::from)));
                 }
                 StateProj::Deciding { decision, pending } => {
                     let verdict = ready!(decision.as_mut().poll(cx));
                     let (mut service, request) = *pending
                         .take()
-                        .expect("ResponseFuture polled after completion");
+                        .expect("RateLimitFuture polled after completion");
                     match verdict {
                         Verdict::Allow(report) => State::Inner {
                             future: service.call(request),

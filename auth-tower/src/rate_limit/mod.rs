@@ -11,7 +11,7 @@
 //!   atomically through [`CounterStore::add`](auth_core::store::CounterStore::add) on the key
 //!   `quota:<name>:<subject>:<period>` (`quota:images:user:42:2026-12`), one unit per
 //!   request the rate limit let through. N concurrent requests never use more than the quota.
-//! * [`PlanTiers`] — a plan's name → its [`Plan`] (limit and quota); the default plan for
+//! * [`PlanLimits`] — a plan's name → its [`Plan`] (limit and quota); the default plan for
 //!   requests with no plan or an unknown one.
 //! * [`KeyBy`] — client IP (IPv4 address, IPv6 /64; from the peer address, or a trusted
 //!   proxy header through [`ClientIpSource`](crate::endpoints::ClientIpSource)), user
@@ -24,7 +24,7 @@
 //! [`AuthContext`](crate::AuthContext). A host whose plans live in its database either
 //! issues access tokens with a `plan` claim (auth-core's `AccessTokenRequest::plan`; the plan
 //! then changes at the next refresh), or runs its own middleware before this layer that
-//! looks the plan up and inserts a [`PlanName`]. No plan, or one [`PlanTiers`] does not list,
+//! looks the plan up and inserts a [`PlanName`]. No plan, or one [`PlanLimits`] does not list,
 //! gets the default plan.
 //!
 //! ## Responses
@@ -96,7 +96,7 @@ mod plans;
 pub use actix::{RateLimitMiddleware, RateLimitMiddlewareService};
 pub use headers::{RATELIMIT, RATELIMIT_POLICY};
 pub use key::KeyBy;
-pub use layer::{DEFAULT_MAX_TRACKED_KEYS, RateLimitLayer, RateLimitService, ResponseFuture};
+pub use layer::{DEFAULT_MAX_TRACKED_KEYS, RateLimitFuture, RateLimitLayer, RateLimitService};
 pub use limit::{Limit, Quota};
 pub use period::Period;
-pub use plans::{Plan, PlanName, PlanTiers};
+pub use plans::{Plan, PlanLimits, PlanName};

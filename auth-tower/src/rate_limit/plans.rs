@@ -1,4 +1,4 @@
-//! [`PlanTiers`]: a plan name → its [`Plan`] (a rate [`Limit`] and a [`Quota`]).
+//! [`PlanLimits`]: a plan name → its [`Plan`] (a rate [`Limit`] and a [`Quota`]).
 
 use std::sync::Arc;
 
@@ -63,10 +63,10 @@ impl Plan {
 /// guards (`Guard::plan_at_least`); this one says what each plan may use.
 ///
 /// ```
-/// use auth_tower::rate_limit::{Limit, Plan, PlanTiers, Quota};
+/// use auth_tower::rate_limit::{Limit, Plan, PlanLimits, Quota};
 ///
 /// // Seed 002: monthly image quotas per plan.
-/// let tiers = PlanTiers::new(Plan::new().quota(Quota::monthly(100))) // free, the default
+/// let tiers = PlanLimits::new(Plan::new().quota(Quota::monthly(100))) // free, the default
 ///     .plan("pro", Plan::new().quota(Quota::monthly(1_000)))
 ///     .plan("studio", Plan::new().quota(Quota::monthly(5_000)));
 /// assert_eq!(tiers.resolve(Some("studio")).1.usage_quota(), Some(Quota::monthly(5_000)));
@@ -74,12 +74,12 @@ impl Plan {
 /// assert_eq!(tiers.resolve(None).0, 0);
 /// ```
 #[derive(Debug, Clone)]
-pub struct PlanTiers {
+pub struct PlanLimits {
     default: Plan,
     named: Arc<[(String, Plan)]>,
 }
 
-impl PlanTiers {
+impl PlanLimits {
     /// Tiers where every request gets `default` until [`plan`](Self::plan) names others.
     pub fn new(default: Plan) -> Self {
         Self {

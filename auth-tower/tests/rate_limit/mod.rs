@@ -14,7 +14,7 @@ use std::time::{Duration, SystemTime};
 
 use auth_core::store::memory::MemoryCounterStore;
 use auth_core::store::{Count, CounterStore, StoreError};
-use auth_tower::rate_limit::{KeyBy, Limit, Plan, PlanTiers, Quota, RateLimitLayer};
+use auth_tower::rate_limit::{KeyBy, Limit, Plan, PlanLimits, Quota, RateLimitLayer};
 
 use crate::common::{Client, Fixture, Options, Req, Resp, fixture};
 
@@ -240,8 +240,8 @@ pub async fn spoofed_forwarded_for_is_ignored_by_default(build: &Build) {
     assert_eq!(client.send(second).await.status, 429);
 }
 
-fn seed_002_tiers() -> PlanTiers {
-    PlanTiers::new(
+fn seed_002_tiers() -> PlanLimits {
+    PlanLimits::new(
         Plan::new()
             .limit(Limit::per_minute(2))
             .quota(Quota::monthly(3)),
@@ -307,7 +307,7 @@ pub async fn plan_tiers_set_limits_and_quotas(build: &Build) {
     let (fx, client) = app(
         build,
         RateLimitLayer::with_plans(
-            PlanTiers::new(Plan::new().quota(Quota::monthly(3)))
+            PlanLimits::new(Plan::new().quota(Quota::monthly(3)))
                 .plan("pro", Plan::new().quota(Quota::monthly(5))),
         )
         .key_by(KeyBy::User),
@@ -358,7 +358,7 @@ pub async fn concurrent_requests_cannot_overspend_the_quota(build: &Build) {
     let store = Arc::new(RemoteLikeCounters::default());
     let (fx, client) = app(
         build,
-        RateLimitLayer::with_plans(PlanTiers::new(Plan::new().quota(Quota::daily(10))))
+        RateLimitLayer::with_plans(PlanLimits::new(Plan::new().quota(Quota::daily(10))))
             .key_by(KeyBy::User)
             .quota_store(store.clone()),
     );
@@ -417,7 +417,7 @@ pub async fn store_failure_answers_503(build: &Build) {
 
     let (_fx, client) = app(
         build,
-        RateLimitLayer::with_plans(PlanTiers::new(Plan::new().quota(Quota::monthly(10))))
+        RateLimitLayer::with_plans(PlanLimits::new(Plan::new().quota(Quota::monthly(10))))
             .quota_store(down.clone()),
     );
     assert_eq!(client.send(get("192.0.2.1")).await.status, 503);
@@ -436,7 +436,7 @@ pub async fn store_failure_answers_503(build: &Build) {
 pub async fn a_failed_request_still_uses_its_quota(build: &Build) {
     let (_fx, client) = app(
         build,
-        RateLimitLayer::with_plans(PlanTiers::new(Plan::new().quota(Quota::daily(1)))),
+        RateLimitLayer::with_plans(PlanLimits::new(Plan::new().quota(Quota::daily(1)))),
     );
     let boom = client.send(Req::get("/boom").peer("192.0.2.1")).await;
     assert_eq!(boom.status, 500);

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use auth_tower::rate_limit::{KeyBy, Limit, Plan, PlanTiers, Quota, RateLimitLayer};
+use auth_tower::rate_limit::{KeyBy, Limit, Plan, PlanLimits, Quota, RateLimitLayer};
 use example_common::auth_core::store::CounterStore;
 
 /// The limits, read from `RATE_LIMIT_API_PER_MINUTE`, `RATE_LIMIT_LOGIN_PER_MINUTE`,
@@ -79,7 +79,7 @@ impl Limits {
     pub fn images(&self, quotas: Arc<dyn CounterStore>) -> RateLimitLayer {
         let studio = Plan::new().quota(Quota::monthly(self.images_studio));
         RateLimitLayer::with_plans(
-            PlanTiers::new(Plan::new().quota(Quota::monthly(self.images_free)))
+            PlanLimits::new(Plan::new().quota(Quota::monthly(self.images_free)))
                 .plan("pro", Plan::new().quota(Quota::monthly(self.images_pro)))
                 .plan("studio", studio)
                 .plan("enterprise", studio),
