@@ -101,6 +101,10 @@ pub enum IdTokenError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum LoginError {
+    /// The [`LoginOptions`](crate::LoginOptions) of a login are not ones a provider can be
+    /// sent (the text says which rule; it never echoes the value).
+    #[error("invalid login options: {0}")]
+    InvalidOptions(&'static str),
     /// No provider with this name is registered.
     #[error("unknown provider")]
     UnknownProvider,

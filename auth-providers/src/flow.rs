@@ -13,6 +13,7 @@ use url::Url;
 
 use crate::error::{ConfigError, LoginError, clip, clip_code};
 use crate::http::HttpClient;
+use crate::login_options::LoginOptions;
 use crate::pending::{PendingLogin, PendingLoginStore};
 use crate::profile::ProviderProfile;
 use crate::provider::{AuthorizationParams, CodeExchange, OAuthProvider};
@@ -158,9 +159,24 @@ impl LoginFlow {
         &self.http
     }
 
-    /// Starts a login with `provider`.
-    #[tracing::instrument(skip_all, fields(provider = provider))]
+    /// Starts a login with `provider`, with nothing but the provider's registration.
     pub async fn start(&self, provider: &str) -> Result<LoginStart, LoginError> {
+        self.start_with(provider, &LoginOptions::default()).await
+    }
+
+    /// Starts a login with `provider`, asking for this login's own `login_hint`, `prompt` or
+    /// extra scopes ([`LoginOptions`]) — one registered provider serves every variant.
+    ///
+    /// # Errors
+    /// [`LoginError::InvalidOptions`] (before anything is stored), and as
+    /// [`start`](Self::start).
+    #[tracing::instrument(skip_all, fields(provider = provider))]
+    pub async fn start_with(
+        &self,
+        provider: &str,
+        options: &LoginOptions,
+    ) -> Result<LoginStart, LoginError> {
+        options.check()?;
         let provider = self
             .providers
             .get(provider)
@@ -177,6 +193,7 @@ impl LoginFlow {
             state: state.expose_secret(),
             pkce_challenge: challenge.as_str(),
             nonce: nonce.as_ref().map(SecretValue::expose_secret),
+            options,
         })?;
         let login = PendingLogin::new(
             provider.name(),

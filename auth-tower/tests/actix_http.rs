@@ -202,5 +202,6 @@ mod social_login {
         social_login_unknown_provider,
         social_login_unverified_email_does_not_link,
         social_login_start_flood_gets_429,
+        social_login_start_passes_login_hint_and_prompt,
     );
 }

@@ -410,8 +410,14 @@ impl OAuthProvider for Provider {
                 .append_pair("response_type", "code")
                 .append_pair("client_id", &self.credentials.client_id)
                 .append_pair("redirect_uri", self.credentials.redirect_uri.as_str());
-            if !self.scopes.is_empty() {
-                query.append_pair("scope", &self.scopes.join(self.scope_separator));
+            let mut scopes: Vec<&str> = self.scopes.iter().map(String::as_str).collect();
+            for extra in &params.options.extra_scopes {
+                if !scopes.contains(&extra.as_str()) {
+                    scopes.push(extra);
+                }
+            }
+            if !scopes.is_empty() {
+                query.append_pair("scope", &scopes.join(self.scope_separator));
             }
             query
                 .append_pair("state", params.state)
@@ -420,8 +426,26 @@ impl OAuthProvider for Provider {
             if let Some(nonce) = params.nonce {
                 query.append_pair("nonce", nonce);
             }
+            // This login's own values win over the registration's defaults of the same name.
+            let per_login = [
+                ("login_hint", params.options.login_hint.as_deref()),
+                (
+                    "prompt",
+                    params.options.prompt.map(|prompt| prompt.as_str()),
+                ),
+            ];
             for (name, value) in &self.params {
-                query.append_pair(name, value);
+                if !per_login
+                    .iter()
+                    .any(|(own, set)| own == name && set.is_some())
+                {
+                    query.append_pair(name, value);
+                }
+            }
+            for (name, value) in per_login {
+                if let Some(value) = value {
+                    query.append_pair(name, value);
+                }
             }
         }
         Ok(url)

@@ -15,6 +15,7 @@ use url::Url;
 use crate::error::{ConfigError, LoginError};
 use crate::http::HttpClient;
 use crate::https;
+use crate::login_options::LoginOptions;
 use crate::profile::ProviderProfile;
 use crate::secret::{ClientSecret, SecretValue};
 
@@ -32,6 +33,9 @@ pub struct AuthorizationParams<'a> {
     pub pkce_challenge: &'a str,
     /// The OIDC `nonce`, for providers whose [`OAuthProvider::uses_nonce`] is true.
     pub nonce: Option<&'a str>,
+    /// This login's own parameters (`login_hint`, `prompt`, extra scopes), already checked.
+    /// An implementation sends what its provider understands and ignores the rest.
+    pub options: &'a LoginOptions,
 }
 
 /// What the callback gives the provider to finish a login with, after the flow has checked

@@ -21,7 +21,7 @@ use std::fmt;
 use std::time::Duration;
 
 use auth_core::flows::{AuthError, Endpoint};
-use auth_providers::{CallbackParams, HttpError, LoginError, LoginFlow};
+use auth_providers::{CallbackParams, HttpError, LoginError, LoginFlow, LoginOptions, Prompt};
 use bytes::Bytes;
 use http::header::{COOKIE, LOCATION, RETRY_AFTER};
 use http::{HeaderValue, Response, StatusCode};
@@ -337,8 +337,19 @@ impl AuthEndpoints {
                 authenticator.outage_retry_after(),
             );
         }
-        let start = match oauth.flow.start(provider).await {
+        let Some(options) = login_options(request.query.as_deref()) else {
+            tracing::info!(
+                provider,
+                "social login start refused: malformed login_hint or prompt"
+            );
+            return oauth.failure(Outcome::LoginFailed);
+        };
+        let start = match oauth.flow.start_with(provider, &options).await {
             Ok(start) => start,
+            Err(error @ LoginError::InvalidOptions(_)) => {
+                tracing::info!(%error, provider, "social login start refused");
+                return oauth.failure(Outcome::LoginFailed);
+            }
             Err(error) => {
                 tracing::error!(error = %ErrorChain::new(&error), provider, "social login could not start");
                 let retry_after = self.inner.authenticator.outage_retry_after();
@@ -575,6 +586,54 @@ mod tests {
         assert_eq!(
             Outcome::of_auth(&broken, Duration::ZERO),
             Outcome::ServerError
+        );
+    }
+}
+
+/// `login_hint` and `prompt` from the start route's query (`GET /oauth/google?login_hint=…
+/// &prompt=select_account`): the page that links to the login may say who is signing in or
+/// ask for the account picker, with one registered provider. Extra scopes are not read from
+/// the query — what the application asks a provider for is the host's choice
+/// (`LoginFlow::start_with`). `None` for a repeated parameter or an unknown `prompt`; other
+/// parameters are ignored.
+fn login_options(query: Option<&str>) -> Option<LoginOptions> {
+    let mut options = LoginOptions::new();
+    let pairs = auth_providers::url::form_urlencoded::parse(query.unwrap_or_default().as_bytes());
+    for (name, value) in pairs {
+        match &*name {
+            "login_hint" if options.login_hint.is_none() => {
+                options = options.login_hint(value.into_owned());
+            }
+            "prompt" if options.prompt.is_none() => {
+                options = options.prompt(Prompt::parse(&value)?);
+            }
+            "login_hint" | "prompt" => return None,
+            _ => {}
+        }
+    }
+    Some(options)
+}
+
+#[cfg(test)]
+mod login_options_tests {
+    use super::*;
+
+    #[test]
+    fn the_start_query_gives_login_hint_and_prompt_once_each() {
+        let options = login_options(Some(
+            "login_hint=kim%40example.com&prompt=select_account&x=1",
+        ))
+        .expect("valid");
+        assert_eq!(options.login_hint.as_deref(), Some("kim@example.com"));
+        assert_eq!(options.prompt, Some(Prompt::SelectAccount));
+        assert_eq!(login_options(None), Some(LoginOptions::new()));
+        assert_eq!(login_options(Some("prompt=always")), None);
+        assert_eq!(login_options(Some("prompt=login&prompt=none")), None);
+        assert_eq!(login_options(Some("login_hint=a&login_hint=b")), None);
+        assert_eq!(
+            login_options(Some("scope=admin")).map(|options| options.extra_scopes),
+            Some(Vec::new()),
+            "scopes are the host's choice, never the query's"
         );
     }
 }

@@ -460,6 +460,50 @@ pub async fn social_login_provider_error(build: &Build) {
 }
 
 /// Unknown providers are 404 on both routes; so is everything when no flow is configured.
+/// Issue 13: the page that links to the login may pass `login_hint` and `prompt` through to
+/// the provider, with one registered provider; a malformed one is refused before a pending
+/// login is parked, and scopes are never taken from the query.
+pub async fn social_login_start_passes_login_hint_and_prompt(build: &Build) {
+    let server = MockServer::start().await;
+    let (_fx, app) = build(options(&server, OAuthConfig::default()), cookie_config());
+    let resp = app
+        .send(Req::get(
+            "/auth/oauth/kakao?login_hint=kim%40example.com&prompt=login&scope=admin",
+        ))
+        .await;
+    assert_eq!(resp.status, 302, "{}", resp.text());
+    let location = Url::parse(resp.header("location").expect("location")).unwrap();
+    let sent = |name: &str| -> Vec<String> {
+        location
+            .query_pairs()
+            .filter(|(key, _)| key == name)
+            .map(|(_, value)| value.into_owned())
+            .collect()
+    };
+    assert_eq!(sent("login_hint"), ["kim@example.com"]);
+    assert_eq!(sent("prompt"), ["login"]);
+    assert!(
+        sent("scope").iter().all(|scope| !scope.contains("admin")),
+        "{:?}",
+        sent("scope")
+    );
+
+    for refused in [
+        "/auth/oauth/kakao?prompt=always",
+        "/auth/oauth/kakao?login_hint=a&login_hint=b",
+        "/auth/oauth/kakao?login_hint=kim%0D%0AX:%20y",
+    ] {
+        let resp = app.send(Req::get(refused)).await;
+        assert_eq!(resp.status, 400, "{refused}: {}", resp.text());
+        assert_eq!(resp.error(), "login_failed", "{refused}");
+        assert!(resp.header("location").is_none(), "{refused}");
+        assert!(
+            resp.cookie("__Host-oauth").is_none(),
+            "nothing parked: {refused}"
+        );
+    }
+}
+
 pub async fn social_login_unknown_provider(build: &Build) {
     let server = MockServer::start().await;
     let (_fx, app) = build(options(&server, OAuthConfig::default()), cookie_config());
