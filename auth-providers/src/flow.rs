@@ -1,12 +1,12 @@
 //! The login flow: `start` (authorization URL with state, PKCE S256 and nonce, bound to the
 //! browser) and `callback` (state first, then everything else).
 
-use auth_core::ErrorChain;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use auth_core::ErrorChain;
 use auth_core::{Clock, SystemClock};
 use oauth2::PkceCodeChallenge;
 use url::Url;

@@ -1,9 +1,9 @@
 //! [`AuthRejection`]: the RFC 6750 answer when a request is not authenticated or not allowed.
 
-use auth_core::ErrorChain;
 use std::sync::Arc;
 use std::time::Duration;
 
+use auth_core::ErrorChain;
 use auth_core::authz::Forbidden;
 use auth_core::revocation::RevocationError;
 use auth_core::token::TokenError;

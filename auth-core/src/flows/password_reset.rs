@@ -1,6 +1,5 @@
 //! Password reset by a one-time link sent through the [`Mailer`](super::Mailer).
 
-use crate::ErrorChain;
 use std::time::SystemTime;
 
 use tracing::field;
@@ -8,6 +7,7 @@ use tracing::field;
 use super::limits::address_key;
 use super::service::{EventExt as _, event, later, new_opaque_token, user_throttle_key};
 use super::{AuthError, AuthService, ClientInfo, Endpoint, ThrottleLimit};
+use crate::ErrorChain;
 use crate::opaque::OpaqueToken;
 use crate::password::Password;
 use crate::store::{

@@ -1,13 +1,13 @@
 //! [`AuthService`] and [`Stores`], and the pieces every flow shares: sessions, access
 //! tokens, password checks, throttling keys and audit events.
 
-use crate::ErrorChain;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use super::builder::AuthServiceBuilder;
 use super::{AuthConfig, AuthError, ClientInfo, Mailer, ThrottleLimit, TokenPair};
+use crate::ErrorChain;
 use crate::clock::Clock;
 use crate::opaque::OpaqueToken;
 use crate::password::{Password, PasswordError, PasswordHasher, PasswordVerification};

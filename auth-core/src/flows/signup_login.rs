@@ -1,6 +1,5 @@
 //! Signup, password login, password change, and `me`.
 
-use crate::ErrorChain;
 use std::time::SystemTime;
 
 use tracing::field;
@@ -13,6 +12,7 @@ use super::{
     AuthError, AuthService, ClientInfo, Endpoint, SignupMode, SignupOutcome, SignupRequest,
     TokenPair,
 };
+use crate::ErrorChain;
 use crate::password::Password;
 use crate::store::{
     AuditKind, OneTimePurpose, RevokeReason, SessionId, StoreError, User, UserId, UserUpdate,

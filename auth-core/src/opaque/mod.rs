@@ -20,7 +20,6 @@
 //! # }
 //! ```
 
-use crate::ErrorChain;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
@@ -29,6 +28,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
+
+use crate::ErrorChain;
 
 /// Why an opaque token could not be generated or parsed, or a stored hash could not be read.
 ///

@@ -1,6 +1,5 @@
 //! argon2id hashing and verification, with legacy bcrypt verification for migrated users.
 
-use crate::ErrorChain;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
@@ -9,6 +8,7 @@ use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, Version};
 
 use super::pool::{HashPool, PoolSize};
 use super::{Argon2Params, Password, PasswordError};
+use crate::ErrorChain;
 
 /// Largest password, in bytes, that [`PasswordHasher`] hashes or verifies.
 ///

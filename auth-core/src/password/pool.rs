@@ -8,7 +8,6 @@
 //! request thread that wakes up preempts a hash instead of waiting behind it; and a burst beyond `queue` waiting hashes is
 //! refused at once ([`PasswordError::Busy`]) rather than piling latency onto everyone.
 
-use crate::ErrorChain;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
@@ -18,6 +17,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 use super::PasswordError;
+use crate::ErrorChain;
 
 /// One unit of work: runs on a pool thread, reports through its own channel.
 type Job = Box<dyn FnOnce() + Send + 'static>;

@@ -1,9 +1,9 @@
 //! One method per endpoint. Each reads its input, calls one auth-core flow, and shapes the
 //! answer; every refusal goes through [`Failure`].
 
-use auth_core::ErrorChain;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use auth_core::ErrorChain;
 use auth_core::flows::{AuthError, SignupOutcome, SignupRequest, TokenPair};
 use auth_core::opaque::OpaqueToken;
 use auth_core::password::Password;

@@ -16,10 +16,10 @@
 //! somewhere outside auth-core's stores. A redirect login is a browser affair anyway; native
 //! apps run the provider's login themselves (AppAuth, PKCE) and browsers use cookie mode.
 
-use auth_core::ErrorChain;
 use std::fmt;
 use std::time::Duration;
 
+use auth_core::ErrorChain;
 use auth_core::flows::{AuthError, Endpoint};
 use auth_providers::{CallbackParams, HttpError, LoginError, LoginFlow, LoginOptions, Prompt};
 use bytes::Bytes;

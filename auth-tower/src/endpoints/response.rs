@@ -1,9 +1,9 @@
 //! Building endpoint responses: JSON, `no-store`, cookies, and the one mapping from
 //! [`AuthError`] to a response.
 
-use auth_core::ErrorChain;
 use std::time::Duration;
 
+use auth_core::ErrorChain;
 use auth_core::flows::AuthError;
 use bytes::Bytes;
 use http::header::{

@@ -1,9 +1,9 @@
 //! One handler per route.
 
-use auth_core::ErrorChain;
 use std::time::Duration;
 
 use auth_core::BearerErrorCode;
+use auth_core::ErrorChain;
 use auth_core::ToBearerError as _;
 use auth_core::flows::{AuthError, Endpoint};
 use auth_core::oauth_server::{

@@ -12,9 +12,9 @@
 //! session (logout, logout-all, password change, an admin's revocation) or disabling the
 //! account signs the browser out of the authorization server at once.
 
-use auth_core::ErrorChain;
 use std::time::{Duration, SystemTime};
 
+use auth_core::ErrorChain;
 use auth_core::flows::AuthError;
 use auth_core::oauth_server::ResourceOwner;
 use auth_core::opaque::OpaqueToken;

@@ -8,10 +8,10 @@
 //! keys for a bounded time, so an unreachable provider costs one fetch per backoff period — not
 //! one per request.
 
-use auth_core::ErrorChain;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
+use auth_core::ErrorChain;
 use auth_core::token::VerificationKey;
 use tokio::sync::watch;
 use url::Url;
