@@ -466,6 +466,16 @@ mod for_service {
         Req::post("/auth/signup").json(json!({"email": "kim@example.com", "password": PASSWORD}))
     }
 
+    /// Signs kim up through `app` and returns her access token.
+    async fn signed_up_token(app: &super::Client) -> String {
+        let signed_up = app.send(signup()).await;
+        assert_eq!(signed_up.status, 201, "{}", signed_up.text());
+        signed_up.json()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
     fn hello() -> Router {
         Router::new().route(
             "/api/hello",
@@ -483,12 +493,7 @@ mod for_service {
             .route("/health", get(|| async { "ok" }));
         let app = axum_client(app);
 
-        let signed_up = app.send(signup()).await;
-        assert_eq!(signed_up.status, 201, "{}", signed_up.text());
-        let token = signed_up.json()["access_token"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let token = signed_up_token(&app).await;
         assert_eq!(app.send(Req::get("/api/hello")).await.status, 401);
         assert_eq!(
             app.send(Req::get("/api/hello").bearer(&token)).await.status,
@@ -556,12 +561,7 @@ mod for_service {
             .nest_service("/auth", endpoints.into_service());
         let app = axum_client(app);
 
-        let signed_up = app.send(signup()).await;
-        assert_eq!(signed_up.status, 201, "{}", signed_up.text());
-        let token = signed_up.json()["access_token"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let token = signed_up_token(&app).await;
         let hello = app.send(Req::get("/api/hello").bearer(&token)).await;
         assert_eq!(
             hello.status, 200,
@@ -601,11 +601,7 @@ mod for_service {
             "/auth",
             AuthEndpoints::for_service(service, EndpointsConfig::default()).into_service(),
         ));
-        let signed_up = app.send(signup()).await;
-        let token = signed_up.json()["access_token"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let token = signed_up_token(&app).await;
         let out = app.send(Req::post("/auth/logout").bearer(&token)).await;
         assert_eq!(out.status, 204);
         let published = published.0.lock().unwrap();

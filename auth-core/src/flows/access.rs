@@ -52,18 +52,8 @@ impl AuthService {
         I: IntoIterator,
         I::Item: Into<String>,
     {
-        let roles = checked_names(roles)?;
-        let now = self.now();
-        self.update_account(user_id, &UserUpdate::new(now).roles(roles.iter().cloned()))
-            .await?;
-        self.audit(
-            event(AuditKind::RolesChanged, now, true)
-                .user(user_id)
-                .detail(roles.join(" ")),
-        )
-        .await?;
-        tracing::info!(?roles, "roles replaced");
-        Ok(())
+        self.replace_names(user_id, Names::Roles, checked_names(roles)?)
+            .await
     }
 
     /// Replaces user `user_id`'s permissions with `permissions`, exactly as
@@ -79,22 +69,40 @@ impl AuthService {
         I: IntoIterator,
         I::Item: Into<String>,
     {
-        let permissions = checked_names(permissions)?;
+        self.replace_names(user_id, Names::Permissions, checked_names(permissions)?)
+            .await
+    }
+
+    /// The one write and audit record behind [`set_roles`](Self::set_roles) and
+    /// [`set_permissions`](Self::set_permissions).
+    async fn replace_names(
+        &self,
+        user_id: UserId,
+        which: Names,
+        names: Vec<String>,
+    ) -> Result<(), AuthError> {
         let now = self.now();
-        self.update_account(
-            user_id,
-            &UserUpdate::new(now).permissions(permissions.iter().cloned()),
-        )
-        .await?;
-        self.audit(
-            event(AuditKind::PermissionsChanged, now, true)
-                .user(user_id)
-                .detail(permissions.join(" ")),
-        )
-        .await?;
-        tracing::info!(?permissions, "permissions replaced");
+        let detail = names.join(" ");
+        let (update, kind) = match which {
+            Names::Roles => (UserUpdate::new(now).roles(names), AuditKind::RolesChanged),
+            Names::Permissions => (
+                UserUpdate::new(now).permissions(names),
+                AuditKind::PermissionsChanged,
+            ),
+        };
+        self.update_account(user_id, &update).await?;
+        self.audit(event(kind, now, true).user(user_id).detail(detail.clone()))
+            .await?;
+        tracing::info!(change = kind.as_str(), names = %detail, "roles or permissions replaced");
         Ok(())
     }
+}
+
+/// Which list of names a user carries in their tokens.
+#[derive(Clone, Copy)]
+enum Names {
+    Roles,
+    Permissions,
 }
 
 /// `names` sorted and without duplicates, or [`AuthError::InvalidRoleName`] when one is not
