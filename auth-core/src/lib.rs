@@ -86,6 +86,8 @@
 
 pub mod authz;
 mod clock;
+#[cfg(feature = "serde")]
+mod config_serde;
 mod crypto_backend;
 mod error;
 pub mod flows;

@@ -14,11 +14,20 @@ use crate::password::PasswordPolicy;
 /// [`ThrottleStore`](crate::store::ThrottleStore)). Throttling is always temporary: there is
 /// no permanent lock-out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Deserialize),
+    serde(deny_unknown_fields)
+)]
 pub struct ThrottleLimit {
     /// Attempts tolerated within [`window`](Self::window); the next one is refused. Zero
     /// refuses every attempt.
     pub max_failures: u32,
     /// How long a key's window lasts, from its first attempt.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::config_serde::duration")
+    )]
     pub window: Duration,
 }
 
@@ -45,6 +54,11 @@ impl ThrottleLimit {
 /// hosts for whom the existence of an account is sensitive choose
 /// [`EnumerationSafe`](Self::EnumerationSafe).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
 #[non_exhaustive]
 pub enum SignupMode {
     /// Seed 001: a new address gets an account and a session at once; a taken address is
@@ -73,20 +87,53 @@ pub enum SignupMode {
 /// config.session_idle_timeout = Duration::from_secs(7 * 24 * 3600);
 /// assert_eq!(config.account_throttle.max_failures, 5);
 /// ```
+///
+/// With the feature `serde` it can be read from a file or the environment; every field left
+/// out keeps its default, and an unknown field is an error that names it:
+///
+/// ```
+/// # #[cfg(feature = "serde")] {
+/// use auth_core::flows::AuthConfig;
+///
+/// let config: AuthConfig = serde_json::from_str(r#"{
+///     "refresh_token_lifetime": "14d",
+///     "account_throttle": { "max_failures": 3, "window": "10m" }
+/// }"#).unwrap();
+/// assert_eq!(config.refresh_token_lifetime.as_secs(), 14 * 24 * 3600);
+/// assert!(serde_json::from_str::<AuthConfig>(r#"{ "refresh_lifetime": "1d" }"#).is_err());
+/// # }
+/// ```
 #[derive(Debug, Clone)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Deserialize),
+    serde(default, deny_unknown_fields)
+)]
 #[non_exhaustive]
 pub struct AuthConfig {
     /// Absolute lifetime of a session and of its refresh tokens, counted from login: no
     /// refresh after it, however active the session. Defaults to 30 days.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::config_serde::duration")
+    )]
     pub refresh_token_lifetime: Duration,
     /// A session not refreshed for this long ends (each refresh moves the idle expiry
     /// forward, never past the absolute one). Defaults to 14 days.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::config_serde::duration")
+    )]
     pub session_idle_timeout: Duration,
     /// How long after a refresh token was rotated a second presentation of it is answered
     /// with [`AuthError::RefreshTokenRecentlyRotated`](super::AuthError::RefreshTokenRecentlyRotated)
     /// (nothing revoked, no tokens issued) rather than treated as theft, which revokes the
     /// session. Covers two tabs or a retry racing one refresh. Defaults to 5 seconds; zero
     /// turns the tolerance off.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::config_serde::duration")
+    )]
     pub refresh_reuse_grace: Duration,
     /// Password attempts tolerated per account (and per unknown login name) **from one client
     /// network** — an IPv4 address (/32) or an IPv6 /64 — counted also by wrong current
@@ -127,6 +174,10 @@ pub struct AuthConfig {
     /// [`PasswordPolicy::default`] (NIST SP 800-63B).
     pub password_policy: PasswordPolicy,
     /// How long a password-reset link works. Defaults to 30 minutes.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::config_serde::duration")
+    )]
     pub password_reset_ttl: Duration,
     /// After a password-reset link was issued for an address, further requests for it
     /// within this time issue and mail nothing (and answer the same `Ok`), so that nobody
@@ -134,6 +185,10 @@ pub struct AuthConfig {
     /// older one). Defaults to 15 minutes — half the link's lifetime, so the link the owner
     /// receives keeps working at least that long; someone who lost the mail asks again once
     /// it has passed. Zero turns the cooldown off.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::config_serde::duration")
+    )]
     pub password_reset_cooldown: Duration,
     /// Limits of the unauthenticated endpoints (signup, password forgot and reset, email
     /// verification, refresh, OAuth token, social-login start), per client network. On by
@@ -144,6 +199,10 @@ pub struct AuthConfig {
     /// [`SignupMode`] for why, and for the enumeration-safe mode.
     pub signup_mode: SignupMode,
     /// How long an email-verification link works. Defaults to 24 hours.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::config_serde::duration")
+    )]
     pub email_verification_ttl: Duration,
     /// At social login, link a new provider identity to the existing account with the same
     /// email — only when the provider asserts that email as verified; an unverified email is

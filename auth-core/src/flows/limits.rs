@@ -57,6 +57,39 @@ impl RouteLimit {
     }
 }
 
+/// With the feature `serde`: `{ "max_requests": 10, "window": "1h" }`, or the string
+/// `"insecure_unlimited"` — spelt out, so that no missing or empty value lifts a limit.
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for RouteLimit {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Limited {
+            max_requests: u32,
+            #[serde(deserialize_with = "crate::config_serde::duration")]
+            window: Duration,
+        }
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Written {
+            Limited(Limited),
+            Keyword(String),
+        }
+        match Written::deserialize(deserializer) {
+            Ok(Written::Limited(Limited {
+                max_requests,
+                window,
+            })) => Ok(Self::new(max_requests, window)),
+            Ok(Written::Keyword(keyword)) if keyword == "insecure_unlimited" => {
+                Ok(Self::insecure_unlimited())
+            }
+            _ => Err(serde::de::Error::custom(
+                r#"a route limit is { "max_requests": N, "window": "1h" } or "insecure_unlimited""#,
+            )),
+        }
+    }
+}
+
 /// The unauthenticated endpoints that [`EndpointLimits`] covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -123,6 +156,11 @@ impl Endpoint {
 /// config.endpoint_limits.refresh = RouteLimit::insecure_unlimited();
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Deserialize),
+    serde(default, deny_unknown_fields)
+)]
 #[non_exhaustive]
 pub struct EndpointLimits {
     /// `POST /signup`. Defaults to 10 per hour.

@@ -29,6 +29,11 @@ const MIN_CONTEXT_PIECE: usize = 3;
 /// assert_eq!(err.violations, vec![PolicyViolation::Common]);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Deserialize),
+    serde(default, deny_unknown_fields)
+)]
 pub struct PasswordPolicy {
     /// Fewest characters (Unicode code points) allowed. Defaults to 8.
     pub min_length: usize,

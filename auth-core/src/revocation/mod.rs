@@ -65,10 +65,19 @@ use cache::StaleCache;
 
 /// How the revocation check caches.
 #[derive(Debug, Clone)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Deserialize),
+    serde(default, deny_unknown_fields)
+)]
 #[non_exhaustive]
 pub struct RevocationConfig {
     /// The longest a cached answer is trusted. Defaults to 5 seconds; `Duration::ZERO` means
     /// always ask the stores.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::config_serde::duration")
+    )]
     pub max_staleness: Duration,
     /// Entries kept per cache (sessions, users, `jti`s) before old ones are dropped. Defaults
     /// to 10 000.

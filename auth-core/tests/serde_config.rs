@@ -1,0 +1,123 @@
+//! Feature `serde` (issue 13, "configuration a host can load"): the config structs read from
+//! a file or the environment through serde — figment, config-rs, envy, YAML, JSON — with
+//! secure defaults for what is left out, and errors that name what is wrong.
+#![cfg(feature = "serde")]
+
+use std::time::Duration;
+
+use auth_core::flows::{AuthConfig, RouteLimit, SignupMode, ThrottleLimit};
+use auth_core::password::PasswordPolicy;
+use auth_core::revocation::RevocationConfig;
+
+const MINUTE: u64 = 60;
+const DAY: u64 = 24 * 60 * MINUTE;
+
+#[test]
+fn a_partial_auth_config_keeps_the_secure_defaults_for_the_rest() {
+    let config: AuthConfig = serde_json::from_str(
+        r#"{
+            "refresh_token_lifetime": "14d",
+            "session_idle_timeout": 259200,
+            "account_throttle": { "max_failures": 3, "window": "10m" },
+            "password_policy": { "min_length": 12, "require_digit": true },
+            "endpoint_limits": {
+                "signup": { "max_requests": 100, "window": "1h" },
+                "refresh": "insecure_unlimited"
+            },
+            "signup_mode": "enumeration_safe"
+        }"#,
+    )
+    .unwrap();
+    let default = AuthConfig::default();
+    assert_eq!(config.refresh_token_lifetime, Duration::from_secs(14 * DAY));
+    assert_eq!(config.session_idle_timeout, Duration::from_secs(3 * DAY));
+    assert_eq!(
+        config.account_throttle,
+        ThrottleLimit::new(3, Duration::from_secs(10 * MINUTE))
+    );
+    assert_eq!(config.password_policy.min_length, 12);
+    assert!(config.password_policy.require_digit);
+    assert_eq!(
+        config.password_policy.reject_common,
+        PasswordPolicy::default().reject_common,
+        "a policy field left out keeps its default"
+    );
+    assert_eq!(
+        config.endpoint_limits.signup,
+        RouteLimit::new(100, Duration::from_secs(3600))
+    );
+    assert_eq!(
+        config.endpoint_limits.refresh,
+        RouteLimit::insecure_unlimited()
+    );
+    assert_eq!(
+        config.endpoint_limits.password_reset,
+        default.endpoint_limits.password_reset
+    );
+    assert_eq!(config.signup_mode, SignupMode::EnumerationSafe);
+    // Everything not written is the default.
+    assert_eq!(config.ip_throttle, default.ip_throttle);
+    assert_eq!(config.account_ceiling, default.account_ceiling);
+    assert_eq!(config.refresh_reuse_grace, default.refresh_reuse_grace);
+    assert_eq!(config.password_reset_ttl, default.password_reset_ttl);
+    assert_eq!(
+        config.link_social_by_verified_email,
+        default.link_social_by_verified_email
+    );
+
+    let empty: AuthConfig = serde_json::from_str("{}").unwrap();
+    assert_eq!(empty.refresh_token_lifetime, default.refresh_token_lifetime);
+    assert_eq!(empty.endpoint_limits, default.endpoint_limits);
+}
+
+#[test]
+fn a_misspelt_setting_is_an_error_that_names_it_not_a_setting_ignored() {
+    let error = serde_json::from_str::<AuthConfig>(r#"{ "refresh_token_lifetme": "1d" }"#)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("refresh_token_lifetme"), "{error}");
+    let error = serde_json::from_str::<AuthConfig>(r#"{ "password_policy": { "min_lenght": 4 } }"#)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("min_lenght"), "{error}");
+}
+
+#[test]
+fn a_bad_value_is_an_error_that_says_what_is_expected() {
+    let error = serde_json::from_str::<AuthConfig>(r#"{ "password_reset_ttl": "soon" }"#)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("\"soon\""), "{error}");
+    // A limit is lifted only by name: no empty, null or partial value does it.
+    for written in [
+        r#""""#,
+        "null",
+        r#"{ "max_requests": 5 }"#,
+        r#""unlimited""#,
+    ] {
+        let json = format!(r#"{{ "endpoint_limits": {{ "signup": {written} }} }}"#);
+        let error = serde_json::from_str::<AuthConfig>(&json)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("insecure_unlimited"), "{written}: {error}");
+    }
+    assert!(serde_json::from_str::<AuthConfig>(r#"{ "signup_mode": "open" }"#).is_err());
+    assert!(
+        serde_json::from_str::<AuthConfig>(r#"{ "account_throttle": { "max_failures": 3 } }"#)
+            .is_err(),
+        "a throttle limit needs both its count and its window"
+    );
+}
+
+#[test]
+fn the_revocation_cache_settings_read_the_same_way() {
+    let config: RevocationConfig =
+        serde_json::from_str(r#"{ "max_staleness": "0s", "cache_capacity": 500 }"#).unwrap();
+    assert_eq!(config.max_staleness, Duration::ZERO);
+    assert_eq!(config.cache_capacity, 500);
+    let default: RevocationConfig = serde_json::from_str("{}").unwrap();
+    assert_eq!(
+        default.max_staleness,
+        RevocationConfig::default().max_staleness
+    );
+}
