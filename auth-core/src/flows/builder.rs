@@ -24,7 +24,10 @@ pub enum BuildError {
     MissingMailer,
 }
 
-/// Builds an [`AuthService`] from one description; start with [`AuthService::builder`].
+/// Builds an [`AuthService`] from one description; start with [`AuthService::builder`], or
+/// with [`AuthServiceBuilder::from_env`] to read the key, issuer, audience and lifetimes from
+/// `JWT_PRIVATE_KEY_FILE` / `JWT_SECRET_KEY`, `JWT_ISSUER`, `JWT_AUDIENCE`,
+/// `ACCESS_TOKEN_EXPIRE_MINUTES` and `REFRESH_TOKEN_EXPIRE_DAYS`.
 ///
 /// The service then owns the clock and the password hasher and hands them, with the keys,
 /// issuer, audience and stores given here, to the
