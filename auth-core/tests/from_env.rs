@@ -37,6 +37,22 @@ async fn the_seed_variables_make_a_working_service() {
         ("REFRESH_TOKEN_EXPIRE_DAYS", "7"),
     ]))
     .unwrap();
+    let (service, token) = signed_up(builder).await;
+    let claims = service.access_token_verifier().verify(&token).unwrap();
+    assert_eq!(claims.iss, "https://auth.example.com");
+    assert_eq!(claims.exp - claims.iat, 10 * 60);
+    let header = auth_core::jsonwebtoken::decode_header(&token).unwrap();
+    assert_eq!(header.kid.as_deref(), Some("2026-12"));
+    let session = service.list_sessions(claims_user(&claims)).await.unwrap();
+    let lifetime = session[0]
+        .expires_at
+        .duration_since(session[0].created_at)
+        .unwrap();
+    assert_eq!(lifetime, Duration::from_secs(7 * 24 * 3600));
+}
+
+/// The service `builder` makes, and the access token of a user who just signed up with it.
+async fn signed_up(builder: AuthServiceBuilder) -> (auth_core::flows::AuthService, String) {
     let service = builder
         .mailer(Arc::new(RecordingMailer::default()))
         .hasher(PasswordHasher::insecure_fast_for_tests())
@@ -50,20 +66,8 @@ async fn the_seed_variables_make_a_working_service() {
         )
         .await
         .unwrap();
-    let claims = service
-        .access_token_verifier()
-        .verify(pair.access_token.token.secret())
-        .unwrap();
-    assert_eq!(claims.iss, "https://auth.example.com");
-    assert_eq!(claims.exp - claims.iat, 10 * 60);
-    let header = auth_core::jsonwebtoken::decode_header(pair.access_token.token.secret()).unwrap();
-    assert_eq!(header.kid.as_deref(), Some("2026-12"));
-    let session = service.list_sessions(claims_user(&claims)).await.unwrap();
-    let lifetime = session[0]
-        .expires_at
-        .duration_since(session[0].created_at)
-        .unwrap();
-    assert_eq!(lifetime, Duration::from_secs(7 * 24 * 3600));
+    let token = pair.access_token.token.secret().to_owned();
+    (service, token)
 }
 
 fn claims_user(claims: &auth_core::token::Claims) -> auth_core::store::UserId {
@@ -78,21 +82,9 @@ async fn a_pem_file_signs_with_the_algorithm_of_its_key() {
         ("rsa2048.pem", auth_core::token::Algorithm::RS256),
     ] {
         let path = format!("{KEYS}/{file}");
-        let service = from(&with_issuer(&[("JWT_PRIVATE_KEY_FILE", &path)]))
-            .unwrap()
-            .mailer(Arc::new(RecordingMailer::default()))
-            .hasher(PasswordHasher::insecure_fast_for_tests())
-            .build()
-            .unwrap();
-        let (_, pair) = service
-            .signup(
-                "kim@example.com",
-                Password::from("mauve-tulip-orbit-42"),
-                &Default::default(),
-            )
-            .await
-            .unwrap();
-        let token = pair.access_token.token.secret();
+        let (service, token) =
+            signed_up(from(&with_issuer(&[("JWT_PRIVATE_KEY_FILE", &path)])).unwrap()).await;
+        let token = token.as_str();
         let header = auth_core::jsonwebtoken::decode_header(token).unwrap();
         assert_eq!(header.alg, algorithm, "{file}");
         assert_eq!(header.kid.as_deref(), Some("default"), "{file}");
