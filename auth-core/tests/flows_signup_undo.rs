@@ -12,12 +12,15 @@ use auth_core::flows::{AuthConfig, AuthError, SignupMode, SignupOutcome, SignupR
 use auth_core::flows::{SocialProfile, Stores};
 use auth_core::password::Password;
 use auth_core::store::memory::MemoryUserStore;
-use auth_core::store::{AuditEvent, AuditStore, StoreError, User, UserId, UserStore, UserUpdate};
+use auth_core::store::{
+    AuditEvent, AuditKind, AuditStore, StoreError, User, UserId, UserStore, UserUpdate,
+};
 use flows_support::*;
 
 const EMAIL: &str = "kim@example.com";
 
-/// The audit trail, failing while `down` is set: the last write of every signup path.
+/// The audit trail, failing to record `signup` events while `down` is set: the last write of
+/// every signup path. (Other events, `signup_undone` among them, are recorded.)
 struct FlakyAudit {
     inner: Arc<dyn AuditStore>,
     down: Arc<AtomicBool>,
@@ -26,7 +29,7 @@ struct FlakyAudit {
 #[async_trait]
 impl AuditStore for FlakyAudit {
     async fn record_event(&self, event: &AuditEvent) -> Result<(), StoreError> {
-        if self.down.load(Ordering::SeqCst) {
+        if self.down.load(Ordering::SeqCst) && event.kind == AuditKind::Signup {
             return Err(StoreError::backend(std::io::Error::other(
                 "audit disk full",
             )));
@@ -69,6 +72,10 @@ async fn issue13_a_failed_signup_leaves_no_account_and_the_retry_succeeds() {
     let failed = h.auth.signup_with(request(), &client()).await;
     assert!(matches!(failed, Err(AuthError::Store(_))), "{failed:?}");
     assert_eq!(account(&h).await, None, "the half-created account is gone");
+    let undone = h.events_of(AuditKind::SignupUndone);
+    assert_eq!(undone.len(), 1, "the trail says the account was removed");
+    assert_eq!(undone[0].detail.as_deref(), Some("server_error"));
+    assert!(!undone[0].success);
 
     down.store(false, Ordering::SeqCst);
     let (user, _) = h

@@ -9,9 +9,10 @@
 
 use std::future::Future;
 
+use super::service::{EventExt as _, event};
 use super::{AuthError, AuthService};
 use crate::ErrorChain;
-use crate::store::User;
+use crate::store::{AuditKind, User};
 
 impl AuthService {
     /// Runs `rest` — the signup's writes after `user` was inserted — and, if it fails, deletes
@@ -26,10 +27,20 @@ impl AuthService {
             Err(error) => error,
         };
         match self.inner.stores.users.delete_user(user.id).await {
-            Ok(_) => tracing::warn!(
-                error = %ErrorChain::new(&error),
-                "signup failed after the account was created; the account was removed again"
-            ),
+            Ok(_) => {
+                tracing::warn!(
+                    error = %ErrorChain::new(&error),
+                    "signup failed after the account was created; the account was removed again"
+                );
+                // So the trail does not end on a `signup` record for an account that is gone.
+                // Best effort: the audit store may be what failed.
+                let undone = event(AuditKind::SignupUndone, self.now(), false)
+                    .user(user.id)
+                    .detail(error.error_code());
+                if let Err(audit) = self.audit(undone).await {
+                    tracing::warn!(error = %ErrorChain::new(&audit), "signup_undone not audited");
+                }
+            }
             Err(undo) => tracing::error!(
                 error = %ErrorChain::new(&error),
                 undo_error = %ErrorChain::new(&undo),

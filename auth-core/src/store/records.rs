@@ -489,6 +489,10 @@ pub enum AuditKind {
     OAuthConsentGranted,
     /// An OAuth client revoked a token (RFC 7009).
     OAuthTokenRevoked,
+    /// A signup failed after its account was inserted, and the account was deleted again
+    /// (see `UserStore::delete_user`); `detail` is the failure's error code. Follows the
+    /// `signup` record the failed attempt may have left.
+    SignupUndone,
     /// A user's roles were replaced ([`AuthService::set_roles`](crate::flows::AuthService::set_roles)).
     RolesChanged,
     /// A user's permissions were replaced
@@ -520,6 +524,7 @@ impl AuditKind {
             Self::OAuthCodeReplay => "oauth_code_replay",
             Self::OAuthConsentGranted => "oauth_consent_granted",
             Self::OAuthTokenRevoked => "oauth_token_revoked",
+            Self::SignupUndone => "signup_undone",
             Self::RolesChanged => "roles_changed",
             Self::PermissionsChanged => "permissions_changed",
         }
@@ -549,6 +554,7 @@ impl AuditKind {
             Self::OAuthCodeReplay,
             Self::OAuthConsentGranted,
             Self::OAuthTokenRevoked,
+            Self::SignupUndone,
             Self::RolesChanged,
             Self::PermissionsChanged,
         ]
