@@ -6,20 +6,16 @@
 use std::net::{SocketAddr, ToSocketAddrs as _};
 use std::sync::Arc;
 
-use auth_core::flows::{AuthConfig, AuthService, LogMailer};
+use auth_core::flows::{AuthService, LogMailer};
 use auth_core::oauth_server::{ClientRegistration, OAuthServer, OAuthServerConfig, UserInfoScopes};
 use auth_core::opaque::TokenHash;
 use auth_core::password::{Password, PasswordHasher};
-use auth_core::revocation::{RevocationChecker, RevocationConfig};
 use auth_core::store::ClientType;
-use auth_core::token::{
-    AccessTokenIssuer, AccessTokenVerifier, Algorithm, IssuerConfig, KeySet, Scope, SigningKey,
-    VerifierConfig,
-};
+use auth_core::token::{Algorithm, KeySet, Scope, SigningKey};
 use auth_core::{Clock, SystemClock};
 use auth_storage_seaorm::SeaOrmStore;
 use auth_tower::oauth_server::{OAuthEndpoints, OAuthEndpointsConfig};
-use auth_tower::{AuthEndpoints, Authenticator, EndpointsConfig};
+use auth_tower::{AuthEndpoints, EndpointsConfig};
 use tracing_subscriber::EnvFilter;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -211,37 +207,16 @@ async fn main() -> Result<(), Error> {
     // issuer and audience as the OAuth clients' tokens. Session kinds keep them apart: a
     // client's refresh token is neither the sign-in cookie nor a first-party refresh token,
     // and a client's access token does not act on the account API.
-    let auth = AuthService::new(
-        AuthConfig::default(),
-        store.clone().into_stores(),
-        AccessTokenIssuer::with_clock(
-            IssuerConfig::new(settings.issuer.as_str(), settings.audience.as_str()),
-            &keys,
-            clock.clone(),
-        ),
-        PasswordHasher::default(),
-        clock.clone(),
-        Arc::new(LogMailer),
-    );
-    let stores = auth.stores();
-    let revocation = RevocationChecker::with_clock(
-        RevocationConfig::default(),
-        stores.users.clone(),
-        stores.sessions.clone(),
-        stores.revocations.clone(),
-        clock.clone(),
-    );
-    let verifier = AccessTokenVerifier::new(
-        VerifierConfig::new(settings.issuer.as_str(), settings.audience.as_str()),
-        &keys,
-    )
-    .with_clock(clock.clone());
-    let account = AuthEndpoints::new(
-        auth.clone(),
-        Authenticator::new(verifier).with_revocation(revocation),
-        EndpointsConfig::default(),
-    )?
-    .with_clock(clock.clone());
+    // The builder gives the service its verifier and revocation checker over the same keys,
+    // issuer, audience, clock and stores; the account endpoints use exactly those, so a
+    // logout clears the one cache that checks tokens (one query per check on SQL).
+    let auth = AuthService::builder(keys.clone(), store.clone().into_stores())
+        .issuer(settings.issuer.as_str(), settings.audience.as_str())
+        .mailer(Arc::new(LogMailer))
+        .clock(clock.clone())
+        .token_status_store(Arc::new(store.clone()))
+        .build()?;
+    let account = AuthEndpoints::for_service(auth.clone(), EndpointsConfig::default());
 
     seed(&settings, &server, &auth, loopback_only).await?;
 
