@@ -89,6 +89,7 @@ mod clock;
 #[cfg(feature = "serde")]
 mod config_serde;
 mod crypto_backend;
+pub mod env;
 mod error;
 pub mod flows;
 pub mod oauth_server;

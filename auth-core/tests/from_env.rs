@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use auth_core::flows::{AuthServiceBuilder, EnvError, RecordingMailer, Stores};
+use auth_core::env::EnvError;
+use auth_core::flows::{AuthServiceBuilder, RecordingMailer, Stores};
 use auth_core::password::{Password, PasswordHasher};
 
 const SECRET: &str = "an HMAC secret of 32 bytes or more, not less";
@@ -158,4 +159,72 @@ fn what_is_missing_or_wrong_is_named_and_no_secret_is_echoed() {
         ]),
         "REFRESH_TOKEN_EXPIRE_DAYS",
     );
+}
+
+#[test]
+fn the_refresh_grace_and_revocation_cache_are_range_checked() {
+    for (name, bad) in [
+        ("REFRESH_REUSE_GRACE_SECONDS", "61"),
+        ("REFRESH_REUSE_GRACE_SECONDS", "-1"),
+        ("REVOCATION_CACHE_SECONDS", "3601"),
+        ("REVOCATION_CACHE_SECONDS", "soon"),
+    ] {
+        refused(
+            &with_issuer(&[("JWT_SECRET_KEY", SECRET), (name, bad)]),
+            name,
+        );
+    }
+    let builder = from(&with_issuer(&[
+        ("JWT_SECRET_KEY", SECRET),
+        ("REFRESH_REUSE_GRACE_SECONDS", "0"),
+        ("REFRESH_TOKEN_EXPIRE_DAYS", "7"),
+    ]))
+    .unwrap();
+    let service = builder
+        .mailer(Arc::new(RecordingMailer::default()))
+        .build()
+        .unwrap();
+    // Both settings land in the one config: neither replaces the other.
+    assert_eq!(service.config().refresh_reuse_grace, Duration::ZERO);
+    assert_eq!(
+        service.config().refresh_token_lifetime,
+        Duration::from_secs(7 * 24 * 3600)
+    );
+}
+
+/// A session revoked behind the service's back (another instance, an admin tool writing the
+/// store) is refused at once with `REVOCATION_CACHE_SECONDS=0`, and only after the cache
+/// window with a long one: the variable reaches the checker.
+#[tokio::test]
+async fn revocation_cache_seconds_bounds_how_long_a_revoked_session_is_trusted() {
+    for (seconds, refused_at_once) in [("0", true), ("3600", false)] {
+        let builder = from(&with_issuer(&[
+            ("JWT_SECRET_KEY", SECRET),
+            ("REVOCATION_CACHE_SECONDS", seconds),
+        ]))
+        .unwrap();
+        let (service, token) = signed_up(builder).await;
+        let claims = service.access_token_verifier().verify(&token).unwrap();
+        let checker = service.revocation_checker();
+        checker
+            .check(&claims)
+            .await
+            .expect("a fresh session is live");
+        let sid = auth_core::store::SessionId::parse(claims.sid.as_deref().unwrap()).unwrap();
+        service
+            .stores()
+            .sessions
+            .revoke_session(
+                sid,
+                auth_core::store::RevokeReason::Logout,
+                std::time::SystemTime::now(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            checker.check(&claims).await.is_err(),
+            refused_at_once,
+            "REVOCATION_CACHE_SECONDS={seconds}"
+        );
+    }
 }

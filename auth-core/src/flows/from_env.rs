@@ -4,46 +4,12 @@
 use std::time::Duration;
 
 use super::{AuthConfig, AuthService, AuthServiceBuilder, Stores};
-use crate::token::{Algorithm, KeyError, KeySet, SigningKey};
+use crate::env::{EnvError, Vars, process_env};
+use crate::revocation::RevocationConfig;
+use crate::token::{Algorithm, KeySet, SigningKey};
 
 /// The `kid` of a key read from the environment when `JWT_KEY_ID` is not set.
 const DEFAULT_KEY_ID: &str = "default";
-
-/// Why [`AuthServiceBuilder::from_env`] could not read its settings. The text names the
-/// variable and what it needs; it never holds a secret's value.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum EnvError {
-    /// A required variable is unset or empty.
-    #[error("{name} is not set: {hint}")]
-    Missing {
-        /// The variable.
-        name: &'static str,
-        /// What to set it to.
-        hint: &'static str,
-    },
-    /// A variable is set to something unusable.
-    #[error("{name} is invalid: {reason}")]
-    Invalid {
-        /// The variable.
-        name: &'static str,
-        /// Why (never the value of a secret).
-        reason: String,
-    },
-    /// Both `JWT_SECRET_KEY` and `JWT_PRIVATE_KEY_FILE` are set: which key signs would be a
-    /// guess.
-    #[error("JWT_SECRET_KEY and JWT_PRIVATE_KEY_FILE are both set: keep the one to sign with")]
-    TwoKeys,
-    /// The signing key could not be used.
-    #[error("{name}: {source}")]
-    Key {
-        /// The variable the key came from.
-        name: &'static str,
-        /// Why the key was refused (never key material).
-        #[source]
-        source: KeyError,
-    },
-}
 
 impl AuthServiceBuilder {
     /// A builder over `stores` with its keys, issuer and lifetimes read from the environment:
@@ -56,10 +22,12 @@ impl AuthServiceBuilder {
     /// | `JWT_ISSUER` | the tokens' `iss` (your base URL) | required |
     /// | `JWT_AUDIENCE` | the tokens' `aud` (your API's identifier) | required |
     /// | `ACCESS_TOKEN_EXPIRE_MINUTES` | access-token lifetime | 15 |
-    /// | `REFRESH_TOKEN_EXPIRE_DAYS` | session and refresh-token lifetime | 30 |
+    /// | `REFRESH_TOKEN_EXPIRE_DAYS` | session and refresh-token lifetime (1–400) | 30 |
+    /// | `REFRESH_REUSE_GRACE_SECONDS` | how long a just-rotated refresh token is answered 409 instead of ending the session as stolen (0–60) | 5 |
+    /// | `REVOCATION_CACHE_SECONDS` | how long the access-token check may reuse a "not revoked" answer (0–3600; 0 asks the store on every request) | 5 |
     ///
     /// The rest is set on the builder as usual — `.mailer(…)` is still required, and a later
-    /// `.config(…)` replaces the refresh lifetime read here. The database comes with
+    /// `.config(…)` or `.revocation(…)` replaces what was read here. The database comes with
     /// `stores` (auth-storage-seaorm: `SeaOrmStore::connect(&std::env::var("DATABASE_URL")?)`).
     ///
     /// # Errors
@@ -67,7 +35,7 @@ impl AuthServiceBuilder {
     /// one of the accepted kinds or is too weak (an HMAC secret under 32 bytes, RSA under 2048
     /// bits) is refused rather than used.
     pub fn from_env(stores: Stores) -> Result<Self, EnvError> {
-        Self::from_vars(stores, |name| std::env::var(name).ok())
+        Self::from_vars(stores, process_env)
     }
 
     /// [`from_env`](Self::from_env) reading the variables through `lookup` (a secrets
@@ -75,7 +43,8 @@ impl AuthServiceBuilder {
     ///
     /// ```
     /// use std::collections::HashMap;
-    /// use auth_core::flows::{AuthServiceBuilder, EnvError, Stores};
+    /// use auth_core::env::EnvError;
+    /// use auth_core::flows::{AuthServiceBuilder, Stores};
     ///
     /// let vars = HashMap::from([
     ///     ("JWT_SECRET_KEY", "an HMAC secret of at least 32 bytes!!"),
@@ -98,9 +67,11 @@ impl AuthServiceBuilder {
         stores: Stores,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, EnvError> {
-        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
-        let kid = get("JWT_KEY_ID").unwrap_or_else(|| DEFAULT_KEY_ID.to_owned());
-        let key = match (get("JWT_SECRET_KEY"), get("JWT_PRIVATE_KEY_FILE")) {
+        let vars = Vars::new(lookup);
+        let kid = vars
+            .get("JWT_KEY_ID")
+            .unwrap_or_else(|| DEFAULT_KEY_ID.to_owned());
+        let key = match (vars.get("JWT_SECRET_KEY"), vars.get("JWT_PRIVATE_KEY_FILE")) {
             (Some(_), Some(_)) => return Err(EnvError::TwoKeys),
             (Some(secret), None) => SigningKey::hmac(kid, Algorithm::HS256, secret.as_bytes())
                 .map_err(|source| EnvError::Key {
@@ -125,39 +96,23 @@ impl AuthServiceBuilder {
                 });
             }
         };
-        let required = |name: &'static str, hint: &'static str| {
-            get(name).ok_or(EnvError::Missing { name, hint })
-        };
-        let issuer = required("JWT_ISSUER", "the tokens' `iss`, usually your base URL")?;
-        let audience = required("JWT_AUDIENCE", "the tokens' `aud`, your API's identifier")?;
+        let issuer = vars.required("JWT_ISSUER", "the tokens' `iss`, usually your base URL")?;
+        let audience = vars.required("JWT_AUDIENCE", "the tokens' `aud`, your API's identifier")?;
         let mut builder = AuthService::builder(KeySet::new(key), stores).issuer(issuer, audience);
-        if let Some(minutes) = whole_number(&get, "ACCESS_TOKEN_EXPIRE_MINUTES", 24 * 60)? {
+        if let Some(minutes) = vars.number("ACCESS_TOKEN_EXPIRE_MINUTES", 1..=24 * 60)? {
             builder = builder.access_token_ttl(Duration::from_secs(minutes * 60));
         }
-        if let Some(days) = whole_number(&get, "REFRESH_TOKEN_EXPIRE_DAYS", 400)? {
-            builder = builder.config(AuthConfig {
-                refresh_token_lifetime: Duration::from_secs(days * 24 * 3600),
-                ..AuthConfig::default()
-            });
+        let mut config = AuthConfig::default();
+        if let Some(days) = vars.number("REFRESH_TOKEN_EXPIRE_DAYS", 1..=400)? {
+            config.refresh_token_lifetime = Duration::from_secs(days * 24 * 3600);
+        }
+        if let Some(grace) = vars.seconds("REFRESH_REUSE_GRACE_SECONDS", 0..=60)? {
+            config.refresh_reuse_grace = grace;
+        }
+        builder = builder.config(config);
+        if let Some(staleness) = vars.seconds("REVOCATION_CACHE_SECONDS", 0..=3600)? {
+            builder = builder.revocation(RevocationConfig::default().max_staleness(staleness));
         }
         Ok(builder)
-    }
-}
-
-/// The variable `name` as a whole number from 1 to `max`, if set.
-fn whole_number(
-    get: &impl Fn(&str) -> Option<String>,
-    name: &'static str,
-    max: u64,
-) -> Result<Option<u64>, EnvError> {
-    let Some(text) = get(name) else {
-        return Ok(None);
-    };
-    match text.trim().parse::<u64>() {
-        Ok(number) if (1..=max).contains(&number) => Ok(Some(number)),
-        _ => Err(EnvError::Invalid {
-            name,
-            reason: format!("{text:?} is not a whole number from 1 to {max}"),
-        }),
     }
 }

@@ -117,7 +117,6 @@ mod undo_signup;
 pub use builder::{AuthServiceBuilder, BuildError};
 pub use config::{AuthConfig, SignupMode, ThrottleLimit};
 pub use error::{AuthError, MailError};
-pub use from_env::EnvError;
 pub use limits::{Endpoint, EndpointLimits, RouteLimit};
 pub use mailer::{LogMailer, MailKind, Mailer, RecordingMailer, SentMail};
 pub use service::{AuthService, Stores, client_network, client_network_prefix};
