@@ -189,6 +189,9 @@ pub enum ConfigError {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// The HTTP client for provider and JWKS calls could not be built.
+    #[error("the HTTP client could not be built: {0}")]
+    HttpClient(HttpError),
     /// A provider with this name is already registered.
     #[error("provider {0} is registered twice")]
     DuplicateProvider(String),

@@ -96,6 +96,7 @@
 
 mod error;
 mod flow;
+mod from_env;
 mod http;
 mod https;
 mod login_options;

@@ -92,6 +92,7 @@ mod config;
 mod connect;
 mod counters;
 mod invalidation;
+mod from_env;
 mod keys;
 mod pending_logins;
 mod purge;

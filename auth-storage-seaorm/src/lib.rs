@@ -163,6 +163,7 @@ mod convert;
 mod counters;
 pub mod entity;
 mod error;
+mod from_env;
 mod identities;
 pub mod migration;
 mod oauth;

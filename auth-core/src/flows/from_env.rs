@@ -83,10 +83,16 @@ impl AuthServiceBuilder {
                     name: "JWT_PRIVATE_KEY_FILE",
                     reason: format!("cannot read {path:?}: {error}"),
                 })?;
-                SigningKey::from_pem_detect(kid, &pem).map_err(|source| EnvError::Key {
-                    name: "JWT_PRIVATE_KEY_FILE",
-                    source,
-                })?
+                let key =
+                    SigningKey::from_pem_detect(kid, &pem).map_err(|source| EnvError::Key {
+                        name: "JWT_PRIVATE_KEY_FILE",
+                        source,
+                    })?;
+                tracing::info!(
+                    algorithm = ?key.algorithm(),
+                    "signing access tokens with the key from JWT_PRIVATE_KEY_FILE"
+                );
+                key
             }
             (None, None) => {
                 return Err(EnvError::Missing {

@@ -47,6 +47,11 @@ fn names(preset: Preset) -> Names {
     }
 }
 
+/// The variable that names `preset`'s client: set means "configure this preset".
+pub(crate) fn client_id_var(preset: Preset) -> &'static str {
+    names(preset).client_id
+}
+
 impl Provider {
     /// The preset configured from the process environment.
     ///

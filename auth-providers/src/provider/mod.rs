@@ -22,6 +22,7 @@ use crate::secret::{ClientSecret, SecretValue};
 pub use generic::Provider;
 pub use mapping::UserInfoMapping;
 pub use presets::Preset;
+pub(crate) use env::client_id_var;
 
 /// What the authorization request carries besides the provider's own settings.
 #[derive(Debug)]

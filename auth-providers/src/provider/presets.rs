@@ -27,6 +27,31 @@ pub enum Preset {
 }
 
 impl Preset {
+    /// Every preset, in the order a sign-in page usually lists them.
+    pub const ALL: [Preset; 5] = [
+        Self::Google,
+        Self::GitHub,
+        Self::Discord,
+        Self::Kakao,
+        Self::Naver,
+    ];
+
+    /// The provider's own name for a button (`Google`, `GitHub`, `Discord`, `Kakao`, `Naver`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Google => "Google",
+            Self::Kakao => "Kakao",
+            Self::Naver => "Naver",
+            Self::Discord => "Discord",
+            Self::GitHub => "GitHub",
+        }
+    }
+
+    /// The preset named `name` ([`Preset::name`]), if any.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|preset| preset.name() == name)
+    }
+
     /// The provider name (`google`, `kakao`, `naver`, `discord`, `github`).
     pub fn name(self) -> &'static str {
         match self {
