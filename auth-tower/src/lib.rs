@@ -149,6 +149,7 @@
 //! | `actix` | no | actix-web 4 middleware ([`actix::AuthMiddleware`], [`actix::GuardMiddleware`]), `FromRequest` extractors, [`actix::endpoints_scope`] |
 //! | `providers` | no | social login routes on [`AuthEndpoints`] through [auth-providers](https://docs.rs/auth-providers) (`with_providers`, `OAuthConfig`) |
 //! | `oauth-server` | no | the authorization-server endpoints: `oauth_server::OAuthEndpoints`, its tower `OAuthService`, with `axum` `OAuthEndpoints::into_router`, with `actix` `oauth_server::actix_config` |
+//! | `openapi` | no | OpenAPI 3.1 documents (utoipa) of the ready endpoints, `AuthEndpoints::openapi` and (with `oauth-server`) `OAuthEndpoints::openapi`, and `openapi::OpenApiService` to serve one at a path of the host's choice |
 //!
 //! The `actix` feature needs Rust 1.89 (actix-web's own minimum).
 //!
@@ -207,6 +208,8 @@ mod guard;
 pub mod layer;
 #[cfg(feature = "oauth-server")]
 pub mod oauth_server;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod rate_limit;
 mod rejection;
 mod token_cache;
@@ -230,3 +233,6 @@ pub use auth_core;
 /// The social-login crate the OAuth routes run on (feature `providers`).
 #[cfg(feature = "providers")]
 pub use auth_providers;
+/// The OpenAPI types the documents are built from (feature `openapi`).
+#[cfg(feature = "openapi")]
+pub use utoipa;

@@ -21,8 +21,10 @@ use crate::context::{AuthContext, CredentialSource};
 use crate::credentials::single_cookie;
 
 #[derive(Deserialize)]
-struct Credentials {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Credentials))]
+pub(crate) struct Credentials {
     email: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Password))]
     password: Password,
     #[serde(default)]
     device_name: Option<String>,
@@ -33,34 +35,43 @@ struct Credentials {
 }
 
 #[derive(Deserialize)]
-struct RefreshBody {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = RefreshRequest))]
+pub(crate) struct RefreshBody {
     refresh_token: String,
 }
 
 #[derive(Deserialize)]
-struct PasswordChangeBody {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = PasswordChangeRequest))]
+pub(crate) struct PasswordChangeBody {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Password))]
     current_password: Password,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Password))]
     new_password: Password,
 }
 
 #[derive(Deserialize)]
-struct ForgotBody {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = PasswordForgotRequest))]
+pub(crate) struct ForgotBody {
     email: String,
 }
 
 #[derive(Deserialize)]
-struct ResetBody {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = PasswordResetRequest))]
+pub(crate) struct ResetBody {
     token: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Password))]
     new_password: Password,
 }
 
 #[derive(Deserialize)]
-struct VerifyBody {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = EmailVerifyRequest))]
+pub(crate) struct VerifyBody {
     token: String,
 }
 
 #[derive(Serialize)]
-struct TokenBody<'a> {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = TokenResponse))]
+pub(crate) struct TokenBody<'a> {
     access_token: &'a str,
     token_type: &'static str,
     expires_in: u64,
@@ -69,7 +80,9 @@ struct TokenBody<'a> {
 }
 
 #[derive(Serialize)]
-struct UserBody<'a> {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = User))]
+pub(crate) struct UserBody<'a> {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = "uuid"))]
     id: UserId,
     email: &'a str,
     email_verified: bool,
@@ -104,7 +117,9 @@ impl<'a> From<&'a User> for UserBody<'a> {
 }
 
 #[derive(Serialize)]
-struct SessionBody<'a> {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Session))]
+pub(crate) struct SessionBody<'a> {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = "uuid"))]
     id: SessionId,
     created_at: u64,
     last_used_at: u64,

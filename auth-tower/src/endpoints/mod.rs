@@ -60,7 +60,9 @@
 //! generic `error=` code, or answer JSON. Unknown providers are 404.
 
 mod config;
-mod handlers;
+// `pub(crate)` for the OpenAPI document (feature `openapi`), which derives its bodies' schemas
+// from the request and response types defined here.
+pub(crate) mod handlers;
 #[cfg(feature = "providers")]
 mod oauth;
 mod response;
@@ -460,6 +462,12 @@ impl AuthEndpoints {
             #[cfg(feature = "providers")]
             Route::OAuthCallback(provider) => Ok(self.oauth_callback(request, &provider).await),
         }
+    }
+
+    /// The flows (read by the OpenAPI document for the signup mode).
+    #[cfg(feature = "openapi")]
+    pub(crate) fn service(&self) -> &AuthService {
+        &self.inner.service
     }
 
     pub(crate) fn cookie_mode(&self) -> bool {

@@ -305,6 +305,15 @@ impl AuthEndpoints {
         })
     }
 
+    /// The names of the social-login providers these endpoints serve, for the OpenAPI
+    /// document (which lists exactly the routes that answer).
+    #[cfg(feature = "openapi")]
+    pub(crate) fn social_providers(&self) -> Vec<String> {
+        self.inner.oauth.as_ref().map_or_else(Vec::new, |oauth| {
+            oauth.flow.provider_names().map(str::to_owned).collect()
+        })
+    }
+
     /// The flow, if `provider` is one of its providers.
     fn oauth_for(&self, provider: &str) -> Option<&OAuth> {
         self.inner
