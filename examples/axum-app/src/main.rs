@@ -125,7 +125,8 @@ fn router(example: &Example, limits: &Limits) -> Result<Router, Box<dyn std::err
     let mut app = Router::new()
         .route("/", get(move || async move { page_response(&page) }))
         .nest("/api", api)
-        .nest("/auth", auth);
+        .nest("/auth", auth)
+        .route_service("/openapi.json", example.endpoints.openapi_service("/auth"));
     if let Some(origin) = &example.cors_origin {
         app = app.layer(cors(origin)?);
     }
