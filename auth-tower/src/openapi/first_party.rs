@@ -13,9 +13,11 @@ use utoipa::openapi::{
     ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Ref, Required, ResponseBuilder,
 };
 
+#[cfg(feature = "providers")]
+use super::redirect_response;
 use super::{
     OpenApiService, empty_response, error_components, error_response, http_method, json_response,
-    mounted, redirect_response, string, string_parameter,
+    mounted, string, string_parameter,
 };
 use crate::endpoints::handlers::{
     Credentials, ForgotBody, PasswordChangeBody, RefreshBody, ResetBody, SessionBody, TokenBody,
@@ -80,7 +82,14 @@ fn entries(endpoints: &AuthEndpoints) -> Vec<Entry> {
         Entry::fixed(Route::PasswordReset, Method::POST, "/password/reset"),
         Entry::fixed(Route::EmailVerify, Method::POST, "/email/verify"),
     ];
-    #[cfg(feature = "providers")]
+    entries.extend(social_entries(endpoints));
+    entries
+}
+
+/// The social-login pair per configured provider.
+#[cfg(feature = "providers")]
+fn social_entries(endpoints: &AuthEndpoints) -> Vec<Entry> {
+    let mut entries = Vec::new();
     for provider in endpoints.social_providers() {
         entries.push(Entry {
             route: Route::OAuthStart(provider.clone()),
@@ -95,9 +104,13 @@ fn entries(endpoints: &AuthEndpoints) -> Vec<Entry> {
             template: "/oauth/{provider}/callback",
         });
     }
-    #[cfg(not(feature = "providers"))]
-    let _ = endpoints;
     entries
+}
+
+/// No social login without the `providers` feature.
+#[cfg(not(feature = "providers"))]
+fn social_entries(_endpoints: &AuthEndpoints) -> Vec<Entry> {
+    Vec::new()
 }
 
 /// What of the configuration shapes the document.

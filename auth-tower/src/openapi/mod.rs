@@ -71,9 +71,7 @@ pub use service::OpenApiService;
 use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::header::{Header, HeaderBuilder};
 use utoipa::openapi::path::{HttpMethod, Parameter, ParameterBuilder, ParameterIn};
-use utoipa::openapi::schema::{
-    AnyOfBuilder, ComponentsBuilder, ObjectBuilder, Schema, SchemaFormat, Type,
-};
+use utoipa::openapi::schema::{AnyOfBuilder, ComponentsBuilder, ObjectBuilder, Schema, Type};
 use utoipa::openapi::{Ref, RefOr, Required, Response, ResponseBuilder};
 
 /// The schema name of `{"error","error_description"}`.
@@ -182,15 +180,16 @@ fn empty_response(description: &str) -> Response {
 }
 
 /// A redirect (302/303) with its `Location`.
+#[cfg(any(feature = "providers", feature = "oauth-server"))]
 fn redirect_response(description: &str) -> Response {
     ResponseBuilder::new()
         .description(description)
         .header(
             "Location",
             HeaderBuilder::new()
-                .schema(Some(
-                    string().format(Some(SchemaFormat::Custom("uri-reference".to_owned()))),
-                ))
+                .schema(Some(string().format(Some(
+                    utoipa::openapi::schema::SchemaFormat::Custom("uri-reference".to_owned()),
+                ))))
                 .description(Some("Where the browser goes next."))
                 .build(),
         )
