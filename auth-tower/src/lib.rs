@@ -208,6 +208,7 @@ mod guard;
 pub mod layer;
 #[cfg(feature = "oauth-server")]
 pub mod oauth_server;
+mod origin;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod rate_limit;

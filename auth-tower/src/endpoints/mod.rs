@@ -60,6 +60,7 @@
 //! generic `error=` code, or answer JSON. Unknown providers are 404.
 
 mod config;
+mod from_env;
 // `pub(crate)` for the OpenAPI document (feature `openapi`), which derives its bodies' schemas
 // from the request and response types defined here.
 pub(crate) mod handlers;

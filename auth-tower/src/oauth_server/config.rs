@@ -117,19 +117,12 @@ impl OAuthEndpointsConfig {
                 return Err(OAuthEndpointsError::InvalidPath);
             }
         }
-        for origin in &self.cors_allowed_origins {
-            let Some((scheme, authority)) = origin.split_once("://") else {
-                return Err(OAuthEndpointsError::InvalidOrigin);
-            };
-            if !matches!(scheme, "https" | "http")
-                || authority.is_empty()
-                || authority.contains(['/', '?', '#', '@', '*'])
-                || authority
-                    .chars()
-                    .any(|c| c.is_whitespace() || c.is_control())
-            {
-                return Err(OAuthEndpointsError::InvalidOrigin);
-            }
+        if !self
+            .cors_allowed_origins
+            .iter()
+            .all(|origin| crate::origin::is_exact_origin(origin))
+        {
+            return Err(OAuthEndpointsError::InvalidOrigin);
         }
         if self.max_body_bytes == 0 || self.csrf_ttl.is_zero() {
             return Err(OAuthEndpointsError::InvalidLimit);
