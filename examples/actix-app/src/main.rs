@@ -18,7 +18,7 @@ use actix_web::middleware::Condition;
 use actix_web::{App, HttpResponse, HttpServer, http, web};
 use auth_tower::actix::{AuthMiddleware, GuardMiddleware, endpoints_scope};
 use auth_tower::{AuthContext, Guard};
-use example_common::{DemoPage, Example, Settings, cli};
+use example_common::{DemoPage, Example, ExampleVars, cli};
 
 const APP: &str = "actix-app";
 
@@ -56,30 +56,30 @@ async fn grant(
     roles: &[String],
     plan: Option<&str>,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let settings = Settings::from_env(APP)?;
-    cli::grant(&settings.database_url, email, roles, plan).await?;
+    let vars = ExampleVars::from_env(APP)?;
+    cli::grant(&vars, email, roles, plan).await?;
     Ok(())
 }
 
 async fn serve() -> Result<(), Box<dyn std::error::Error>> {
-    let settings = Settings::from_env(APP)?;
-    let listener = example_common::bind(&settings)?;
+    let vars = ExampleVars::from_env(APP)?;
+    let listener = example_common::bind(&vars)?;
     let addr = listener.local_addr()?;
-    let example = Example::build(&settings, addr.port()).await?;
+    let example = Example::build(&vars, addr.port()).await?;
     let server = HttpServer::new(move || {
         let Example {
             endpoints,
             authenticator,
             tiers,
             page,
-            cors_origin,
+            cors_origins,
             ..
         } = example.clone();
         App::new()
             // CORS outermost, so that preflights are answered before authentication.
             .wrap(Condition::new(
-                cors_origin.is_some(),
-                cors(cors_origin.as_deref().unwrap_or_default()),
+                !cors_origins.is_empty(),
+                cors(&cors_origins),
             ))
             .app_data(web::Data::new(page))
             .route("/", web::get().to(page_response))
@@ -131,8 +131,9 @@ async fn page_response(page: web::Data<DemoPage>) -> HttpResponse {
     response.body(page.html().to_owned())
 }
 
-/// CORS for the one configured origin, with credentials (the refresh cookie); never `*`.
-fn cors(origin: &str) -> Cors {
+/// CORS for the origins `AUTH_ALLOWED_ORIGINS` lists, with credentials (the refresh cookie);
+/// never `*`.
+fn cors(origins: &[String]) -> Cors {
     let cors = Cors::default()
         .allowed_methods([http::Method::GET, http::Method::POST, http::Method::DELETE])
         .allowed_headers([
@@ -142,9 +143,7 @@ fn cors(origin: &str) -> Cors {
         ])
         .supports_credentials()
         .max_age(600);
-    if origin.is_empty() {
-        cors
-    } else {
-        cors.allowed_origin(origin)
-    }
+    origins
+        .iter()
+        .fold(cors, |cors, origin| cors.allowed_origin(origin))
 }

@@ -23,7 +23,7 @@ use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use example_common::{DemoPage, Example, Settings, cli};
+use example_common::{DemoPage, Example, ExampleVars, cli};
 use limits::Limits;
 use tower_http::cors::CorsLayer;
 use tower_http::trace::TraceLayer;
@@ -64,17 +64,17 @@ async fn grant(
     roles: &[String],
     plan: Option<&str>,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let settings = Settings::from_env(APP)?;
-    cli::grant(&settings.database_url, email, roles, plan).await?;
+    let vars = ExampleVars::from_env(APP)?;
+    cli::grant(&vars, email, roles, plan).await?;
     Ok(())
 }
 
 async fn serve() -> Result<(), Box<dyn std::error::Error>> {
-    let settings = Settings::from_env(APP)?;
-    let listener = tokio::net::TcpListener::from_std(example_common::bind(&settings)?)?;
+    let vars = ExampleVars::from_env(APP)?;
+    let listener = tokio::net::TcpListener::from_std(example_common::bind(&vars)?)?;
     let addr = listener.local_addr()?;
     let limits = Limits::from_env()?;
-    let example = Example::build(&settings, addr.port()).await?;
+    let example = Example::build(&vars, addr.port()).await?;
     let app = router(&example, &limits)?;
     example_common::announce(APP, addr);
     // The peer address feeds auth-tower's per-IP login throttling.
@@ -127,8 +127,8 @@ fn router(example: &Example, limits: &Limits) -> Result<Router, Box<dyn std::err
         .nest("/api", api)
         .nest("/auth", auth)
         .route_service("/openapi.json", example.endpoints.openapi_service("/auth"));
-    if let Some(origin) = &example.cors_origin {
-        app = app.layer(cors(origin)?);
+    if !example.cors_origins.is_empty() {
+        app = app.layer(cors(&example.cors_origins)?);
     }
     Ok(app.layer(TraceLayer::new_for_http()))
 }
@@ -166,10 +166,15 @@ fn page_response(page: &DemoPage) -> Response {
     response
 }
 
-/// CORS for the one configured origin, with credentials (the refresh cookie); never `*`.
-fn cors(origin: &str) -> Result<CorsLayer, Box<dyn std::error::Error>> {
+/// CORS for the origins `AUTH_ALLOWED_ORIGINS` lists, with credentials (the refresh cookie);
+/// never `*`.
+fn cors(origins: &[String]) -> Result<CorsLayer, Box<dyn std::error::Error>> {
+    let origins = origins
+        .iter()
+        .map(|origin| HeaderValue::from_str(origin))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(CorsLayer::new()
-        .allow_origin(HeaderValue::from_str(origin)?)
+        .allow_origin(origins)
         .allow_credentials(true)
         .allow_methods([Method::GET, Method::POST, Method::DELETE])
         .allow_headers([

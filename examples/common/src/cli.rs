@@ -89,19 +89,19 @@ pub enum GrantError {
 }
 
 /// Adds `roles` to and sets `plan` on the account with `email` in the database at
-/// `database_url`.
+/// `DATABASE_URL`.
 ///
 /// # Errors
 ///
 /// [`GrantError`].
 pub async fn grant(
-    database_url: &str,
+    vars: &crate::ExampleVars,
     email: &str,
     roles: &[String],
     plan: Option<&str>,
 ) -> Result<(), GrantError> {
     use auth_core::store::UserStore as _;
-    let store = open_store(database_url).await?;
+    let store = open_store(vars).await?;
     let mut user = store
         .user_by_email(&normalize_email(email))
         .await?

@@ -5,19 +5,20 @@
 //!
 //! ## Overview
 //!
-//! * [`Settings::from_env`] — every environment variable the examples read, checked at
-//!   start with errors that say what to fix ([`StartError`]).
-//! * [`keys::load_signing_key`] — `JWT_SECRET_KEY` (HS256, ≥ 32 bytes), a PEM file named by
-//!   `JWT_PRIVATE_KEY_FILE` (the algorithm follows the key), or — only here, for local
-//!   development — a random key generated once into a 0600 file, with a loud warning.
-//!   Libraries never do this (DESIGN.md).
+//! * [`ExampleVars`] — the process environment over the examples' no-setup defaults. The
+//!   examples parse no settings themselves: each library part reads its own variables
+//!   (`AuthServiceBuilder::from_vars`, `SeaOrmStore::from_vars`, `EndpointsConfig::from_vars`,
+//!   `LoginFlow::from_vars`, `RedisStore::from_vars`), and [`StartError`] passes on their
+//!   errors, which name the variable to fix.
+//! * [`keys::dev_secret`] — only here, for local development: with neither `JWT_SECRET_KEY`
+//!   nor `JWT_PRIVATE_KEY_FILE` set, a random key generated once into a 0600 file, with a
+//!   loud warning. Libraries never do this (docs/design.md).
 //! * [`Example::build`] — SQLite by default (`DATABASE_URL` for PostgreSQL or MySQL),
 //!   migrations applied, auth-core's service, an [`Authenticator`](auth_tower::Authenticator)
-//!   with the revocation check, and auth-tower's endpoints in cookie mode.
+//!   with the revocation check, and auth-tower's endpoints in cookie mode with every
+//!   social-login provider the environment configures; Redis for the state several
+//!   instances share when `REDIS_URL` is set.
 //! * [`DemoPage`] — the HTML page at `/`, with a hash-based Content-Security-Policy.
-//! * [`providers`] — the social-login providers the environment configures: one button
-//!   each, and the [`LoginFlow`](auth_providers::LoginFlow) behind auth-tower's
-//!   `/auth/oauth/{provider}` routes.
 //! * [`cli`] — `grant EMAIL --role admin --plan pro`, to try the guarded routes.
 //! * `testing` (feature `e2e`) — the end-to-end harness both examples' tests run: start the
 //!   binary, drive it over HTTP, and drive the demo page in headless Chromium.
@@ -25,19 +26,15 @@
 //! ## Quick start
 //!
 //! ```
-//! use example_common::{Settings, me_body};
+//! use example_common::{ExampleVars, me_body};
 //!
-//! let settings = Settings::from_vars("demo", |name| match name {
+//! let vars = ExampleVars::from_lookup("demo", |name| match name {
 //!     "PORT" => Some("8080".to_owned()),
+//!     "JWT_SECRET_KEY" => Some("an HMAC secret of at least 32 bytes!".to_owned()),
 //!     _ => None,
 //! })?;
-//! assert_eq!(settings.port, 8080);
-//! assert_eq!(settings.database_url, "sqlite://demo.db");
-//!
-//! let short = Settings::from_vars("demo", |name| {
-//!     (name == "JWT_SECRET_KEY").then(|| "short".to_owned())
-//! });
-//! assert!(short.unwrap_err().to_string().contains("at least 32 bytes"));
+//! assert_eq!(vars.port()?, 8080);
+//! assert_eq!(vars.get("DATABASE_URL").as_deref(), Some("sqlite://demo.db"));
 //! # let _ = me_body;
 //! # Ok::<(), example_common::StartError>(())
 //! ```
@@ -55,18 +52,18 @@
 
 mod app;
 pub mod cli;
-mod config;
 mod error;
 pub mod keys;
 mod page;
-pub mod providers;
+mod shared;
 #[cfg(feature = "e2e")]
 pub mod testing;
+mod vars;
 
-pub use app::{Example, open_redis, open_store, open_store_with, plan_tiers};
-pub use config::{KeySource, Settings};
+pub use app::{Example, open_store, plan_tiers};
 pub use error::StartError;
 pub use page::DemoPage;
+pub use vars::ExampleVars;
 
 pub use auth_core;
 pub use auth_tower;
@@ -102,8 +99,8 @@ pub fn init_tracing() {
 /// # Errors
 ///
 /// [`StartError::Bind`] when the port is taken.
-pub fn bind(settings: &Settings) -> Result<std::net::TcpListener, StartError> {
-    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], settings.port));
+pub fn bind(vars: &ExampleVars) -> Result<std::net::TcpListener, StartError> {
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], vars.port()?));
     let listener = std::net::TcpListener::bind(addr).map_err(|source| StartError::Bind {
         addr: addr.to_string(),
         source,

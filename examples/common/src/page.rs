@@ -6,7 +6,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest as _, Sha256};
 
-use crate::providers::ConfiguredProvider;
+use auth_providers::{LoginFlow, Preset};
 
 const TEMPLATE: &str = include_str!("index.html");
 const PROVIDERS_SLOT: &str = "<!--PROVIDERS-->";
@@ -21,9 +21,23 @@ pub struct DemoPage {
 }
 
 impl DemoPage {
-    /// The page with a button per configured provider (or a note on how to add one).
-    pub fn new(providers: &[ConfiguredProvider]) -> Self {
-        let html = TEMPLATE.replace(PROVIDERS_SLOT, &provider_buttons(providers));
+    /// The page with a button per provider of `flow` (or a note on how to add one).
+    pub fn new(flow: Option<&LoginFlow>) -> Self {
+        let presets: Vec<Preset> = flow
+            .map(|flow| {
+                flow.provider_names()
+                    .filter_map(Preset::from_name)
+                    .collect()
+            })
+            .unwrap_or_default();
+        Self::with_buttons(&presets)
+    }
+
+    fn with_buttons(presets: &[Preset]) -> Self {
+        let mut presets = presets.to_vec();
+        // The presets' own order, whatever order the flow keeps them in.
+        presets.sort_by_key(|preset| Preset::ALL.iter().position(|p| p == preset));
+        let html = TEMPLATE.replace(PROVIDERS_SLOT, &provider_buttons(&presets));
         // The inline script and style are allowed by their hashes, so nothing injected into
         // the page could run.
         let csp = format!(
@@ -68,8 +82,8 @@ fn hash_of(html: &str, open: &str, close: &str) -> String {
     )
 }
 
-fn provider_buttons(providers: &[ConfiguredProvider]) -> String {
-    if providers.is_empty() {
+fn provider_buttons(presets: &[Preset]) -> String {
+    if presets.is_empty() {
         return "<p class=\"note\" id=\"no-providers\">Password login only: no social-login \
                 provider is configured. To add a button, set for example GITHUB_CLIENT_ID, \
                 GITHUB_CLIENT_SECRET and GITHUB_REDIRECT_URI (…/auth/oauth/github/callback) and \
@@ -77,11 +91,12 @@ fn provider_buttons(providers: &[ConfiguredProvider]) -> String {
             .to_owned();
     }
     let mut html = String::new();
-    for provider in providers {
+    for preset in presets {
         // Names and labels are the presets' own constants, never user input.
         html.push_str(&format!(
             "<a class=\"provider\" href=\"/auth/oauth/{}\">Continue with {}</a>",
-            provider.name, provider.label
+            preset.name(),
+            preset.label()
         ));
     }
     html
@@ -93,7 +108,7 @@ mod tests {
 
     #[test]
     fn no_provider_shows_how_to_add_one() {
-        let page = DemoPage::new(&[]);
+        let page = DemoPage::new(None);
         assert!(page.html().contains("id=\"no-providers\""));
         assert!(page.html().contains("GITHUB_CLIENT_ID"));
         assert!(!page.html().contains(PROVIDERS_SLOT));
@@ -101,18 +116,7 @@ mod tests {
 
     #[test]
     fn each_configured_provider_gets_a_button() {
-        let page = DemoPage::new(&[
-            ConfiguredProvider {
-                name: "github",
-                label: "GitHub",
-                preset: auth_providers::Preset::GitHub,
-            },
-            ConfiguredProvider {
-                name: "kakao",
-                label: "Kakao",
-                preset: auth_providers::Preset::Kakao,
-            },
-        ]);
+        let page = DemoPage::with_buttons(&[Preset::Kakao, Preset::GitHub]);
         assert!(
             page.html()
                 .contains("/auth/oauth/github\">Continue with GitHub")
@@ -122,11 +126,13 @@ mod tests {
                 .contains("/auth/oauth/kakao\">Continue with Kakao")
         );
         assert!(!page.html().contains("no-providers"));
+        let github = page.html().find("Continue with GitHub").unwrap();
+        assert!(github < page.html().find("Continue with Kakao").unwrap());
     }
 
     #[test]
     fn the_csp_allows_exactly_the_inline_script() {
-        let page = DemoPage::new(&[]);
+        let page = DemoPage::new(None);
         let csp = page.headers()[1].1.to_owned();
         let script = page
             .html()
@@ -144,7 +150,7 @@ mod tests {
 
     #[test]
     fn the_page_loads_nothing_from_elsewhere() {
-        let page = DemoPage::new(&[]);
+        let page = DemoPage::new(None);
         assert!(!page.html().contains("http://") && !page.html().contains("https://"));
         assert!(
             !page.html().contains("localStorage") || page.html().contains("never in localStorage")

@@ -392,10 +392,11 @@ async fn a_real_oidc_client_runs_the_whole_flow_and_the_resource_server_trusts_o
 
     // The resource server, pointed at the authorization server.
     let api = resource_server::app(
-        resource_server::verifier(&resource_server::Settings {
-            issuer: server.issuer.clone(),
-            audience: audience.clone(),
-            jwks_url: server.url("/.well-known/jwks.json"),
+        resource_server::verifier(|name| match name {
+            "OAUTH_ISSUER" => Some(server.issuer.clone()),
+            "OAUTH_AUDIENCE" => Some(audience.clone()),
+            "OAUTH_JWKS_URL" => Some(server.url("/.well-known/jwks.json")),
+            _ => None,
         })
         .unwrap(),
     );

@@ -17,11 +17,9 @@
 //! without the scope: 403 `insufficient_scope`.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use auth_core::token::{Claims, VerifierConfig};
-use auth_providers::url::Url;
-use auth_providers::{HttpClient, JwksCache, JwksConfig, RemoteJwtVerifier, RemoteTokenError};
+use auth_core::token::Claims;
+use auth_providers::{ConfigError, RemoteJwtVerifier, RemoteTokenError};
 use auth_tower::{AuthRejection, Guard, RejectionReason};
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -35,49 +33,22 @@ use axum::{Extension, Json, Router};
 /// The realm of the `WWW-Authenticate` challenges.
 pub const REALM: &str = "workflows-api";
 
-/// What the API trusts.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// The authorization server's issuer identifier (`iss` of its tokens).
-    pub issuer: String,
-    /// This API's identifier: the `aud` its tokens must carry.
-    pub audience: String,
-    /// The authorization server's JWKS URL.
-    pub jwks_url: String,
-}
-
-impl Settings {
-    /// From `OAUTH_ISSUER` (default `http://localhost:8000`), `OAUTH_AUDIENCE` (default
-    /// `http://localhost:8001`) and `OAUTH_JWKS_URL` (default the issuer's
-    /// `/.well-known/jwks.json`).
-    pub fn from_env() -> Self {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let issuer = var("OAUTH_ISSUER").unwrap_or_else(|| "http://localhost:8000".to_owned());
-        let jwks_url = var("OAUTH_JWKS_URL")
-            .unwrap_or_else(|| format!("{}/.well-known/jwks.json", issuer.trim_end_matches('/')));
-        Self {
-            audience: var("OAUTH_AUDIENCE").unwrap_or_else(|| "http://localhost:8001".to_owned()),
-            issuer,
-            jwks_url,
-        }
-    }
-}
-
-/// The verifier of the authorization server's access tokens.
+/// The verifier of the authorization server's access tokens, configured by
+/// [`RemoteJwtVerifier::from_vars`] through `lookup` over this example's defaults:
+/// `OAUTH_ISSUER` `http://localhost:8000` and `OAUTH_AUDIENCE` `http://localhost:8001` (the
+/// oauth-server example's), `OAUTH_JWKS_URL` the issuer's `/.well-known/jwks.json`.
 ///
 /// # Errors
-/// A malformed JWKS URL, one that is plain `http` to another machine than this one (only
+/// A malformed URL, a JWKS URL that is plain `http` to another machine than this one (only
 /// `https`, or `http` to a loopback host, is accepted), or an HTTP client that cannot be built.
-pub fn verifier(
-    settings: &Settings,
-) -> Result<RemoteJwtVerifier, Box<dyn std::error::Error + Send + Sync>> {
-    let jwks = JwksCache::new(Url::parse(&settings.jwks_url)?, JwksConfig::default())?;
-    let http = HttpClient::with_timeout(Duration::from_secs(5))?;
-    Ok(RemoteJwtVerifier::new(
-        jwks,
-        VerifierConfig::new(settings.issuer.as_str(), settings.audience.as_str()),
-        http,
-    ))
+pub fn verifier(lookup: impl Fn(&str) -> Option<String>) -> Result<RemoteJwtVerifier, ConfigError> {
+    RemoteJwtVerifier::from_vars(|name| {
+        lookup(name).or_else(|| match name {
+            "OAUTH_ISSUER" => Some("http://localhost:8000".to_owned()),
+            "OAUTH_AUDIENCE" => Some("http://localhost:8001".to_owned()),
+            _ => None,
+        })
+    })
 }
 
 /// The API's router.

@@ -303,22 +303,19 @@ pub fn startup_errors(bin: &str) {
     };
     refuses(
         &[("DATABASE_URL", "nosuchdb://app:hunter2@db.internal/app")],
-        &[
-            "DATABASE_URL=nosuchdb://app:***@db.internal/app",
-            "Set DATABASE_URL to",
-        ],
+        &["DATABASE_URL:", "nosuchdb://app:***@db.internal/app"],
         "hunter2",
     );
     let missing_dir = dir.path().join("no/such/dir/app.db");
     let unreachable = format!("sqlite://{}", missing_dir.display());
     refuses(
         &[("DATABASE_URL", &unreachable)],
-        &["could not open the database at DATABASE_URL="],
+        &["DATABASE_URL:"],
         "\u{0}",
     );
     refuses(
         &[("JWT_SECRET_KEY", "too-short-secret")],
-        &["JWT_SECRET_KEY is 16 bytes long", "at least 32 bytes"],
+        &["JWT_SECRET_KEY:", "secret is 16 bytes", "at least 32"],
         "too-short-secret",
     );
     let pem = dir.path().join("not-a-key.pem");
@@ -329,15 +326,27 @@ pub fn startup_errors(bin: &str) {
     .unwrap();
     refuses(
         &[("JWT_PRIVATE_KEY_FILE", pem.to_str().unwrap())],
-        &["JWT_PRIVATE_KEY_FILE=", "is not a PEM private key"],
+        &["JWT_PRIVATE_KEY_FILE:", "not a PEM private key"],
         "\u{0}",
     );
     refuses(&[("PORT", "eighty")], &["PORT is invalid"], "\u{0}");
+    // A social-login provider with its client id but not its secret: its button would
+    // vanish with nothing said, so the start fails naming the missing variable.
+    refuses(
+        &[("GOOGLE_CLIENT_ID", "only-the-id")],
+        &["GOOGLE_CLIENT_SECRET"],
+        "\u{0}",
+    );
+    refuses(
+        &[("AUTH_ALLOWED_ORIGINS", "https://app.example/path")],
+        &["AUTH_ALLOWED_ORIGINS is invalid"],
+        "\u{0}",
+    );
 }
 
-/// `CORS_ORIGIN`: that origin (and only it) may call the API with credentials.
+/// `AUTH_ALLOWED_ORIGINS`: that origin (and only it) may call the API with credentials.
 pub async fn cors(bin: &str) {
-    let server = ExampleServer::start(bin, &[("CORS_ORIGIN", "http://localhost:5173")]);
+    let server = ExampleServer::start(bin, &[("AUTH_ALLOWED_ORIGINS", "http://localhost:5173")]);
     let mut client = Client::new(&server.base_url);
     let preflight = {
         let request = client
@@ -470,8 +479,8 @@ pub async fn on_server_database(bin: &str, env_var: &str) {
     assert_eq!(client.get("/api/me", Some(&token)).await.status, 401);
 }
 
-/// A provider configured in the environment gets its button; a half-configured one does
-/// not (and is logged with the variable to fix).
+/// A provider configured in the environment gets its button, and only that one (a
+/// half-configured one stops the start: [`startup_errors`]).
 pub async fn provider_buttons(bin: &str) {
     let server = ExampleServer::start(
         bin,
@@ -482,7 +491,6 @@ pub async fn provider_buttons(bin: &str) {
                 "GITHUB_REDIRECT_URI",
                 "http://127.0.0.1:3000/auth/oauth/github/callback",
             ),
-            ("GOOGLE_CLIENT_ID", "only-the-id"),
         ],
     );
     let page = Client::new(&server.base_url).get("/", None).await;
@@ -493,16 +501,9 @@ pub async fn provider_buttons(bin: &str) {
                 .text
                 .contains("href=\"/auth/oauth/github\">Continue with GitHub")
     );
-    assert!(
-        !page.text.contains("Continue with Google"),
-        "half configured → no button"
-    );
+    assert!(!page.text.contains("Continue with Google"));
     assert!(!page.text.contains("id=\"no-providers\""));
     let logs = server.logs();
-    assert!(
-        logs.contains("GOOGLE_CLIENT_SECRET"),
-        "the missing variable is named:\n{logs}"
-    );
     assert!(
         !logs.contains("example-secret"),
         "the client secret is never logged"
