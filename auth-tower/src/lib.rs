@@ -208,9 +208,9 @@ mod guard;
 pub mod layer;
 #[cfg(feature = "oauth-server")]
 pub mod oauth_server;
-mod origin;
 #[cfg(feature = "openapi")]
 pub mod openapi;
+mod origin;
 pub mod rate_limit;
 mod rejection;
 mod token_cache;
