@@ -91,8 +91,8 @@
 mod config;
 mod connect;
 mod counters;
-mod invalidation;
 mod from_env;
+mod invalidation;
 mod keys;
 mod pending_logins;
 mod purge;

@@ -65,6 +65,110 @@ pub(crate) fn peer_ip(extensions: &http::Extensions) -> Option<IpAddr> {
     extensions.get::<PeerAddr>().map(|PeerAddr(addr)| addr.ip())
 }
 
+/// The future of auth-tower's endpoint services ([`EndpointsFuture`](crate::endpoints::EndpointsFuture),
+/// `oauth_server::OAuthFuture`).
+pub(crate) type BufferedFuture = std::pin::Pin<
+    Box<
+        dyn std::future::Future<
+                Output = Result<
+                    http::Response<http_body_util::Full<Bytes>>,
+                    std::convert::Infallible,
+                >,
+            > + Send,
+    >,
+>;
+
+/// A request body an endpoint service can read: every hyper, axum and tower-http body.
+pub(crate) trait RequestBody:
+    Body<Data: Send, Error: Into<Box<dyn std::error::Error + Send + Sync>>> + Send + 'static
+{
+}
+
+impl<B> RequestBody for B
+where
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+}
+
+/// The one request path of every auth-tower endpoint service (first-party and authorization
+/// server): read the body up to `limit` — answering `refuse(why)` without reading the rest
+/// when it is too large or unreadable — then answer with `handle(parts, body)`.
+pub(crate) fn buffered<B, H, Fut>(
+    request: http::Request<B>,
+    limit: usize,
+    refuse: impl FnOnce(BodyError) -> http::Response<Bytes> + Send + 'static,
+    handle: H,
+) -> BufferedFuture
+where
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    H: FnOnce(http::request::Parts, Bytes) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = http::Response<Bytes>> + Send,
+{
+    Box::pin(async move {
+        let (parts, body) = request.into_parts();
+        let response = match read_limited(&parts.headers, body, limit).await {
+            Ok(body) => handle(parts, body).await,
+            Err(why) => refuse(why),
+        };
+        Ok(response.map(http_body_util::Full::new))
+    })
+}
+
+/// Defines an endpoints type's public tower `Service` (`EndpointsService`, `OAuthService`):
+/// the one wrapper both stacks use. `$endpoints` provides
+/// `serve_buffered(self, request) -> BufferedFuture` (usually through [`buffered`]).
+macro_rules! endpoints_service {
+    ($(#[$meta:meta])* $name:ident($endpoints:ty), $future:ty) => {
+        $(#[$meta])*
+        #[derive(Clone)]
+        pub struct $name {
+            endpoints: $endpoints,
+        }
+
+        impl ::std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct(stringify!($name))
+                    .field("endpoints", &self.endpoints)
+                    .finish()
+            }
+        }
+
+        impl $name {
+            /// The tower service of `endpoints`.
+            pub fn new(endpoints: $endpoints) -> Self {
+                Self { endpoints }
+            }
+        }
+
+        impl<B> ::tower::Service<::http::Request<B>> for $name
+        where
+            B: ::http_body::Body + Send + 'static,
+            B::Data: Send,
+            B::Error: Into<Box<dyn ::std::error::Error + Send + Sync>>,
+        {
+            type Response = ::http::Response<::http_body_util::Full<::bytes::Bytes>>;
+            type Error = ::std::convert::Infallible;
+            type Future = $future;
+
+            fn poll_ready(
+                &mut self,
+                _cx: &mut ::std::task::Context<'_>,
+            ) -> ::std::task::Poll<Result<(), Self::Error>> {
+                ::std::task::Poll::Ready(Ok(()))
+            }
+
+            fn call(&mut self, request: ::http::Request<B>) -> Self::Future {
+                self.endpoints.clone().serve_buffered(request)
+            }
+        }
+    };
+}
+pub(crate) use endpoints_service;
+
 #[cfg(test)]
 mod tests {
     use super::*;

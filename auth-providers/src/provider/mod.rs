@@ -19,10 +19,10 @@ use crate::login_options::LoginOptions;
 use crate::profile::ProviderProfile;
 use crate::secret::{ClientSecret, SecretValue};
 
+pub(crate) use env::client_id_var;
 pub use generic::Provider;
 pub use mapping::UserInfoMapping;
 pub use presets::Preset;
-pub(crate) use env::client_id_var;
 
 /// What the authorization request carries besides the provider's own settings.
 #[derive(Debug)]
