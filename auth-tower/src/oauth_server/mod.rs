@@ -153,7 +153,7 @@ impl fmt::Debug for OAuthEndpoints {
 
 /// Which endpoint a request is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Route {
+pub(crate) enum Route {
     Authorize,
     Login,
     Consent,
@@ -244,20 +244,29 @@ impl OAuthEndpoints {
 
     /// Every path these endpoints answer.
     pub fn paths(&self) -> Vec<String> {
+        self.routes()
+            .iter()
+            .map(|(path, _)| (*path).to_owned())
+            .collect()
+    }
+
+    /// Every path this instance serves, with its route: the one table that [`paths`](Self::paths),
+    /// request routing and the OpenAPI document read.
+    pub(crate) fn routes(&self) -> [(&str, Route); 11] {
         let paths = &self.inner.server.config().endpoints;
         let config = &self.inner.config;
-        vec![
-            paths.authorization.clone(),
-            config.login_path.clone(),
-            config.consent_path.clone(),
-            config.logout_path.clone(),
-            paths.token.clone(),
-            paths.userinfo.clone(),
-            paths.revocation.clone(),
-            paths.introspection.clone(),
-            METADATA_PATH.to_owned(),
-            OPENID_CONFIGURATION_PATH.to_owned(),
-            paths.jwks.clone(),
+        [
+            (paths.authorization.as_str(), Route::Authorize),
+            (config.login_path.as_str(), Route::Login),
+            (config.consent_path.as_str(), Route::Consent),
+            (config.logout_path.as_str(), Route::Logout),
+            (paths.token.as_str(), Route::Token),
+            (paths.userinfo.as_str(), Route::UserInfo),
+            (paths.revocation.as_str(), Route::Revoke),
+            (paths.introspection.as_str(), Route::Introspect),
+            (METADATA_PATH, Route::Metadata),
+            (OPENID_CONFIGURATION_PATH, Route::Metadata),
+            (paths.jwks.as_str(), Route::Jwks),
         ]
     }
 
@@ -282,32 +291,10 @@ impl OAuthEndpoints {
     }
 
     fn route(&self, path: &str) -> Option<Route> {
-        let paths = &self.inner.server.config().endpoints;
-        let config = &self.inner.config;
-        let route = if path == paths.authorization {
-            Route::Authorize
-        } else if path == config.login_path {
-            Route::Login
-        } else if path == config.consent_path {
-            Route::Consent
-        } else if path == config.logout_path {
-            Route::Logout
-        } else if path == paths.token {
-            Route::Token
-        } else if path == paths.userinfo {
-            Route::UserInfo
-        } else if path == paths.revocation {
-            Route::Revoke
-        } else if path == paths.introspection {
-            Route::Introspect
-        } else if path == METADATA_PATH || path == OPENID_CONFIGURATION_PATH {
-            Route::Metadata
-        } else if path == paths.jwks {
-            Route::Jwks
-        } else {
-            return None;
-        };
-        Some(route)
+        self.routes()
+            .into_iter()
+            .find(|(served, _)| *served == path)
+            .map(|(_, route)| route)
     }
 
     /// Answers one request whose body has been read (adapters stop at

@@ -18,26 +18,12 @@ use super::{
     OpenApiService, empty_response, error_components, error_response, json_response,
     redirect_response, string, string_parameter,
 };
-use crate::oauth_server::{METADATA_PATH, OAuthEndpoints, OPENID_CONFIGURATION_PATH};
+use crate::oauth_server::Route as Endpoint;
+use crate::oauth_server::{OAuthEndpoints, OPENID_CONFIGURATION_PATH};
 
 const BEARER: &str = "bearer";
 const CLIENT_BASIC: &str = "clientBasic";
 const FORM: &str = "application/x-www-form-urlencoded";
-
-/// The routes, each with the path the server is configured with.
-#[derive(Clone, Copy)]
-enum Endpoint {
-    Authorize,
-    Login,
-    Consent,
-    Logout,
-    Token,
-    UserInfo,
-    Revoke,
-    Introspect,
-    Metadata,
-    Jwks,
-}
 
 impl OAuthEndpoints {
     /// The OpenAPI 3.1 document of the authorization server: every route at the path it is
@@ -46,32 +32,9 @@ impl OAuthEndpoints {
     /// their parameters, forms, answers and client authentication. See
     /// [`openapi`](crate::openapi) for serving it.
     pub fn openapi(&self) -> OpenApi {
-        let endpoints = &self.server().config().endpoints;
-        let config = self.config();
-        let routed = self.paths();
-        let table = [
-            (endpoints.authorization.as_str(), Endpoint::Authorize),
-            (config.login_path.as_str(), Endpoint::Login),
-            (config.consent_path.as_str(), Endpoint::Consent),
-            (config.logout_path.as_str(), Endpoint::Logout),
-            (endpoints.token.as_str(), Endpoint::Token),
-            (endpoints.userinfo.as_str(), Endpoint::UserInfo),
-            (endpoints.revocation.as_str(), Endpoint::Revoke),
-            (endpoints.introspection.as_str(), Endpoint::Introspect),
-            (METADATA_PATH, Endpoint::Metadata),
-            (OPENID_CONFIGURATION_PATH, Endpoint::Metadata),
-            (endpoints.jwks.as_str(), Endpoint::Jwks),
-        ];
         let mut paths = PathsBuilder::new().build();
-        for (path, endpoint) in table {
-            // The route table has the last word: a path it does not serve is not documented.
-            if !routed.iter().any(|served| served == path) {
-                tracing::error!(
-                    path,
-                    "an OAuth path is not served; left out of the document"
-                );
-                continue;
-            }
+        // The endpoints' own route table: a path they do not serve cannot be documented.
+        for (path, endpoint) in self.routes() {
             for (method, operation) in operations(endpoint, path) {
                 paths.add_path_operation(path, vec![method], operation);
             }
