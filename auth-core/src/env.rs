@@ -11,6 +11,7 @@
 //! | `SeaOrmStore::from_env` (auth-storage-seaorm) | `DATABASE_URL`, `DATABASE_TIMEOUT_SECONDS` |
 //! | `RedisStore::from_env` (auth-storage-redis) | `REDIS_URL`, `REDIS_KEY_PREFIX` |
 //! | `EndpointsConfig::from_env` (auth-tower) | `AUTH_TOKEN_DELIVERY`, `AUTH_ALLOWED_ORIGINS` |
+//! | `OAuthEndpointsConfig::from_env` (auth-tower, the authorization server) | `OAUTH_CORS_ORIGINS`, `OAUTH_SITE_NAME` |
 //! | `LoginFlow::from_env` (auth-providers) | `GOOGLE_CLIENT_ID`, `KAKAO_REST_API_KEY`, … |
 //! | `RemoteJwtVerifier::from_env` (auth-providers) | `OAUTH_ISSUER`, `OAUTH_AUDIENCE`, `OAUTH_JWKS_URL` |
 //!

@@ -16,6 +16,25 @@ pub(crate) fn is_exact_origin(origin: &str) -> bool {
             .any(|c| c.is_whitespace() || c.is_control())
 }
 
+/// The exact origins listed (comma-separated) in variable `name`, or the error naming the
+/// first one that is not exactly `scheme://host[:port]`.
+pub(crate) fn origins_var(
+    vars: &auth_core::env::Vars<impl Fn(&str) -> Option<String>>,
+    name: &'static str,
+) -> Result<Vec<String>, auth_core::env::EnvError> {
+    let origins = vars.list(name);
+    match origins.iter().find(|origin| !is_exact_origin(origin)) {
+        None => Ok(origins),
+        Some(bad) => Err(auth_core::env::EnvError::Invalid {
+            name,
+            reason: format!(
+                "{bad:?} is not exactly an origin; write it like https://app.example or \
+                 http://localhost:5173 (scheme, host and port only)"
+            ),
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::is_exact_origin;

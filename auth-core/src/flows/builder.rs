@@ -196,6 +196,7 @@ impl AuthServiceBuilder {
             self.config,
             self.stores,
             token_issuer,
+            self.keys,
             self.hasher.unwrap_or_default(),
             self.clock,
             mailer,

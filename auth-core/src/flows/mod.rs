@@ -95,6 +95,7 @@
 
 mod access;
 mod account;
+mod authorization_server;
 mod builder;
 mod config;
 mod email_verification;

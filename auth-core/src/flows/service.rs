@@ -142,6 +142,9 @@ pub(super) struct Inner {
     pub(super) config: AuthConfig,
     pub(super) stores: Stores,
     pub(super) issuer: AccessTokenIssuer,
+    /// Every key `issuer` and `verifier` use: handed on to an authorization server built from
+    /// this service ([`AuthService::oauth_server`]).
+    pub(super) keys: KeySet,
     pub(super) hasher: PasswordHasher,
     pub(super) clock: Arc<dyn Clock>,
     pub(super) mailer: Arc<dyn Mailer>,
@@ -188,11 +191,10 @@ impl AuthService {
             Audience::Single(audience) => audience.clone(),
             Audience::Many(audiences) => audiences.first().cloned().unwrap_or_default(),
         };
-        let verifier = AccessTokenVerifier::new(
-            VerifierConfig::new(issued.issuer.clone(), audience),
-            &KeySet::new(issuer.signing_key().clone()),
-        )
-        .with_clock(clock.clone());
+        let keys = KeySet::new(issuer.signing_key().clone());
+        let verifier =
+            AccessTokenVerifier::new(VerifierConfig::new(issued.issuer.clone(), audience), &keys)
+                .with_clock(clock.clone());
         let revocation = RevocationChecker::with_clock(
             RevocationConfig::default(),
             stores.users.clone(),
@@ -201,7 +203,7 @@ impl AuthService {
             clock.clone(),
         );
         Self::assemble(
-            config, stores, issuer, hasher, clock, mailer, verifier, revocation,
+            config, stores, issuer, keys, hasher, clock, mailer, verifier, revocation,
         )
     }
 
@@ -216,6 +218,7 @@ impl AuthService {
         config: AuthConfig,
         stores: Stores,
         issuer: AccessTokenIssuer,
+        keys: KeySet,
         hasher: PasswordHasher,
         clock: Arc<dyn Clock>,
         mailer: Arc<dyn Mailer>,
@@ -227,6 +230,7 @@ impl AuthService {
                 config,
                 stores,
                 issuer,
+                keys,
                 hasher,
                 clock,
                 mailer,

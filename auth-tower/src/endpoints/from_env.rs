@@ -4,7 +4,7 @@
 use auth_core::env::{EnvError, Vars, process_env};
 
 use super::config::EndpointsConfig;
-use crate::origin::is_exact_origin;
+use crate::origin::origins_var;
 
 impl EndpointsConfig {
     /// The defaults with what the environment sets:
@@ -57,20 +57,7 @@ impl EndpointsConfig {
                 });
             }
         };
-        config.allowed_origins = vars.list("AUTH_ALLOWED_ORIGINS");
-        if let Some(bad) = config
-            .allowed_origins
-            .iter()
-            .find(|origin| !is_exact_origin(origin))
-        {
-            return Err(EnvError::Invalid {
-                name: "AUTH_ALLOWED_ORIGINS",
-                reason: format!(
-                    "{bad:?} is not exactly an origin; write it like https://app.example or \
-                     http://localhost:5173 (scheme, host and port only)"
-                ),
-            });
-        }
+        config.allowed_origins = origins_var(&vars, "AUTH_ALLOWED_ORIGINS")?;
         Ok(config)
     }
 }

@@ -97,6 +97,7 @@
 #[cfg(feature = "actix")]
 mod actix;
 mod config;
+mod from_env;
 mod handlers;
 mod pages;
 mod service;

@@ -6,13 +6,13 @@
 use std::net::{SocketAddr, ToSocketAddrs as _};
 use std::sync::Arc;
 
-use auth_core::flows::{AuthService, LogMailer};
-use auth_core::oauth_server::{ClientRegistration, OAuthServer, OAuthServerConfig, UserInfoScopes};
+use auth_core::env::{EnvError, Vars, process_env};
+use auth_core::flows::{AuthService, AuthServiceBuilder, LogMailer};
+use auth_core::oauth_server::{ClientRegistration, OAuthServer, UserInfoScopes};
 use auth_core::opaque::TokenHash;
 use auth_core::password::{Password, PasswordHasher};
 use auth_core::store::ClientType;
-use auth_core::token::{Algorithm, KeySet, Scope, SigningKey};
-use auth_core::{Clock, SystemClock};
+use auth_core::token::Scope;
 use auth_storage_seaorm::SeaOrmStore;
 use auth_tower::oauth_server::{OAuthEndpoints, OAuthEndpointsConfig};
 use auth_tower::{AuthEndpoints, EndpointsConfig};
@@ -30,16 +30,12 @@ const PUBLISHED_CLIENT_SECRET: &str = "demo-app-secret-change-me-0123456789abcde
 /// See [`PUBLISHED_CLIENT_SECRET`].
 const PUBLISHED_PASSWORD: &str = "demo-tulip-orbit-42";
 
-/// The settings, from the environment with the defaults documented in README.md.
-struct Settings {
+/// The demo clients and user seeded at start, and where to listen: this example's own data.
+/// The server's configuration (database, key, issuer, audience, CORS) is read by the
+/// libraries' `from_vars` through [`server_vars`].
+struct Demo {
     bind: String,
     port: u16,
-    issuer: String,
-    audience: String,
-    database_url: String,
-    key_file: String,
-    key_id: String,
-    algorithm: Algorithm,
     client_id: String,
     client_secret: String,
     redirect_uri: String,
@@ -47,60 +43,54 @@ struct Settings {
     public_redirect_uri: String,
     user: String,
     password: String,
-    cors_origins: Vec<String>,
 }
 
 fn var(name: &str, default: &str) -> String {
-    std::env::var(name)
-        .ok()
-        .filter(|value| !value.trim().is_empty())
+    Vars::new(process_env)
+        .get(name)
         .unwrap_or_else(|| default.to_owned())
 }
 
-impl Settings {
+impl Demo {
     fn from_env() -> Result<Self, Error> {
-        let port: u16 = var("PORT", "8000")
-            .parse()
-            .map_err(|_| "PORT must be a port number")?;
-        let algorithm = match var("OAUTH_SIGNING_ALG", "RS256").as_str() {
-            "RS256" => Algorithm::RS256,
-            "RS384" => Algorithm::RS384,
-            "RS512" => Algorithm::RS512,
-            "PS256" => Algorithm::PS256,
-            "ES256" => Algorithm::ES256,
-            "ES384" => Algorithm::ES384,
-            "EdDSA" => Algorithm::EdDSA,
-            _ => return Err("OAUTH_SIGNING_ALG must be RS256, RS384, RS512, PS256, ES256, ES384 or EdDSA (an asymmetric algorithm: clients verify through the JWKS)".into()),
-        };
-        let public_redirect_uri = var(
-            "OAUTH_DEMO_PUBLIC_REDIRECT_URI",
-            "http://127.0.0.1:5173/callback",
-        );
-        // The public client is a browser app: by default its origin may call the token,
-        // userinfo and revocation endpoints from script.
-        let default_origin = origin_of(&public_redirect_uri);
-        let cors_origins = var("OAUTH_CORS_ORIGINS", &default_origin)
-            .split(',')
-            .map(|origin| origin.trim().to_owned())
-            .filter(|origin| !origin.is_empty())
-            .collect();
+        let port = Vars::new(process_env).number("PORT", 0..=u64::from(u16::MAX))?;
         Ok(Self {
             bind: var("OAUTH_BIND", "127.0.0.1"),
-            port,
-            issuer: var("OAUTH_ISSUER", &format!("http://localhost:{port}")),
-            audience: var("OAUTH_AUDIENCE", "http://localhost:8001"),
-            database_url: var("DATABASE_URL", "sqlite://oauth-server.db"),
-            key_file: var("OAUTH_SIGNING_KEY_FILE", "oauth-signing-key.pem"),
-            key_id: var("OAUTH_SIGNING_KEY_ID", "oauth-1"),
-            algorithm,
+            port: port.map_or(8000, |port| port as u16),
             client_id: var("OAUTH_DEMO_CLIENT_ID", "demo-app"),
             client_secret: var("OAUTH_DEMO_CLIENT_SECRET", PUBLISHED_CLIENT_SECRET),
             redirect_uri: var("OAUTH_DEMO_REDIRECT_URI", "http://127.0.0.1:3000/callback"),
             public_client_id: var("OAUTH_DEMO_PUBLIC_CLIENT_ID", "demo-spa"),
-            public_redirect_uri,
+            public_redirect_uri: var(
+                "OAUTH_DEMO_PUBLIC_REDIRECT_URI",
+                "http://127.0.0.1:5173/callback",
+            ),
             user: var("OAUTH_DEMO_USER", "demo@example.com"),
             password: var("OAUTH_DEMO_PASSWORD", PUBLISHED_PASSWORD),
-            cors_origins,
+        })
+    }
+}
+
+/// The variables the libraries read (`SeaOrmStore`, `AuthServiceBuilder`,
+/// `OAuthEndpointsConfig`), the environment's over this example's defaults.
+fn server_vars(demo: &Demo) -> impl Fn(&str) -> Option<String> + use<> {
+    let defaults = [
+        ("DATABASE_URL", "sqlite://oauth-server.db".to_owned()),
+        ("JWT_PRIVATE_KEY_FILE", KEY_FILE.to_owned()),
+        ("JWT_KEY_ID", "oauth-1".to_owned()),
+        ("JWT_ISSUER", format!("http://localhost:{}", demo.port)),
+        ("JWT_AUDIENCE", "http://localhost:8001".to_owned()),
+        // The public client is a browser app: its origin may call the token, userinfo and
+        // revocation endpoints from script.
+        ("OAUTH_CORS_ORIGINS", origin_of(&demo.public_redirect_uri)),
+        ("OAUTH_SITE_NAME", "Workflow accounts".to_owned()),
+    ];
+    move |name| {
+        Vars::new(process_env).get(name).or_else(|| {
+            defaults
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| value.clone())
         })
     }
 }
@@ -117,19 +107,16 @@ fn loopback_only(bind: &str, port: u16) -> Result<bool, Error> {
 
 /// Refuses to listen beyond this machine with the published demo client secret or demo
 /// password, naming the variables to set; the no-setup defaults stay for loopback.
-fn refuse_published_credentials(settings: &Settings, loopback_only: bool) -> Result<(), Error> {
+fn refuse_published_credentials(demo: &Demo, loopback_only: bool) -> Result<(), Error> {
     if loopback_only {
         return Ok(());
     }
     let published: Vec<&str> = [
         (
-            settings.client_secret == PUBLISHED_CLIENT_SECRET,
+            demo.client_secret == PUBLISHED_CLIENT_SECRET,
             "OAUTH_DEMO_CLIENT_SECRET",
         ),
-        (
-            settings.password == PUBLISHED_PASSWORD,
-            "OAUTH_DEMO_PASSWORD",
-        ),
+        (demo.password == PUBLISHED_PASSWORD, "OAUTH_DEMO_PASSWORD"),
     ]
     .into_iter()
     .filter_map(|(published, name)| published.then_some(name))
@@ -141,10 +128,30 @@ fn refuse_published_credentials(settings: &Settings, loopback_only: bool) -> Res
         "refusing to listen on {} (not a loopback address) with the published demo credentials: \
          set {} to your own values (the client secret: 32 or more random bytes), or set \
          OAUTH_BIND=127.0.0.1",
-        settings.bind,
+        demo.bind,
         published.join(" and ")
     )
     .into())
+}
+
+/// The key file this example reads when `JWT_PRIVATE_KEY_FILE` is unset.
+const KEY_FILE: &str = "oauth-signing-key.pem";
+
+/// A key that cannot be read says how to make one: this example never generates a key.
+fn with_key_hint(error: EnvError) -> Error {
+    match error {
+        EnvError::Invalid {
+            name: "JWT_PRIVATE_KEY_FILE",
+            ..
+        }
+        | EnvError::Missing { .. } => format!(
+            "{error}. Create a key with\n  \
+             openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out {KEY_FILE}\n\
+             (or ed25519 / EC P-256: the algorithm follows the key) or set JWT_PRIVATE_KEY_FILE."
+        )
+        .into(),
+        other => other.into(),
+    }
 }
 
 /// `scheme://authority` of a URL.
@@ -159,35 +166,49 @@ fn origin_of(url: &str) -> String {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
+async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .init();
-    let settings = Settings::from_env()?;
-    let loopback_only = loopback_only(&settings.bind, settings.port)?;
-    refuse_published_credentials(&settings, loopback_only)?;
+    match serve().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            report(&*error);
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
 
-    let pem = std::fs::read(&settings.key_file).map_err(|error| {
-        format!(
-            "cannot read the signing key {} ({error}). Create one with\n  \
-             openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out {}\n\
-             or set OAUTH_SIGNING_KEY_FILE (and OAUTH_SIGNING_ALG for a non-RSA key).",
-            settings.key_file, settings.key_file
-        )
-    })?;
-    let keys = KeySet::new(SigningKey::from_pem(
-        settings.key_id.as_str(),
-        settings.algorithm,
-        &pem,
-    )?);
+/// The start-up error, on stderr as text (not `Debug`), whatever `RUST_LOG` says.
+#[allow(clippy::print_stderr)] // a binary's fatal error belongs on stderr
+fn report(error: &(dyn std::error::Error + Send + Sync)) {
+    eprintln!("error: {error}");
+}
 
-    let store = SeaOrmStore::connect(&settings.database_url).await?;
+async fn serve() -> Result<(), Error> {
+    let demo = Demo::from_env()?;
+    let loopback_only = loopback_only(&demo.bind, demo.port)?;
+    refuse_published_credentials(&demo, loopback_only)?;
+    let vars = server_vars(&demo);
+
+    let store = SeaOrmStore::from_vars(&vars).await?;
     store.migrate().await?;
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-
-    let mut config = OAuthServerConfig::new(settings.issuer.as_str(), settings.audience.as_str());
+    // The service's own accounts: the login page's sign-in, and the first-party account API
+    // under /auth (signup, login, refresh, logout, sessions, …). The authorization server is
+    // made from it, so both sign with one key set (from JWT_PRIVATE_KEY_FILE, the algorithm
+    // detected from the key), under one issuer and audience, over the same stores and clock.
+    // Session kinds keep them apart: a client's refresh token is neither the sign-in cookie
+    // nor a first-party refresh token, and a client's access token does not act on the
+    // account API. The account endpoints use the service's own verifier and revocation
+    // checker, so a logout clears the one cache that checks tokens.
+    let auth = AuthServiceBuilder::from_vars(store.clone().into_stores(), &vars)
+        .map_err(with_key_hint)?
+        .mailer(Arc::new(LogMailer))
+        .token_status_store(Arc::new(store.clone()))
+        .build()?;
+    let mut config = auth.oauth_server_config();
     config.supported_scopes = Scope::parse(SCOPES);
     let mut userinfo = UserInfoScopes::default();
     userinfo.access = Scope::parse("openid read:profile");
@@ -195,35 +216,13 @@ async fn main() -> Result<(), Error> {
     userinfo.email = Scope::parse("email read:profile");
     userinfo.groups = Scope::parse("read:groups");
     config.userinfo_scopes = userinfo;
-    let server = OAuthServer::new(
-        config,
-        store.clone().into_stores(),
-        store.clone().into_oauth_stores(),
-        &keys,
-        clock.clone(),
-    )?;
-    // The service's own accounts: the login page's sign-in, and the first-party account API
-    // under /auth (signup, login, refresh, logout, sessions, …) on the same stores, keys,
-    // issuer and audience as the OAuth clients' tokens. Session kinds keep them apart: a
-    // client's refresh token is neither the sign-in cookie nor a first-party refresh token,
-    // and a client's access token does not act on the account API.
-    // The builder gives the service its verifier and revocation checker over the same keys,
-    // issuer, audience, clock and stores; the account endpoints use exactly those, so a
-    // logout clears the one cache that checks tokens (one query per check on SQL).
-    let auth = AuthService::builder(keys.clone(), store.clone().into_stores())
-        .issuer(settings.issuer.as_str(), settings.audience.as_str())
-        .mailer(Arc::new(LogMailer))
-        .clock(clock.clone())
-        .token_status_store(Arc::new(store.clone()))
-        .build()?;
+    let issuer = config.issuer.clone();
+    let server = auth.oauth_server(config, store.clone().into_oauth_stores())?;
     let account = AuthEndpoints::for_service(auth.clone(), EndpointsConfig::default());
 
-    seed(&settings, &server, &auth, loopback_only).await?;
+    seed(&demo, &server, &auth, loopback_only).await?;
 
-    let mut endpoints_config = OAuthEndpointsConfig::default();
-    endpoints_config.site_name = "Workflow accounts".to_owned();
-    endpoints_config.cors_allowed_origins = settings.cors_origins.clone();
-    let endpoints = OAuthEndpoints::new(server, auth, endpoints_config)?.with_clock(clock);
+    let endpoints = OAuthEndpoints::new(server, auth, OAuthEndpointsConfig::from_vars(&vars)?)?;
     let app = axum::Router::new()
         .route(
             "/",
@@ -231,11 +230,12 @@ async fn main() -> Result<(), Error> {
                 "OAuth 2.0 authorization server: see /.well-known/openid-configuration"
             }),
         )
+        .route_service("/openapi.json", endpoints.openapi_service())
         .nest_service("/auth", account.into_service())
         .merge(endpoints.into_router());
 
-    let listener = tokio::net::TcpListener::bind((settings.bind.as_str(), settings.port)).await?;
-    tracing::info!(issuer = %settings.issuer, address = %listener.local_addr()?, "listening");
+    let listener = tokio::net::TcpListener::bind((demo.bind.as_str(), demo.port)).await?;
+    tracing::info!(%issuer, address = %listener.local_addr()?, "listening");
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -249,13 +249,13 @@ async fn main() -> Result<(), Error> {
 
 /// The demo user and the two demo clients, (re)registered from the environment.
 async fn seed(
-    settings: &Settings,
+    demo: &Demo,
     server: &OAuthServer,
     auth: &AuthService,
     loopback_only: bool,
 ) -> Result<(), Error> {
     let users = &auth.stores().users;
-    let existing = users.user_by_email(&settings.user).await?;
+    let existing = users.user_by_email(&demo.user).await?;
     if let Some(user) = &existing
         && !loopback_only
         && let Some(hash) = &user.password_hash
@@ -270,7 +270,7 @@ async fn seed(
                 "refusing to listen on {} (not a loopback address): the demo user {} in \
                  DATABASE_URL still has the published demo password; change it, or start \
                  with a new database and OAUTH_DEMO_PASSWORD set",
-                settings.bind, settings.user
+                demo.bind, demo.user
             )
             .into());
         }
@@ -278,8 +278,8 @@ async fn seed(
     if existing.is_none() {
         let (mut user, _) = auth
             .signup(
-                &settings.user,
-                Password::new(settings.password.clone()),
+                &demo.user,
+                Password::new(demo.password.clone()),
                 &Default::default(),
             )
             .await?;
@@ -288,48 +288,48 @@ async fn seed(
         user.email_verified = true;
         user.roles = vec!["workflow-editors".to_owned()];
         users.update_user(&user).await?;
-        tracing::info!(user = %settings.user, "demo user created");
+        tracing::info!(user = %demo.user, "demo user created");
     }
 
     // Confidential, third-party: the consent page shows.
     let confidential = ClientRegistration::confidential("Demo workflow app")
-        .client_id(settings.client_id.as_str())
-        .redirect_uri(settings.redirect_uri.as_str())
+        .client_id(demo.client_id.as_str())
+        .redirect_uri(demo.redirect_uri.as_str())
         .scopes(SCOPES);
     // Public (a single-page or native app), first-party: no consent page.
     let public = ClientRegistration::public("Demo dashboard")
-        .client_id(settings.public_client_id.as_str())
-        .redirect_uri(settings.public_redirect_uri.as_str())
+        .client_id(demo.public_client_id.as_str())
+        .redirect_uri(demo.public_redirect_uri.as_str())
         .scopes("openid profile email offline_access read:profile read:groups")
         .first_party(true);
 
     let clients = &server.oauth_stores().clients;
-    let secret_hash = TokenHash::of(&settings.client_secret);
-    if let Some(existing) = clients.client(&settings.client_id).await? {
+    let secret_hash = TokenHash::of(&demo.client_secret);
+    if let Some(existing) = clients.client(&demo.client_id).await? {
         let same = existing.client_type == ClientType::Confidential
-            && existing.redirect_uris == [settings.redirect_uri.clone()]
+            && existing.redirect_uris == [demo.redirect_uri.clone()]
             && existing.allowed_scopes == Scope::parse(SCOPES)
             && existing.secret_hash.as_ref() == Some(&secret_hash);
         if !same {
             // Changed settings: register afresh (this ends the client's grants and consents).
-            clients.delete_client(&settings.client_id).await?;
+            clients.delete_client(&demo.client_id).await?;
         }
     }
-    if clients.client(&settings.client_id).await?.is_none() {
+    if clients.client(&demo.client_id).await?.is_none() {
         server
-            .register_client_with_secret(confidential, &settings.client_secret)
+            .register_client_with_secret(confidential, &demo.client_secret)
             .await?;
-        tracing::info!(client_id = %settings.client_id, "confidential demo client registered");
+        tracing::info!(client_id = %demo.client_id, "confidential demo client registered");
     }
-    if let Some(existing) = clients.client(&settings.public_client_id).await?
+    if let Some(existing) = clients.client(&demo.public_client_id).await?
         && (existing.client_type != ClientType::Public
-            || existing.redirect_uris != [settings.public_redirect_uri.clone()])
+            || existing.redirect_uris != [demo.public_redirect_uri.clone()])
     {
-        clients.delete_client(&settings.public_client_id).await?;
+        clients.delete_client(&demo.public_client_id).await?;
     }
-    if clients.client(&settings.public_client_id).await?.is_none() {
+    if clients.client(&demo.public_client_id).await?.is_none() {
         server.register_client(public).await?;
-        tracing::info!(client_id = %settings.public_client_id, "public demo client registered");
+        tracing::info!(client_id = %demo.public_client_id, "public demo client registered");
     }
     Ok(())
 }
@@ -338,16 +338,10 @@ async fn seed(
 mod tests {
     use super::*;
 
-    fn settings(bind: &str, client_secret: &str, password: &str) -> Settings {
-        Settings {
+    fn settings(bind: &str, client_secret: &str, password: &str) -> Demo {
+        Demo {
             bind: bind.to_owned(),
             port: 8000,
-            issuer: "http://localhost:8000".to_owned(),
-            audience: "http://localhost:8001".to_owned(),
-            database_url: "sqlite::memory:".to_owned(),
-            key_file: "key.pem".to_owned(),
-            key_id: "k".to_owned(),
-            algorithm: Algorithm::RS256,
             client_id: "demo-app".to_owned(),
             client_secret: client_secret.to_owned(),
             redirect_uri: "http://127.0.0.1:3000/callback".to_owned(),
@@ -355,7 +349,6 @@ mod tests {
             public_redirect_uri: "http://127.0.0.1:5173/callback".to_owned(),
             user: "demo@example.com".to_owned(),
             password: password.to_owned(),
-            cors_origins: Vec::new(),
         }
     }
 

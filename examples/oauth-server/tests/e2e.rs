@@ -84,15 +84,14 @@ fn example(dir: &std::path::Path, bind: &str, port: u16, audience: &str) -> Comm
     command
         .env("OAUTH_BIND", bind)
         .env("PORT", port.to_string())
-        .env("OAUTH_ISSUER", format!("http://127.0.0.1:{port}"))
-        .env("OAUTH_AUDIENCE", audience)
+        .env("JWT_ISSUER", format!("http://127.0.0.1:{port}"))
+        .env("JWT_AUDIENCE", audience)
         .env(
             "DATABASE_URL",
             format!("sqlite://{}", dir.join("oauth.db").display()),
         )
-        .env("OAUTH_SIGNING_KEY_FILE", key_path("rsa2048.pem"))
-        .env("OAUTH_SIGNING_KEY_ID", KEY_ID)
-        .env("OAUTH_SIGNING_ALG", "RS256")
+        .env("JWT_PRIVATE_KEY_FILE", key_path("rsa2048.pem"))
+        .env("JWT_KEY_ID", KEY_ID)
         .env("OAUTH_DEMO_CLIENT_ID", CLIENT_ID)
         .env("OAUTH_DEMO_REDIRECT_URI", REDIRECT)
         .env("OAUTH_DEMO_PUBLIC_CLIENT_ID", PUBLIC_CLIENT_ID)
