@@ -5,15 +5,52 @@
 //! a field left out keeps its secure default, and a misspelt one is an error that names it
 //! rather than a setting silently ignored. Durations are written `"15m"`, `"30d"`,
 //! `"1h 30m"` (the `humantime` crate's format) or as a number of seconds.
+//!
+//! The helpers are public so that the other crates of the family (and a host's own config
+//! structs) read durations the same way:
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Settings {
+//!     #[serde(deserialize_with = "auth_core::config_serde::duration")]
+//!     timeout: Duration,
+//!     #[serde(default, deserialize_with = "auth_core::config_serde::optional_duration")]
+//!     statement_timeout: Option<Duration>,
+//! }
+//!
+//! let settings: Settings = serde_json::from_str(r#"{ "timeout": "1m 30s" }"#).unwrap();
+//! assert_eq!(settings.timeout, Duration::from_secs(90));
+//! assert_eq!(settings.statement_timeout, None);
+//! ```
 
 use std::fmt;
 use std::time::Duration;
 
+use serde::Deserialize as _;
 use serde::de::{self, Deserializer, Visitor};
 
-/// `deserialize_with` for a [`Duration`] field.
-pub(crate) fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+/// `deserialize_with` for a [`Duration`] field: `"15m"`, `"30d"`, `"1h 30m"` or seconds.
+///
+/// # Errors
+/// The deserializer's error, quoting a string that is no duration; a negative or fractional
+/// number is refused.
+pub fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
     deserializer.deserialize_any(DurationVisitor)
+}
+
+/// `deserialize_with` for an `Option<Duration>` field: `null` is `None`, anything else as
+/// [`duration`]. Pair it with `#[serde(default)]` so that a missing field is `None` too.
+///
+/// # Errors
+/// As [`duration`].
+pub fn optional_duration<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Duration>, D::Error> {
+    #[derive(serde::Deserialize)]
+    struct Wrapped(#[serde(deserialize_with = "duration")] Duration);
+    Ok(Option::<Wrapped>::deserialize(deserializer)?.map(|Wrapped(duration)| duration))
 }
 
 struct DurationVisitor;

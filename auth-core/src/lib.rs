@@ -87,7 +87,7 @@
 pub mod authz;
 mod clock;
 #[cfg(feature = "serde")]
-mod config_serde;
+pub mod config_serde;
 mod crypto_backend;
 pub mod env;
 mod error;

@@ -86,6 +86,7 @@
 //! |---|---|---|
 //! | `aws_lc_rs` | yes | auth-core verifies signatures with aws-lc-rs |
 //! | `rust_crypto` | no | auth-core verifies signatures with the pure-Rust RustCrypto crates |
+//! | `serde` | no | `Deserialize` for [`JwksConfig`] (durations as `"1h"`), to read it from a config file |
 //!
 //! TLS for outbound calls is rustls (through reqwest's `rustls-tls`).
 

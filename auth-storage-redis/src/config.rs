@@ -5,6 +5,11 @@ use std::time::Duration;
 /// Settings of a [`RedisStore`](crate::RedisStore). `RedisConfig::default()` is what
 /// [`RedisStore::connect`](crate::RedisStore::connect) uses.
 #[derive(Debug, Clone)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Deserialize),
+    serde(default, deny_unknown_fields)
+)]
 #[non_exhaustive]
 pub struct RedisConfig {
     /// Prepended to every key and to the invalidation channel, so several applications (or
@@ -14,9 +19,17 @@ pub struct RedisConfig {
     /// The longest any Redis command (a connection attempt included) may take; past it the
     /// call fails with [`StoreError::Unavailable`](auth_core::store::StoreError::Unavailable)
     /// instead of hanging, and the host answers 503. Defaults to 2 seconds.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "auth_core::config_serde::duration")
+    )]
     pub timeout: Duration,
     /// How long a revoked `jti` is kept after its token's `exp`, to cover the clock leeway
     /// verifiers grant an expired token. Defaults to 5 minutes.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "auth_core::config_serde::duration")
+    )]
     pub revocation_grace: Duration,
 }
 
@@ -47,5 +60,24 @@ impl RedisConfig {
     pub fn revocation_grace(mut self, grace: Duration) -> Self {
         self.revocation_grace = grace;
         self
+    }
+}
+
+#[cfg(all(test, feature = "serde"))]
+mod serde_tests {
+    use super::*;
+
+    #[test]
+    fn a_config_file_keeps_the_defaults_it_leaves_out_and_names_a_misspelt_field() {
+        let read: RedisConfig =
+            serde_json::from_str(r#"{ "key_prefix": "app:", "timeout": "500ms" }"#).unwrap();
+        assert_eq!(read.key_prefix, "app:");
+        assert_eq!(read.timeout, Duration::from_millis(500));
+        assert_eq!(
+            read.revocation_grace,
+            RedisConfig::default().revocation_grace
+        );
+        let error = serde_json::from_str::<RedisConfig>(r#"{ "prefix": "app:" }"#).unwrap_err();
+        assert!(error.to_string().contains("unknown field"), "{error}");
     }
 }

@@ -82,6 +82,7 @@
 //! |---|---|---|
 //! | `aws_lc_rs` | yes | auth-core's crypto backend: aws-lc-rs |
 //! | `rust_crypto` | no | auth-core's crypto backend: the pure-Rust RustCrypto crates |
+//! | `serde` | no | `Deserialize` for [`RedisConfig`] (durations as `"2s"`), to read it from a config file |
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]

@@ -149,6 +149,7 @@
 //! | `rustls` | no | TLS to the database server with rustls |
 //! | `aws_lc_rs` | yes | auth-core's crypto backend: aws-lc-rs |
 //! | `rust_crypto` | no | auth-core's crypto backend: the RustCrypto crates |
+//! | `serde` | no | `Deserialize` for [`Timeouts`] (durations as `"2s"`), to read it from a config file |
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]

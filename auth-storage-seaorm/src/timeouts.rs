@@ -22,6 +22,11 @@ use sea_orm::ConnectOptions;
 /// assert_eq!(Timeouts::default().acquire, Duration::from_secs(2));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Deserialize),
+    serde(default, deny_unknown_fields)
+)]
 #[non_exhaustive]
 pub struct Timeouts {
     /// How long a call waits for a pooled connection, **including** opening a new one (TCP
@@ -29,6 +34,10 @@ pub struct Timeouts {
     /// the connect timeout. While the database is down every call fails after at most this
     /// long, each on its own (they do not queue behind one another). Defaults to
     /// [`Timeouts::DEFAULT_ACQUIRE`] (2 s).
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "auth_core::config_serde::duration")
+    )]
     pub acquire: Duration,
     /// PostgreSQL only: the server-side `statement_timeout` of every connection, sent as a
     /// startup parameter (no extra round trip). It bounds a statement stuck behind a lock or
@@ -44,6 +53,13 @@ pub struct Timeouts {
     /// only, vs `max_statement_time`) and setting it costs a statement per new connection;
     /// set it on the server if you want it — its errors are recognised as unavailable too.
     /// SQLite has no server to wait for (its busy timeout is 5 s).
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            default,
+            deserialize_with = "auth_core::config_serde::optional_duration"
+        )
+    )]
     pub statement: Option<Duration>,
 }
 
@@ -111,5 +127,20 @@ mod tests {
         };
         timeouts.apply(&mut postgres);
         assert_eq!(postgres.get_statement_timeout(), None);
+    }
+}
+
+#[cfg(all(test, feature = "serde"))]
+mod serde_tests {
+    use super::*;
+
+    #[test]
+    fn a_config_file_keeps_the_defaults_it_leaves_out_and_names_a_misspelt_field() {
+        let read: Timeouts =
+            serde_json::from_str(r#"{ "acquire": "5s", "statement": null }"#).unwrap();
+        assert_eq!(read.acquire, Duration::from_secs(5));
+        assert_eq!(read.statement, None);
+        let error = serde_json::from_str::<Timeouts>(r#"{ "aquire": "5s" }"#).unwrap_err();
+        assert!(error.to_string().contains("unknown field"), "{error}");
     }
 }

@@ -9,6 +9,11 @@ use crate::context::CredentialSource;
 /// Defaults to `Authorization: Bearer` only. The query string is never read (RFC 6750 §2.3
 /// tokens end up in logs, history and `Referer` headers).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Deserialize),
+    serde(default, deny_unknown_fields)
+)]
 #[non_exhaustive]
 pub struct CredentialConfig {
     /// Read `Authorization: Bearer <token>`. Defaults to `true`.

@@ -150,6 +150,7 @@
 //! | `providers` | no | social login routes on [`AuthEndpoints`] through [auth-providers](https://docs.rs/auth-providers) (`with_providers`, `OAuthConfig`) |
 //! | `oauth-server` | no | the authorization-server endpoints: `oauth_server::OAuthEndpoints`, its tower `OAuthService`, with `axum` `OAuthEndpoints::into_router`, with `actix` `oauth_server::actix_config` |
 //! | `openapi` | no | OpenAPI 3.1 documents (utoipa) of the ready endpoints, `AuthEndpoints::openapi` and (with `oauth-server`) `OAuthEndpoints::openapi`, and `openapi::OpenApiService` to serve one at a path of the host's choice |
+//! | `serde` | no | `Deserialize` for [`EndpointsConfig`], `OAuthEndpointsConfig`, [`OAuthConfig`] and [`CredentialConfig`]: a field left out keeps its default, an unknown one is an error, origins and header names are checked as they are read, trusting a proxy header is spelt `dangerous_trust_proxy_header` |
 //!
 //! The `actix` feature needs Rust 1.89 (actix-web's own minimum).
 //!
@@ -201,6 +202,8 @@ mod authenticator;
 pub mod axum;
 mod body;
 mod client;
+#[cfg(feature = "serde")]
+mod config_serde;
 mod context;
 mod credentials;
 pub mod endpoints;

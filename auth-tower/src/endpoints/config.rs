@@ -4,6 +4,11 @@ use http::HeaderName;
 
 /// How login, signup and refresh hand the refresh token to the client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
 #[non_exhaustive]
 pub enum TokenDelivery {
     /// Both tokens in the JSON body; the client sends the refresh token back in the body of
@@ -17,7 +22,15 @@ pub enum TokenDelivery {
 }
 
 /// Where the client IP used for throttling and the audit trail comes from.
+///
+/// In a config file (feature `serde`): `"peer_addr"`, or
+/// `{ "dangerous_trust_proxy_header": "x-forwarded-for" }`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Deserialize),
+    serde(from = "crate::config_serde::ClientIpSetting")
+)]
 #[non_exhaustive]
 pub enum ClientIpSource {
     /// The TCP peer address (axum `ConnectInfo`, actix `peer_addr`, or a [`PeerAddr`] in
@@ -32,8 +45,14 @@ pub enum ClientIpSource {
 }
 
 /// Configuration of [`AuthEndpoints`](super::AuthEndpoints). Secure defaults; change fields on
-/// [`EndpointsConfig::default`].
+/// [`EndpointsConfig::default`], or read it with [`from_env`](Self::from_env) or (feature
+/// `serde`) from a file: a field left out keeps its default, an unknown one is an error.
 #[derive(Debug, Clone)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Deserialize),
+    serde(default, deny_unknown_fields)
+)]
 #[non_exhaustive]
 pub struct EndpointsConfig {
     /// Bearer (JSON body) or cookie delivery of the refresh token. Defaults to
@@ -50,9 +69,17 @@ pub struct EndpointsConfig {
     pub csrf_cookie: String,
     /// The header in which the client echoes the CSRF cookie's value. Defaults to
     /// `x-csrf-token`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::config_serde::header_name")
+    )]
     pub csrf_header: HeaderName,
     /// Origins (`https://app.example`) allowed to send state-changing requests in cookie
     /// mode. Empty (the default) means only `https://` + the request's `Host`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::config_serde::origins")
+    )]
     pub allowed_origins: Vec<String>,
     /// Where the client IP comes from. Defaults to [`ClientIpSource::PeerAddr`].
     pub client_ip: ClientIpSource,

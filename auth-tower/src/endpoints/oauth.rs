@@ -33,6 +33,11 @@ use crate::rejection::retry_after_value;
 
 /// Configuration of the social login routes: where the browser goes afterwards.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Deserialize),
+    serde(default, deny_unknown_fields)
+)]
 #[non_exhaustive]
 pub struct OAuthConfig {
     /// Where the browser is sent (303) after a successful login; the page there calls

@@ -15,6 +15,11 @@ use crate::endpoints::ClientIpSource;
 /// [`OAuthServerConfig`](auth_core::oauth_server::OAuthServerConfig), so that the metadata
 /// and the routes never disagree; this struct adds the two paths only the HTTP layer has.
 #[derive(Debug, Clone)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Deserialize),
+    serde(default, deny_unknown_fields)
+)]
 #[non_exhaustive]
 pub struct OAuthEndpointsConfig {
     /// The cookie holding the authorization server's sign-in session: an opaque, 256-bit
@@ -41,6 +46,10 @@ pub struct OAuthEndpointsConfig {
     pub max_body_bytes: usize,
     /// How long the CSRF cookie lives: the longest a user may take to fill in a form.
     /// Defaults to 1 hour.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "auth_core::config_serde::duration")
+    )]
     pub csrf_ttl: Duration,
     /// Where the client IP (login throttling, audit trail) comes from. Defaults to
     /// [`ClientIpSource::PeerAddr`].
@@ -52,12 +61,20 @@ pub struct OAuthEndpointsConfig {
     /// cookies are never sent or honoured there). Each must be exactly `scheme://host[:port]`.
     /// Defaults to none. The authorization endpoint is a navigation and needs no CORS; the
     /// metadata and JWKS are readable from any origin.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::config_serde::origins")
+    )]
     pub cors_allowed_origins: Vec<String>,
     /// The `Retry-After` of the 503 answered when a store could not be reached in time (a
     /// database outage): on the token, revocation, introspection and userinfo endpoints as
     /// RFC 6749 `temporarily_unavailable`, on the browser pages as a "temporarily
     /// unavailable" page. Sent in whole seconds, at least 1. Defaults to
     /// [`DEFAULT_OUTAGE_RETRY_AFTER`](crate::DEFAULT_OUTAGE_RETRY_AFTER) (2 s).
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "auth_core::config_serde::duration")
+    )]
     pub outage_retry_after: Duration,
 }
 

@@ -43,8 +43,10 @@ impl OAuthEndpointsConfig {
     /// As [`from_env`](Self::from_env).
     pub fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, EnvError> {
         let vars = Vars::new(lookup);
-        let mut config = Self::default();
-        config.cors_allowed_origins = origins_var(&vars, "OAUTH_CORS_ORIGINS")?;
+        let mut config = Self {
+            cors_allowed_origins: origins_var(&vars, "OAUTH_CORS_ORIGINS")?,
+            ..Self::default()
+        };
         if let Some(name) = vars.get("OAUTH_SITE_NAME") {
             config.site_name = name;
         }

@@ -40,12 +40,25 @@ pub const DEFAULT_ALGORITHMS: &[Algorithm] = &[
 
 /// How a [`JwksCache`] refreshes.
 #[derive(Debug, Clone)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Deserialize),
+    serde(default, deny_unknown_fields)
+)]
 #[non_exhaustive]
 pub struct JwksConfig {
     /// Keys older than this are fetched again before use. Defaults to 1 hour.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "auth_core::config_serde::duration")
+    )]
     pub max_age: Duration,
     /// The shortest time between two fetches triggered by tokens (an unknown `kid`, or a
     /// signature that fails under a cached `kid`). Defaults to 60 seconds.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "auth_core::config_serde::duration")
+    )]
     pub min_refresh_interval: Duration,
     /// When a refresh fails, how long past `max_age` the last good keys are still used (the
     /// `stale-if-error` of RFC 5861). Defaults to 24 hours: a provider outage of up to a day
@@ -55,13 +68,25 @@ pub struct JwksConfig {
     /// A key the provider withdrew while we could not reach it stays trusted for up to this
     /// long. Shorten it if an attacker who can block the path to the provider and holds a
     /// withdrawn key is part of your threat model; `Duration::ZERO` never uses stale keys.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "auth_core::config_serde::duration")
+    )]
     pub stale_if_error: Duration,
     /// After a failed fetch, no fetch starts for this long; the delay doubles with each further
     /// failure in a row, up to `max_retry_backoff`. Callers in between get the last good keys
     /// (within `stale_if_error`) or, with none, [`HttpError::BackingOff`] at once — never a
     /// wait on an unreachable provider. Defaults to 5 seconds.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "auth_core::config_serde::duration")
+    )]
     pub retry_backoff: Duration,
     /// The longest backoff after failed fetches. Defaults to 5 minutes.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "auth_core::config_serde::duration")
+    )]
     pub max_retry_backoff: Duration,
     /// Algorithms accepted; keys for others are ignored. Defaults to [`DEFAULT_ALGORITHMS`].
     pub algorithms: Vec<Algorithm>,
@@ -320,4 +345,22 @@ pub enum JwksVerifyError {
     /// The keys could not be fetched.
     #[error(transparent)]
     Keys(HttpError),
+}
+
+#[cfg(all(test, feature = "serde"))]
+mod serde_tests {
+    use super::*;
+
+    #[test]
+    fn a_config_file_keeps_the_defaults_it_leaves_out_and_names_a_misspelt_field() {
+        let read: JwksConfig =
+            serde_json::from_str(r#"{ "max_age": "30m", "algorithms": ["RS256", "EdDSA"] }"#)
+                .unwrap();
+        assert_eq!(read.max_age, Duration::from_secs(1800));
+        assert_eq!(read.algorithms, [Algorithm::RS256, Algorithm::EdDSA]);
+        assert_eq!(read.stale_if_error, JwksConfig::default().stale_if_error);
+        let error = serde_json::from_str::<JwksConfig>(r#"{ "max_age": "30m", "stale": "1h" }"#)
+            .unwrap_err();
+        assert!(error.to_string().contains("unknown field"), "{error}");
+    }
 }
