@@ -12,8 +12,11 @@ use super::error::TokenError;
 use super::json::{JsonStr, Refusal, parse_object};
 use super::numeric_date::NumericDate;
 
-/// The names this crate gives meaning to. Custom claims may not use them.
-pub(crate) const REGISTERED_CLAIMS: [&str; 14] = [
+/// The claim names this crate writes itself, which custom claims may not use: RFC 7519's
+/// registered names (`iss` … `jti`), those of RFC 9068 / RFC 8693 / OIDC (`sid`, `scope`,
+/// `client_id`), and this crate's own (`roles`, `permissions`, `plan`, `tid`). Not all of
+/// them are IANA-registered, hence "reserved".
+pub(crate) const RESERVED_CLAIMS: [&str; 14] = [
     "iss",
     "sub",
     "aud",
@@ -383,10 +386,10 @@ pub(crate) fn custom_claims_object<E: Serialize>(
     };
     if object
         .keys()
-        .any(|name| REGISTERED_CLAIMS.contains(&name.as_str()))
+        .any(|name| RESERVED_CLAIMS.contains(&name.as_str()))
     {
         return Err(TokenError::InvalidCustomClaims(
-            "they use a registered claim name",
+            "they use a claim name this crate reserves",
         ));
     }
     Ok(object)
@@ -506,7 +509,7 @@ mod tests {
         let err = custom_claims_object(&Sneaky { sub: "admin" }).unwrap_err();
         assert_eq!(
             err,
-            TokenError::InvalidCustomClaims("they use a registered claim name")
+            TokenError::InvalidCustomClaims("they use a claim name this crate reserves")
         );
         assert!(custom_claims_object(&5).is_err());
         assert!(custom_claims_object(&NoCustomClaims {}).unwrap().is_empty());

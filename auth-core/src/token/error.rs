@@ -70,7 +70,7 @@ pub enum TokenError {
     #[error("token audience does not include this service")]
     WrongAudience,
     /// Issuing failed: the custom claims could not be serialized as a JSON object, or they use
-    /// a registered claim name.
+    /// a claim name the crate writes itself (`iss`, `sub`, `scope`, `roles`, …).
     #[error("claims cannot be issued: {0}")]
     InvalidCustomClaims(&'static str),
     /// The crypto backend failed to sign or to prepare a key. This is a server-side fault.
