@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use auth_tower::rate_limit::{KeyBy, Limit, Plan, PlanLimits, Quota, RateLimitLayer};
+use example_common::auth_core::env::{EnvError, Vars, process_env};
 use example_common::auth_core::store::CounterStore;
 
 /// The limits, read from `RATE_LIMIT_API_PER_MINUTE`, `RATE_LIMIT_LOGIN_PER_MINUTE`,
@@ -28,31 +29,35 @@ pub struct Limits {
 
 impl Limits {
     /// Reads the process environment.
-    pub fn from_env() -> Result<Self, String> {
-        Self::from_vars(|name| std::env::var(name).ok())
+    ///
+    /// # Errors
+    /// [`EnvError`] naming the variable that is not a whole number in its range.
+    pub fn from_env() -> Result<Self, EnvError> {
+        Self::from_vars(process_env)
     }
 
-    /// Reads variables through `lookup`.
-    pub fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
-        fn number<T: std::str::FromStr>(
-            lookup: &impl Fn(&str) -> Option<String>,
-            name: &str,
-            default: T,
-        ) -> Result<T, String> {
-            match lookup(name).filter(|value| !value.trim().is_empty()) {
-                None => Ok(default),
-                Some(value) => value
-                    .trim()
-                    .parse()
-                    .map_err(|_| format!("{name} must be a whole number, got {value:?}")),
-            }
-        }
+    /// Reads variables through `lookup`, with the family's rules ([`Vars`]).
+    ///
+    /// # Errors
+    /// As [`from_env`](Self::from_env).
+    pub fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, EnvError> {
+        let vars = Vars::new(lookup);
+        let rate = |name, default: u32| -> Result<u32, EnvError> {
+            Ok(vars
+                .number(name, 1..=1_000_000)?
+                .map_or(default, |n| n as u32))
+        };
+        let quota = |name, default: u64| -> Result<u64, EnvError> {
+            Ok(vars
+                .number(name, 0..=u64::from(u32::MAX))?
+                .unwrap_or(default))
+        };
         Ok(Self {
-            api_per_minute: number(&lookup, "RATE_LIMIT_API_PER_MINUTE", 100)?,
-            login_per_minute: number(&lookup, "RATE_LIMIT_LOGIN_PER_MINUTE", 5)?,
-            images_free: number(&lookup, "IMAGE_QUOTA_FREE", 100)?,
-            images_pro: number(&lookup, "IMAGE_QUOTA_PRO", 1_000)?,
-            images_studio: number(&lookup, "IMAGE_QUOTA_STUDIO", 5_000)?,
+            api_per_minute: rate("RATE_LIMIT_API_PER_MINUTE", 100)?,
+            login_per_minute: rate("RATE_LIMIT_LOGIN_PER_MINUTE", 5)?,
+            images_free: quota("IMAGE_QUOTA_FREE", 100)?,
+            images_pro: quota("IMAGE_QUOTA_PRO", 1_000)?,
+            images_studio: quota("IMAGE_QUOTA_STUDIO", 5_000)?,
         })
     }
 
@@ -122,7 +127,17 @@ mod tests {
         let error = Limits::from_vars(|name| {
             (name == "RATE_LIMIT_LOGIN_PER_MINUTE").then(|| "five".to_owned())
         })
-        .unwrap_err();
-        assert!(error.contains("RATE_LIMIT_LOGIN_PER_MINUTE"), "{error}");
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.starts_with("RATE_LIMIT_LOGIN_PER_MINUTE is invalid"),
+            "{error}"
+        );
+        let zero =
+            Limits::from_vars(|name| (name == "RATE_LIMIT_API_PER_MINUTE").then(|| "0".to_owned()));
+        assert!(
+            zero.is_err(),
+            "a limit of zero requests would lock every client out"
+        );
     }
 }
