@@ -343,7 +343,10 @@ fn check_accepted(header: &str, claims: &str, accepted: &auth_core::token::Claim
     assert_eq!(claims["sub"].as_str(), Some(accepted.sub.as_str()));
     assert!(accepted.aud.contains(AUDIENCE));
     // Default leeway: 30 seconds.
-    assert!(NOW < accepted.exp + 30, "expired token accepted: {claims}");
+    assert!(
+        NOW < accepted.exp.saturating_add(30),
+        "expired token accepted: {claims}"
+    );
     assert!(accepted.iat <= NOW + 30, "future iat accepted: {claims}");
     assert!(accepted.nbf.is_none_or(|nbf| nbf <= NOW + 30));
 }

@@ -522,7 +522,9 @@ fn id_token_was_valid(token: &IdToken) -> bool {
         && (claims["iss"] == GOOGLE || claims["iss"] == "accounts.google.com")
         && aud_ok
         && claims["nonce"] == "NONCE"
-        && claims["exp"].as_u64().is_some_and(|exp| exp + 60 > NOW)
+        && claims["exp"]
+            .as_u64()
+            .is_some_and(|exp| exp.saturating_add(60) > NOW)
 }
 
 /// A whole login against a provider whose answers are of any shape: the callback refuses
