@@ -147,10 +147,10 @@
 //! | `rust_crypto` | no | auth-core signs and verifies with the pure-Rust RustCrypto crates |
 //! | `axum` | no | axum 0.8 extractors ([`AuthContext`], `Option<AuthContext>`, [`Require`]), `IntoResponse` for [`AuthRejection`], peer address from `ConnectInfo` |
 //! | `actix` | no | actix-web 4 middleware ([`actix::AuthMiddleware`], [`actix::GuardMiddleware`]), `FromRequest` extractors, [`actix::endpoints_scope`] |
-//! | `providers` | no | social login routes on [`AuthEndpoints`] through [auth-providers](https://docs.rs/auth-providers) (`with_providers`, `OAuthConfig`) |
+//! | `providers` | no | social login routes on [`AuthEndpoints`] through [auth-providers](https://docs.rs/auth-providers) (`with_providers`, `SocialLoginConfig`) |
 //! | `oauth-server` | no | the authorization-server endpoints: `oauth_server::OAuthEndpoints`, its tower `OAuthService`, with `axum` `OAuthEndpoints::into_router`, with `actix` `oauth_server::actix_config` |
 //! | `openapi` | no | OpenAPI 3.1 documents (utoipa) of the ready endpoints, `AuthEndpoints::openapi` and (with `oauth-server`) `OAuthEndpoints::openapi`, and `openapi::OpenApiService` to serve one at a path of the host's choice |
-//! | `serde` | no | `Deserialize` for [`EndpointsConfig`], `OAuthEndpointsConfig`, [`OAuthConfig`] and [`CredentialConfig`]: a field left out keeps its default, an unknown one is an error, origins and header names are checked as they are read, trusting a proxy header is spelt `dangerous_trust_proxy_header` |
+//! | `serde` | no | `Deserialize` for [`EndpointsConfig`], `OAuthEndpointsConfig`, `SocialLoginConfig` and [`CredentialConfig`]: a field left out keeps its default, an unknown one is an error, origins and header names are checked as they are read, trusting a proxy header is spelt `dangerous_trust_proxy_header` |
 //!
 //! The `actix` feature needs Rust 1.89 (actix-web's own minimum).
 //!
@@ -227,7 +227,7 @@ pub use endpoints::{
     AuthEndpoints, EndpointsConfig, EndpointsError, EndpointsService, TokenDelivery,
 };
 #[cfg(feature = "providers")]
-pub use endpoints::{OAuthConfig, OAuthSetupError};
+pub use endpoints::{SocialLoginConfig, SocialLoginSetupError};
 pub use guard::{Guard, Policy, Require};
 pub use layer::{AuthLayer, AuthLayerService, GuardLayer, Mode};
 pub use rate_limit::{RateLimitLayer, RateLimitService};

@@ -10,7 +10,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use auth_tower::utoipa::openapi::OpenApi;
-use auth_tower::{AuthEndpoints, EndpointsConfig, OAuthConfig};
+use auth_tower::{AuthEndpoints, EndpointsConfig, SocialLoginConfig};
 use axum::Router;
 use serde_json::{Value, json};
 use wiremock::MockServer;
@@ -39,7 +39,7 @@ async fn setups() -> Vec<(&'static str, Fixture, AuthEndpoints, MockServer)> {
     setups.push(("bearer", fx, endpoints, server));
     let server = MockServer::start().await;
     let fx = fixture(Options {
-        oauth: Some(common::oauth::setup(&server, OAuthConfig::default())),
+        oauth: Some(common::oauth::setup(&server, SocialLoginConfig::default())),
         ..Options::default()
     });
     let endpoints = fx.endpoints(EndpointsConfig::cookie_mode());

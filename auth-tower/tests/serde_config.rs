@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use auth_tower::endpoints::ClientIpSource;
 use auth_tower::oauth_server::OAuthEndpointsConfig;
-use auth_tower::{CredentialConfig, EndpointsConfig, OAuthConfig, TokenDelivery};
+use auth_tower::{CredentialConfig, EndpointsConfig, SocialLoginConfig, TokenDelivery};
 
 #[test]
 fn an_empty_document_is_the_secure_default() {
@@ -17,8 +17,8 @@ fn an_empty_document_is_the_secure_default() {
     assert_eq!(config.client_ip, ClientIpSource::PeerAddr);
     let oauth: OAuthEndpointsConfig = serde_json::from_str("{}").unwrap();
     assert_eq!(oauth.csrf_ttl, OAuthEndpointsConfig::default().csrf_ttl);
-    let social: OAuthConfig = serde_json::from_str("{}").unwrap();
-    assert_eq!(social, OAuthConfig::default());
+    let social: SocialLoginConfig = serde_json::from_str("{}").unwrap();
+    assert_eq!(social, SocialLoginConfig::default());
     let credentials: CredentialConfig = serde_json::from_str("{}").unwrap();
     assert_eq!(credentials, CredentialConfig::default());
 }

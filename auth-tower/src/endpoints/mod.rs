@@ -52,11 +52,11 @@
 //! [`EndpointsConfig::dangerous_trust_proxy_header`] says a proxy header is trustworthy.
 //!
 //! # Social login (feature `providers`)
-//! `AuthEndpoints::with_providers(flow, OAuthConfig)` adds `GET /oauth/{provider}` and
+//! `AuthEndpoints::with_providers(flow, SocialLoginConfig)` adds `GET /oauth/{provider}` and
 //! `GET /oauth/{provider}/callback` for an auth-providers `LoginFlow`. Cookie mode only: after
 //! the callback the refresh token goes into the `__Host-` cookie with a fresh CSRF cookie, and
-//! the browser is redirected (303) to `OAuthConfig::post_login_url` with no token in the URL;
-//! the page then calls `POST /refresh`. Failures redirect to `OAuthConfig::error_url` with a
+//! the browser is redirected (303) to `SocialLoginConfig::post_login_url` with no token in the URL;
+//! the page then calls `POST /refresh`. Failures redirect to `SocialLoginConfig::error_url` with a
 //! generic `error=` code, or answer JSON. Unknown providers are 404.
 
 mod config;
@@ -64,9 +64,9 @@ mod from_env;
 // `pub(crate)` for the OpenAPI document (feature `openapi`), which derives its bodies' schemas
 // from the request and response types defined here.
 pub(crate) mod handlers;
-#[cfg(feature = "providers")]
-mod oauth;
 mod response;
+#[cfg(feature = "providers")]
+mod social_login;
 mod tower_service;
 
 use std::fmt;
@@ -81,7 +81,7 @@ use http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
 
 pub use config::{ClientIpSource, EndpointsConfig, EndpointsError, TokenDelivery};
 #[cfg(feature = "providers")]
-pub use oauth::{OAuthConfig, OAuthSetupError};
+pub use social_login::{SocialLoginConfig, SocialLoginSetupError};
 pub use tower_service::{EndpointsFuture, EndpointsService};
 
 use crate::authenticator::{AcceptedTokens, Authenticator};
@@ -258,7 +258,7 @@ struct Inner {
     config: EndpointsConfig,
     clock: Arc<dyn Clock>,
     #[cfg(feature = "providers")]
-    oauth: Option<oauth::OAuth>,
+    oauth: Option<social_login::OAuth>,
 }
 
 impl Inner {

@@ -11,7 +11,7 @@ use auth_providers::{
     ClientSecret, Credentials, HttpClient, LoginFlow, MemoryPendingLoginStore, OAuthProvider,
     Provider,
 };
-use auth_tower::{EndpointsConfig, OAuthConfig};
+use auth_tower::{EndpointsConfig, SocialLoginConfig};
 use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -25,7 +25,7 @@ pub const EMAIL: &str = "minsu@kakao.example";
 #[derive(Clone)]
 pub struct Setup {
     pub providers: Vec<Arc<dyn OAuthProvider>>,
-    pub config: OAuthConfig,
+    pub config: SocialLoginConfig,
 }
 
 impl Setup {
@@ -43,7 +43,7 @@ impl Setup {
 }
 
 /// Kakao, pointed at `server`, redirecting back to our callback route.
-pub fn setup(server: &MockServer, config: OAuthConfig) -> Setup {
+pub fn setup(server: &MockServer, config: SocialLoginConfig) -> Setup {
     let kakao = Provider::kakao(Credentials::new(
         "client-123",
         ClientSecret::new("s3cret-value"),
@@ -56,7 +56,7 @@ pub fn setup(server: &MockServer, config: OAuthConfig) -> Setup {
     }
 }
 
-fn options(server: &MockServer, config: OAuthConfig) -> Options {
+fn options(server: &MockServer, config: SocialLoginConfig) -> Options {
     Options {
         oauth: Some(setup(server, config)),
         ..Options::default()
@@ -223,7 +223,10 @@ fn assert_refused(resp: &Resp, status: u16, code: &str) {
 pub async fn social_login_full(build: &Build) {
     let server = MockServer::start().await;
     let (fx, app) = build(
-        options(&server, OAuthConfig::default().post_login_url("/welcome")),
+        options(
+            &server,
+            SocialLoginConfig::default().post_login_url("/welcome"),
+        ),
         cookie_config(),
     );
     let started = start(&app, &server).await;
@@ -298,7 +301,10 @@ pub async fn social_login_full(build: &Build) {
 /// before any code exchange; the second use of a good state finds nothing.
 pub async fn social_login_state_missing_or_replayed(build: &Build) {
     let server = MockServer::start().await;
-    let (_fx, app) = build(options(&server, OAuthConfig::default()), cookie_config());
+    let (_fx, app) = build(
+        options(&server, SocialLoginConfig::default()),
+        cookie_config(),
+    );
     let started = start(&app, &server).await;
     mount_provider(&server, &started.param("code_challenge"), true).await;
 
@@ -350,7 +356,7 @@ pub async fn social_login_state_missing_or_replayed(build: &Build) {
 pub async fn social_login_wrong_browser(build: &Build) {
     let server = MockServer::start().await;
     let (_fx, app) = build(
-        options(&server, OAuthConfig::default().error_url("/login")),
+        options(&server, SocialLoginConfig::default().error_url("/login")),
         cookie_config(),
     );
     let victim = start(&app, &server).await;
@@ -399,7 +405,10 @@ pub async fn social_login_wrong_browser(build: &Build) {
 /// The provider's `error` becomes a generic code; its description never reaches the page.
 pub async fn social_login_provider_error(build: &Build) {
     let server = MockServer::start().await;
-    let (_fx, app) = build(options(&server, OAuthConfig::default()), cookie_config());
+    let (_fx, app) = build(
+        options(&server, SocialLoginConfig::default()),
+        cookie_config(),
+    );
     let started = start(&app, &server).await;
     let query = format!(
         "/auth/oauth/kakao/callback?state={}&error=access_denied&error_description=User%20denied%20xyzzy",
@@ -465,7 +474,10 @@ pub async fn social_login_provider_error(build: &Build) {
 /// login is parked, and scopes are never taken from the query.
 pub async fn social_login_start_passes_login_hint_and_prompt(build: &Build) {
     let server = MockServer::start().await;
-    let (_fx, app) = build(options(&server, OAuthConfig::default()), cookie_config());
+    let (_fx, app) = build(
+        options(&server, SocialLoginConfig::default()),
+        cookie_config(),
+    );
     let resp = app
         .send(Req::get(
             "/auth/oauth/kakao?login_hint=kim%40example.com&prompt=login&scope=admin",
@@ -506,7 +518,10 @@ pub async fn social_login_start_passes_login_hint_and_prompt(build: &Build) {
 
 pub async fn social_login_unknown_provider(build: &Build) {
     let server = MockServer::start().await;
-    let (_fx, app) = build(options(&server, OAuthConfig::default()), cookie_config());
+    let (_fx, app) = build(
+        options(&server, SocialLoginConfig::default()),
+        cookie_config(),
+    );
     for uri in [
         "/auth/oauth/github",
         "/auth/oauth/github/callback?code=c&state=s",
@@ -530,7 +545,10 @@ pub async fn social_login_unknown_provider(build: &Build) {
 /// (account takeover by registering the victim's address at the provider).
 pub async fn social_login_unverified_email_does_not_link(build: &Build) {
     let server = MockServer::start().await;
-    let (fx, app) = build(options(&server, OAuthConfig::default()), cookie_config());
+    let (fx, app) = build(
+        options(&server, SocialLoginConfig::default()),
+        cookie_config(),
+    );
     fx.user(EMAIL).await;
     let mut owner = fx.stores.users.user_by_email(EMAIL).await.unwrap().unwrap();
     owner.email_verified = true;
@@ -571,7 +589,10 @@ pub async fn social_login_unverified_email_does_not_link(build: &Build) {
 /// `Retry-After` and no binding cookie (nothing parked); another network is unaffected.
 pub async fn social_login_start_flood_gets_429(build: &Build) {
     let server = MockServer::start().await;
-    let (_fx, app) = build(options(&server, OAuthConfig::default()), cookie_config());
+    let (_fx, app) = build(
+        options(&server, SocialLoginConfig::default()),
+        cookie_config(),
+    );
     for _ in 0..30 {
         let resp = app.send(Req::get("/auth/oauth/kakao")).await;
         assert_eq!(resp.status, 302, "{}", resp.text());

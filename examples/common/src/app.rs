@@ -8,7 +8,7 @@ use auth_core::store::CounterStore;
 use auth_providers::LoginFlow;
 use auth_storage_redis::Subscription;
 use auth_storage_seaorm::{SeaOrmStore, redact_url};
-use auth_tower::{AuthEndpoints, Authenticator, EndpointsConfig, OAuthConfig};
+use auth_tower::{AuthEndpoints, Authenticator, EndpointsConfig, SocialLoginConfig};
 
 use crate::error::StartError;
 use crate::page::DemoPage;
@@ -83,7 +83,7 @@ impl Example {
         let flow = LoginFlow::from_vars(shared.pending.clone(), &lookup)?;
         if let Some(flow) = &flow {
             endpoints = endpoints
-                .with_providers(flow.clone(), OAuthConfig::default())
+                .with_providers(flow.clone(), SocialLoginConfig::default())
                 .map_err(setup)?;
         }
 

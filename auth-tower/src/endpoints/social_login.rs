@@ -6,10 +6,10 @@
 //! # Cookie mode only
 //! After the callback the session is established the way cookie mode does it — the refresh
 //! token in the `__Host-` HttpOnly cookie, a fresh CSRF cookie — and the browser is sent
-//! (303) to [`OAuthConfig::post_login_url`], **with no token in the URL**; the page then calls
+//! (303) to [`SocialLoginConfig::post_login_url`], **with no token in the URL**; the page then calls
 //! `POST /refresh` (with the CSRF header) for an access token.
 //!
-//! Bearer mode is refused at configuration time ([`OAuthSetupError::BearerMode`]) rather than
+//! Bearer mode is refused at configuration time ([`SocialLoginSetupError::BearerMode`]) rather than
 //! served with a one-time login code: auth-core's social-login flow creates the session and
 //! its token pair in one step, and its `LoginCode` one-time tokens can only name a user, so a
 //! code would have to park a live refresh token (or a not-yet-created account's profile)
@@ -39,13 +39,13 @@ use crate::rejection::retry_after_value;
     serde(default, deny_unknown_fields)
 )]
 #[non_exhaustive]
-pub struct OAuthConfig {
+pub struct SocialLoginConfig {
     /// Where the browser is sent (303) after a successful login; the page there calls
     /// `POST /refresh` for an access token. A path (`/app`) or an absolute `https://` URL.
     /// Defaults to `/`.
     pub post_login_url: String,
     /// Where the browser is sent (303) after a failed login, with `?error=<code>` appended
-    /// (see [`OAuthConfig::error_url`] for the codes). `None` (the default) answers the
+    /// (see [`SocialLoginConfig::error_url`] for the codes). `None` (the default) answers the
     /// failure itself with a JSON `{"error","error_description"}` body (400, or 502 when the
     /// provider is unreachable, 500 for a server fault).
     ///
@@ -64,7 +64,7 @@ pub struct OAuthConfig {
     pub binding_cookie: String,
 }
 
-impl Default for OAuthConfig {
+impl Default for SocialLoginConfig {
     fn default() -> Self {
         Self {
             post_login_url: "/".to_owned(),
@@ -74,14 +74,14 @@ impl Default for OAuthConfig {
     }
 }
 
-impl OAuthConfig {
-    /// Sets [`OAuthConfig::post_login_url`].
+impl SocialLoginConfig {
+    /// Sets [`SocialLoginConfig::post_login_url`].
     pub fn post_login_url(mut self, url: impl Into<String>) -> Self {
         self.post_login_url = url.into();
         self
     }
 
-    /// Sets [`OAuthConfig::error_url`].
+    /// Sets [`SocialLoginConfig::error_url`].
     pub fn error_url(mut self, url: impl Into<String>) -> Self {
         self.error_url = Some(url.into());
         self
@@ -91,7 +91,7 @@ impl OAuthConfig {
 /// Why [`AuthEndpoints::with_providers`] refused its configuration.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum OAuthSetupError {
+pub enum SocialLoginSetupError {
     /// The endpoints deliver tokens in bearer mode. Social login ends in a browser redirect,
     /// and tokens never go into a redirect URL: configure
     /// [`EndpointsConfig::cookie_mode`](super::EndpointsConfig::cookie_mode) for the browser
@@ -114,7 +114,7 @@ pub enum OAuthSetupError {
 #[derive(Clone)]
 pub(super) struct OAuth {
     flow: LoginFlow,
-    config: OAuthConfig,
+    config: SocialLoginConfig,
 }
 
 impl fmt::Debug for OAuth {
@@ -248,7 +248,7 @@ impl AuthEndpoints {
     /// # use auth_core::SystemClock;
     /// use auth_providers::{Credentials, ClientSecret, HttpClient, LoginFlow,
     ///     MemoryPendingLoginStore, Provider};
-    /// use auth_tower::{Authenticator, AuthEndpoints, EndpointsConfig, OAuthConfig, OAuthSetupError};
+    /// use auth_tower::{Authenticator, AuthEndpoints, EndpointsConfig, SocialLoginConfig, SocialLoginSetupError};
     /// # let keys = KeySet::new(SigningKey::hmac("k1", Algorithm::HS256, &[7; 32])?);
     /// # let issuer = AccessTokenIssuer::new(IssuerConfig::new("iss", "api"), &keys);
     /// # let verifier = AccessTokenVerifier::new(VerifierConfig::new("iss", "api"), &keys);
@@ -268,40 +268,40 @@ impl AuthEndpoints {
     /// let authenticator = Authenticator::new(verifier).with_revocation(revocation);
     /// let endpoints = AuthEndpoints::new(service.clone(), authenticator.clone(),
     ///         EndpointsConfig::cookie_mode())?
-    ///     .with_providers(flow.clone(), OAuthConfig::default().post_login_url("/app"))?;
+    ///     .with_providers(flow.clone(), SocialLoginConfig::default().post_login_url("/app"))?;
     /// // axum: Router::new().nest_service("/auth", endpoints.into_service())
     ///
     /// // Bearer mode has no cookie to carry the session: refused, not silently degraded.
     /// let bearer = AuthEndpoints::new(service, authenticator, EndpointsConfig::default())?;
-    /// assert_eq!(bearer.with_providers(flow, OAuthConfig::default()).unwrap_err(),
-    ///     OAuthSetupError::BearerMode);
+    /// assert_eq!(bearer.with_providers(flow, SocialLoginConfig::default()).unwrap_err(),
+    ///     SocialLoginSetupError::BearerMode);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
     /// # Errors
-    /// [`OAuthSetupError::BearerMode`] unless the endpoints are in cookie mode (see the
-    /// module docs for why); [`OAuthSetupError::InvalidUrl`] and
-    /// [`OAuthSetupError::InvalidCookieName`] for a bad [`OAuthConfig`].
+    /// [`SocialLoginSetupError::BearerMode`] unless the endpoints are in cookie mode (see the
+    /// module docs for why); [`SocialLoginSetupError::InvalidUrl`] and
+    /// [`SocialLoginSetupError::InvalidCookieName`] for a bad [`SocialLoginConfig`].
     pub fn with_providers(
         self,
         flow: LoginFlow,
-        config: OAuthConfig,
-    ) -> Result<Self, OAuthSetupError> {
+        config: SocialLoginConfig,
+    ) -> Result<Self, SocialLoginSetupError> {
         if self.inner.config.token_delivery != TokenDelivery::Cookie {
-            return Err(OAuthSetupError::BearerMode);
+            return Err(SocialLoginSetupError::BearerMode);
         }
         if !valid_target(&config.post_login_url) {
-            return Err(OAuthSetupError::InvalidUrl("post_login_url"));
+            return Err(SocialLoginSetupError::InvalidUrl("post_login_url"));
         }
         if config
             .error_url
             .as_deref()
             .is_some_and(|url| !valid_target(url))
         {
-            return Err(OAuthSetupError::InvalidUrl("error_url"));
+            return Err(SocialLoginSetupError::InvalidUrl("error_url"));
         }
         if !valid_cookie_name(&config.binding_cookie) {
-            return Err(OAuthSetupError::InvalidCookieName);
+            return Err(SocialLoginSetupError::InvalidCookieName);
         }
         let mut inner = self.inner.duplicate();
         inner.oauth = Some(OAuth { flow, config });
