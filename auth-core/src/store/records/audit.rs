@@ -189,6 +189,9 @@ mod tests {
             AuditKind::OAuthCodeReplay,
             AuditKind::OAuthConsentGranted,
             AuditKind::OAuthTokenRevoked,
+            AuditKind::SignupUndone,
+            AuditKind::RolesChanged,
+            AuditKind::PermissionsChanged,
         ];
         for kind in kinds {
             assert_eq!(AuditKind::parse(kind.as_str()), Some(kind));

@@ -29,7 +29,9 @@ macro_rules! uuid_id {
                 Ok(Self(uuid::Builder::from_random_bytes(bytes).into_uuid()))
             }
 
-            /// Parses the hyphenated text form.
+            /// Parses the text form. [`Display`](fmt::Display) writes the lowercase hyphenated
+            /// spelling; the other spellings the `uuid` crate reads (32 hex digits, braced,
+            /// `urn:uuid:`, uppercase) name the same id and are accepted too.
             pub fn parse(text: &str) -> Option<Self> {
                 Uuid::try_parse(text).ok().map(Self)
             }
