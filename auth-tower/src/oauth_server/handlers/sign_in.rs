@@ -1,19 +1,18 @@
 //! The login form's post (sign-in, then back to the authorization request) and sign-out.
 
-use std::time::Duration;
-
 use auth_core::ErrorChain;
 use auth_core::flows::AuthError;
 use auth_core::oauth_server::sign_in_continuation;
 use auth_core::password::Password;
 use bytes::Bytes;
 use http::header::RETRY_AFTER;
-use http::{HeaderValue, Request, Response, StatusCode};
+use http::{Request, Response, StatusCode};
 
 use super::form::{authorize_params, single};
 use super::response::{add_cookie, redirect};
 use crate::oauth_server::OAuthEndpoints;
 use crate::oauth_server::pages;
+use crate::rejection::retry_after_value;
 
 impl OAuthEndpoints {
     pub(in crate::oauth_server) async fn login(&self, request: &Request<Bytes>) -> Response<Bytes> {
@@ -59,10 +58,9 @@ impl OAuthEndpoints {
                     None,
                     Some("Too many sign-in attempts. Try again later."),
                 );
-                response.headers_mut().insert(
-                    RETRY_AFTER,
-                    HeaderValue::from(retry_after.max(Duration::from_secs(1)).as_secs()),
-                );
+                response
+                    .headers_mut()
+                    .insert(RETRY_AFTER, retry_after_value(retry_after));
                 return response;
             }
             // Password hashing is at capacity: try again shortly, not an error page.
@@ -74,10 +72,9 @@ impl OAuthEndpoints {
                     None,
                     Some("The server is busy. Try again in a moment."),
                 );
-                response.headers_mut().insert(
-                    RETRY_AFTER,
-                    HeaderValue::from(retry_after.max(Duration::from_secs(1)).as_secs()),
-                );
+                response
+                    .headers_mut()
+                    .insert(RETRY_AFTER, retry_after_value(retry_after));
                 return response;
             }
             Err(error) => {

@@ -7,10 +7,11 @@ use auth_core::flows::{AuthError, Endpoint};
 use auth_core::oauth_server::{OAuthError, TokenRequest};
 use bytes::Bytes;
 use http::header::RETRY_AFTER;
-use http::{HeaderValue, Request, Response, StatusCode};
+use http::{Request, Response, StatusCode};
 
 use super::response::{json, oauth_error};
 use crate::oauth_server::{OAuthEndpoints, plain_error};
+use crate::rejection::retry_after_value;
 
 /// 429 for a client over the token endpoint's limit (see [`OAuthEndpoints::token`]).
 fn too_many_requests(retry_after: Duration) -> Response<Bytes> {
@@ -19,10 +20,9 @@ fn too_many_requests(retry_after: Duration) -> Response<Bytes> {
         "too_many_requests",
         "too many requests; try again later",
     );
-    response.headers_mut().insert(
-        RETRY_AFTER,
-        HeaderValue::from(retry_after.max(Duration::from_secs(1)).as_secs()),
-    );
+    response
+        .headers_mut()
+        .insert(RETRY_AFTER, retry_after_value(retry_after));
     response
 }
 
