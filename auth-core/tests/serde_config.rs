@@ -121,3 +121,72 @@ fn the_revocation_cache_settings_read_the_same_way() {
         RevocationConfig::default().max_staleness
     );
 }
+
+#[test]
+fn the_authorization_server_config_needs_its_issuer_and_keeps_the_rest_s_defaults() {
+    use auth_core::oauth_server::OAuthServerConfig;
+    let config: OAuthServerConfig = serde_json::from_str(
+        r#"{
+            "issuer": "https://auth.example",
+            "audience": "https://api.example",
+            "supported_scopes": "openid read:profile",
+            "code_ttl": "2m",
+            "endpoints": { "token": "/token" },
+            "userinfo_scopes": { "groups": "read:groups" }
+        }"#,
+    )
+    .unwrap();
+    let default = OAuthServerConfig::new("https://auth.example", "https://api.example");
+    assert_eq!(config.code_ttl, Duration::from_secs(120));
+    assert_eq!(config.access_token_ttl, default.access_token_ttl);
+    assert!(config.supported_scopes.contains("read:profile"));
+    assert_eq!(config.endpoints.token, "/token");
+    assert_eq!(
+        config.endpoints.authorization,
+        default.endpoints.authorization
+    );
+    assert!(config.userinfo_scopes.groups.contains("read:groups"));
+    assert_eq!(
+        config.userinfo_scopes.access,
+        default.userinfo_scopes.access
+    );
+    config.validate().unwrap();
+
+    let missing = serde_json::from_str::<OAuthServerConfig>(r#"{ "audience": "a" }"#)
+        .unwrap_err()
+        .to_string();
+    assert!(missing.contains("issuer"), "{missing}");
+    let misspelt = serde_json::from_str::<OAuthServerConfig>(
+        r#"{ "issuer": "https://a", "audience": "b", "code_tll": "1m" }"#,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(misspelt.contains("code_tll"), "{misspelt}");
+}
+
+#[test]
+fn a_verifier_config_spells_its_insecure_switch_out() {
+    use auth_core::token::VerifierConfig;
+    let config: VerifierConfig = serde_json::from_str(
+        r#"{ "issuer": "https://idp.example", "audience": "api", "leeway": "5s" }"#,
+    )
+    .unwrap();
+    assert_eq!(config.leeway, Duration::from_secs(5));
+    assert_eq!(
+        config.max_token_bytes,
+        VerifierConfig::DEFAULT_MAX_TOKEN_BYTES
+    );
+    assert!(!config.accepts_jwt_typ());
+    let lenient: VerifierConfig = serde_json::from_str(
+        r#"{ "issuer": "https://idp.example", "audience": "api", "dangerous_accept_jwt_typ": true }"#,
+    )
+    .unwrap();
+    assert!(lenient.accepts_jwt_typ());
+    assert!(
+        serde_json::from_str::<VerifierConfig>(
+            r#"{ "issuer": "i", "audience": "a", "accept_jwt_typ": true }"#
+        )
+        .is_err(),
+        "the switch is only ever spelt with its warning"
+    );
+}

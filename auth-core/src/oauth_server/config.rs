@@ -8,6 +8,11 @@ use crate::token::Scope;
 
 /// The paths of the endpoints, appended to the issuer URL in the metadata.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Deserialize),
+    serde(default, deny_unknown_fields)
+)]
 #[non_exhaustive]
 pub struct EndpointPaths {
     /// Defaults to `/oauth/authorize`.
@@ -54,6 +59,11 @@ impl Default for EndpointPaths {
 /// scopes.groups = Scope::parse("read:groups");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Deserialize),
+    serde(default, deny_unknown_fields)
+)]
 #[non_exhaustive]
 pub struct UserInfoScopes {
     /// An access token needs one of these to call userinfo (`sub` is always released).
@@ -291,5 +301,74 @@ mod tests {
         ] {
             assert!(!is_valid_issuer(bad), "{bad}");
         }
+    }
+}
+
+/// From a config file (feature `serde`): `issuer` and `audience` are required, everything
+/// else keeps the default of [`OAuthServerConfig::new`] when left out, an unknown field is an
+/// error, durations are written `"10m"` or in seconds, scopes as one space-separated string.
+/// [`OAuthServer::new`](super::OAuthServer::new) still [validates](OAuthServerConfig::validate)
+/// the result.
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for OAuthServerConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Fields {
+            issuer: String,
+            audience: String,
+            #[serde(default)]
+            resource_servers: Option<Vec<String>>,
+            #[serde(default)]
+            endpoints: Option<EndpointPaths>,
+            #[serde(default)]
+            supported_scopes: Option<Scope>,
+            #[serde(default)]
+            userinfo_scopes: Option<UserInfoScopes>,
+            #[serde(default, deserialize_with = "crate::config_serde::optional_duration")]
+            code_ttl: Option<Duration>,
+            #[serde(default, deserialize_with = "crate::config_serde::optional_duration")]
+            access_token_ttl: Option<Duration>,
+            #[serde(default, deserialize_with = "crate::config_serde::optional_duration")]
+            id_token_ttl: Option<Duration>,
+            #[serde(default, deserialize_with = "crate::config_serde::optional_duration")]
+            refresh_token_lifetime: Option<Duration>,
+            #[serde(default, deserialize_with = "crate::config_serde::optional_duration")]
+            session_idle_timeout: Option<Duration>,
+            #[serde(default, deserialize_with = "crate::config_serde::optional_duration")]
+            refresh_reuse_grace: Option<Duration>,
+        }
+        let fields = Fields::deserialize(deserializer)?;
+        let mut config = Self::new(fields.issuer, fields.audience);
+        let set = |slot: &mut Duration, value: Option<Duration>| {
+            if let Some(value) = value {
+                *slot = value;
+            }
+        };
+        if let Some(servers) = fields.resource_servers {
+            config.resource_servers = servers;
+        }
+        if let Some(endpoints) = fields.endpoints {
+            config.endpoints = endpoints;
+        }
+        if let Some(scopes) = fields.supported_scopes {
+            config.supported_scopes = scopes;
+        }
+        if let Some(scopes) = fields.userinfo_scopes {
+            config.userinfo_scopes = scopes;
+        }
+        set(&mut config.code_ttl, fields.code_ttl);
+        set(&mut config.access_token_ttl, fields.access_token_ttl);
+        set(&mut config.id_token_ttl, fields.id_token_ttl);
+        set(
+            &mut config.refresh_token_lifetime,
+            fields.refresh_token_lifetime,
+        );
+        set(
+            &mut config.session_idle_timeout,
+            fields.session_idle_timeout,
+        );
+        set(&mut config.refresh_reuse_grace, fields.refresh_reuse_grace);
+        Ok(config)
     }
 }

@@ -271,3 +271,37 @@ impl fmt::Debug for AccessTokenVerifier {
             .finish()
     }
 }
+
+/// From a config file (feature `serde`): `issuer` and `audience` are required; `leeway`
+/// (`"30s"` or seconds) and `max_token_bytes` keep their defaults when left out; accepting
+/// `typ: JWT` is spelt `"dangerous_accept_jwt_typ": true` (see
+/// [`VerifierConfig::dangerous_accept_jwt_typ`]); an unknown field is an error.
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for VerifierConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Fields {
+            issuer: String,
+            audience: String,
+            #[serde(default, deserialize_with = "crate::config_serde::optional_duration")]
+            leeway: Option<Duration>,
+            #[serde(default)]
+            max_token_bytes: Option<usize>,
+            #[serde(default)]
+            dangerous_accept_jwt_typ: bool,
+        }
+        let fields = <Fields as serde::Deserialize>::deserialize(deserializer)?;
+        let mut config = Self::new(fields.issuer, fields.audience);
+        if let Some(leeway) = fields.leeway {
+            config.leeway = leeway;
+        }
+        if let Some(max) = fields.max_token_bytes {
+            config.max_token_bytes = max;
+        }
+        if fields.dangerous_accept_jwt_typ {
+            config = config.dangerous_accept_jwt_typ();
+        }
+        Ok(config)
+    }
+}
