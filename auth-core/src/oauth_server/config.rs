@@ -240,70 +240,6 @@ fn is_valid_issuer(issuer: &str) -> bool {
     !super::redirect::authority_host(host_and_path).is_empty()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn defaults_are_the_documented_ones() {
-        let config = OAuthServerConfig::new("https://auth.example", "api");
-        assert_eq!(config.code_ttl, Duration::from_secs(600));
-        assert_eq!(config.access_token_ttl, Duration::from_secs(900));
-        assert_eq!(
-            config.refresh_token_lifetime,
-            Duration::from_secs(2_592_000)
-        );
-        assert_eq!(
-            config.supported_scopes.as_str(),
-            "openid profile email offline_access"
-        );
-        assert!(config.validate().is_ok());
-        assert_eq!(
-            config.url("/oauth/token"),
-            "https://auth.example/oauth/token"
-        );
-    }
-
-    #[test]
-    fn code_ttl_may_not_exceed_ten_minutes() {
-        let mut config = OAuthServerConfig::new("https://auth.example", "api");
-        config.code_ttl = Duration::from_secs(601);
-        assert!(matches!(
-            config.validate(),
-            Err(OAuthConfigError::InvalidCodeTtl)
-        ));
-        config.code_ttl = Duration::ZERO;
-        assert!(matches!(
-            config.validate(),
-            Err(OAuthConfigError::InvalidCodeTtl)
-        ));
-    }
-
-    #[test]
-    fn issuer_must_be_https_or_loopback_http() {
-        for good in [
-            "https://auth.example",
-            "https://auth.example:8443/tenant",
-            "http://localhost:8000",
-            "http://127.0.0.1:3000",
-        ] {
-            assert!(is_valid_issuer(good), "{good}");
-        }
-        for bad in [
-            "http://auth.example",
-            "https://auth.example?x=1",
-            "https://auth.example#f",
-            "https://user@auth.example",
-            "auth.example",
-            "https://",
-            "ftp://auth.example",
-            "http://localhost.evil.example",
-        ] {
-            assert!(!is_valid_issuer(bad), "{bad}");
-        }
-    }
-}
-
 /// From a config file (feature `serde`): `issuer` and `audience` are required, everything
 /// else keeps the default of [`OAuthServerConfig::new`] when left out, an unknown field is an
 /// error, durations are written `"10m"` or in seconds, scopes as one space-separated string.
@@ -370,5 +306,69 @@ impl<'de> serde::Deserialize<'de> for OAuthServerConfig {
         );
         set(&mut config.refresh_reuse_grace, fields.refresh_reuse_grace);
         Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let config = OAuthServerConfig::new("https://auth.example", "api");
+        assert_eq!(config.code_ttl, Duration::from_secs(600));
+        assert_eq!(config.access_token_ttl, Duration::from_secs(900));
+        assert_eq!(
+            config.refresh_token_lifetime,
+            Duration::from_secs(2_592_000)
+        );
+        assert_eq!(
+            config.supported_scopes.as_str(),
+            "openid profile email offline_access"
+        );
+        assert!(config.validate().is_ok());
+        assert_eq!(
+            config.url("/oauth/token"),
+            "https://auth.example/oauth/token"
+        );
+    }
+
+    #[test]
+    fn code_ttl_may_not_exceed_ten_minutes() {
+        let mut config = OAuthServerConfig::new("https://auth.example", "api");
+        config.code_ttl = Duration::from_secs(601);
+        assert!(matches!(
+            config.validate(),
+            Err(OAuthConfigError::InvalidCodeTtl)
+        ));
+        config.code_ttl = Duration::ZERO;
+        assert!(matches!(
+            config.validate(),
+            Err(OAuthConfigError::InvalidCodeTtl)
+        ));
+    }
+
+    #[test]
+    fn issuer_must_be_https_or_loopback_http() {
+        for good in [
+            "https://auth.example",
+            "https://auth.example:8443/tenant",
+            "http://localhost:8000",
+            "http://127.0.0.1:3000",
+        ] {
+            assert!(is_valid_issuer(good), "{good}");
+        }
+        for bad in [
+            "http://auth.example",
+            "https://auth.example?x=1",
+            "https://auth.example#f",
+            "https://user@auth.example",
+            "auth.example",
+            "https://",
+            "ftp://auth.example",
+            "http://localhost.evil.example",
+        ] {
+            assert!(!is_valid_issuer(bad), "{bad}");
+        }
     }
 }
