@@ -68,19 +68,18 @@ impl Example {
     ///
     /// [`StartError`] saying what to fix.
     pub async fn build(vars: &ExampleVars, port: u16) -> Result<Self, StartError> {
-        let lookup = vars.lookup();
         let store = open_store(vars).await?;
         let shared = SharedState::open(&store, vars).await?;
 
         // The password + social-login stack, every setting from the environment.
-        let builder = AuthServiceBuilder::from_vars(shared.stores.clone(), &lookup)?
+        let builder = AuthServiceBuilder::from_vars(shared.stores.clone(), vars.lookup())?
             .mailer(Arc::new(LogMailer));
         let service = shared.revocation_reads(builder).build().map_err(setup)?;
-        let mut config = EndpointsConfig::from_vars(&lookup)?;
+        let mut config = EndpointsConfig::from_vars(vars.lookup())?;
         let cors_origins = config.allowed_origins.clone();
         config.allowed_origins.extend(loopback_origins(port));
         let mut endpoints = AuthEndpoints::for_service(service.clone(), config);
-        let flow = LoginFlow::from_vars(shared.pending.clone(), &lookup)?;
+        let flow = LoginFlow::from_vars(shared.pending.clone(), vars.lookup())?;
         if let Some(flow) = &flow {
             endpoints = endpoints
                 .with_providers(flow.clone(), SocialLoginConfig::default())
