@@ -378,6 +378,55 @@ async fn the_schemas_refuse_bodies_of_another_shape() {
     );
 }
 
+/// The password a client sets (signup, change, reset) carries the configured policy's lengths,
+/// so a generated client or fuzzer knows the bounds the endpoints enforce; login's password
+/// does not (any length is only ever "wrong" there). Seen failing without
+/// `with_password_policy`: no `minLength` on the signup password.
+#[tokio::test]
+async fn the_passwords_being_set_carry_the_policy_lengths() {
+    let fx = fixture(Options {
+        configure: |config| config.password_policy.min_length = 12,
+        ..Options::default()
+    });
+    let endpoints = fx.endpoints(EndpointsConfig::default());
+    let document = to_json(&endpoints.openapi(MOUNT));
+    let schemas = &document["components"]["schemas"];
+    let signup_ref = document
+        .pointer("/paths/~1auth~1signup/post/requestBody/content/application~1json/schema/$ref")
+        .and_then(Value::as_str);
+    assert_eq!(signup_ref, Some("#/components/schemas/SignupRequest"));
+    let signup = &schemas["SignupRequest"]["properties"]["password"];
+    assert_eq!(signup["minLength"], 12, "{signup}");
+    assert_eq!(signup["maxLength"], 128, "{signup}");
+    for (schema, field) in [
+        ("PasswordChangeRequest", "new_password"),
+        ("PasswordResetRequest", "new_password"),
+    ] {
+        assert_eq!(
+            schemas[schema]["properties"][field]["minLength"], 12,
+            "{schema}"
+        );
+    }
+    assert!(
+        schemas["Credentials"]["properties"]["password"]
+            .get("minLength")
+            .is_none(),
+        "login accepts any length and answers 401"
+    );
+    assert!(
+        schemas["PasswordChangeRequest"]["properties"]["current_password"]
+            .get("minLength")
+            .is_none()
+    );
+    // And the endpoint refuses what the schema refuses.
+    let short = client(&endpoints)
+        .send(Req::post("/auth/signup").json(json!({
+            "email": "short@example.com", "password": "eleven-char"
+        })))
+        .await;
+    assert_eq!(short.status, 400, "{}", short.text());
+}
+
 mod authorization_server {
     //! The authorization server's document against its endpoints.
 

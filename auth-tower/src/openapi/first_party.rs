@@ -1,16 +1,19 @@
 //! [`AuthEndpoints::openapi`]: the document of the first-party endpoints.
 
 use auth_core::flows::SignupMode;
+use auth_core::password::PasswordPolicy;
 use http::Method;
 use utoipa::openapi::path::{OperationBuilder, ParameterIn, PathsBuilder};
 use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::schema::{ArrayBuilder, ComponentsBuilder, ObjectBuilder, Type};
+use utoipa::openapi::schema::{
+    ArrayBuilder, Components, ComponentsBuilder, ObjectBuilder, Schema, Type,
+};
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
 };
 use utoipa::openapi::tag::TagBuilder;
 use utoipa::openapi::{
-    ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Ref, Required, ResponseBuilder,
+    ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Ref, RefOr, Required, ResponseBuilder,
 };
 
 #[cfg(feature = "providers")]
@@ -197,7 +200,10 @@ impl AuthEndpoints {
                     .build(),
             )
             .paths(paths)
-            .components(Some(components(&shape).build()))
+            .components(Some(with_password_policy(
+                components(&shape).build(),
+                &self.service().config().password_policy,
+            )))
             .tags(Some(
                 [
                     (
@@ -231,6 +237,36 @@ impl AuthEndpoints {
     pub fn openapi_service(&self, mount_path: &str) -> OpenApiService {
         OpenApiService::new(&self.openapi(mount_path))
     }
+}
+
+/// The signup body: `Credentials` with the password's lengths. Login keeps `Credentials`
+/// without them — a password of any length is only ever "wrong" there.
+const SIGNUP_REQUEST: &str = "SignupRequest";
+
+/// States the configured [`PasswordPolicy`]'s lengths (Unicode code points, as JSON Schema
+/// counts them) on every password that is being set — signup, change, reset — so clients
+/// and fuzzers see the bounds the endpoints enforce. Strength and breach checks cannot be
+/// written as a schema and stay in the 400's description.
+fn with_password_policy(mut components: Components, policy: &PasswordPolicy) -> Components {
+    let bounded = |schema: &mut RefOr<Schema>, field: &str| {
+        if let RefOr::T(Schema::Object(object)) = schema
+            && let Some(RefOr::T(Schema::Object(password))) = object.properties.get_mut(field)
+        {
+            password.min_length = Some(policy.min_length);
+            password.max_length = Some(policy.max_length);
+        }
+    };
+    if let Some(credentials) = components.schemas.get("Credentials") {
+        let mut signup = credentials.clone();
+        bounded(&mut signup, "password");
+        components.schemas.insert(SIGNUP_REQUEST.to_owned(), signup);
+    }
+    for name in ["PasswordChangeRequest", "PasswordResetRequest"] {
+        if let Some(schema) = components.schemas.get_mut(name) {
+            bounded(schema, "new_password");
+        }
+    }
+    components
 }
 
 fn components(shape: &Shape) -> ComponentsBuilder {
@@ -368,7 +404,7 @@ fn operation(route: &Route, shape: &Shape) -> utoipa::openapi::path::Operation {
         Route::Signup => {
             (tag, id, summary) = ("account", "signup", "Create an account and sign in.");
             json = true;
-            operation = operation.request_body(Some(json_body("Credentials").build()));
+            operation = operation.request_body(Some(json_body(SIGNUP_REQUEST).build()));
             operation = if shape.enumeration_safe_signup {
                 operation.response(
                     "202",
