@@ -10,9 +10,8 @@
 //! `PROPTEST_CASES=100000 cargo test -p auth-core --test fuzz_parsers`.
 
 mod common;
+mod fuzz_support;
 mod oauth_support;
-
-use std::sync::LazyLock;
 
 use auth_core::ManualClock;
 use auth_core::flows::{AuthConfig, EndpointLimits, RouteLimit, ThrottleLimit};
@@ -29,6 +28,7 @@ use auth_core::token::{
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use fuzz_support::{config, json_value, runtime};
 use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
 use serde_json::{Value, json};
@@ -37,56 +37,6 @@ use common::{AUDIENCE, ED25519_PEM, ISSUER, NOW, b64, forge_hs256, hmac_key, pai
 use oauth_support::{Harness, PUBLIC_REDIRECT, REDIRECT, pkce};
 
 // --- harness ----------------------------------------------------------------------------
-
-/// `cases` runs of a property, unless `PROPTEST_CASES` says otherwise (proptest reads that
-/// variable only for its default, which a literal `cases` would override).
-///
-/// No failure persistence: a failure is turned into a named regression `#[test]` with its
-/// minimized input, which says more than a seed file, and no `proptest-regressions/` files
-/// appear in a working tree that several people share.
-fn config(cases: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(cases);
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
-
-/// One runtime per test binary, for the properties that drive async code.
-fn runtime() -> &'static tokio::runtime::Runtime {
-    static RUNTIME: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a tokio runtime")
-    });
-    &RUNTIME
-}
-
-/// Any JSON value, a few levels deep, with the odd numbers and strings parsers trip on.
-fn json_value() -> impl Strategy<Value = Value> + Clone {
-    let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::from),
-        any::<i64>().prop_map(Value::from),
-        any::<u64>().prop_map(Value::from),
-        any::<f64>().prop_filter_map("finite", |f| serde_json::Number::from_f64(f)
-            .map(Value::Number)),
-        any::<String>().prop_map(Value::from),
-        "[ -~]{0,12}".prop_map(Value::from),
-    ];
-    leaf.prop_recursive(3, 24, 5, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
-            prop::collection::vec(("[a-z_]{0,8}", inner), 0..5)
-                .prop_map(|members| Value::Object(members.into_iter().collect())),
-        ]
-    })
-}
 
 /// A JSON object written member by member, so names may repeat (which `serde_json::Map`
 /// cannot express) and be spelt with escapes.

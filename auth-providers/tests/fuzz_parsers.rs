@@ -11,6 +11,9 @@
 
 mod common;
 
+#[path = "../../auth-core/tests/fuzz_support/mod.rs"]
+mod fuzz_support;
+
 use std::sync::{Arc, LazyLock};
 
 use auth_core::token::Algorithm;
@@ -19,6 +22,7 @@ use auth_providers::{
     UserInfoMapping,
 };
 use common::*;
+use fuzz_support::{config, json_value, runtime};
 use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
 use serde_json::{Value, json};
@@ -26,52 +30,6 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 // --- harness ----------------------------------------------------------------------------
-
-/// `cases` runs, unless `PROPTEST_CASES` says otherwise. No failure persistence: failures
-/// become named regression tests (see auth-core's `tests/fuzz_parsers.rs`).
-fn config(cases: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(cases);
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
-
-fn runtime() -> &'static tokio::runtime::Runtime {
-    static RUNTIME: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("a tokio runtime")
-    });
-    &RUNTIME
-}
-
-/// Any JSON value, a few levels deep.
-fn json_value() -> impl Strategy<Value = Value> + Clone {
-    let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::from),
-        any::<i64>().prop_map(Value::from),
-        any::<u64>().prop_map(Value::from),
-        any::<f64>().prop_filter_map("finite", |f| serde_json::Number::from_f64(f)
-            .map(Value::Number)),
-        any::<String>().prop_map(Value::from),
-        Just(Value::from("")),
-    ];
-    leaf.prop_recursive(3, 24, 5, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
-            prop::collection::vec(("[a-z_]{0,10}", inner), 0..5)
-                .prop_map(|members| Value::Object(members.into_iter().collect())),
-        ]
-    })
-}
 
 /// An object with some of `names`, each a value of `value` — the shape a provider's answer
 /// has, with the types and presence of its members left to chance.

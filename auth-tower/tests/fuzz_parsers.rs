@@ -8,6 +8,9 @@
 //! credential; no authorization code leaves without a signed-in user. Bounded; run longer
 //! with `PROPTEST_CASES=100000 cargo test -p auth-tower --test fuzz_parsers`.
 
+#[path = "../../auth-core/tests/fuzz_support/mod.rs"]
+mod fuzz_support;
+
 use std::net::IpAddr;
 use std::sync::{Arc, LazyLock};
 
@@ -29,6 +32,7 @@ use auth_tower::{AuthEndpoints, Authenticator, EndpointsConfig};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
+use fuzz_support::{config, json_value, runtime};
 use http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode};
 use proptest::prelude::*;
@@ -36,30 +40,6 @@ use proptest::test_runner::TestRunner;
 use serde_json::Value;
 
 // --- harness ----------------------------------------------------------------------------
-
-/// `cases` runs, unless `PROPTEST_CASES` says otherwise. No failure persistence: failures
-/// become named regression tests (see auth-core's `tests/fuzz_parsers.rs`).
-fn config(cases: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(cases);
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
-
-fn runtime() -> &'static tokio::runtime::Runtime {
-    static RUNTIME: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a tokio runtime")
-    });
-    &RUNTIME
-}
 
 const ISSUER: &str = "https://auth.example.com";
 const AUDIENCE: &str = "https://api.example.com";
@@ -69,25 +49,6 @@ const COOKIE_NAME: &str = "access";
 
 fn keys() -> KeySet {
     KeySet::new(SigningKey::hmac("k1", Algorithm::HS256, &[9; 32]).expect("key"))
-}
-
-/// Any JSON value, a few levels deep.
-fn json_value() -> impl Strategy<Value = Value> + Clone {
-    let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::from),
-        any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_filter_map("finite", |f| serde_json::Number::from_f64(f)
-            .map(Value::Number)),
-        any::<String>().prop_map(Value::from),
-    ];
-    leaf.prop_recursive(3, 16, 4, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            prop::collection::vec(("[a-z_]{0,8}", inner), 0..4)
-                .prop_map(|members| Value::Object(members.into_iter().collect())),
-        ]
-    })
 }
 
 /// `text` with one character replaced, inserted or removed.
