@@ -19,6 +19,10 @@ pub enum BearerErrorCode {
     /// `insufficient_scope`: the token is valid but does not grant what the request needs.
     /// HTTP 403.
     InsufficientScope,
+    /// `insufficient_user_authentication` (RFC 9470 §3): the token is valid, but the sign-in
+    /// behind it is too old or too weak for this request; the client should have the user
+    /// authenticate again (with the `acr_values` / `max_age` of the challenge). HTTP 401.
+    InsufficientUserAuthentication,
 }
 
 impl BearerErrorCode {
@@ -28,6 +32,7 @@ impl BearerErrorCode {
             Self::InvalidRequest => "invalid_request",
             Self::InvalidToken => "invalid_token",
             Self::InsufficientScope => "insufficient_scope",
+            Self::InsufficientUserAuthentication => "insufficient_user_authentication",
         }
     }
 
@@ -37,6 +42,7 @@ impl BearerErrorCode {
             Self::InvalidRequest => 400,
             Self::InvalidToken => 401,
             Self::InsufficientScope => 403,
+            Self::InsufficientUserAuthentication => 401,
         }
     }
 }
@@ -69,5 +75,14 @@ mod tests {
             "insufficient_scope"
         );
         assert_eq!(BearerErrorCode::InsufficientScope.http_status(), 403);
+        // RFC 9470 §3: a step-up challenge is a 401, so clients start a new sign-in.
+        assert_eq!(
+            BearerErrorCode::InsufficientUserAuthentication.as_str(),
+            "insufficient_user_authentication"
+        );
+        assert_eq!(
+            BearerErrorCode::InsufficientUserAuthentication.http_status(),
+            401
+        );
     }
 }

@@ -139,9 +139,9 @@ mod broken {
         MemoryOneTimeTokenStore, MemoryRevocationStore, MemorySessionStore, MemoryUserStore,
     };
     use auth_core::store::{
-        OneTimePurpose, OneTimeToken, OneTimeTokenStore, RefreshTokenRecord, Reservation,
-        RevokeReason, Rotation, Session, SessionId, SessionKind, SessionStore, StoreError,
-        ThrottleStore, User, UserId, UserStore, UserUpdate,
+        Assurance, OneTimePurpose, OneTimeToken, OneTimeTokenStore, RefreshTokenRecord,
+        Reservation, RevokeReason, Rotation, Session, SessionId, SessionKind, SessionStore,
+        StoreError, ThrottleStore, User, UserId, UserStore, UserUpdate,
     };
     use auth_core::testkit;
 
@@ -414,6 +414,14 @@ mod broken {
             now: SystemTime,
         ) -> Result<Vec<Session>, StoreError> {
             self.inner.active_sessions(user_id, now).await
+        }
+        async fn record_authentication(
+            &self,
+            id: SessionId,
+            assurance: &Assurance,
+            now: SystemTime,
+        ) -> Result<bool, StoreError> {
+            self.inner.record_authentication(id, assurance, now).await
         }
         async fn rotate_refresh_token(
             &self,

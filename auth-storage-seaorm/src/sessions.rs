@@ -36,8 +36,8 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 use auth_core::opaque::TokenHash;
 use auth_core::store::{
-    RefreshTokenRecord, RevokeReason, Rotation, Session, SessionId, SessionKind, SessionStore,
-    StoreError, UserId,
+    Assurance, RefreshTokenRecord, RevokeReason, Rotation, Session, SessionId, SessionKind,
+    SessionStore, StoreError, UserId,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
@@ -66,6 +66,9 @@ fn session_to_active(session: &Session) -> Result<session::ActiveModel, StoreErr
         revoke_reason: Set(session
             .revoke_reason
             .map(|reason| reason.as_str().to_owned())),
+        auth_time: Set(Some(micros(session.auth_time)?)),
+        amr: Set(amr_column(&session.amr)?),
+        acr: Set(session.acr.clone()),
     })
 }
 
@@ -87,7 +90,26 @@ fn session_from_model(row: session::Model) -> Result<Session, StoreError> {
         device_name: row.device_name,
         revoked_at: row.revoked_at.map(time),
         revoke_reason,
+        auth_time: time(row.auth_time.unwrap_or(row.created_at)),
+        amr: row
+            .amr
+            .split(' ')
+            .filter(|name| !name.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        acr: row.acr,
     })
+}
+
+/// `amr` as its column holds it: space-separated names. A name with a space could not be
+/// read back as written, so it is refused rather than split.
+fn amr_column(amr: &[String]) -> Result<String, StoreError> {
+    if amr.iter().any(|name| name.is_empty() || name.contains(' ')) {
+        return Err(StoreError::Backend(
+            "an amr name is empty or contains a space".into(),
+        ));
+    }
+    Ok(amr.join(" "))
 }
 
 fn token_to_active(
@@ -371,6 +393,34 @@ impl SessionStore for SeaOrmStore {
         rotated.last_used_at = time(now_us);
         rotated.idle_expires_at = time(idle_expires_at);
         Ok(Rotation::Rotated(rotated))
+    }
+
+    async fn record_authentication(
+        &self,
+        id: SessionId,
+        assurance: &Assurance,
+        now: SystemTime,
+    ) -> Result<bool, StoreError> {
+        let now = micros(now)?;
+        // One conditional write: a revoked or expired session is not revived by a step-up.
+        let updated = session::Entity::update_many()
+            .col_expr(
+                session::Column::AuthTime,
+                Expr::value(micros(assurance.auth_time)?),
+            )
+            .col_expr(
+                session::Column::Amr,
+                Expr::value(amr_column(&assurance.amr)?),
+            )
+            .col_expr(session::Column::Acr, Expr::value(assurance.acr.clone()))
+            .filter(session::Column::Id.eq(id.to_string()))
+            .filter(session::Column::RevokedAt.is_null())
+            .filter(session::Column::ExpiresAt.gt(now))
+            .filter(session::Column::IdleExpiresAt.gt(now))
+            .exec(self.connection())
+            .await
+            .map_err(db)?;
+        Ok(updated.rows_affected > 0)
     }
 
     async fn revoke_session(

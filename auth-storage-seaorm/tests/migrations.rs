@@ -231,6 +231,9 @@ async fn the_session_kinds_migration_classifies_existing_sessions() {
             last_used_at: now,
             expires_at: end,
             idle_expires_at: end,
+            auth_time: now + Duration::from_secs(60),
+            amr: vec!["pwd".into()],
+            acr: None,
             ip: None,
             user_agent: None,
             device_name: None,
@@ -269,6 +272,10 @@ async fn the_session_kinds_migration_classifies_existing_sessions() {
     for (kind, id) in ids {
         let stored = store.session(id).await.unwrap().expect("kept");
         assert_eq!(stored.kind, kind, "{id:?}");
+        // The session-assurance migration went down and up with it: a session from before
+        // it reads as signed in when it was created, by no recorded method.
+        assert_eq!(stored.auth_time, stored.created_at, "{id:?}");
+        assert!(stored.amr.is_empty(), "{id:?}");
     }
 }
 

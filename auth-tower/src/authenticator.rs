@@ -346,6 +346,7 @@ impl<E: CustomClaims> Authenticator<E> {
                 claims,
                 source,
                 inner.realm.clone(),
+                inner.verifier.clock().now(),
             )));
         }
         let claims = match inner.verifier.verify_with::<E>(token) {
@@ -366,6 +367,7 @@ impl<E: CustomClaims> Authenticator<E> {
             claims,
             source,
             inner.realm.clone(),
+            inner.verifier.clock().now(),
         )))
     }
 

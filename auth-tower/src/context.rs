@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use auth_core::store::{SessionId, UserId};
 use auth_core::token::{Claims, NoCustomClaims};
@@ -28,6 +29,7 @@ pub struct AuthContext<E = NoCustomClaims> {
     claims: Arc<Claims<E>>,
     source: CredentialSource,
     realm: Arc<str>,
+    verified_at: SystemTime,
 }
 
 impl<E> AuthContext<E> {
@@ -35,12 +37,21 @@ impl<E> AuthContext<E> {
         claims: Arc<Claims<E>>,
         source: CredentialSource,
         realm: Arc<str>,
+        verified_at: SystemTime,
     ) -> Self {
         Self {
             claims,
             source,
             realm,
+            verified_at,
         }
+    }
+
+    /// When the token was found valid, by the verifier's clock: the `now` that
+    /// time-dependent guards ([`Guard::authenticated_within`](crate::Guard::authenticated_within))
+    /// compare `auth_time` with.
+    pub fn verified_at(&self) -> SystemTime {
+        self.verified_at
     }
 
     /// The verified claims.
@@ -95,6 +106,7 @@ impl<E> Clone for AuthContext<E> {
             claims: Arc::clone(&self.claims),
             source: self.source,
             realm: Arc::clone(&self.realm),
+            verified_at: self.verified_at,
         }
     }
 }

@@ -3,13 +3,16 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use auth_core::authz::{Forbidden, PlanTiers, Requirement};
 use auth_core::token::{Claims, NoCustomClaims};
 
+use crate::AuthContext;
 use crate::layer::GuardLayer;
 
-type Check<E> = dyn Fn(&Claims<E>) -> Result<(), Forbidden> + Send + Sync;
+/// A check of claims at a time (the time the token was verified, for step-up windows).
+type Check<E> = dyn Fn(&Claims<E>, SystemTime) -> Result<(), Forbidden> + Send + Sync;
 
 /// One authorization check: a role, permissions, a plan tier, a scope, a tenant, or a
 /// predicate of your own. All checks fail closed (see auth-core's
@@ -51,7 +54,7 @@ impl<E: Send + Sync + 'static> Guard<E> {
     pub fn from_requirement(requirement: Requirement) -> Self {
         let name = format!("{requirement:?}");
         Self {
-            check: Arc::new(move |claims: &Claims<E>| requirement.check(claims)),
+            check: Arc::new(move |claims: &Claims<E>, now| requirement.check_at(claims, now)),
             name: Arc::from(name),
         }
     }
@@ -63,7 +66,7 @@ impl<E: Send + Sync + 'static> Guard<E> {
         F: Fn(&Claims<E>) -> bool + Send + Sync + 'static,
     {
         Self {
-            check: Arc::new(move |claims: &Claims<E>| {
+            check: Arc::new(move |claims: &Claims<E>, _| {
                 if predicate(claims) {
                     Ok(())
                 } else {
@@ -77,14 +80,25 @@ impl<E: Send + Sync + 'static> Guard<E> {
     /// The guard of a [`Policy`] type, for any custom-claims type `E`.
     pub fn from_policy<P: Policy<E>>() -> Self {
         Self {
-            check: Arc::new(|claims: &Claims<E>| P::check(claims)),
+            check: Arc::new(|claims: &Claims<E>, _| P::check(claims)),
             name: Arc::from(std::any::type_name::<P>()),
         }
     }
 
-    /// Checks `claims`.
+    /// Checks `claims` at the system clock's now.
     pub fn check(&self, claims: &Claims<E>) -> Result<(), Forbidden> {
-        (self.check)(claims)
+        (self.check)(claims, SystemTime::now())
+    }
+
+    /// Checks `claims` at `now` (step-up windows compare `auth_time` with it).
+    pub fn check_at(&self, claims: &Claims<E>, now: SystemTime) -> Result<(), Forbidden> {
+        (self.check)(claims, now)
+    }
+
+    /// Checks an authenticated caller, at the time its token was verified (by the
+    /// verifier's clock): what the layer and the extractors run.
+    pub fn check_context(&self, context: &AuthContext<E>) -> Result<(), Forbidden> {
+        (self.check)(context.claims(), context.verified_at())
     }
 
     /// A tower layer applying this guard; put it *inside* (after) an
@@ -134,6 +148,36 @@ impl Guard {
     /// The token's tenant (`tid`) must be `tenant`.
     pub fn tenant(tenant: impl Into<String>) -> Self {
         Self::from_requirement(Requirement::tenant(tenant))
+    }
+
+    /// **Step-up** (RFC 9470): the sign-in must have used two kinds of factor (`amr` lists
+    /// `mfa`: password + TOTP or recovery code, or a passkey with user verification).
+    /// Otherwise 401 with `WWW-Authenticate: Bearer error="insufficient_user_authentication"`,
+    /// which tells the client to have the user sign in again with a second factor.
+    pub fn multi_factor() -> Self {
+        Self::from_requirement(Requirement::multi_factor())
+    }
+
+    /// **Step-up** (RFC 9470): the user must have authenticated at most `max_age` ago
+    /// (`auth_time`; a refresh keeps it, a re-authentication moves it). Otherwise 401
+    /// `insufficient_user_authentication` with `max_age` in the challenge — before a payout,
+    /// an email change, deleting the account.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use auth_tower::Guard;
+    ///
+    /// // Both: a second factor, used within the last five minutes.
+    /// let payouts = [Guard::multi_factor(), Guard::authenticated_within(Duration::from_secs(300))];
+    /// ```
+    pub fn authenticated_within(max_age: Duration) -> Self {
+        Self::from_requirement(Requirement::authenticated_within(max_age))
+    }
+
+    /// **Step-up** (RFC 9470): the token's `acr` must be one of `values`; otherwise 401
+    /// `insufficient_user_authentication` naming them as `acr_values`.
+    pub fn acr_one_of<I: IntoIterator<Item = S>, S: Into<String>>(values: I) -> Self {
+        Self::from_requirement(Requirement::acr_one_of(values))
     }
 
     /// A predicate of your own; `description` names it in logs (never sent to clients).

@@ -120,6 +120,7 @@ impl RejectionReason {
 /// | malformed / duplicated credentials | 400 | `Bearer realm="…", error="invalid_request"` | `invalid_request` |
 /// | bad, expired or revoked token | 401 | `Bearer realm="…", error="invalid_token"` | `invalid_token` |
 /// | a guard refused | 403 | `Bearer realm="…", error="insufficient_scope"` | `insufficient_scope` |
+/// | a step-up guard refused (RFC 9470) | 401 | `Bearer realm="…", error="insufficient_user_authentication"` with `acr_values="…"` and/or `max_age="…"` | `insufficient_user_authentication` |
 /// | revocation store unreachable in time | 503 + `Retry-After` | none | `temporarily_unavailable` |
 /// | other server-side failure | 500 | none | `server_error` |
 ///
@@ -176,7 +177,7 @@ impl AuthRejection {
         if self.reason.is_server_error() {
             return None;
         }
-        let value = match self.reason.bearer_error() {
+        let mut value = match self.reason.bearer_error() {
             None => format!("Bearer realm=\"{}\"", self.realm),
             Some(code) => format!(
                 "Bearer realm=\"{}\", error=\"{}\"",
@@ -184,6 +185,18 @@ impl AuthRejection {
                 code.as_str()
             ),
         };
+        // RFC 9470 §3: what would satisfy the resource, so the client can ask the
+        // authorization server for exactly that sign-in.
+        if let RejectionReason::Forbidden(forbidden) = &self.reason
+            && let Some(step_up) = forbidden.step_up()
+        {
+            if let Some(acr_values) = &step_up.acr_values {
+                value.push_str(&format!(", acr_values=\"{}\"", quoted_string(acr_values)));
+            }
+            if let Some(max_age) = step_up.max_age {
+                value.push_str(&format!(", max_age=\"{max_age}\""));
+            }
+        }
         HeaderValue::from_str(&value).ok()
     }
 
@@ -204,6 +217,10 @@ impl AuthRejection {
             Some(BearerErrorCode::InsufficientScope) => (
                 "insufficient_scope",
                 "the access token does not allow this request",
+            ),
+            Some(BearerErrorCode::InsufficientUserAuthentication) => (
+                "insufficient_user_authentication",
+                "a stronger or more recent sign-in is required",
             ),
             Some(_) => ("invalid_token", "the access token is invalid or expired"),
         };
@@ -252,6 +269,15 @@ impl std::error::Error for AuthRejection {
     }
 }
 
+/// `value` made safe inside a quoted-string: `"` and `\` are dropped, and so is anything not
+/// printable ASCII (the host's `acr` names are URIs or short tokens).
+fn quoted_string(value: &str) -> String {
+    value
+        .chars()
+        .filter(|c| (' '..='~').contains(c) && !matches!(c, '"' | '\\'))
+        .collect()
+}
+
 /// A `Retry-After` of whole seconds, rounded up and at least 1 (`Retry-After: 0` would
 /// invite an immediate retry storm).
 pub(crate) fn retry_after_value(retry_after: Duration) -> HeaderValue {
@@ -292,6 +318,52 @@ pub(crate) fn clean_realm(realm: &str) -> Arc<str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Claims of a token from a password sign-in with no `auth_time`.
+    fn password_only_claims() -> auth_core::token::Claims {
+        use auth_core::token::{
+            AccessTokenIssuer, AccessTokenRequest, AccessTokenVerifier, Algorithm, AuthMethod,
+            IssuerConfig, KeySet, SigningKey, VerifierConfig,
+        };
+        let keys = KeySet::new(SigningKey::hmac("k", Algorithm::HS256, &[7; 32]).unwrap());
+        let mut request = AccessTokenRequest::new("u");
+        request.amr = AuthMethod::amr(["pwd"]);
+        let token = AccessTokenIssuer::new(IssuerConfig::new("i", "a"), &keys)
+            .issue(&request)
+            .unwrap();
+        AccessTokenVerifier::new(VerifierConfig::new("i", "a"), &keys)
+            .verify(token.token.secret())
+            .unwrap()
+    }
+
+    #[test]
+    fn step_up_challenge_follows_rfc_9470_section_3() {
+        use auth_core::authz::Requirement;
+        let realm: Arc<str> = Arc::from("shop");
+        let claims = password_only_claims();
+        let too_old = Requirement::authenticated_within(Duration::from_secs(300))
+            .check(&claims)
+            .unwrap_err();
+        let rejection = AuthRejection::new(too_old, realm.clone());
+        assert_eq!(rejection.status(), 401);
+        assert_eq!(
+            rejection.www_authenticate().unwrap(),
+            "Bearer realm=\"shop\", error=\"insufficient_user_authentication\", max_age=\"300\""
+        );
+        let body: serde_json::Value = serde_json::from_slice(&rejection.body()).unwrap();
+        assert_eq!(body["error"], "insufficient_user_authentication");
+
+        let weak = Requirement::MultiFactor {
+            acr: Some("urn:example:\"mfa\"".into()),
+        }
+        .check(&claims)
+        .unwrap_err();
+        assert_eq!(
+            AuthRejection::new(weak, realm).www_authenticate().unwrap(),
+            "Bearer realm=\"shop\", error=\"insufficient_user_authentication\", acr_values=\"urn:example:mfa\"",
+            "quotes in a host's acr name cannot break out of the quoted-string"
+        );
+    }
 
     #[test]
     fn challenges_follow_rfc_6750() {

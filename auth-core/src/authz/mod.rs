@@ -9,18 +9,20 @@ mod plan;
 mod requirement;
 
 pub use plan::PlanTiers;
-pub use requirement::{Forbidden, Requirement};
+pub use requirement::{Forbidden, Requirement, StepUp};
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::ManualClock;
+    use crate::token::AuthMethod;
     use crate::token::{
         AccessTokenIssuer, AccessTokenRequest, AccessTokenVerifier, Algorithm, Claims,
         IssuerConfig, KeySet, Scope, SigningKey, VerifierConfig,
     };
     use crate::{BearerErrorCode, ToBearerError};
     use std::sync::Arc;
+    use std::time::Duration;
 
     fn claims(request: AccessTokenRequest) -> Claims {
         let keys = KeySet::new(SigningKey::hmac("k", Algorithm::HS256, &[7; 32]).unwrap());
@@ -155,6 +157,84 @@ mod tests {
                 .bearer_error()
                 .map(BearerErrorCode::http_status),
             Some(403)
+        );
+    }
+
+    /// The time `claims` uses: tokens are issued at 1 800 000 000.
+    fn at(unix: u64) -> std::time::SystemTime {
+        std::time::UNIX_EPOCH + Duration::from_secs(unix)
+    }
+
+    #[test]
+    fn step_up_refuses_a_sign_in_older_than_its_window_rfc9470() {
+        let signed_in = claims(AccessTokenRequest::new("u").assurance(
+            at(1_800_000_000 - 600),
+            AuthMethod::amr(["pwd"]),
+            None,
+        ));
+        let fresh = Requirement::authenticated_within(Duration::from_secs(900));
+        assert!(fresh.check_at(&signed_in, at(1_800_000_000)).is_ok());
+        let window = Requirement::authenticated_within(Duration::from_secs(300));
+        let refused = window.check_at(&signed_in, at(1_800_000_000)).unwrap_err();
+        assert_eq!(
+            refused.bearer_error(),
+            Some(BearerErrorCode::InsufficientUserAuthentication)
+        );
+        assert_eq!(
+            refused.step_up().and_then(|step_up| step_up.max_age),
+            Some(300)
+        );
+        // At exactly the window's edge it still passes; one second later it does not.
+        assert!(window.check_at(&signed_in, at(1_800_000_000 - 300)).is_ok());
+        assert!(
+            window
+                .check_at(&signed_in, at(1_800_000_000 - 299))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn step_up_fails_closed_without_auth_time_or_with_a_future_one() {
+        let window = Requirement::authenticated_within(Duration::from_secs(300));
+        let none = claims(AccessTokenRequest::new("u"));
+        assert!(window.check_at(&none, at(1_800_000_000)).is_err());
+        let future =
+            claims(AccessTokenRequest::new("u").assurance(at(1_800_000_100), Vec::new(), None));
+        assert!(window.check_at(&future, at(1_800_000_000)).is_err());
+    }
+
+    #[test]
+    fn multi_factor_needs_mfa_in_amr() {
+        let password = claims(AccessTokenRequest::new("u").assurance(
+            at(1_800_000_000),
+            AuthMethod::amr(["pwd"]),
+            None,
+        ));
+        let second_factor = claims(AccessTokenRequest::new("u").assurance(
+            at(1_800_000_000),
+            AuthMethod::amr(["pwd", "otp"]),
+            Some("urn:example:mfa".into()),
+        ));
+        let required = Requirement::MultiFactor {
+            acr: Some("urn:example:mfa".into()),
+        };
+        assert!(required.check(&second_factor).is_ok());
+        let refused = required.check(&password).unwrap_err();
+        assert_eq!(
+            refused
+                .step_up()
+                .and_then(|step_up| step_up.acr_values.clone()),
+            Some("urn:example:mfa".into())
+        );
+        assert!(
+            Requirement::acr_one_of(["urn:example:mfa"])
+                .check(&second_factor)
+                .is_ok()
+        );
+        assert!(
+            Requirement::acr_one_of(["urn:example:mfa"])
+                .check(&password)
+                .is_err()
         );
     }
 }

@@ -1,5 +1,7 @@
 //! What a request needs from its access token, and the typed refusal when it falls short.
 
+use std::time::{Duration, SystemTime};
+
 use super::PlanTiers;
 use crate::error::{BearerErrorCode, ToBearerError};
 use crate::token::Claims;
@@ -32,12 +34,40 @@ pub enum Forbidden {
     /// A host-defined predicate refused.
     #[error("{0}")]
     Custom(&'static str),
+    /// The sign-in behind the token is too old or too weak (RFC 9470): HTTP 401
+    /// `insufficient_user_authentication`, with what would satisfy it in the challenge.
+    #[error("a stronger or more recent sign-in is required")]
+    StepUpRequired(StepUp),
 }
 
 impl ToBearerError for Forbidden {
     fn bearer_error(&self) -> Option<BearerErrorCode> {
-        Some(BearerErrorCode::InsufficientScope)
+        Some(match self {
+            Self::StepUpRequired(_) => BearerErrorCode::InsufficientUserAuthentication,
+            _ => BearerErrorCode::InsufficientScope,
+        })
     }
+}
+
+impl Forbidden {
+    /// What a step-up refusal asks for, for the RFC 9470 challenge; `None` for the others.
+    pub fn step_up(&self) -> Option<&StepUp> {
+        match self {
+            Self::StepUpRequired(step_up) => Some(step_up),
+            _ => None,
+        }
+    }
+}
+
+/// What an RFC 9470 step-up challenge asks the client to obtain: a sign-in at most
+/// `max_age` seconds old, and/or one satisfying one of `acr_values`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct StepUp {
+    /// `max_age`: the oldest sign-in accepted, in seconds.
+    pub max_age: Option<u64>,
+    /// `acr_values`: space-separated context classes, any of which is accepted.
+    pub acr_values: Option<String>,
 }
 
 /// One thing a request needs; check it against verified [`Claims`].
@@ -80,6 +110,19 @@ pub enum Requirement {
     Scope(String),
     /// The token's tenant (`tid`) must be exactly this.
     Tenant(String),
+    /// The sign-in must have used more than one kind of factor (`amr` lists `mfa`).
+    /// Refused with [`Forbidden::StepUpRequired`] naming `acr_values` = `acr` if given.
+    MultiFactor {
+        /// The context class to name in the challenge, if the host defines one for
+        /// multi-factor sign-ins (the authorization server can then be asked for it).
+        acr: Option<String>,
+    },
+    /// The user must have authenticated at most this long ago (`auth_time`). Refused with
+    /// [`Forbidden::StepUpRequired`] naming `max_age`. Tokens without `auth_time` fail.
+    AuthenticatedWithin(Duration),
+    /// The token's `acr` must be one of these (exact comparison). Refused with
+    /// [`Forbidden::StepUpRequired`] naming them as `acr_values`.
+    AcrOneOf(Vec<String>),
 }
 
 impl Requirement {
@@ -116,8 +159,31 @@ impl Requirement {
         Self::Tenant(tenant.into())
     }
 
-    /// Checks the requirement against verified claims.
+    /// [`Requirement::MultiFactor`] without an `acr` to name.
+    pub fn multi_factor() -> Self {
+        Self::MultiFactor { acr: None }
+    }
+
+    /// [`Requirement::AuthenticatedWithin`].
+    pub fn authenticated_within(max_age: Duration) -> Self {
+        Self::AuthenticatedWithin(max_age)
+    }
+
+    /// [`Requirement::AcrOneOf`].
+    pub fn acr_one_of<I: IntoIterator<Item = S>, S: Into<String>>(values: I) -> Self {
+        Self::AcrOneOf(values.into_iter().map(Into::into).collect())
+    }
+
+    /// Checks the requirement against verified claims, at the system clock's now (see
+    /// [`check_at`](Self::check_at)).
     pub fn check<E>(&self, claims: &Claims<E>) -> Result<(), Forbidden> {
+        self.check_at(claims, SystemTime::now())
+    }
+
+    /// Checks the requirement against verified claims at `now` (only
+    /// [`AuthenticatedWithin`](Self::AuthenticatedWithin) reads it: give it the time the
+    /// token was verified at, from the verifier's clock).
+    pub fn check_at<E>(&self, claims: &Claims<E>, now: SystemTime) -> Result<(), Forbidden> {
         let satisfied = match self {
             Self::Role(role) => claims.has_role(role),
             Self::AnyPermission(permissions) => permissions
@@ -129,6 +195,12 @@ impl Requirement {
             Self::PlanAtLeast { plan, tiers } => tiers.at_least(claims.plan.as_deref(), plan),
             Self::Scope(scope) => claims.scope.contains(scope),
             Self::Tenant(tenant) => claims.tid.as_deref() == Some(tenant.as_str()),
+            Self::MultiFactor { .. } => claims.is_multi_factor(),
+            Self::AuthenticatedWithin(max_age) => claims.authenticated_within(*max_age, now),
+            Self::AcrOneOf(values) => claims
+                .acr
+                .as_deref()
+                .is_some_and(|acr| values.iter().any(|value| value == acr)),
         };
         if satisfied {
             return Ok(());
@@ -144,6 +216,18 @@ impl Requirement {
             Self::PlanAtLeast { plan, .. } => Forbidden::PlanTooLow(plan.clone()),
             Self::Scope(scope) => Forbidden::MissingScope(scope.clone()),
             Self::Tenant(_) => Forbidden::WrongTenant,
+            Self::MultiFactor { acr } => Forbidden::StepUpRequired(StepUp {
+                max_age: None,
+                acr_values: acr.clone(),
+            }),
+            Self::AuthenticatedWithin(max_age) => Forbidden::StepUpRequired(StepUp {
+                max_age: Some(max_age.as_secs()),
+                acr_values: None,
+            }),
+            Self::AcrOneOf(values) => Forbidden::StepUpRequired(StepUp {
+                max_age: None,
+                acr_values: Some(values.join(" ")),
+            }),
         })
     }
 }

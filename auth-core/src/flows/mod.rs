@@ -112,6 +112,7 @@ mod sessions;
 mod sign_in;
 mod signup_login;
 mod social;
+mod step_up;
 mod types;
 mod undo_signup;
 

@@ -55,7 +55,7 @@ impl AuthService {
         let (stores, rules, hash) = (&self.inner.stores, self.session_rules(), presented.hash());
         match session::refresh(stores, rules, &hash, SessionKind::FirstParty, &audit, now).await? {
             Refresh::Rotated(done) => Ok(TokenPair {
-                access_token: self.access_token(&done.user, done.session.id)?,
+                access_token: self.access_token(&done.user, &done.session)?,
                 refresh_token: done.refresh_token,
                 session_id: done.session.id,
                 refresh_expires_at: done.session.expires_at,

@@ -15,8 +15,9 @@ use crate::revocation::{RevocationChecker, RevocationConfig};
 use crate::session::{self, NewSession, SessionRules, Started};
 use crate::store::memory::MemoryStores;
 use crate::store::{
-    AuditEvent, AuditKind, AuditStore, IdentityStore, OneTimeTokenStore, Reservation,
-    RevocationStore, SessionId, SessionKind, SessionStore, ThrottleStore, User, UserId, UserStore,
+    Assurance, AuditEvent, AuditKind, AuditStore, IdentityStore, OneTimeTokenStore, Reservation,
+    RevocationStore, Session, SessionId, SessionKind, SessionStore, ThrottleStore, User, UserId,
+    UserStore,
 };
 use crate::token::{
     AccessTokenIssuer, AccessTokenRequest, AccessTokenVerifier, Audience, IssuedAccessToken,
@@ -329,6 +330,7 @@ impl AuthService {
         user: &User,
         kind: SessionKind,
         client: &ClientInfo,
+        assurance: Assurance,
         now: SystemTime,
     ) -> Result<Started, AuthError> {
         let new = NewSession {
@@ -338,21 +340,24 @@ impl AuthService {
             ip: client.clean_ip(),
             user_agent: client.clean_user_agent(),
             device_name: client.clean_device_name(),
+            assurance,
         };
         Ok(session::start(&*self.inner.stores.sessions, self.session_rules(), new, now).await?)
     }
 
-    /// Starts a first-party session for `user` and issues its first token pair.
+    /// Starts a first-party session for `user`, who authenticated as `assurance` says, and
+    /// issues its first token pair.
     pub(super) async fn start_session(
         &self,
         user: &User,
         client: &ClientInfo,
+        assurance: Assurance,
         now: SystemTime,
     ) -> Result<TokenPair, AuthError> {
         let started = self
-            .start_session_of_kind(user, SessionKind::FirstParty, client, now)
+            .start_session_of_kind(user, SessionKind::FirstParty, client, assurance, now)
             .await?;
-        let access_token = self.access_token(user, started.session.id)?;
+        let access_token = self.access_token(user, &started.session)?;
         Ok(TokenPair {
             access_token,
             refresh_token: started.refresh_token,
@@ -361,15 +366,16 @@ impl AuthService {
         })
     }
 
-    /// An access token for `user` in session `session_id`, with the user's roles,
-    /// permissions, plan and tenant as claims.
+    /// An access token for `user` in `session`, with the user's roles, permissions, plan
+    /// and tenant, and the session's `auth_time`, `amr` and `acr`, as claims.
     pub(super) fn access_token(
         &self,
         user: &User,
-        session_id: SessionId,
+        session: &Session,
     ) -> Result<IssuedAccessToken, AuthError> {
         let mut request = AccessTokenRequest::new(user.id.to_string())
-            .session(session_id.to_string())
+            .session(session.id.to_string())
+            .assurance(session.auth_time, session.amr.clone(), session.acr.clone())
             .roles(user.roles.iter().cloned())
             .permissions(user.permissions.iter().cloned());
         if let Some(plan) = &user.plan {

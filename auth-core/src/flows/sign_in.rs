@@ -12,7 +12,8 @@ use super::{AuthError, AuthService, ClientInfo};
 use crate::opaque::OpaqueToken;
 use crate::password::Password;
 use crate::session::standing;
-use crate::store::{AuditKind, Session, SessionId, SessionKind};
+use crate::store::{Assurance, AuditKind, Session, SessionId, SessionKind};
+use crate::token::AuthMethod;
 
 /// A browser signed in at the authorization server: the value of its sign-in cookie and the
 /// session behind it. `Debug` hides the token.
@@ -60,7 +61,13 @@ impl AuthService {
             .check_login(identifier, password, client, None, now)
             .await?;
         let started = self
-            .start_session_of_kind(&user, SessionKind::AuthorizationServerSignIn, client, now)
+            .start_session_of_kind(
+                &user,
+                SessionKind::AuthorizationServerSignIn,
+                client,
+                Assurance::new(now, [AuthMethod::Pwd.as_str()]),
+                now,
+            )
             .await?;
         self.audit(
             event(AuditKind::Login, now, true)

@@ -15,9 +15,10 @@ use super::{
 use crate::ErrorChain;
 use crate::password::Password;
 use crate::store::{
-    AuditKind, OneTimePurpose, RevokeReason, SessionId, StoreError, User, UserId, UserUpdate,
-    normalize_email,
+    Assurance, AuditKind, OneTimePurpose, RevokeReason, Session, SessionId, StoreError, User,
+    UserId, UserUpdate, normalize_email,
 };
+use crate::token::AuthMethod;
 
 /// Longest email accepted (RFC 5321's path limit less the angle brackets).
 const MAX_EMAIL_CHARS: usize = 254;
@@ -77,7 +78,9 @@ impl AuthService {
 
         let pair = self
             .or_undo_signup(&user, async {
-                let pair = self.start_session(&user, client, now).await?;
+                let pair = self
+                    .start_session(&user, client, password_sign_in(now), now)
+                    .await?;
                 self.audit(
                     event(AuditKind::Signup, now, true)
                         .user(user.id)
@@ -279,7 +282,9 @@ impl AuthService {
         let user = self
             .check_login(identifier, password, client, device, now)
             .await?;
-        let pair = self.start_session(&user, client, now).await?;
+        let pair = self
+            .start_session(&user, client, password_sign_in(now), now)
+            .await?;
         self.audit(
             event(AuditKind::Login, now, true)
                 .user(user.id)
@@ -378,6 +383,58 @@ impl AuthService {
         Ok(user)
     }
 
+    /// Checks the current password of `user_id`, signed in as `current_session`, under the
+    /// same per-account throttling as login (a wrong one counts as a failure): for a password
+    /// change and a re-authentication. A refusal is audited as `failure` (or
+    /// `login_throttled`) with the session. Returns the user and the session.
+    pub(super) async fn check_current_password(
+        &self,
+        user_id: UserId,
+        current_session: SessionId,
+        password: Password,
+        failure: AuditKind,
+        now: SystemTime,
+    ) -> Result<(User, Session), AuthError> {
+        let config = &self.inner.config;
+        let user = self.signed_in_user(user_id).await?;
+        let session = match self.inner.stores.sessions.session(current_session).await? {
+            Some(session) if session.user_id == user_id && session.is_active(now) => session,
+            _ => return Err(AuthError::SessionNotFound),
+        };
+        // The session's network stands for the client's: the request carries no address.
+        let gates = password_gates(config, &user_throttle_key(user_id), session.ip.as_deref());
+        let attempt = match self.reserve_attempt(gates, now).await? {
+            Ok(attempt) => attempt,
+            Err((retry_after, which)) => {
+                self.audit(
+                    event(AuditKind::LoginThrottled, now, false)
+                        .user(user_id)
+                        .session(current_session)
+                        .detail(failure.as_str()),
+                )
+                .await?;
+                tracing::info!(throttled_by = which, "current password check throttled");
+                return Err(AuthError::Throttled { retry_after });
+            }
+        };
+        let (attempt, check) = self
+            .check_password_for(attempt, password, user.password_hash.as_deref(), now)
+            .await?;
+        if let PasswordCheck::Mismatch = check {
+            drop(attempt); // kept: a wrong current password is a failure
+            self.audit(
+                event(failure, now, false)
+                    .user(user_id)
+                    .session(current_session)
+                    .detail("wrong_password"),
+            )
+            .await?;
+            return Err(AuthError::InvalidCredentials);
+        }
+        self.attempt_succeeded(attempt, now).await?;
+        Ok((user, session))
+    }
+
     /// Changes the password of a signed-in user, who must give the current one.
     ///
     /// The current password is checked under the same per-account throttling as login (a
@@ -403,45 +460,17 @@ impl AuthService {
         current: Password,
         new: Password,
     ) -> Result<(), AuthError> {
-        let config = &self.inner.config;
         let stores = &self.inner.stores;
         let now = self.now();
-        let user = self.signed_in_user(user_id).await?;
-        // The session's network stands for the client's: the request carries no address.
-        let session_ip = match stores.sessions.session(current_session).await? {
-            Some(session) if session.user_id == user_id && session.is_active(now) => session.ip,
-            _ => return Err(AuthError::SessionNotFound),
-        };
-        let gates = password_gates(config, &user_throttle_key(user_id), session_ip.as_deref());
-        let attempt = match self.reserve_attempt(gates, now).await? {
-            Ok(attempt) => attempt,
-            Err((retry_after, which)) => {
-                self.audit(
-                    event(AuditKind::LoginThrottled, now, false)
-                        .user(user_id)
-                        .session(current_session)
-                        .detail("password_change"),
-                )
-                .await?;
-                tracing::info!(throttled_by = which, "password change throttled");
-                return Err(AuthError::Throttled { retry_after });
-            }
-        };
-        let (attempt, check) = self
-            .check_password_for(attempt, current, user.password_hash.as_deref(), now)
-            .await?;
-        if let PasswordCheck::Mismatch = check {
-            drop(attempt); // kept: a wrong current password is a failure
-            self.audit(
-                event(AuditKind::PasswordChanged, now, false)
-                    .user(user_id)
-                    .session(current_session)
-                    .detail("wrong_password"),
+        let (user, _) = self
+            .check_current_password(
+                user_id,
+                current_session,
+                current,
+                AuditKind::PasswordChanged,
+                now,
             )
             .await?;
-            return Err(AuthError::InvalidCredentials);
-        }
-        self.attempt_succeeded(attempt, now).await?;
         let password_hash = self.new_password_hash(&user, new).await?;
 
         // The password only: a disable or role change made while hashing must stay.
@@ -556,6 +585,11 @@ fn is_valid_username(name: &str) -> bool {
         && !name
             .chars()
             .any(|c| c == '@' || c.is_whitespace() || c.is_control())
+}
+
+/// The assurance of a sign-in by password at `now`.
+fn password_sign_in(now: SystemTime) -> Assurance {
+    Assurance::new(now, [AuthMethod::Pwd.as_str()])
 }
 
 #[cfg(test)]

@@ -7,7 +7,9 @@ use tracing::field;
 use super::service::{EventExt as _, event};
 use super::signup_login::is_valid_email;
 use super::{AuthError, AuthService, ClientInfo, SocialProfile, TokenPair};
-use crate::store::{AuditKind, ProviderIdentity, StoreError, User, UserId, normalize_email};
+use crate::store::{
+    Assurance, AuditKind, ProviderIdentity, StoreError, User, UserId, normalize_email,
+};
 
 impl AuthService {
     /// Signs in with a provider account, after the provider client verified the callback.
@@ -307,7 +309,10 @@ impl AuthService {
             return Err(AuthError::AccountDisabled);
         }
         self.inner.stores.users.record_login(user.id, now).await?;
-        let pair = self.start_session(&user, client, now).await?;
+        // No `amr`: how the provider authenticated the user is its business (an id_token's
+        // own `amr`, when there is one, is not evidence this service checked).
+        let assurance = Assurance::new(now, Vec::<String>::new());
+        let pair = self.start_session(&user, client, assurance, now).await?;
         self.audit(
             event(AuditKind::SocialLogin, now, true)
                 .user(user.id)

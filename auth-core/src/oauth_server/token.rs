@@ -15,8 +15,8 @@ use crate::opaque::OpaqueToken;
 use crate::revocation::Invalidation;
 use crate::session::{self, NewSession, Refresh, SessionRules, user_standing};
 use crate::store::{
-    AuditEvent, AuditKind, CodeRedemption, GrantType, OAuthClient, OAuthGrant, RefreshTokenRecord,
-    RevokeReason, SessionId, SessionKind, User, UserId,
+    Assurance, AuditEvent, AuditKind, CodeRedemption, GrantType, OAuthClient, OAuthGrant,
+    RefreshTokenRecord, RevokeReason, SessionId, SessionKind, User, UserId,
 };
 use crate::token::{AccessTokenRequest, IssuedAccessToken, Scope, SignedJwt};
 
@@ -303,6 +303,8 @@ impl OAuthServer {
             ip: None,
             user_agent: None,
             device_name: Some(client.name.chars().take(128).collect()),
+            // The sign-in behind the code; its methods are not carried through the code yet.
+            assurance: Assurance::new(record.auth_time, Vec::<String>::new()),
         };
         let stores = &self.inner.stores;
         let started = session::start(&*stores.sessions, self.session_rules(), new, now).await?;
@@ -481,7 +483,8 @@ impl OAuthServer {
             &AccessTokenRequest::new(user.id.to_string())
                 .session(grant.session_id.to_string())
                 .client(client.client_id.clone())
-                .scope(scope.clone()),
+                .scope(scope.clone())
+                .assurance(grant.auth_time, Vec::new(), None),
         )?;
         let id_token = if scope.contains("openid") {
             let signer = &self.inner.id_tokens;

@@ -4,7 +4,9 @@ use std::time::SystemTime;
 
 use super::{SessionError, SessionRules};
 use crate::opaque::OpaqueToken;
-use crate::store::{RefreshTokenRecord, Session, SessionId, SessionKind, SessionStore, UserId};
+use crate::store::{
+    Assurance, RefreshTokenRecord, Session, SessionId, SessionKind, SessionStore, UserId,
+};
 
 /// What a new session is: whose, of which kind, and the client metadata shown in the user's
 /// session list (already cleaned by the caller).
@@ -18,6 +20,8 @@ pub(crate) struct NewSession {
     pub(crate) ip: Option<String>,
     pub(crate) user_agent: Option<String>,
     pub(crate) device_name: Option<String>,
+    /// How and when the user authenticated for it.
+    pub(crate) assurance: Assurance,
 }
 
 /// A started session and its first refresh token (to hand to the client once).
@@ -46,6 +50,9 @@ pub(crate) async fn start(
         last_used_at: now,
         expires_at,
         idle_expires_at: SessionRules::later(now, rules.idle_timeout).min(expires_at),
+        auth_time: new.assurance.auth_time,
+        amr: new.assurance.amr,
+        acr: new.assurance.acr,
         ip: new.ip,
         user_agent: new.user_agent,
         device_name: new.device_name,

@@ -55,9 +55,9 @@ pub use one_time::OneTimeTokenStore;
 pub use pending_logins::PendingLoginStore;
 pub use pending_records::{PendingLogin, SecretHash, SecretValue};
 pub use records::{
-    AuditEvent, AuditKind, OneTimePurpose, OneTimeToken, ProviderIdentity, RefreshTokenRecord,
-    RevokeReason, RevokedAccessToken, Session, SessionId, SessionKind, User, UserId,
-    normalize_email, username_key,
+    Assurance, AuditEvent, AuditKind, OneTimePurpose, OneTimeToken, ProviderIdentity,
+    RefreshTokenRecord, RevokeReason, RevokedAccessToken, Session, SessionId, SessionKind, User,
+    UserId, normalize_email, username_key,
 };
 pub use revocations::RevocationStore;
 pub use sessions::{Rotation, SessionStore};

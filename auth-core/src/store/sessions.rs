@@ -5,7 +5,8 @@ use std::time::SystemTime;
 use async_trait::async_trait;
 
 use super::{
-    RefreshTokenRecord, RevokeReason, Session, SessionId, SessionKind, StoreError, UserId,
+    Assurance, RefreshTokenRecord, RevokeReason, Session, SessionId, SessionKind, StoreError,
+    UserId,
 };
 use crate::opaque::TokenHash;
 
@@ -89,6 +90,18 @@ pub trait SessionStore: Send + Sync {
         now: SystemTime,
         idle_timeout: std::time::Duration,
     ) -> Result<Rotation, StoreError>;
+
+    /// Records that the user of session `id` authenticated again — a re-authentication, or a
+    /// second factor added to the sign-in: replaces the session's `auth_time`, `amr` and
+    /// `acr` with `assurance`, **only if the session is active at `now`** (one conditional
+    /// write). `false` when it is unknown, revoked or expired: a step-up never revives a
+    /// session.
+    async fn record_authentication(
+        &self,
+        id: SessionId,
+        assurance: &Assurance,
+        now: SystemTime,
+    ) -> Result<bool, StoreError>;
 
     /// Revokes session `id` with `reason` at `at`; `false` if it does not exist or was already
     /// revoked (the first reason stays).

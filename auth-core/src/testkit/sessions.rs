@@ -8,8 +8,8 @@ use super::support::{
 };
 use crate::opaque::TokenHash;
 use crate::store::{
-    RefreshTokenRecord, RevokeReason, Rotation, Session, SessionId, SessionKind, SessionStore,
-    StoreError, UserId, UserStore,
+    Assurance, RefreshTokenRecord, RevokeReason, Rotation, Session, SessionId, SessionKind,
+    SessionStore, StoreError, UserId, UserStore,
 };
 
 /// Runs every [`SessionStore`] check against `store`, creating the users its sessions belong
@@ -47,7 +47,10 @@ use crate::store::{
 ///   ([`Rotation::Unknown`]) and write nothing — before and after the token's rotation, so a
 ///   replay under a foreign kind neither rotates nor is reported as a reuse — and in a race of
 ///   50 concurrent rotations, half naming the wrong kind, exactly one right-kind call wins
-///   and every wrong-kind call is `Unknown`.
+///   and every wrong-kind call is `Unknown`;
+/// * assurance: `auth_time`, `amr` and `acr` round-trip; `record_authentication` replaces
+///   them (and nothing else) on an active session and returns `true`, and returns `false`,
+///   writing nothing, for a revoked, expired or unknown session.
 pub async fn session_store_conformance<S>(store: Arc<S>, users: &dyn UserStore)
 where
     S: SessionStore + ?Sized + 'static,
@@ -58,6 +61,7 @@ where
     idle_expiry_is_capped(&*store, users).await;
     refused_rotations(&*store, users).await;
     revoke_session(&*store, users).await;
+    record_authentication(&*store, users).await;
     active_sessions(&*store, users).await;
     revoke_user_sessions(&*store, users).await;
     purge(&*store, users).await;
@@ -282,6 +286,9 @@ fn new_session(user_id: UserId, created: i64, expires: i64) -> Session {
         last_used_at: at(created),
         expires_at: at(expires),
         idle_expires_at: at(expires),
+        auth_time: at(created),
+        amr: vec!["pwd".to_owned(), "otp".to_owned(), "mfa".to_owned()],
+        acr: Some("urn:example:loa:2".to_owned()),
         ip: Some("192.0.2.10".to_owned()),
         user_agent: Some("auth-core testkit".to_owned()),
         device_name: Some("Testkit device".to_owned()),
@@ -615,6 +622,73 @@ async fn refused_rotations(store: &(impl SessionStore + ?Sized), users: &dyn Use
         rotate(store, &new_hash(), &unknown_next, MINUTE, DAY).await,
         Rotation::Unknown,
         "{ROTATE} of a hash that was never stored must return Unknown"
+    );
+}
+
+const RECORD: &str = "SessionStore::record_authentication";
+
+async fn record_authentication(store: &(impl SessionStore + ?Sized), users: &dyn UserStore) {
+    let user = new_user(users).await;
+    let mut session = new_session(user, 0, 30 * DAY);
+    create(store, &session).await;
+    let stepped_up = Assurance::new(at(HOUR), ["pwd", "otp"]).acr("urn:example:loa:3");
+    assert!(
+        ok(
+            store
+                .record_authentication(session.id, &stepped_up, at(HOUR))
+                .await,
+            RECORD
+        ),
+        "{RECORD} on an active session must return true"
+    );
+    session.auth_time = at(HOUR);
+    session.amr = vec!["pwd".to_owned(), "otp".to_owned(), "mfa".to_owned()];
+    session.acr = Some("urn:example:loa:3".to_owned());
+    assert_eq!(
+        stored(store, session.id).await.as_ref(),
+        Some(&session),
+        "{RECORD} must replace auth_time, amr and acr and nothing else"
+    );
+
+    let later = Assurance::new(at(2 * HOUR), ["pwd"]);
+    assert!(
+        !ok(
+            store
+                .record_authentication(session.id, &later, at(30 * DAY))
+                .await,
+            RECORD
+        ),
+        "{RECORD} on an expired session must return false"
+    );
+    ok(
+        store
+            .revoke_session(session.id, RevokeReason::Logout, at(HOUR))
+            .await,
+        "SessionStore::revoke_session",
+    );
+    assert!(
+        !ok(
+            store
+                .record_authentication(session.id, &later, at(2 * HOUR))
+                .await,
+            RECORD
+        ),
+        "{RECORD} on a revoked session must return false (a step-up never revives a session)"
+    );
+    assert_eq!(
+        stored(store, session.id)
+            .await
+            .map(|stored| stored.auth_time),
+        Some(at(HOUR)),
+        "a refused {RECORD} must write nothing"
+    );
+    let unknown = ok(SessionId::generate(), "SessionId::generate");
+    assert!(
+        !ok(
+            store.record_authentication(unknown, &later, at(HOUR)).await,
+            RECORD
+        ),
+        "{RECORD} of an unknown session must return false"
     );
 }
 

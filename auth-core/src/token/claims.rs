@@ -14,9 +14,9 @@ use super::numeric_date::NumericDate;
 
 /// The claim names this crate writes itself, which custom claims may not use: RFC 7519's
 /// registered names (`iss` … `jti`), those of RFC 9068 / RFC 8693 / OIDC (`sid`, `scope`,
-/// `client_id`), and this crate's own (`roles`, `permissions`, `plan`, `tid`). Not all of
-/// them are IANA-registered, hence "reserved".
-pub(crate) const RESERVED_CLAIMS: [&str; 14] = [
+/// `client_id`, `auth_time`, `amr`, `acr`), and this crate's own (`roles`, `permissions`,
+/// `plan`, `tid`). Not all of them are IANA-registered, hence "reserved".
+pub(crate) const RESERVED_CLAIMS: [&str; 17] = [
     "iss",
     "sub",
     "aud",
@@ -31,6 +31,9 @@ pub(crate) const RESERVED_CLAIMS: [&str; 14] = [
     "plan",
     "tid",
     "client_id",
+    "auth_time",
+    "amr",
+    "acr",
 ];
 
 /// The `aud` claim: one audience or several (RFC 7519 §4.1.3).
@@ -190,6 +193,14 @@ pub struct Claims<E = NoCustomClaims> {
     pub tid: Option<String>,
     /// `client_id`: the OAuth client the token was issued to (RFC 9068 §2.2).
     pub client_id: Option<String>,
+    /// `auth_time`: when the user last actively authenticated in this session (RFC 9068
+    /// §2.2.1), seconds since the Unix epoch. A refresh keeps it; a re-authentication moves it.
+    pub auth_time: Option<u64>,
+    /// `amr`: how the user authenticated (RFC 8176 values such as `pwd`, `otp`, `hwk`,
+    /// `swk`, `user`, `mfa`). See [`AuthMethod`](super::AuthMethod).
+    pub amr: Vec<String>,
+    /// `acr`: the authentication context class the sign-in satisfied (host-defined levels).
+    pub acr: Option<String>,
     /// The host's own claims.
     pub custom: E,
 }
@@ -203,6 +214,35 @@ impl<E> Claims<E> {
     /// Whether the token carries `permission`.
     pub fn has_permission(&self, permission: &str) -> bool {
         self.permissions.iter().any(|held| held == permission)
+    }
+
+    /// Whether `amr` lists `method` (exact comparison).
+    pub fn has_amr(&self, method: &str) -> bool {
+        self.amr.iter().any(|held| held == method)
+    }
+
+    /// Whether the sign-in used more than one factor: `amr` lists `mfa` (RFC 8176 §2), which
+    /// this crate writes whenever it records a second factor.
+    pub fn is_multi_factor(&self) -> bool {
+        self.has_amr(super::AuthMethod::Mfa.as_str())
+    }
+
+    /// Whether the user authenticated at most `max_age` before `now`, by `auth_time`. A token
+    /// without `auth_time`, or with one in the future, does not qualify.
+    pub fn authenticated_within(
+        &self,
+        max_age: std::time::Duration,
+        now: std::time::SystemTime,
+    ) -> bool {
+        let Some(auth_time) = self.auth_time else {
+            return false;
+        };
+        let Ok(now) = now.duration_since(std::time::UNIX_EPOCH) else {
+            return false;
+        };
+        now.as_secs()
+            .checked_sub(auth_time)
+            .is_some_and(|age| age <= max_age.as_secs())
     }
 }
 
@@ -238,6 +278,9 @@ struct PartialClaims {
     plan: Option<String>,
     tid: Option<String>,
     client_id: Option<String>,
+    auth_time: Option<u64>,
+    amr: Option<Vec<String>>,
+    acr: Option<String>,
 }
 
 impl<'de, E: DeserializeOwned> Visitor<'de> for ClaimsVisitor<'_, E> {
@@ -292,6 +335,12 @@ impl<'de, E: DeserializeOwned> Visitor<'de> for ClaimsVisitor<'_, E> {
                 "client_id" => {
                     refusal.set_once(&mut claims.client_id, value!("client_id", String))?;
                 }
+                "auth_time" => refusal.set_once(
+                    &mut claims.auth_time,
+                    value!("auth_time", NumericDate).unix_seconds(),
+                )?,
+                "amr" => refusal.set_once(&mut claims.amr, value!("amr", Vec<String>))?,
+                "acr" => refusal.set_once(&mut claims.acr, value!("acr", String))?,
                 other => {
                     let value = map.next_value::<serde_json::Value>()?;
                     if extra.insert(other.to_owned(), value).is_some() {
@@ -319,6 +368,9 @@ impl<'de, E: DeserializeOwned> Visitor<'de> for ClaimsVisitor<'_, E> {
             plan: claims.plan,
             tid: claims.tid,
             client_id: claims.client_id,
+            auth_time: claims.auth_time,
+            amr: claims.amr.unwrap_or_default(),
+            acr: claims.acr,
             custom,
         })
     }
@@ -347,6 +399,12 @@ pub(crate) struct OutgoingClaims<'a> {
     pub(crate) tid: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) client_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) auth_time: Option<u64>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub(crate) amr: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) acr: Option<&'a str>,
 }
 
 impl OutgoingClaims<'_> {

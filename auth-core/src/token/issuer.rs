@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
@@ -67,6 +67,12 @@ pub struct AccessTokenRequest<E = NoCustomClaims> {
     pub tid: Option<String>,
     /// `client_id`: the OAuth client the token is issued to.
     pub client_id: Option<String>,
+    /// `auth_time`: when the user last actively authenticated.
+    pub auth_time: Option<SystemTime>,
+    /// `amr`: how (RFC 8176 names; build it with [`AuthMethod::amr`](super::AuthMethod::amr)).
+    pub amr: Vec<String>,
+    /// `acr`: the authentication context class satisfied.
+    pub acr: Option<String>,
     /// The host's own claims; must serialize to a JSON object without registered names.
     pub custom: E,
 }
@@ -90,6 +96,9 @@ impl<E> AccessTokenRequest<E> {
             plan: None,
             tid: None,
             client_id: None,
+            auth_time: None,
+            amr: Vec::new(),
+            acr: None,
             custom,
         }
     }
@@ -133,6 +142,19 @@ impl<E> AccessTokenRequest<E> {
     /// Sets `client_id`.
     pub fn client(mut self, client_id: impl Into<String>) -> Self {
         self.client_id = Some(client_id.into());
+        self
+    }
+
+    /// Sets `auth_time`, `amr` and `acr` from the sign-in behind the token.
+    pub fn assurance(
+        mut self,
+        auth_time: SystemTime,
+        amr: Vec<String>,
+        acr: Option<String>,
+    ) -> Self {
+        self.auth_time = Some(auth_time);
+        self.amr = amr;
+        self.acr = acr;
         self
     }
 }
@@ -268,6 +290,9 @@ impl AccessTokenIssuer {
             plan: request.plan.as_deref(),
             tid: request.tid.as_deref(),
             client_id: request.client_id.as_deref(),
+            auth_time: request.auth_time.map(unix_seconds),
+            amr: &request.amr,
+            acr: request.acr.as_deref(),
         };
         let claims_json = claims
             .to_json(&custom)
@@ -308,4 +333,10 @@ fn random_jti() -> Result<String, TokenError> {
     let mut bytes = [0u8; 16];
     getrandom::getrandom(&mut bytes).map_err(|_| TokenError::Random)?;
     Ok(encode_part(&bytes))
+}
+
+/// Seconds since the Unix epoch; an instant before it (a broken clock) counts as 0.
+fn unix_seconds(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs())
 }

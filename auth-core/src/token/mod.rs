@@ -19,6 +19,7 @@
 //! RustCrypto with the `rust_crypto` feature); the parsing around them is this module's own so
 //! that it can be strict and parse each part once.
 
+mod amr;
 mod claims;
 mod compact;
 mod error;
@@ -32,6 +33,7 @@ mod numeric_date;
 mod signer;
 mod verifier;
 
+pub use amr::AuthMethod;
 pub use claims::{Audience, Claims, NoCustomClaims, Scope};
 pub use error::{KeyError, TokenError};
 pub use issuer::{

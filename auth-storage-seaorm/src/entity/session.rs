@@ -31,6 +31,13 @@ pub struct Model {
     pub revoked_at: Option<i64>,
     /// Why it was revoked ([`auth_core::store::RevokeReason::as_str`]).
     pub revoke_reason: Option<String>,
+    /// When the user last authenticated (µs since the epoch); `None` in sessions from before
+    /// the column existed, read as `created_at`.
+    pub auth_time: Option<i64>,
+    /// How, as space-separated RFC 8176 names.
+    pub amr: String,
+    /// The authentication context class satisfied.
+    pub acr: Option<String>,
 }
 
 /// No relations are declared; the foreign keys live in the migration.

@@ -100,7 +100,7 @@ where
             None => Err(AuthRejection::missing(DEFAULT_REALM.into())),
             Some(context) => self
                 .guard
-                .check(context.claims())
+                .check_context(context)
                 .map_err(|forbidden| AuthRejection::new(forbidden, context.realm().clone())),
         };
         match verdict {

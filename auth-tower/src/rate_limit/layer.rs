@@ -467,6 +467,7 @@ mod caller_tests {
             Arc::new(claims),
             CredentialSource::AuthorizationHeader,
             Arc::from("test"),
+            std::time::SystemTime::now(),
         );
         for (key_by, user, client) in [
             (KeyBy::Ip, None, None),

@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use super::{count, lock};
 use crate::opaque::TokenHash;
 use crate::store::{
-    RefreshTokenRecord, RevokeReason, Rotation, Session, SessionId, SessionKind, SessionStore,
-    StoreError, UserId,
+    Assurance, RefreshTokenRecord, RevokeReason, Rotation, Session, SessionId, SessionKind,
+    SessionStore, StoreError, UserId,
 };
 
 /// An in-memory [`SessionStore`].
@@ -175,6 +175,24 @@ impl SessionStore for MemorySessionStore {
         successor.expires_at = successor.expires_at.min(rotated.expires_at);
         state.tokens.insert(successor.hash, successor);
         Ok(Rotation::Rotated(rotated))
+    }
+
+    async fn record_authentication(
+        &self,
+        id: SessionId,
+        assurance: &Assurance,
+        now: SystemTime,
+    ) -> Result<bool, StoreError> {
+        let mut state = lock(&self.inner);
+        match state.sessions.get_mut(&id) {
+            Some(session) if session.is_active(now) => {
+                session.auth_time = assurance.auth_time;
+                session.amr.clone_from(&assurance.amr);
+                session.acr.clone_from(&assurance.acr);
+                Ok(true)
+            }
+            Some(_) | None => Ok(false),
+        }
     }
 
     async fn revoke_session(

@@ -58,6 +58,18 @@ pub enum AuditKind {
     /// A user's permissions were replaced
     /// ([`AuthService::set_permissions`](crate::flows::AuthService::set_permissions)).
     PermissionsChanged,
+    /// A signed-in user authenticated again (step-up): `detail` names the method (`pwd`,
+    /// `otp`, `kba`, `passkey`).
+    Reauthenticated,
+    /// A second factor was checked to complete a login: `detail` names the method, or why
+    /// it failed.
+    SecondFactor,
+    /// TOTP was enrolled, confirmed or removed (`detail` says which).
+    TotpChanged,
+    /// Recovery codes were generated (shown once) or one was used up.
+    RecoveryCodesChanged,
+    /// A passkey was registered, renamed or removed (`detail` says which).
+    PasskeyChanged,
 }
 
 impl AuditKind {
@@ -87,6 +99,11 @@ impl AuditKind {
             Self::SignupUndone => "signup_undone",
             Self::RolesChanged => "roles_changed",
             Self::PermissionsChanged => "permissions_changed",
+            Self::Reauthenticated => "reauthenticated",
+            Self::SecondFactor => "second_factor",
+            Self::TotpChanged => "totp_changed",
+            Self::RecoveryCodesChanged => "recovery_codes_changed",
+            Self::PasskeyChanged => "passkey_changed",
         }
     }
 
@@ -117,6 +134,11 @@ impl AuditKind {
             Self::SignupUndone,
             Self::RolesChanged,
             Self::PermissionsChanged,
+            Self::Reauthenticated,
+            Self::SecondFactor,
+            Self::TotpChanged,
+            Self::RecoveryCodesChanged,
+            Self::PasskeyChanged,
         ]
         .into_iter()
         .find(|kind| kind.as_str() == name)
@@ -192,6 +214,11 @@ mod tests {
             AuditKind::SignupUndone,
             AuditKind::RolesChanged,
             AuditKind::PermissionsChanged,
+            AuditKind::Reauthenticated,
+            AuditKind::SecondFactor,
+            AuditKind::TotpChanged,
+            AuditKind::RecoveryCodesChanged,
+            AuditKind::PasskeyChanged,
         ];
         for kind in kinds {
             assert_eq!(AuditKind::parse(kind.as_str()), Some(kind));

@@ -23,5 +23,5 @@ pub use identities::ProviderIdentity;
 pub use ids::{SessionId, UserId};
 pub use one_time::{OneTimePurpose, OneTimeToken};
 pub use revocations::RevokedAccessToken;
-pub use sessions::{RefreshTokenRecord, RevokeReason, Session, SessionKind};
+pub use sessions::{Assurance, RefreshTokenRecord, RevokeReason, Session, SessionKind};
 pub use users::{User, normalize_email, username_key};

@@ -120,6 +120,41 @@ impl SessionKind {
     }
 }
 
+/// How and when a user authenticated: what a session records at login and re-authentication,
+/// and what its access tokens carry as `auth_time`, `amr` and `acr`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Assurance {
+    /// When.
+    pub auth_time: SystemTime,
+    /// How, as RFC 8176 names (see [`AuthMethod::amr`](crate::token::AuthMethod::amr)).
+    pub amr: Vec<String>,
+    /// The context class satisfied, if the host defines levels.
+    pub acr: Option<String>,
+}
+
+impl Assurance {
+    /// A sign-in at `auth_time` with `methods` (normalized by
+    /// [`AuthMethod::amr`](crate::token::AuthMethod::amr)), no `acr`.
+    pub fn new<I, S>(auth_time: SystemTime, methods: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        Self {
+            auth_time,
+            amr: crate::token::AuthMethod::amr(methods),
+            acr: None,
+        }
+    }
+
+    /// With `acr`.
+    pub fn acr(mut self, acr: impl Into<String>) -> Self {
+        self.acr = Some(acr.into());
+        self
+    }
+}
+
 /// One login on one device; the family of its refresh tokens.
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,6 +173,17 @@ pub struct Session {
     pub expires_at: SystemTime,
     /// Idle end: no refresh after this; each refresh moves it forward.
     pub idle_expires_at: SystemTime,
+    /// When the user last actively authenticated in this session: the login, or a later
+    /// re-authentication or second factor. Access tokens carry it as `auth_time`; a refresh
+    /// keeps it.
+    pub auth_time: SystemTime,
+    /// How they authenticated, as RFC 8176 names (`pwd`, `otp`, `mfa`, …) — see
+    /// [`AuthMethod`](crate::token::AuthMethod). Carried as `amr`; empty for a social login.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub amr: Vec<String>,
+    /// The authentication context class the sign-in satisfied, if the host defines levels.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub acr: Option<String>,
     /// Client IP at login.
     pub ip: Option<String>,
     /// User agent at login.
@@ -151,6 +197,15 @@ pub struct Session {
 }
 
 impl Session {
+    /// How and when the user authenticated in this session.
+    pub fn assurance(&self) -> Assurance {
+        Assurance {
+            auth_time: self.auth_time,
+            amr: self.amr.clone(),
+            acr: self.acr.clone(),
+        }
+    }
+
     /// Whether the session can still be refreshed at `now`: not revoked, not past its absolute
     /// or idle expiry.
     pub fn is_active(&self, now: SystemTime) -> bool {
