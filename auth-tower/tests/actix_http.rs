@@ -60,6 +60,13 @@ fn build(options: Options, config: EndpointsConfig) -> (Fixture, Client) {
                             .route(web::get().to(ok)),
                     )
                     .service(
+                        web::resource("/recent")
+                            .wrap(GuardMiddleware::new(Guard::authenticated_within(
+                                std::time::Duration::from_secs(300),
+                            )))
+                            .route(web::get().to(ok)),
+                    )
+                    .service(
                         web::resource("/pro")
                             .wrap(GuardMiddleware::new(Guard::plan_at_least(&tiers(), "pro")))
                             .route(web::get().to(ok)),
@@ -121,6 +128,7 @@ through_actix!(
     logout_and_logout_all,
     me_and_sessions,
     password_change,
+    step_up_guard_refuses_an_old_sign_in_until_reauthentication_rfc9470,
     password_forgot_and_reset,
     email_verification,
     throttling_uses_the_peer_address,

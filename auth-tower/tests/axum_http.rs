@@ -48,6 +48,11 @@ fn router(fx: &Fixture, config: EndpointsConfig) -> Router {
         )
         .merge(
             Router::new()
+                .route("/api/recent", get(ok))
+                .layer(Guard::authenticated_within(std::time::Duration::from_secs(300)).layer()),
+        )
+        .merge(
+            Router::new()
                 .route("/api/pro", get(ok))
                 .layer(Guard::plan_at_least(&tiers(), "pro").layer()),
         )
@@ -114,6 +119,7 @@ through_axum!(
     logout_and_logout_all,
     me_and_sessions,
     password_change,
+    step_up_guard_refuses_an_old_sign_in_until_reauthentication_rfc9470,
     password_forgot_and_reset,
     email_verification,
     throttling_uses_the_peer_address,

@@ -9,6 +9,7 @@ use auth_core::opaque::OpaqueToken;
 use auth_core::password::Password;
 use auth_core::revocation::RevocationChecker;
 use auth_core::store::{Session, SessionId, User, UserId};
+use auth_core::token::IssuedAccessToken;
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, COOKIE};
 use http::{HeaderMap, Method, Response, StatusCode};
@@ -79,6 +80,26 @@ pub(crate) struct TokenBody<'a> {
     refresh_token: Option<&'a str>,
 }
 
+/// An access token alone (a re-authentication or second factor within a session: the
+/// refresh token stays as it was).
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = AccessTokenResponse))]
+pub(crate) struct AccessTokenBody<'a> {
+    access_token: &'a str,
+    token_type: &'static str,
+    expires_in: u64,
+}
+
+impl<'a> From<&'a IssuedAccessToken> for AccessTokenBody<'a> {
+    fn from(token: &'a IssuedAccessToken) -> Self {
+        Self {
+            access_token: token.token.secret(),
+            token_type: "Bearer",
+            expires_in: token.expires_in,
+        }
+    }
+}
+
 #[derive(Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = User))]
 pub(crate) struct UserBody<'a> {
@@ -144,7 +165,7 @@ fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
 }
 
-fn parse_json<T: DeserializeOwned>(request: &EndpointRequest) -> Result<T, Failure> {
+pub(super) fn parse_json<T: DeserializeOwned>(request: &EndpointRequest) -> Result<T, Failure> {
     if !is_json(&request.headers) {
         return Err(Failure::UnsupportedMediaType);
     }
@@ -154,7 +175,10 @@ fn parse_json<T: DeserializeOwned>(request: &EndpointRequest) -> Result<T, Failu
 impl AuthEndpoints {
     /// Authenticates a signed-in route; cookie-borne tokens on state-changing requests also
     /// need the double-submit CSRF token.
-    async fn signed_in(&self, request: &EndpointRequest) -> Result<AuthContext, Failure> {
+    pub(super) async fn signed_in(
+        &self,
+        request: &EndpointRequest,
+    ) -> Result<AuthContext, Failure> {
         let context = self.inner.authenticator.require(&request.headers).await?;
         if context.source() == CredentialSource::Cookie
             && request.method != Method::GET
@@ -166,13 +190,13 @@ impl AuthEndpoints {
         Ok(context)
     }
 
-    fn user_id(context: &AuthContext) -> Result<UserId, Failure> {
+    pub(super) fn user_id(context: &AuthContext) -> Result<UserId, Failure> {
         context.user_id().ok_or(Failure::InvalidRequest(
             "the access token does not name a user",
         ))
     }
 
-    fn session_id(context: &AuthContext) -> Result<SessionId, Failure> {
+    pub(super) fn session_id(context: &AuthContext) -> Result<SessionId, Failure> {
         context.session_id().ok_or(Failure::InvalidRequest(
             "the access token does not name a session",
         ))

@@ -14,6 +14,7 @@
 //! | `GET /sessions` | access token | – | 200 the active sessions |
 //! | `DELETE /sessions/{id}` | access token | – | 204 |
 //! | `POST /password/change` | access token | `{"current_password","new_password"}` | 204 |
+//! | `POST /reauthenticate` | access token | `{"password"}` | 200 `{"access_token","token_type","expires_in"}` with a fresh `auth_time` (step-up, RFC 9470) |
 //! | `POST /password/forgot` | – | `{"email"}` | 202 (whether or not the account exists) |
 //! | `POST /password/reset` | – | `{"token","new_password"}` | 204 |
 //! | `POST /email/verify` | – | `{"token"}` | 204 |
@@ -67,6 +68,7 @@ pub(crate) mod handlers;
 mod response;
 #[cfg(feature = "providers")]
 mod social_login;
+pub(crate) mod step_up;
 mod tower_service;
 
 use std::fmt;
@@ -162,6 +164,7 @@ pub(crate) enum Route {
     Sessions,
     EndSession(String),
     PasswordChange,
+    Reauthenticate,
     PasswordForgot,
     PasswordReset,
     EmailVerify,
@@ -191,6 +194,7 @@ impl Route {
             "/me" => (Self::Me, "GET"),
             "/sessions" => (Self::Sessions, "GET"),
             "/password/change" => (Self::PasswordChange, "POST"),
+            "/reauthenticate" => (Self::Reauthenticate, "POST"),
             "/password/forgot" => (Self::PasswordForgot, "POST"),
             "/password/reset" => (Self::PasswordReset, "POST"),
             "/email/verify" => (Self::EmailVerify, "POST"),
@@ -455,6 +459,7 @@ impl AuthEndpoints {
             Route::Sessions => self.sessions(request).await,
             Route::EndSession(id) => self.end_session(request, &id).await,
             Route::PasswordChange => self.password_change(request).await,
+            Route::Reauthenticate => self.reauthenticate(request).await,
             Route::PasswordForgot => self.password_forgot(request).await,
             Route::PasswordReset => self.password_reset(request).await,
             Route::EmailVerify => self.email_verify(request).await,

@@ -23,9 +23,10 @@ use super::{
     mounted, string, string_parameter,
 };
 use crate::endpoints::handlers::{
-    Credentials, ForgotBody, PasswordChangeBody, RefreshBody, ResetBody, SessionBody, TokenBody,
-    UserBody, VerifyBody,
+    AccessTokenBody, Credentials, ForgotBody, PasswordChangeBody, RefreshBody, ResetBody,
+    SessionBody, TokenBody, UserBody, VerifyBody,
 };
+use crate::endpoints::step_up::ReauthenticateBody;
 use crate::endpoints::{AuthEndpoints, Route};
 
 /// Security scheme names.
@@ -81,6 +82,7 @@ fn entries(endpoints: &AuthEndpoints) -> Vec<Entry> {
             sample: format!("/sessions/{session}"),
         },
         Entry::fixed(Route::PasswordChange, Method::POST, "/password/change"),
+        Entry::fixed(Route::Reauthenticate, Method::POST, "/reauthenticate"),
         Entry::fixed(Route::PasswordForgot, Method::POST, "/password/forgot"),
         Entry::fixed(Route::PasswordReset, Method::POST, "/password/reset"),
         Entry::fixed(Route::EmailVerify, Method::POST, "/email/verify"),
@@ -288,6 +290,8 @@ fn components(shape: &Shape) -> ComponentsBuilder {
         .schema_from::<Credentials>()
         .schema_from::<RefreshBody>()
         .schema_from::<PasswordChangeBody>()
+        .schema_from::<ReauthenticateBody>()
+        .schema_from::<AccessTokenBody<'static>>()
         .schema_from::<ForgotBody>()
         .schema_from::<ResetBody>()
         .schema_from::<VerifyBody>()
@@ -533,6 +537,27 @@ fn operation(route: &Route, shape: &Shape) -> utoipa::openapi::path::Operation {
                 .response(
                     "204",
                     empty_response("Changed; the account's other sessions are ended."),
+                );
+            statuses.push((429, THROTTLED));
+        }
+        Route::Reauthenticate => {
+            (tag, id, summary) = (
+                "account",
+                "reauthenticate",
+                "Sign in again within this session (step-up, RFC 9470).",
+            );
+            signed_in = true;
+            json = true;
+            operation = operation
+                .request_body(Some(json_body("ReauthenticateRequest").build()))
+                .response(
+                    "200",
+                    json_response(
+                        "A new access token whose `auth_time` is now; the refresh token is \
+                         unchanged.",
+                        Ref::from_schema_name("AccessTokenResponse"),
+                    )
+                    .build(),
                 );
             statuses.push((429, THROTTLED));
         }

@@ -584,6 +584,62 @@ pub async fn password_change(build: &Build) {
     assert_eq!(anonymous.status, 401);
 }
 
+/// Issue 15: a guard that wants a sign-in within 5 minutes refuses a 10-minute-old one with
+/// RFC 9470's challenge (401 `insufficient_user_authentication`, `max_age`), a refresh does not
+/// satisfy it (refresh keeps `auth_time`), and `POST /auth/reauthenticate` does.
+pub async fn step_up_guard_refuses_an_old_sign_in_until_reauthentication_rfc9470(build: &Build) {
+    let (fx, app) = build(Options::default(), EndpointsConfig::default());
+    let token = fx.user("kim@example.com").await;
+    let fresh = app.send(Req::get("/api/recent").bearer(&token)).await;
+    assert_eq!(
+        fresh.status,
+        200,
+        "a sign-in just now passes: {}",
+        fresh.text()
+    );
+
+    fx.clock.advance(std::time::Duration::from_secs(600));
+    let stale = app.send(Req::get("/api/recent").bearer(&token)).await;
+    assert_eq!(stale.status, 401, "{}", stale.text());
+    assert_eq!(
+        stale.header("www-authenticate"),
+        Some("Bearer realm=\"test\", error=\"insufficient_user_authentication\", max_age=\"300\"")
+    );
+    assert_eq!(stale.json()["error"], "insufficient_user_authentication");
+
+    let wrong = app
+        .send(
+            Req::post("/auth/reauthenticate")
+                .bearer(&token)
+                .json(json!({"password": "not-my-password"})),
+        )
+        .await;
+    assert_json_error(&wrong, 401, "invalid_credentials");
+    let again = app
+        .send(
+            Req::post("/auth/reauthenticate")
+                .bearer(&token)
+                .json(json!({"password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(again.status, 200, "{}", again.text());
+    let stepped_up = again.json()["access_token"]
+        .as_str()
+        .expect("an access token")
+        .to_owned();
+    assert!(again.json().get("refresh_token").is_none());
+    let passed = app.send(Req::get("/api/recent").bearer(&stepped_up)).await;
+    assert_eq!(passed.status, 200, "{}", passed.text());
+    // The old token still carries the old auth_time: still refused.
+    let old = app.send(Req::get("/api/recent").bearer(&token)).await;
+    assert_eq!(old.status, 401);
+
+    let anonymous = app
+        .send(Req::post("/auth/reauthenticate").json(json!({"password": PASSWORD})))
+        .await;
+    assert_eq!(anonymous.status, 401);
+}
+
 pub async fn password_forgot_and_reset(build: &Build) {
     let (fx, app) = build(Options::default(), EndpointsConfig::default());
     fx.user("kim@example.com").await;
