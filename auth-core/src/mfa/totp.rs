@@ -32,6 +32,11 @@ const AAD_LABEL: &[u8] = b"auth-rs totp secret\0";
 /// digits, 30-second steps, one step of clock skew either way. Set [`issuer`](Self::issuer)
 /// to your product's name.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Deserialize),
+    serde(default, deny_unknown_fields)
+)]
 #[non_exhaustive]
 pub struct TotpConfig {
     /// The name the authenticator app shows above the account (the otpauth label's issuer
@@ -41,6 +46,10 @@ pub struct TotpConfig {
     pub digits: u8,
     /// The time step, whole seconds from 1 to 300. Defaults to 30 s, the only step most
     /// apps support.
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::config_serde::duration")
+    )]
     pub step: Duration,
     /// How many steps before and after the current one a code may be from, for clock drift
     /// and typing time: 0 to 2. Defaults to 1 (RFC 6238 §5.2: "at most one time step").
@@ -65,6 +74,17 @@ impl TotpConfig {
             issuer: issuer.into(),
             ..Self::default()
         }
+    }
+
+    /// Checks every field (every method does too; call this at start-up to refuse a bad
+    /// configuration before the first enrolment).
+    ///
+    /// # Errors
+    ///
+    /// [`TotpError::InvalidConfig`] naming the field: an empty issuer or one with `:`,
+    /// digits outside 6–8, a skew over 2, a step that is not whole seconds from 1 to 300.
+    pub fn validate(&self) -> Result<(), TotpError> {
+        self.checked_step().map(|_| ())
     }
 
     /// The step in seconds, after checking every field.
@@ -533,6 +553,16 @@ mod tests {
     }
 
     #[test]
+    fn the_default_is_what_authenticator_apps_expect() {
+        let config = TotpConfig::default();
+        assert_eq!(config.validate(), Ok(()));
+        assert_eq!(
+            (config.digits, config.step, config.skew),
+            (6, Duration::from_secs(30), 1)
+        );
+    }
+
+    #[test]
     fn weakening_configurations_are_refused() {
         let secret = rfc_secret();
         let now = at(1_700_000_000);
@@ -574,6 +604,10 @@ mod tests {
             assert!(matches!(
                 config.enrol("kim@example.com"),
                 Err(MfaError::Totp(TotpError::InvalidConfig(_)))
+            ));
+            assert!(matches!(
+                config.validate(),
+                Err(TotpError::InvalidConfig(_))
             ));
         }
         assert_eq!(
