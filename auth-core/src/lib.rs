@@ -33,6 +33,10 @@
 //!   the `query` and `form_post` response modes, refresh rotation, id_tokens, userinfo,
 //!   RFC 7009 revocation, RFC 7662 introspection, RFC 8414 metadata and JWKS — as plain
 //!   requests and outcomes for an HTTP adapter.
+//! * [`mfa`] — second factors: TOTP (RFC 6238) enrolment with an `otpauth://` URI and its
+//!   QR code as SVG, verification that accepts each code once (§5.2), recovery codes stored
+//!   as SHA-256, and XChaCha20-Poly1305 for TOTP secrets at rest under a host-provided key;
+//!   kept by a [`store::SecondFactorStore`].
 //! * [`revocation`] — whether a verified access token still stands (session revoked, user cut
 //!   off or disabled, `jti` revoked), cached with a configurable staleness bound.
 //! * [`authz`] — roles, permissions, plan tiers, scopes and tenants as [`authz::Requirement`]s.
@@ -92,6 +96,7 @@ mod crypto_backend;
 pub mod env;
 mod error;
 pub mod flows;
+pub mod mfa;
 pub mod oauth_server;
 pub mod opaque;
 pub mod password;

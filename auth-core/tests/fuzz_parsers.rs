@@ -1,7 +1,8 @@
 //! Bounded fuzzing of every auth-core parser that sees attacker input (issue 13): access
 //! tokens (header, claims, signature), opaque and refresh tokens, ids, scopes, emails,
 //! passwords, JWKs, the configuration deserializers and the authorization server's request
-//! handling (redirect URIs, PKCE, client authentication, token requests).
+//! handling (redirect URIs, PKCE, client authentication, token requests), and the second
+//! factors (typed TOTP and recovery codes, stored ciphertexts).
 //!
 //! cargo-fuzz needs a nightly toolchain; these are proptest properties that run on stable
 //! inside `cargo test`. Each one asserts an outcome, not only "no panic": garbage is refused,
@@ -9,19 +10,24 @@
 //! accepted under. Runs are bounded (see [`config`]); run longer with
 //! `PROPTEST_CASES=100000 cargo test -p auth-core --test fuzz_parsers`.
 
+use std::time::{Duration, UNIX_EPOCH};
+
 mod common;
 mod fuzz_support;
 mod oauth_support;
 
 use auth_core::ManualClock;
 use auth_core::flows::{AuthConfig, EndpointLimits, RouteLimit, ThrottleLimit};
+use auth_core::mfa::{
+    SecretKey, TotpConfig, TotpError, TotpSecret, decrypt, encrypt, hash_recovery_code, normalize,
+};
 use auth_core::oauth_server::{
     AuthorizeOutcome, AuthorizeRequest, ClientRegistration, OAuthErrorCode, TokenRequest,
 };
 use auth_core::opaque::{OpaqueToken, OpaqueTokenError, TokenHash};
 use auth_core::password::{PasswordPolicy, PolicyViolation};
 use auth_core::revocation::RevocationConfig;
-use auth_core::store::{SessionId, UserId, normalize_email, username_key};
+use auth_core::store::{SecretHash, SessionId, UserId, normalize_email, username_key};
 use auth_core::token::{
     AccessTokenRequest, Algorithm, Jwk, JwkSet, KeySet, Scope, SigningKey, VerificationKey,
     verify_jws,
@@ -1084,4 +1090,76 @@ fn pkce_verifiers_must_match_exactly() {
             .await
             .expect("the right verifier redeems the code");
     });
+}
+
+// --- second factors (issue 15) ----------------------------------------------------------
+
+proptest! {
+    #![proptest_config(config(1024))]
+
+    /// A typed TOTP code: anything that is not six ASCII digits (spaces aside) is
+    /// `Malformed`, never a panic; six digits are accepted exactly when they are the code of
+    /// a step in the window, and the step returned is after `last_used_step`.
+    #[test]
+    fn totp_verify_on_arbitrary_input(
+        typed in prop_oneof![any::<String>(), "[0-9 ]{0,10}", "[0-9]{6}"],
+        unix in 0u64..4_000_000_000,
+        last in proptest::option::of(0u64..140_000_000),
+    ) {
+        let config = TotpConfig::new("Fuzz");
+        let secret = TotpSecret::from_bytes(b"12345678901234567890".to_vec()).expect("20 bytes");
+        let now = UNIX_EPOCH + Duration::from_secs(unix);
+        let digits: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
+        let well_formed = typed.len() <= 32
+            && digits.len() == 6
+            && digits.bytes().all(|b| b.is_ascii_digit());
+        match config.verify(&secret, &typed, now, last) {
+            Ok(step) => {
+                prop_assert!(well_formed);
+                prop_assert!(last.is_none_or(|last| step > last));
+                prop_assert!(step.abs_diff(unix / 30) <= 1);
+                let at = UNIX_EPOCH + Duration::from_secs(step * 30);
+                let expected = config.code_at(&secret, at).expect("code");
+                prop_assert_eq!(expected.as_str(), digits.as_str());
+            }
+            Err(TotpError::Malformed) => prop_assert!(!well_formed),
+            Err(error) => {
+                prop_assert!(well_formed, "{error}");
+                prop_assert!(matches!(error, TotpError::Mismatch | TotpError::Replayed));
+            }
+        }
+    }
+
+    /// A typed recovery code normalizes to 12 characters of the code alphabet or is
+    /// refused, and normalizing is idempotent.
+    #[test]
+    fn recovery_code_normalize_on_arbitrary_input(
+        typed in prop_oneof![any::<String>(), "[0-9a-zA-Z -]{10,20}"],
+    ) {
+        if let Ok(canonical) = normalize(&typed) {
+            prop_assert_eq!(canonical.len(), 12);
+            prop_assert!(canonical
+                .bytes()
+                .all(|b| b"0123456789abcdefghjkmnpqrstvwxyz".contains(&b)));
+            let again = normalize(&canonical).expect("canonical");
+            prop_assert_eq!(again.as_str(), canonical.as_str());
+            prop_assert!(hash_recovery_code(&typed).expect("same input").ct_eq(&SecretHash::of(&canonical)));
+        }
+    }
+
+    /// Stored ciphertexts: arbitrary bytes, or a real one with one byte changed, never
+    /// decrypt (and never panic).
+    #[test]
+    fn encrypted_secrets_refuse_arbitrary_and_altered_bytes(
+        bytes in proptest::collection::vec(any::<u8>(), 0..128),
+        index in any::<prop::sample::Index>(),
+        mask in 1u8..=255,
+    ) {
+        let key = SecretKey::from_bytes([9; 32]);
+        prop_assert!(decrypt(&key, &bytes, b"aad").is_err());
+        let mut stored = encrypt(&key, b"a totp secret of 20b", b"aad").expect("encrypt");
+        let at = index.index(stored.len());
+        stored[at] ^= mask;
+        prop_assert!(decrypt(&key, &stored, b"aad").is_err());
+    }
 }

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use auth_core::flows::Stores;
 use auth_core::store::memory::{
     MemoryAuditStore, MemoryCounterStore, MemoryIdentityStore, MemoryOneTimeTokenStore,
-    MemoryPendingLoginStore, MemoryRevocationStore, MemorySessionStore, MemoryStores,
-    MemoryThrottleStore, MemoryUserStore,
+    MemoryPendingLoginStore, MemoryRevocationStore, MemorySecondFactorStore, MemorySessionStore,
+    MemoryStores, MemoryThrottleStore, MemoryUserStore,
 };
 use auth_core::store::{SeparateTokenStatus, SplitTokenStatus};
 use auth_core::testkit;
@@ -78,6 +78,15 @@ async fn memory_pending_login_store_conforms() {
     testkit::pending_login_store_conformance(Arc::new(MemoryPendingLoginStore::new())).await;
 }
 
+// TOTP steps and recovery codes: 50 concurrent uses of one step (and of one code) succeed
+// exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_second_factor_store_conforms() {
+    let users = MemoryUserStore::new();
+    testkit::second_factor_store_conformance(Arc::new(MemorySecondFactorStore::new()), &users)
+        .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn memory_throttle_store_conforms() {
     testkit::throttle_store_conformance(Arc::new(MemoryThrottleStore::new())).await;
@@ -140,8 +149,9 @@ mod broken {
     };
     use auth_core::store::{
         Assurance, OneTimePurpose, OneTimeToken, OneTimeTokenStore, RefreshTokenRecord,
-        Reservation, RevokeReason, Rotation, Session, SessionId, SessionKind, SessionStore,
-        StoreError, ThrottleStore, User, UserId, UserStore, UserUpdate,
+        Reservation, RevokeReason, Rotation, SecondFactorStore, SecretHash, Session, SessionId,
+        SessionKind, SessionStore, StoreError, ThrottleStore, TotpRecord, User, UserId, UserStore,
+        UserUpdate,
     };
     use auth_core::testkit;
 
@@ -765,5 +775,85 @@ mod broken {
             &*revocations,
         )
         .await;
+    }
+
+    /// A second-factor store whose `use_totp_step` checks, awaits (a round trip), then
+    /// writes the whole record back: the check-then-act race RFC 6238 §5.2's "accept a code
+    /// once" falls to when two requests carry one code at the same moment.
+    #[derive(Debug, Default)]
+    struct RacyTotpStep(
+        auth_core::store::memory::MemorySecondFactorStore,
+        RaceWindow,
+    );
+
+    impl std::fmt::Debug for RaceWindow {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("RaceWindow")
+        }
+    }
+
+    #[async_trait]
+    impl SecondFactorStore for RacyTotpStep {
+        async fn put_totp(&self, user: UserId, record: TotpRecord) -> Result<(), StoreError> {
+            self.0.put_totp(user, record).await
+        }
+        async fn totp(&self, user: UserId) -> Result<Option<TotpRecord>, StoreError> {
+            self.0.totp(user).await
+        }
+        async fn confirm_totp(
+            &self,
+            user: UserId,
+            step: u64,
+            now: SystemTime,
+        ) -> Result<bool, StoreError> {
+            self.0.confirm_totp(user, step, now).await
+        }
+        async fn use_totp_step(&self, user: UserId, step: u64) -> Result<bool, StoreError> {
+            let seen = self.0.totp(user).await?;
+            self.1.hold().await;
+            match seen {
+                Some(mut record)
+                    if record.is_confirmed()
+                        && record.last_used_step.is_none_or(|last| last < step) =>
+                {
+                    record.last_used_step = Some(step);
+                    self.0.put_totp(user, record).await?;
+                    Ok(true)
+                }
+                _ => Ok(false),
+            }
+        }
+        async fn delete_totp(&self, user: UserId) -> Result<bool, StoreError> {
+            self.0.delete_totp(user).await
+        }
+        async fn replace_recovery_codes(
+            &self,
+            user: UserId,
+            hashes: &[SecretHash],
+            now: SystemTime,
+        ) -> Result<(), StoreError> {
+            self.0.replace_recovery_codes(user, hashes, now).await
+        }
+        async fn use_recovery_code(
+            &self,
+            user: UserId,
+            hash: &SecretHash,
+            now: SystemTime,
+        ) -> Result<bool, StoreError> {
+            self.0.use_recovery_code(user, hash, now).await
+        }
+        async fn recovery_codes_left(&self, user: UserId) -> Result<u32, StoreError> {
+            self.0.recovery_codes_left(user).await
+        }
+        async fn delete_recovery_codes(&self, user: UserId) -> Result<u64, StoreError> {
+            self.0.delete_recovery_codes(user).await
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[should_panic(expected = "calls with one step must succeed exactly once")]
+    async fn racy_totp_step_is_caught() {
+        let users = MemoryUserStore::new();
+        testkit::second_factor_store_conformance(Arc::new(RacyTotpStep::default()), &users).await;
     }
 }

@@ -123,6 +123,22 @@ fn the_revocation_cache_settings_read_the_same_way() {
 }
 
 #[test]
+fn the_totp_settings_read_the_same_way_and_validate() {
+    use auth_core::mfa::{TotpConfig, TotpError};
+    let config: TotpConfig =
+        serde_json::from_str(r#"{ "issuer": "Acme", "step": "60s", "digits": 8 }"#).unwrap();
+    assert_eq!(config.issuer, "Acme");
+    assert_eq!(config.step, Duration::from_secs(60));
+    assert_eq!((config.digits, config.skew), (8, 1));
+    assert_eq!(config.validate(), Ok(()));
+    let default: TotpConfig = serde_json::from_str("{}").unwrap();
+    assert_eq!(default, TotpConfig::default());
+    assert!(serde_json::from_str::<TotpConfig>(r#"{ "algorithm": "SHA256" }"#).is_err());
+    let weak: TotpConfig = serde_json::from_str(r#"{ "skew": 10 }"#).unwrap();
+    assert!(matches!(weak.validate(), Err(TotpError::InvalidConfig(_))));
+}
+
+#[test]
 fn the_authorization_server_config_needs_its_issuer_and_keeps_the_rest_s_defaults() {
     use auth_core::oauth_server::OAuthServerConfig;
     let config: OAuthServerConfig = serde_json::from_str(

@@ -42,6 +42,11 @@
 //!   every backend and are at most 512 characters (a longer one is an error, never
 //!   truncated into another key); purge them with
 //!   [`purge_expired_counters`](auth_core::store::CounterStore::purge_expired_counters).
+//! * **Second factors**: the same pool behind auth-core's
+//!   [`SecondFactorStore`](auth_core::store::SecondFactorStore) (tables `auth_totp` and
+//!   `auth_recovery_codes`, deleted with their user): recording a TOTP time step and using a
+//!   recovery code are one conditional `UPDATE` each, so a code is accepted once even when
+//!   two requests carry it at the same moment.
 //! * [`migration`] — the schema ([`Migrator`], run by [`SeaOrmStore::migrate`]), with an index
 //!   on every lookup column; versions are kept in their own `auth_seaql_migrations` table, so
 //!   your own sea-orm `Migrator` on the same database is unaffected.
@@ -173,6 +178,7 @@ mod pending_logins;
 mod redact;
 mod revocations;
 pub mod rls;
+mod second_factors;
 mod sessions;
 mod store;
 mod throttle;

@@ -3,8 +3,9 @@
 //! includes the races the issue asks for: 50 concurrent rotations of one refresh token (exactly
 //! one wins), 50 concurrent consumes of one one-time token, 50 concurrent signups with one
 //! email, 50 concurrent throttle failures (all counted), 50 concurrent redemptions of one
-//! authorization code (exactly one wins), 50 concurrent registrations of one client id and 50
-//! concurrent additions to one rate-limit counter (exactly the limit allowed).
+//! authorization code (exactly one wins), 50 concurrent registrations of one client id, 50
+//! concurrent additions to one rate-limit counter (exactly the limit allowed), and 50
+//! concurrent uses of one TOTP step and of one recovery code (exactly one wins each).
 
 mod support;
 
@@ -25,6 +26,9 @@ async fn run_kit(db: TestDb) {
     // Rate-limit and quota counters (issue 14): 50 concurrent additions with limit 7 allow
     // exactly 7, and with limit 50 lose none.
     testkit::counter_store_conformance(Arc::new(db.store.clone())).await;
+    // Second factors (issue 15): TOTP records and recovery codes; 50 concurrent uses of one
+    // TOTP step, and of one recovery code, succeed exactly once.
+    testkit::second_factor_store_conformance(Arc::new(db.store.clone()), &db.store).await;
     // The revocation check's three reads in one query (issue 14) answer exactly what the
     // separate reads do.
     let store = &db.store;

@@ -421,3 +421,49 @@ async fn the_counters_migration_upgrades_an_existing_database_and_rolls_back_alo
         "the earlier migrations stay"
     );
 }
+
+/// The second-factor migration (issue 15) on a database migrated before it: `auth_totp` and
+/// `auth_recovery_codes` appear, and rolling back only that migration removes both and leaves
+/// the rest.
+#[tokio::test]
+async fn the_second_factors_migration_upgrades_an_existing_database_and_rolls_back_alone() {
+    let store = SeaOrmStore::connect("sqlite::memory:")
+        .await
+        .expect("connect");
+    Migrator::up(store.connection(), Some(7))
+        .await
+        .expect("the first seven migrations");
+    let tables = |store: SeaOrmStore| async move {
+        store
+            .connection()
+            .query_all_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "SELECT name FROM sqlite_master WHERE type = 'table' \
+                 AND name IN ('auth_totp', 'auth_recovery_codes', 'auth_counters') \
+                 ORDER BY name",
+            ))
+            .await
+            .expect("tables")
+            .iter()
+            .map(|row| row.try_get_by_index::<String>(0).expect("name"))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(tables(store.clone()).await, ["auth_counters"]);
+    store.migrate().await.expect("the eighth on top");
+    assert_eq!(
+        tables(store.clone()).await,
+        ["auth_counters", "auth_recovery_codes", "auth_totp"]
+    );
+    let from_the_eighth = Migrator::migrations().len() - 7;
+    Migrator::down(
+        store.connection(),
+        Some(<u32 as TryFrom<usize>>::try_from(from_the_eighth).expect("a few")),
+    )
+    .await
+    .expect("roll back the eighth");
+    assert_eq!(
+        tables(store.clone()).await,
+        ["auth_counters"],
+        "the eighth's tables are gone, the earlier migrations' stay"
+    );
+}

@@ -17,6 +17,7 @@
 //! | [`ConsentStore`] | consents (user, client → scopes) | — |
 //! | [`OAuthGrantStore`] | the client and scope behind an OAuth session | unique session |
 //! | [`PendingLoginStore`] | social logins between start and callback | [`PendingLoginStore::take_pending_login`]: once |
+//! | [`SecondFactorStore`] | a user's TOTP record (secret encrypted) and recovery codes (hashed) | [`SecondFactorStore::use_totp_step`]: one conditional write; [`SecondFactorStore::use_recovery_code`]: once |
 //!
 //! All traits are object-safe (`#[async_trait]`), `Send + Sync`, and return [`StoreError`]:
 //! "not found" is `Ok(None)`/`Ok(false)`, and `Err` means a conflict or a backend failure,
@@ -35,6 +36,8 @@ mod pending_logins;
 mod pending_records;
 mod records;
 mod revocations;
+mod second_factor_records;
+mod second_factors;
 #[cfg(feature = "serde")]
 mod serde_names;
 mod sessions;
@@ -60,6 +63,8 @@ pub use records::{
     UserId, normalize_email, username_key,
 };
 pub use revocations::RevocationStore;
+pub use second_factor_records::TotpRecord;
+pub use second_factors::SecondFactorStore;
 pub use sessions::{Rotation, SessionStore};
 pub use throttle::{Reservation, ThrottleStore};
 pub use token_status::{

@@ -17,7 +17,8 @@
 //! authorization server's stores have theirs too ([`oauth_client_store_conformance`],
 //! [`authorization_code_store_conformance`], [`consent_store_conformance`],
 //! [`oauth_grant_store_conformance`]), run together by [`run_all_oauth`]. Pending social logins
-//! (kept by auth-providers' login flow) have [`pending_login_store_conformance`], and the
+//! (kept by auth-providers' login flow) have [`pending_login_store_conformance`], second
+//! factors (TOTP records and recovery codes) [`second_factor_store_conformance`], and the
 //! rate-limit and quota counters [`counter_store_conformance`]; a store that answers the
 //! revocation check's reads in one call, [`token_status_store_conformance`]. Each
 //! function's docs list what it checks.
@@ -149,6 +150,7 @@ mod one_time;
 mod outage;
 mod pending_logins;
 mod revocations;
+mod second_factors;
 mod sessions;
 mod support;
 mod throttle;
@@ -167,6 +169,7 @@ pub use one_time::one_time_token_store_conformance;
 pub use outage::{OutageProxy, upstream_of};
 pub use pending_logins::pending_login_store_conformance;
 pub use revocations::revocation_store_conformance;
+pub use second_factors::second_factor_store_conformance;
 pub use sessions::session_store_conformance;
 pub use throttle::throttle_store_conformance;
 pub use token_status::token_status_store_conformance;

@@ -15,6 +15,7 @@ mod m20261201_000004_exact_match_lookups;
 mod m20261201_000005_pending_logins;
 mod m20261201_000006_throttle_counters;
 mod m20261201_000007_counters;
+mod m20261201_000008_second_factors;
 mod m20261201_000010_session_assurance;
 
 pub(crate) use m20261201_000007_counters::COUNTER_KEY;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_pending_logins::Migration),
             Box::new(m20261201_000006_throttle_counters::Migration),
             Box::new(m20261201_000007_counters::Migration),
+            Box::new(m20261201_000008_second_factors::Migration),
             Box::new(m20261201_000010_session_assurance::Migration),
         ]
     }

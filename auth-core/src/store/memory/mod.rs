@@ -49,6 +49,7 @@ mod oauth;
 mod one_time;
 mod pending_logins;
 mod revocations;
+mod second_factors;
 mod sessions;
 mod throttle;
 mod users;
@@ -62,6 +63,7 @@ pub use oauth::{
 pub use one_time::MemoryOneTimeTokenStore;
 pub use pending_logins::MemoryPendingLoginStore;
 pub use revocations::MemoryRevocationStore;
+pub use second_factors::MemorySecondFactorStore;
 pub use sessions::MemorySessionStore;
 pub use throttle::MemoryThrottleStore;
 pub use users::MemoryUserStore;
