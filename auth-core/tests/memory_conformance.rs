@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use auth_core::flows::Stores;
 use auth_core::store::memory::{
-    MemoryAuditStore, MemoryCounterStore, MemoryIdentityStore, MemoryOneTimeTokenStore,
-    MemoryPendingLoginStore, MemoryRevocationStore, MemorySessionStore, MemoryStores,
-    MemoryThrottleStore, MemoryUserStore,
+    MemoryAuditStore, MemoryCeremonyStore, MemoryCounterStore, MemoryIdentityStore,
+    MemoryOneTimeTokenStore, MemoryPasskeyStore, MemoryPendingLoginStore, MemoryRevocationStore,
+    MemorySessionStore, MemoryStores, MemoryThrottleStore, MemoryUserStore,
 };
 use auth_core::store::{SeparateTokenStatus, SplitTokenStatus};
 use auth_core::testkit;
@@ -76,6 +76,17 @@ async fn memory_one_time_token_store_conforms() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn memory_pending_login_store_conforms() {
     testkit::pending_login_store_conformance(Arc::new(MemoryPendingLoginStore::new())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_ceremony_store_conforms() {
+    testkit::ceremony_store_conformance(Arc::new(MemoryCeremonyStore::new())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_passkey_store_conforms() {
+    let users = MemoryUserStore::new();
+    testkit::passkey_store_conformance(Arc::new(MemoryPasskeyStore::new()), &users).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

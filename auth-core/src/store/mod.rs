@@ -17,6 +17,8 @@
 //! | [`ConsentStore`] | consents (user, client → scopes) | — |
 //! | [`OAuthGrantStore`] | the client and scope behind an OAuth session | unique session |
 //! | [`PendingLoginStore`] | social logins between start and callback | [`PendingLoginStore::take_pending_login`]: once |
+//! | [`CeremonyStore`] | passkey and second-factor ceremonies between start and finish | [`CeremonyStore::take_ceremony`]: once, for the purpose named (another purpose is consumed and refused) |
+//! | [`PasskeyStore`] | passkeys (WebAuthn credentials) | unique credential id across all users; rename and delete only the owner's (the last-way-in rule is the flow's) |
 //!
 //! All traits are object-safe (`#[async_trait]`), `Send + Sync`, and return [`StoreError`]:
 //! "not found" is `Ok(None)`/`Ok(false)`, and `Err` means a conflict or a backend failure,
@@ -24,6 +26,8 @@
 //! so stores stay deterministic under test.
 
 mod audit;
+mod ceremonies;
+mod ceremony_records;
 mod counters;
 mod error;
 mod identities;
@@ -31,6 +35,7 @@ pub mod memory;
 mod oauth;
 mod oauth_records;
 mod one_time;
+mod passkeys;
 mod pending_logins;
 mod pending_records;
 mod records;
@@ -44,6 +49,8 @@ mod user_update;
 mod users;
 
 pub use audit::AuditStore;
+pub use ceremonies::CeremonyStore;
+pub use ceremony_records::{Ceremony, CeremonyPurpose};
 pub use counters::{Count, CounterStore};
 pub use error::StoreError;
 pub use identities::IdentityStore;
@@ -52,6 +59,7 @@ pub use oauth_records::{
     AuthorizationCode, ClientType, CodeRedemption, Consent, GrantType, OAuthClient, OAuthGrant,
 };
 pub use one_time::OneTimeTokenStore;
+pub use passkeys::{PasskeyRecord, PasskeyStore};
 pub use pending_logins::PendingLoginStore;
 pub use pending_records::{PendingLogin, SecretHash, SecretValue};
 pub use records::{
