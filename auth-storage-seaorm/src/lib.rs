@@ -160,6 +160,7 @@
 compile_error!("auth-storage-seaorm needs a database: enable `sqlite`, `postgres` or `mysql`");
 
 mod audit;
+mod ceremonies;
 mod convert;
 mod counters;
 pub mod entity;
@@ -169,6 +170,7 @@ mod identities;
 pub mod migration;
 mod oauth;
 mod one_time;
+mod passkeys;
 mod pending_logins;
 mod redact;
 mod revocations;

@@ -15,8 +15,10 @@ mod m20261201_000004_exact_match_lookups;
 mod m20261201_000005_pending_logins;
 mod m20261201_000006_throttle_counters;
 mod m20261201_000007_counters;
+mod m20261201_000009_passkeys;
 
 pub(crate) use m20261201_000007_counters::COUNTER_KEY;
+pub(crate) use m20261201_000009_passkeys::PASSKEY_NAME;
 
 /// Every migration of this crate, oldest first.
 ///
@@ -42,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_pending_logins::Migration),
             Box::new(m20261201_000006_throttle_counters::Migration),
             Box::new(m20261201_000007_counters::Migration),
+            Box::new(m20261201_000009_passkeys::Migration),
         ]
     }
 
