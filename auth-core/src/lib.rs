@@ -94,6 +94,8 @@ mod error;
 pub mod flows;
 pub mod oauth_server;
 pub mod opaque;
+#[cfg(feature = "passkey")]
+pub mod passkey;
 pub mod password;
 pub mod redact;
 mod report;

@@ -2,9 +2,54 @@
 //! ceremony (a passkey registration or sign-in, a second-factor login challenge) and what it
 //! is for.
 
+use std::fmt;
 use std::time::SystemTime;
 
-use super::{SecretValue, UserId};
+use super::{SecretHash, SecretValue, UserId};
+use crate::opaque::{OpaqueToken, OpaqueTokenError};
+
+/// The token that names a ceremony between its start and its finish: 256 random bits
+/// (43 base64url characters) handed to the client, while the store keeps only its
+/// [`hash`](Self::hash).
+///
+/// Not `Clone` (it is used once); `Debug` prints `CeremonyToken([redacted])`; the text is
+/// zeroed on drop.
+pub struct CeremonyToken(OpaqueToken);
+
+impl CeremonyToken {
+    /// A fresh token from the operating system's CSPRNG.
+    ///
+    /// # Errors
+    /// [`OpaqueTokenError::RandomUnavailable`] when the operating system has no randomness.
+    pub fn generate() -> Result<Self, OpaqueTokenError> {
+        OpaqueToken::generate().map(Self)
+    }
+
+    /// The token a client presented, if it has the form [`generate`](Self::generate) makes.
+    ///
+    /// # Errors
+    /// As [`OpaqueToken::parse`]: the wrong length, a character outside base64url, or a
+    /// non-canonical encoding.
+    pub fn parse(presented: &str) -> Result<Self, OpaqueTokenError> {
+        OpaqueToken::parse(presented).map(Self)
+    }
+
+    /// The token's text, to hand to the client once. Never log or store it.
+    pub fn secret(&self) -> &str {
+        self.0.secret()
+    }
+
+    /// The SHA-256 of the token: the [`CeremonyStore`](super::CeremonyStore) key.
+    pub fn hash(&self) -> SecretHash {
+        SecretHash::of(self.0.secret())
+    }
+}
+
+impl fmt::Debug for CeremonyToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CeremonyToken([redacted])")
+    }
+}
 
 /// What a ceremony is for. A ceremony started for one purpose never serves another: the
 /// store answers `None` to a take that names another purpose.
@@ -90,6 +135,15 @@ mod tests {
             assert_eq!(CeremonyPurpose::parse(purpose.as_str()), Some(purpose));
         }
         assert_eq!(CeremonyPurpose::parse("PasskeyRegistration"), None);
+    }
+
+    #[test]
+    fn tokens_are_redacted_and_hash_to_their_store_key() {
+        let token = CeremonyToken::generate().unwrap();
+        assert_eq!(format!("{token:?}"), "CeremonyToken([redacted])");
+        let presented = CeremonyToken::parse(token.secret()).unwrap();
+        assert_eq!(presented.hash(), SecretHash::of(token.secret()));
+        assert!(CeremonyToken::parse("short").is_err());
     }
 
     #[test]

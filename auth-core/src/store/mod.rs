@@ -50,7 +50,7 @@ mod users;
 
 pub use audit::AuditStore;
 pub use ceremonies::CeremonyStore;
-pub use ceremony_records::{Ceremony, CeremonyPurpose};
+pub use ceremony_records::{Ceremony, CeremonyPurpose, CeremonyToken};
 pub use counters::{Count, CounterStore};
 pub use error::StoreError;
 pub use identities::IdentityStore;
