@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use auth_core::passkey::{PasskeyConfig, PasskeyError, Passkeys, Url};
 use auth_core::store::memory::{MemoryCeremonyStore, MemoryPasskeyStore};
-use auth_core::store::{PasskeyRecord, PasskeyStore, User, UserId};
+use auth_core::store::{PasskeyRecord, PasskeyStore, StoreError, User, UserId};
 use passkey_authenticator::{Authenticator, UiHint, UserCheck, UserValidationMethod};
 use passkey_client::{Client, DefaultClientData};
 use passkey_crypto::AvailableBackend;
@@ -545,7 +545,10 @@ async fn two_registrations_of_the_same_authenticator_are_refused() {
     // A race: Lee's new credential id is registered (to Kim) between start and finish.
     let (token, options) = site.passkeys.start_registration(&lee, t(20)).await.unwrap();
     let answer = Browser::new().create(ORIGIN, options).await.unwrap();
-    let raw_id = answer["id"].as_str().expect("the credential id, base64url").to_owned();
+    let raw_id = answer["id"]
+        .as_str()
+        .expect("the credential id, base64url")
+        .to_owned();
     let id = base64_url(&raw_id);
     let squatter = PasskeyRecord::new(
         id,
@@ -630,6 +633,111 @@ async fn a_hinted_ceremony_refuses_another_users_passkey() {
         .finish_authentication(token.secret(), answer, t(11))
         .await;
     assert!(matches!(result, Err(PasskeyError::Rejected)), "{result:?}");
+}
+
+// WebAuthn §7.2 step 6: the user handle an authenticator returns must name the passkey's
+// owner (it is not signed, so a client can put anything there), and a usernameless answer
+// without one is refused.
+#[tokio::test]
+async fn a_user_handle_that_is_not_the_owners_is_refused() {
+    use base64::Engine as _;
+
+    let site = site();
+    let kim = user("kim");
+    let lee = user("lee");
+    let mut lees = Browser::new();
+    register(&site, &mut lees, &lee).await;
+
+    let kims_handle = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(kim.id.0.as_bytes());
+    for handle in [Value::from(kims_handle), Value::Null] {
+        let (token, options) = site
+            .passkeys
+            .start_authentication(None, t(10))
+            .await
+            .unwrap();
+        let mut answer = lees.get(ORIGIN, options).await.unwrap();
+        answer["response"]["userHandle"] = handle.clone();
+        let result = site
+            .passkeys
+            .finish_authentication(token.secret(), answer, t(11))
+            .await;
+        assert!(
+            matches!(result, Err(PasskeyError::Rejected)),
+            "{handle}: {result:?}"
+        );
+    }
+}
+
+/// A passkey store where the owner deletes the passkey (on another device) between the
+/// sign-in's lookup and its recorded use.
+#[derive(Debug)]
+struct DeletedMeanwhile(MemoryPasskeyStore);
+
+#[auth_core::async_trait]
+impl PasskeyStore for DeletedMeanwhile {
+    async fn add_passkey(&self, record: &PasskeyRecord) -> Result<(), StoreError> {
+        self.0.add_passkey(record).await
+    }
+    async fn passkeys_of(&self, user_id: UserId) -> Result<Vec<PasskeyRecord>, StoreError> {
+        self.0.passkeys_of(user_id).await
+    }
+    async fn passkey_by_credential_id(
+        &self,
+        credential_id: &[u8],
+    ) -> Result<Option<PasskeyRecord>, StoreError> {
+        self.0.passkey_by_credential_id(credential_id).await
+    }
+    async fn update_passkey_use(
+        &self,
+        credential_id: &[u8],
+        passkey: &str,
+        backup_state: bool,
+        now: SystemTime,
+    ) -> Result<bool, StoreError> {
+        if let Some(record) = self.0.passkey_by_credential_id(credential_id).await? {
+            self.0.delete_passkey(record.user_id, credential_id).await?;
+        }
+        self.0
+            .update_passkey_use(credential_id, passkey, backup_state, now)
+            .await
+    }
+    async fn rename_passkey(
+        &self,
+        user_id: UserId,
+        credential_id: &[u8],
+        name: &str,
+    ) -> Result<bool, StoreError> {
+        self.0.rename_passkey(user_id, credential_id, name).await
+    }
+    async fn delete_passkey(
+        &self,
+        user_id: UserId,
+        credential_id: &[u8],
+    ) -> Result<bool, StoreError> {
+        self.0.delete_passkey(user_id, credential_id).await
+    }
+}
+
+// A passkey deleted while its sign-in was being verified does not sign in: revoking a lost
+// device's passkey takes effect even against a ceremony already under way.
+#[tokio::test]
+async fn a_passkey_deleted_during_its_sign_in_is_refused() {
+    let store = MemoryPasskeyStore::new();
+    let site = Site {
+        passkeys: Passkeys::new(
+            PasskeyConfig::new(RP_ID, "Example", vec![ORIGIN.parse().unwrap()]),
+            Arc::new(MemoryCeremonyStore::new()),
+            Arc::new(DeletedMeanwhile(store.clone())),
+        )
+        .unwrap(),
+        store,
+    };
+    let kim = user("kim");
+    let mut browser = Browser::new();
+    register(&site, &mut browser, &kim).await;
+    let result = sign_in(&site, &mut browser, None, ORIGIN, 10).await;
+    assert!(matches!(result, Err(PasskeyError::Rejected)), "{result:?}");
+    assert!(site.store.is_empty());
 }
 
 // WebAuthn §6.1.1 (signature counter): an authenticator with a counter that goes backwards
