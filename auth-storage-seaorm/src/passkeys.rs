@@ -42,7 +42,7 @@ fn to_hex(bytes: &[u8]) -> String {
 
 /// The bytes of lowercase or uppercase hex; `None` for anything else.
 fn from_hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     text.as_bytes()
