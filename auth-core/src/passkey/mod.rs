@@ -26,15 +26,17 @@
 //! of the start endpoints, and the rule that a user never deletes their last way in
 //! ([`PasskeyStore::delete_passkey`] does not check it).
 //!
-//! ```no_run
+//! ```
 //! use std::sync::Arc;
 //! use std::time::SystemTime;
 //!
-//! use auth_core::passkey::{PasskeyConfig, Passkeys};
+//! use auth_core::passkey::{PasskeyConfig, PasskeyError, Passkeys};
 //! use auth_core::store::memory::{MemoryCeremonyStore, MemoryPasskeyStore};
-//! use auth_core::store::{User, UserId};
+//! use auth_core::store::{PasskeyRecord, User, UserId};
 //!
-//! # async fn run(from_browser: serde_json::Value) -> Result<(), Box<dyn std::error::Error>> {
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+//! # runtime.block_on(async {
 //! let config = PasskeyConfig::new("example.com", "Example", vec!["https://example.com".parse()?]);
 //! let passkeys = Passkeys::new(
 //!     config,
@@ -42,14 +44,33 @@
 //!     Arc::new(MemoryPasskeyStore::new()),
 //! )?;
 //!
+//! // A signed-in user adds a passkey: send `options` to the page for
+//! // `navigator.credentials.create()`, and keep `token.secret()` with it (or in a cookie).
 //! let user = User::new(UserId::generate()?, "kim@example.com", SystemTime::now());
 //! let (token, options) = passkeys.start_registration(&user, SystemTime::now()).await?;
-//! // Send `options` to the page for navigator.credentials.create(), keep `token.secret()` in
-//! // the page (or a cookie), and post both back:
-//! let record = passkeys
-//!     .finish_registration(token.secret(), &user.id, from_browser, "Kim's phone", SystemTime::now())
-//!     .await?;
-//! # let _ = record; Ok(()) }
+//! assert_eq!(options["publicKey"]["rp"]["id"], "example.com");
+//! assert_eq!(options["publicKey"]["authenticatorSelection"]["residentKey"], "required");
+//!
+//! // A sign-in without a user name: the browser offers every passkey of this site.
+//! let (sign_in, options) = passkeys.start_authentication(None, SystemTime::now()).await?;
+//! assert!(options["publicKey"]["challenge"].is_string());
+//! # let _ = (token, sign_in);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # })?;
+//! # Ok(())
+//! # }
+//!
+//! // The page posts back the token and what the browser answered.
+//! async fn finish(
+//!     passkeys: &Passkeys,
+//!     token: &str,
+//!     user: &User,
+//!     from_browser: serde_json::Value,
+//! ) -> Result<PasskeyRecord, PasskeyError> {
+//!     passkeys
+//!         .finish_registration(token, &user.id, from_browser, "Kim's phone", SystemTime::now())
+//!         .await
+//! }
 //! ```
 
 mod config;
