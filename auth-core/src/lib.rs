@@ -18,7 +18,7 @@
 //! * [`opaque`] — refresh tokens and one-time codes: 256 random bits, stored only as SHA-256.
 //! * [`store`] — the storage contract: small async traits for users, provider identities,
 //!   sessions with refresh tokens (atomic rotation), revoked access tokens, one-time tokens,
-//!   throttle counters and the audit trail; in-memory implementations in [`store::memory`].
+//!   throttle counters, the audit trail, passkey and second-factor ceremonies, and passkeys; in-memory implementations in [`store::memory`].
 //!   Every session has a [`store::SessionKind`] — a first-party login, the authorization
 //!   server's browser sign-in, or an OAuth grant — and a refresh token is found and rotated
 //!   only for the kind its consumer names, so a credential of one kind never serves another.
@@ -39,6 +39,12 @@
 //!   kept by a [`store::SecondFactorStore`].
 //! * [`revocation`] — whether a verified access token still stands (session revoked, user cut
 //!   off or disabled, `jti` revoked), cached with a configurable staleness bound.
+//! * `passkey` (feature `passkey`) — WebAuthn passkeys on webauthn-rs: registration and
+//!   sign-in ceremonies (discoverable, usernameless or with a user hint) whose state waits in a
+//!   [`store::CeremonyStore`] behind a 256-bit token and is consumed once; credentials in a
+//!   [`store::PasskeyStore`] (a credential id is unique across all users). Every verification
+//!   failure — another origin or RP id, a bad signature, an unknown credential, a counter that
+//!   went backwards — is one `Rejected` answer, the cause logged at debug level.
 //! * [`authz`] — roles, permissions, plan tiers, scopes and tenants as [`authz::Requirement`]s.
 //! * [`redact`] — connection URLs with their passwords masked, for errors and logs.
 //! * [`Clock`] — injected time, so expiry is tested without sleeping.
@@ -79,6 +85,7 @@
 //! | `aws_lc_rs` | yes | signs and verifies with aws-lc-rs (fastest; builds with a C compiler) |
 //! | `rust_crypto` | no | signs and verifies with the pure-Rust RustCrypto crates |
 //! | `testkit` | no | the public conformance test-kit for store implementations |
+//! | `passkey` | no | `auth_core::passkey`: WebAuthn passkeys on webauthn-rs 0.5 (MPL-2.0). **Links OpenSSL** (webauthn-rs verifies with it): building needs its headers and `pkg-config` (`libssl-dev` on Debian/Ubuntu, `openssl-devel` on Fedora) |
 //!
 //! One backend is required; with both on, aws-lc-rs is used. jsonwebtoken alone would
 //! compile without a backend and panic at first use; this crate refuses to compile instead.
@@ -99,6 +106,8 @@ pub mod flows;
 pub mod mfa;
 pub mod oauth_server;
 pub mod opaque;
+#[cfg(feature = "passkey")]
+pub mod passkey;
 pub mod password;
 pub mod redact;
 mod report;

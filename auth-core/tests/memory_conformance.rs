@@ -8,9 +8,10 @@ use std::sync::Arc;
 
 use auth_core::flows::Stores;
 use auth_core::store::memory::{
-    MemoryAuditStore, MemoryCounterStore, MemoryIdentityStore, MemoryOneTimeTokenStore,
-    MemoryPendingLoginStore, MemoryRevocationStore, MemorySecondFactorStore, MemorySessionStore,
-    MemoryStores, MemoryThrottleStore, MemoryUserStore,
+    MemoryAuditStore, MemoryCeremonyStore, MemoryCounterStore, MemoryIdentityStore,
+    MemoryOneTimeTokenStore, MemoryPasskeyStore, MemoryPendingLoginStore, MemoryRevocationStore,
+    MemorySecondFactorStore, MemorySessionStore, MemoryStores, MemoryThrottleStore,
+    MemoryUserStore,
 };
 use auth_core::store::{SeparateTokenStatus, SplitTokenStatus};
 use auth_core::testkit;
@@ -85,6 +86,17 @@ async fn memory_second_factor_store_conforms() {
     let users = MemoryUserStore::new();
     testkit::second_factor_store_conformance(Arc::new(MemorySecondFactorStore::new()), &users)
         .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_ceremony_store_conforms() {
+    testkit::ceremony_store_conformance(Arc::new(MemoryCeremonyStore::new())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_passkey_store_conforms() {
+    let users = MemoryUserStore::new();
+    testkit::passkey_store_conformance(Arc::new(MemoryPasskeyStore::new()), &users).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

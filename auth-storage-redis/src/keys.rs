@@ -1,5 +1,5 @@
 //! The key layout. Every key starts with the configured prefix and a fixed namespace
-//! (`throttle:key:`, `counter:key:`, `revoked:jti:`, `pending:state:`); what a caller controls
+//! (`throttle:key:`, `counter:key:`, `revoked:jti:`, `pending:state:`, `ceremony:id:`); what a caller controls
 //! only ever follows that namespace, so no input can name a key of another namespace or
 //! application. Counter keys and `jti`s are SHA-256 hashed (fixed length, nothing to escape);
 //! throttle keys stay literal because [`clear_failures`](auth_core::store::ThrottleStore)
@@ -67,6 +67,14 @@ impl Keys {
         self.join("pending:expiry")
     }
 
+    pub(crate) fn ceremony_data(&self) -> String {
+        self.join("ceremony:id:")
+    }
+    /// Sorted set: ceremony id hash → the ceremony's expiry (ms), for purging.
+    pub(crate) fn ceremony_expiry(&self) -> String {
+        self.join("ceremony:expiry")
+    }
+
     /// The publish/subscribe channel of revocation-cache invalidations.
     pub(crate) fn invalidation_channel(&self) -> String {
         self.join("revocation")
@@ -100,6 +108,7 @@ mod tests {
             keys.counter_data(),
             keys.revoked_data(),
             keys.pending_data(),
+            keys.ceremony_data(),
         ];
         let indexes = [
             keys.throttle_opened(),
@@ -107,6 +116,7 @@ mod tests {
             keys.counter_expiry(),
             keys.revoked_expiry(),
             keys.pending_expiry(),
+            keys.ceremony_expiry(),
             keys.invalidation_channel(),
         ];
         // No data namespace is a prefix of another, nor of an index key: a key built from

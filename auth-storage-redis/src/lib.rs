@@ -14,13 +14,14 @@
 //! | [`ThrottleStore`](auth_core::store::ThrottleStore) | `throttle:key:<key>` (hash: opened, attempts) | the window's end |
 //! | [`CounterStore`](auth_core::store::CounterStore) | `counter:key:<sha256(key)>` (hash: used, expiry) | the counter's `expires_at` |
 //! | [`PendingLoginStore`](auth_core::store::PendingLoginStore) | `pending:state:<sha256(state)>` (JSON) | the login's `expires_at` |
+//! | [`CeremonyStore`](auth_core::store::CeremonyStore) | `ceremony:id:<sha256(token)>` (JSON) | the ceremony's `expires_at` |
 //!
 //! Each has a sorted-set index (`throttle:opened`, `throttle:names`, `counter:expiry`,
-//! `revoked:expiry`, `pending:expiry`) so the `purge_*` methods can count what they delete;
+//! `revoked:expiry`, `pending:expiry`, `ceremony:expiry`) so the `purge_*` methods can count what they delete;
 //! Redis expires the entries by itself, so purging only keeps the indexes small — run it
 //! now and then, as with the SQL stores. Every decision that must be atomic is one Lua script:
 //! a throttle reservation counts before it checks, a counter adds within its limit, a pending
-//! login is written with `SET NX` and taken with `GETDEL`. Times come from the caller (the
+//! login or a passkey ceremony is written with `SET NX` and taken with `GETDEL`. Times come from the caller (the
 //! flows' clock): a key's time to live is its expiry minus the `now` passed in. The one
 //! exception is a revoked `jti`, whose method is given no `now`: it lives until its `exp` by
 //! the system clock, plus the grace.
@@ -89,6 +90,7 @@
 #![deny(unreachable_pub)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod ceremonies;
 mod config;
 mod connect;
 mod counters;

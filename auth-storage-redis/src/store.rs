@@ -15,8 +15,9 @@ use crate::keys::Keys;
 
 /// auth-core's Redis-backed stores: [`RevocationStore`](auth_core::store::RevocationStore),
 /// [`ThrottleStore`](auth_core::store::ThrottleStore),
-/// [`CounterStore`](auth_core::store::CounterStore) and
-/// [`PendingLoginStore`](auth_core::store::PendingLoginStore), on one connection.
+/// [`CounterStore`](auth_core::store::CounterStore),
+/// [`PendingLoginStore`](auth_core::store::PendingLoginStore) and
+/// [`CeremonyStore`](auth_core::store::CeremonyStore), on one connection.
 ///
 /// Cheap to clone (clones share the connection). The connection reconnects by itself after
 /// Redis restarts; until then every call fails with

@@ -1,7 +1,7 @@
 //! auth-core's conformance kit against `RedisStore` on the machine's Redis
 //! (`AUTH_TEST_REDIS_URL`): revocations, throttles (50 concurrent reservations: exactly `max`
 //! granted; nested, literal `clear_failures`), counters (50 concurrent additions: exactly the
-//! limit) and pending social logins (50 concurrent takes: exactly one).
+//! limit), pending social logins and passkey ceremonies (50 concurrent takes: exactly one).
 
 mod support;
 
@@ -19,6 +19,7 @@ async fn redis_passes_the_conformance_kit() {
     testkit::revocation_store_conformance(store.clone()).await;
     testkit::throttle_store_conformance(store.clone()).await;
     testkit::counter_store_conformance(store.clone()).await;
-    testkit::pending_login_store_conformance(store).await;
+    testkit::pending_login_store_conformance(store.clone()).await;
+    testkit::ceremony_store_conformance(store).await;
     support::delete_prefix(&url, &prefix).await;
 }

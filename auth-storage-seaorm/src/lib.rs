@@ -22,6 +22,12 @@
 //!   `LoginFlow`, so a login started on one instance completes on another. A take reads the
 //!   row and one `DELETE … WHERE state_hash = ?` decides (only the caller whose delete
 //!   removed the row gets the login); the `state` and browser binding are stored as SHA-256.
+//! * **Passkeys and ceremonies**: the same pool behind auth-core's
+//!   [`CeremonyStore`](auth_core::store::CeremonyStore) (table `auth_ceremonies`; taken like
+//!   pending logins, so a ceremony is consumed once, and spent when presented for another
+//!   purpose) and [`PasskeyStore`](auth_core::store::PasskeyStore) (table `auth_passkeys`,
+//!   keyed by the SHA-256 of the credential id, so an id is unique across all users; rows go
+//!   with their user).
 //! * **Refresh rotation is one conditional write**: an `UPDATE … WHERE rotated_at IS NULL AND
 //!   <session active>` decides, so of any number of concurrent refreshes with one token exactly
 //!   one succeeds — on SQLite, PostgreSQL and MySQL alike. On PostgreSQL the whole rotation is
@@ -61,7 +67,7 @@
 //!   `SELECT set_config('app.current_user_id', $1, true)` (bound, transaction-local), and
 //!   install policies on your tables; "no user" and "no tenant" match no row.
 //! * [`SeaOrmStore::purge_expired`] — deletes expired sessions, tokens, revocations,
-//!   throttle counters and abandoned pending logins; run it periodically.
+//!   throttle counters, abandoned pending logins and ceremonies; run it periodically.
 //!
 //! Tokens are never stored, only their SHA-256; times are `BIGINT` microseconds since the
 //! epoch (so stored times are truncated to the microsecond).
@@ -165,6 +171,7 @@
 compile_error!("auth-storage-seaorm needs a database: enable `sqlite`, `postgres` or `mysql`");
 
 mod audit;
+mod ceremonies;
 mod convert;
 mod counters;
 pub mod entity;
@@ -174,6 +181,7 @@ mod identities;
 pub mod migration;
 mod oauth;
 mod one_time;
+mod passkeys;
 mod pending_logins;
 mod redact;
 mod revocations;

@@ -5,8 +5,8 @@ use std::time::{Duration, SystemTime};
 use auth_core::flows::Stores;
 use auth_core::oauth_server::OAuthStores;
 use auth_core::store::{
-    AuthorizationCodeStore, CounterStore, OAuthGrantStore, OneTimeTokenStore, PendingLoginStore,
-    RevocationStore, SessionStore, StoreError, ThrottleStore,
+    AuthorizationCodeStore, CeremonyStore, CounterStore, OAuthGrantStore, OneTimeTokenStore,
+    PendingLoginStore, RevocationStore, SessionStore, StoreError, ThrottleStore,
 };
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
 use sea_orm_migration::MigratorTrait;
@@ -71,6 +71,8 @@ pub struct PurgeReport {
     pub pending_logins: u64,
     /// Rate-limit and quota counters past their expiry.
     pub counters: u64,
+    /// Passkey and second-factor ceremonies past their expiry (abandoned).
+    pub ceremonies: u64,
 }
 
 impl SeaOrmStore {
@@ -230,7 +232,7 @@ impl SeaOrmStore {
     /// tokens), expired refresh tokens, revoked-token entries past the token's own expiry,
     /// expired one-time tokens, expired OAuth authorization codes and grants, pending social
     /// logins past their expiry (abandoned at the provider), rate-limit and quota counters past
-    /// their expiry, and throttle counters whose
+    /// their expiry, abandoned passkey and second-factor ceremonies, and throttle counters whose
     /// window opened more than `throttle_window` ago (pass
     /// the longest window your [`AuthConfig`](auth_core::flows::AuthConfig) uses). Rows still
     /// needed — rotated refresh tokens of live sessions, which is how a replay is recognised,
@@ -256,6 +258,7 @@ impl SeaOrmStore {
             oauth_grants: self.purge_expired_grants(now).await?,
             pending_logins: self.purge_expired_pending_logins(now).await?,
             counters: self.purge_expired_counters(now).await?,
+            ceremonies: self.purge_expired_ceremonies(now).await?,
         };
         tracing::debug!(?report, "purged expired auth rows");
         Ok(report)

@@ -4,8 +4,9 @@
 //! one wins), 50 concurrent consumes of one one-time token, 50 concurrent signups with one
 //! email, 50 concurrent throttle failures (all counted), 50 concurrent redemptions of one
 //! authorization code (exactly one wins), 50 concurrent registrations of one client id, 50
-//! concurrent additions to one rate-limit counter (exactly the limit allowed), and 50
-//! concurrent uses of one TOTP step and of one recovery code (exactly one wins each).
+//! concurrent additions to one rate-limit counter (exactly the limit allowed), 50 concurrent
+//! uses of one TOTP step and of one recovery code, 50 concurrent takes of one passkey ceremony
+//! and 50 concurrent adds of one passkey credential id (exactly one wins each).
 
 mod support;
 
@@ -23,6 +24,12 @@ async fn run_kit(db: TestDb) {
     // Pending social logins (issue 14: a login started on one instance completes on another):
     // 50 concurrent takes of one state, exactly one wins.
     testkit::pending_login_store_conformance(Arc::new(db.store.clone())).await;
+    // Passkey and second-factor ceremonies (issue 15): 50 concurrent takes of one ceremony,
+    // exactly one wins; another purpose is refused and consumed.
+    testkit::ceremony_store_conformance(Arc::new(db.store.clone())).await;
+    // Passkeys (issue 15): 50 concurrent adds of one credential id, exactly one wins; another
+    // user can neither rename nor delete.
+    testkit::passkey_store_conformance(Arc::new(db.store.clone()), &db.store).await;
     // Rate-limit and quota counters (issue 14): 50 concurrent additions with limit 7 allow
     // exactly 7, and with limit 50 lose none.
     testkit::counter_store_conformance(Arc::new(db.store.clone())).await;

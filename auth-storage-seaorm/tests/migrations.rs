@@ -117,6 +117,8 @@ async fn every_lookup_column_is_indexed() {
         "auth_oauth_grants_user_id_idx",
         "auth_pending_logins_expires_at_idx",
         "auth_counters_expires_at_idx",
+        "auth_ceremonies_expires_at_idx",
+        "auth_passkeys_user_id_idx",
     ] {
         assert!(
             names.iter().any(|name| name == expected),
@@ -466,4 +468,80 @@ async fn the_second_factors_migration_upgrades_an_existing_database_and_rolls_ba
         ["auth_counters"],
         "the eighth's tables are gone, the earlier migrations' stay"
     );
+}
+
+/// The passkeys migration (issue 15) on a database migrated before it: `auth_ceremonies` and
+/// `auth_passkeys` appear, and rolling back only that migration removes both and leaves the
+/// rest.
+#[tokio::test]
+async fn the_passkeys_migration_upgrades_an_existing_database_and_rolls_back_alone() {
+    let store = SeaOrmStore::connect("sqlite::memory:")
+        .await
+        .expect("connect");
+    let index = Migrator::migrations()
+        .iter()
+        .position(|migration| migration.name().contains("passkeys"))
+        .expect("the passkeys migration is listed");
+    Migrator::up(
+        store.connection(),
+        Some(<u32 as TryFrom<usize>>::try_from(index).expect("a few")),
+    )
+    .await
+    .expect("the migrations before it");
+    let tables = |store: SeaOrmStore| async move {
+        store
+            .connection()
+            .query_all_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "SELECT name FROM sqlite_master WHERE type = 'table' \
+                 AND name IN ('auth_ceremonies', 'auth_passkeys', 'auth_counters')",
+            ))
+            .await
+            .expect("tables")
+            .iter()
+            .map(|row| row.try_get_by_index::<String>(0).unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        tables(store.clone()).await,
+        vec!["auth_counters".to_owned()]
+    );
+    store
+        .migrate()
+        .await
+        .expect("the passkeys migration on top");
+    assert_eq!(tables(store.clone()).await.len(), 3);
+    let from_it = Migrator::migrations().len() - index;
+    Migrator::down(
+        store.connection(),
+        Some(<u32 as TryFrom<usize>>::try_from(from_it).expect("a few")),
+    )
+    .await
+    .expect("roll back the passkeys migration and the ones after it");
+    assert_eq!(
+        tables(store.clone()).await,
+        vec!["auth_counters".to_owned()],
+        "the earlier migrations stay"
+    );
+}
+
+/// A user's passkeys go with the account (the foreign key cascades), on SQLite.
+#[tokio::test]
+async fn deleting_a_user_deletes_their_passkeys() {
+    use std::time::{Duration, SystemTime};
+
+    use auth_core::store::{PasskeyRecord, PasskeyStore as _, User, UserId, UserStore as _};
+
+    let db = TestDb::sqlite_memory().await;
+    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+    let user = User::new(UserId::generate().unwrap(), "kim@example.com", now);
+    db.store.insert_user(&user).await.unwrap();
+    let record = PasskeyRecord::new(vec![7; 32], user.id, "phone", "{}", now, true, true);
+    db.store.add_passkey(&record).await.unwrap();
+    assert!(db.store.delete_user(user.id).await.unwrap());
+    assert_eq!(
+        db.store.passkey_by_credential_id(&[7; 32]).await.unwrap(),
+        None
+    );
+    db.drop_all().await;
 }

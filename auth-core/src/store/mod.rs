@@ -18,6 +18,8 @@
 //! | [`OAuthGrantStore`] | the client and scope behind an OAuth session | unique session |
 //! | [`PendingLoginStore`] | social logins between start and callback | [`PendingLoginStore::take_pending_login`]: once |
 //! | [`SecondFactorStore`] | a user's TOTP record (secret encrypted) and recovery codes (hashed) | [`SecondFactorStore::use_totp_step`]: one conditional write; [`SecondFactorStore::use_recovery_code`]: once |
+//! | [`CeremonyStore`] | passkey and second-factor ceremonies between start and finish | [`CeremonyStore::take_ceremony`]: once, for the purpose named (another purpose is consumed and refused) |
+//! | [`PasskeyStore`] | passkeys (WebAuthn credentials) | unique credential id across all users; rename and delete only the owner's (the last-way-in rule is the flow's) |
 //!
 //! All traits are object-safe (`#[async_trait]`), `Send + Sync`, and return [`StoreError`]:
 //! "not found" is `Ok(None)`/`Ok(false)`, and `Err` means a conflict or a backend failure,
@@ -25,6 +27,8 @@
 //! so stores stay deterministic under test.
 
 mod audit;
+mod ceremonies;
+mod ceremony_records;
 mod counters;
 mod error;
 mod identities;
@@ -32,6 +36,7 @@ pub mod memory;
 mod oauth;
 mod oauth_records;
 mod one_time;
+mod passkeys;
 mod pending_logins;
 mod pending_records;
 mod records;
@@ -47,6 +52,8 @@ mod user_update;
 mod users;
 
 pub use audit::AuditStore;
+pub use ceremonies::CeremonyStore;
+pub use ceremony_records::{Ceremony, CeremonyPurpose, CeremonyToken};
 pub use counters::{Count, CounterStore};
 pub use error::StoreError;
 pub use identities::IdentityStore;
@@ -55,6 +62,7 @@ pub use oauth_records::{
     AuthorizationCode, ClientType, CodeRedemption, Consent, GrantType, OAuthClient, OAuthGrant,
 };
 pub use one_time::OneTimeTokenStore;
+pub use passkeys::{PasskeyRecord, PasskeyStore};
 pub use pending_logins::PendingLoginStore;
 pub use pending_records::{PendingLogin, SecretHash, SecretValue};
 pub use records::{

@@ -6,7 +6,9 @@
 use serde::de::{Deserializer, Error as _};
 use serde::{Deserialize, Serialize, Serializer};
 
-use super::{AuditKind, ClientType, GrantType, OneTimePurpose, RevokeReason, SessionKind};
+use super::{
+    AuditKind, CeremonyPurpose, ClientType, GrantType, OneTimePurpose, RevokeReason, SessionKind,
+};
 use crate::opaque::TokenHash;
 
 macro_rules! by_name {
@@ -37,7 +39,8 @@ by_name!(
     OneTimePurpose,
     AuditKind,
     ClientType,
-    GrantType
+    GrantType,
+    CeremonyPurpose
 );
 
 impl Serialize for TokenHash {

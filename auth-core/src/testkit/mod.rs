@@ -18,7 +18,9 @@
 //! [`authorization_code_store_conformance`], [`consent_store_conformance`],
 //! [`oauth_grant_store_conformance`]), run together by [`run_all_oauth`]. Pending social logins
 //! (kept by auth-providers' login flow) have [`pending_login_store_conformance`], second
-//! factors (TOTP records and recovery codes) [`second_factor_store_conformance`], and the
+//! factors (TOTP records and recovery codes) [`second_factor_store_conformance`], passkey and
+//! second-factor ceremonies [`ceremony_store_conformance`], passkeys
+//! [`passkey_store_conformance`], and the
 //! rate-limit and quota counters [`counter_store_conformance`]; a store that answers the
 //! revocation check's reads in one call, [`token_status_store_conformance`]. Each
 //! function's docs list what it checks.
@@ -142,12 +144,14 @@ use std::sync::Arc;
 use crate::flows::Stores;
 
 mod audit;
+mod ceremonies;
 mod counters;
 mod exact_match;
 mod identities;
 mod oauth;
 mod one_time;
 mod outage;
+mod passkeys;
 mod pending_logins;
 mod revocations;
 mod second_factors;
@@ -159,6 +163,7 @@ mod user_fields;
 mod users;
 
 pub use audit::audit_store_conformance;
+pub use ceremonies::ceremony_store_conformance;
 pub use counters::counter_store_conformance;
 pub use identities::identity_store_conformance;
 pub use oauth::{
@@ -167,6 +172,7 @@ pub use oauth::{
 };
 pub use one_time::one_time_token_store_conformance;
 pub use outage::{OutageProxy, upstream_of};
+pub use passkeys::passkey_store_conformance;
 pub use pending_logins::pending_login_store_conformance;
 pub use revocations::revocation_store_conformance;
 pub use second_factors::second_factor_store_conformance;

@@ -17,12 +17,14 @@
 
 pub mod audit_event;
 pub mod authorization_code;
+pub mod ceremony;
 pub mod counter;
 pub mod identity;
 pub mod oauth_client;
 pub mod oauth_consent;
 pub mod oauth_grant;
 pub mod one_time_token;
+pub mod passkey;
 pub mod pending_login;
 pub mod recovery_code;
 pub mod refresh_token;

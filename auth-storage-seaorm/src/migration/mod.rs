@@ -16,9 +16,11 @@ mod m20261201_000005_pending_logins;
 mod m20261201_000006_throttle_counters;
 mod m20261201_000007_counters;
 mod m20261201_000008_second_factors;
+mod m20261201_000009_passkeys;
 mod m20261201_000010_session_assurance;
 
 pub(crate) use m20261201_000007_counters::COUNTER_KEY;
+pub(crate) use m20261201_000009_passkeys::PASSKEY_NAME;
 
 /// Every migration of this crate, oldest first.
 ///
@@ -45,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000006_throttle_counters::Migration),
             Box::new(m20261201_000007_counters::Migration),
             Box::new(m20261201_000008_second_factors::Migration),
+            Box::new(m20261201_000009_passkeys::Migration),
             Box::new(m20261201_000010_session_assurance::Migration),
         ]
     }

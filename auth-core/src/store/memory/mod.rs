@@ -43,10 +43,12 @@
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 mod audit;
+mod ceremonies;
 mod counters;
 mod identities;
 mod oauth;
 mod one_time;
+mod passkeys;
 mod pending_logins;
 mod revocations;
 mod second_factors;
@@ -55,12 +57,14 @@ mod throttle;
 mod users;
 
 pub use audit::MemoryAuditStore;
+pub use ceremonies::MemoryCeremonyStore;
 pub use counters::MemoryCounterStore;
 pub use identities::MemoryIdentityStore;
 pub use oauth::{
     MemoryAuthorizationCodeStore, MemoryConsentStore, MemoryOAuthClientStore, MemoryOAuthGrantStore,
 };
 pub use one_time::MemoryOneTimeTokenStore;
+pub use passkeys::MemoryPasskeyStore;
 pub use pending_logins::MemoryPendingLoginStore;
 pub use revocations::MemoryRevocationStore;
 pub use second_factors::MemorySecondFactorStore;
