@@ -78,6 +78,7 @@ pub struct AuthServiceBuilder {
     revocation: RevocationConfig,
     token_status: Option<Arc<dyn TokenStatusStore>>,
     broadcast: Option<Arc<dyn InvalidationBroadcast>>,
+    second_factors: Option<super::SecondFactorSetup>,
 }
 
 impl AuthServiceBuilder {
@@ -94,6 +95,7 @@ impl AuthServiceBuilder {
             revocation: RevocationConfig::default(),
             token_status: None,
             broadcast: None,
+            second_factors: None,
         }
     }
 
@@ -160,6 +162,15 @@ impl AuthServiceBuilder {
         self
     }
 
+    /// TOTP and recovery codes: with this, password logins of accounts with a confirmed TOTP
+    /// answer [`AuthError::SecondFactorRequired`](super::AuthError::SecondFactorRequired),
+    /// and the enrolment flows ([`AuthService::start_totp_enrolment`] …) work. Without it
+    /// they answer [`AuthError::NotEnabled`](super::AuthError::NotEnabled).
+    pub fn second_factors(mut self, setup: super::SecondFactorSetup) -> Self {
+        self.second_factors = Some(setup);
+        self
+    }
+
     /// The service, with its verifier and revocation checker.
     ///
     /// # Errors
@@ -192,7 +203,7 @@ impl AuthServiceBuilder {
             Some(broadcast) => revocation.with_broadcast(broadcast),
             None => revocation,
         };
-        Ok(AuthService::assemble(
+        let service = AuthService::assemble(
             self.config,
             self.stores,
             token_issuer,
@@ -202,7 +213,11 @@ impl AuthServiceBuilder {
             mailer,
             verifier,
             revocation,
-        ))
+        );
+        Ok(match self.second_factors {
+            Some(setup) => service.with_second_factors(setup),
+            None => service,
+        })
     }
 }
 

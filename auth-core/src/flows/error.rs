@@ -166,6 +166,45 @@ pub enum AuthError {
     /// The operating system's random number generator failed while making a token.
     #[error("random number generator failure")]
     Random,
+    /// The password (or social login) was right and the account has a second factor: no
+    /// tokens yet. Complete the login with
+    /// [`AuthService::complete_second_factor`](super::AuthService::complete_second_factor)
+    /// and the challenge carried here. HTTP 401 `second_factor_required`.
+    #[error("a second factor is required")]
+    SecondFactorRequired(Box<super::SecondFactorChallenge>),
+    /// A login's second step failed: the challenge is unknown, expired or used, or the code
+    /// is wrong, replayed or used (all alike). `retry` is a new challenge while the login has
+    /// attempts left. HTTP 401 `invalid_second_factor`.
+    #[error("invalid second factor")]
+    InvalidSecondFactor {
+        /// A challenge for the next try, if any is left.
+        retry: Option<Box<super::SecondFactorChallenge>>,
+    },
+    /// The operation needs a sign-in at most `max_age` old (changing second factors): the
+    /// user should re-authenticate. HTTP 401 `insufficient_user_authentication` (RFC 9470).
+    #[error("a more recent sign-in is required")]
+    ReauthenticationRequired {
+        /// The oldest sign-in accepted.
+        max_age: Duration,
+    },
+    /// A TOTP code given to confirm an enrolment is wrong, malformed or replayed. HTTP 400.
+    #[error("invalid code")]
+    InvalidCode,
+    /// Enrolling TOTP while a confirmed one exists (remove it first), or confirming twice.
+    /// HTTP 409.
+    #[error("TOTP is already enrolled")]
+    TotpAlreadyEnrolled,
+    /// Confirming, removing or regenerating recovery codes without a (confirmed) TOTP.
+    /// HTTP 409.
+    #[error("TOTP is not enrolled")]
+    TotpNotEnrolled,
+    /// A feature the host did not configure (second factors, passkeys). HTTP 404.
+    #[error("{0} are not enabled")]
+    NotEnabled(&'static str),
+    /// A TOTP secret could not be encrypted or decrypted (a changed encryption key, a
+    /// tampered row). HTTP 500; the cause is logged.
+    #[error("second-factor secret failure")]
+    SecondFactorCrypto,
 }
 
 impl AuthError {
@@ -185,18 +224,24 @@ impl AuthError {
             | Self::InvalidOneTimeToken
             | Self::ProviderEmailMissing
             | Self::InvalidSocialProfile
-            | Self::InvalidRoleName => 400,
+            | Self::InvalidRoleName
+            | Self::InvalidCode => 400,
             Self::InvalidCredentials
             | Self::InvalidRefreshToken
             | Self::RefreshTokenReused
-            | Self::UserNotFound => 401,
+            | Self::UserNotFound
+            | Self::SecondFactorRequired(_)
+            | Self::InvalidSecondFactor { .. }
+            | Self::ReauthenticationRequired { .. } => 401,
             Self::AccountDisabled | Self::EmailNotVerifiedByProvider => 403,
-            Self::SessionNotFound | Self::IdentityNotFound => 404,
+            Self::SessionNotFound | Self::IdentityNotFound | Self::NotEnabled(_) => 404,
             Self::EmailTaken
             | Self::UsernameTaken
             | Self::RefreshTokenRecentlyRotated
             | Self::IdentityInUse
-            | Self::LastSignInMethod => 409,
+            | Self::LastSignInMethod
+            | Self::TotpAlreadyEnrolled
+            | Self::TotpNotEnrolled => 409,
             Self::Throttled { .. } => 429,
             Self::Busy { .. } => 503,
             Self::Store(_)
@@ -204,7 +249,8 @@ impl AuthError {
             | Self::Token(_)
             | Self::Mail(_)
             | Self::WrongSignupMode
-            | Self::Random => 500,
+            | Self::Random
+            | Self::SecondFactorCrypto => 500,
         }
     }
 
@@ -237,12 +283,20 @@ impl AuthError {
             Self::LastSignInMethod => "last_sign_in_method",
             Self::UserNotFound => "user_not_found",
             Self::InvalidRoleName => "invalid_role_name",
+            Self::SecondFactorRequired(_) => "second_factor_required",
+            Self::InvalidSecondFactor { .. } => "invalid_second_factor",
+            Self::ReauthenticationRequired { .. } => "insufficient_user_authentication",
+            Self::InvalidCode => "invalid_code",
+            Self::TotpAlreadyEnrolled => "totp_already_enrolled",
+            Self::TotpNotEnrolled => "totp_not_enrolled",
+            Self::NotEnabled(_) => "not_enabled",
             Self::Store(_)
             | Self::Password(_)
             | Self::Token(_)
             | Self::Mail(_)
             | Self::WrongSignupMode
-            | Self::Random => "server_error",
+            | Self::Random
+            | Self::SecondFactorCrypto => "server_error",
         }
     }
 
@@ -270,6 +324,9 @@ impl ToBearerError for AuthError {
     fn bearer_error(&self) -> Option<BearerErrorCode> {
         match self.status_code() {
             500.. => None,
+            _ if matches!(self, Self::ReauthenticationRequired { .. }) => {
+                Some(BearerErrorCode::InsufficientUserAuthentication)
+            }
             401 => Some(BearerErrorCode::InvalidToken),
             _ => Some(BearerErrorCode::InvalidRequest),
         }
@@ -356,6 +413,15 @@ mod tests {
             AuthError::IdentityNotFound,
             AuthError::LastSignInMethod,
             AuthError::UserNotFound,
+            AuthError::InvalidSecondFactor { retry: None },
+            AuthError::ReauthenticationRequired {
+                max_age: Duration::from_secs(600),
+            },
+            AuthError::InvalidCode,
+            AuthError::TotpAlreadyEnrolled,
+            AuthError::TotpNotEnrolled,
+            AuthError::NotEnabled("second factors"),
+            AuthError::SecondFactorCrypto,
             AuthError::Store(StoreError::Conflict("email")),
             AuthError::Store(StoreError::unavailable(std::io::Error::from(
                 std::io::ErrorKind::ConnectionRefused,
@@ -374,6 +440,10 @@ mod tests {
             match error.bearer_error() {
                 None => assert!(status >= 500, "{error:?}"),
                 Some(BearerErrorCode::InvalidToken) => assert_eq!(status, 401, "{error:?}"),
+                // RFC 9470 §3: a step-up challenge is a 401 of its own.
+                Some(BearerErrorCode::InsufficientUserAuthentication) => {
+                    assert_eq!(status, 401, "{error:?}");
+                }
                 Some(_) => assert!((400..500).contains(&status) && status != 401),
             }
             // A full hashing queue (`Busy`) is capacity, not a failure: 503 and

@@ -107,6 +107,7 @@ mod owner_device;
 mod ownership;
 mod password_reset;
 mod refresh;
+mod second_factor;
 mod service;
 mod sessions;
 mod sign_in;
@@ -121,6 +122,10 @@ pub use config::{AuthConfig, SignupMode, ThrottleLimit};
 pub use error::{AuthError, MailError};
 pub use limits::{Endpoint, EndpointLimits, RouteLimit};
 pub use mailer::{LogMailer, MailKind, Mailer, RecordingMailer, SentMail};
+pub use second_factor::{
+    SecondFactorChallenge, SecondFactorMethod, SecondFactorProof, SecondFactorSetup,
+    SecondFactorStatus,
+};
 pub use service::{AuthService, Stores, client_network, client_network_prefix};
 pub use sign_in::AuthorizationServerSignIn;
 pub use types::{ClientInfo, SignupOutcome, SignupRequest, SocialProfile, TokenPair};

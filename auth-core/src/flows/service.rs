@@ -154,6 +154,9 @@ pub(super) struct Inner {
     pub(super) verifier: AccessTokenVerifier,
     /// Over `stores`, reading `clock` (see [`AuthService::revocation_checker`]).
     pub(super) revocation: RevocationChecker,
+    /// TOTP, recovery codes and login challenges, when the host configured them
+    /// ([`AuthServiceBuilder::second_factors`](super::AuthServiceBuilder::second_factors)).
+    pub(super) second_factors: Option<super::SecondFactorSetup>,
     /// Work answered before it was done (password-reset delivery); finished tasks are reaped
     /// at each spawn, the rest awaited by [`AuthService::drain_background_work`].
     pub(super) background: std::sync::Mutex<tokio::task::JoinSet<()>>,
@@ -237,6 +240,7 @@ impl AuthService {
                 mailer,
                 verifier,
                 revocation,
+                second_factors: None,
                 background: std::sync::Mutex::new(tokio::task::JoinSet::new()),
                 #[cfg(test)]
                 password_hashes: std::sync::atomic::AtomicUsize::new(0),
@@ -368,6 +372,16 @@ impl AuthService {
 
     /// An access token for `user` in `session`, with the user's roles, permissions, plan
     /// and tenant, and the session's `auth_time`, `amr` and `acr`, as claims.
+    /// With `setup` for second factors; only while the service is being built (no clone
+    /// exists yet).
+    pub(super) fn with_second_factors(mut self, setup: super::SecondFactorSetup) -> Self {
+        match Arc::get_mut(&mut self.inner) {
+            Some(inner) => inner.second_factors = Some(setup),
+            None => tracing::error!("second factors set on a shared service; ignored"),
+        }
+        self
+    }
+
     pub(super) fn access_token(
         &self,
         user: &User,
@@ -705,6 +719,12 @@ pub(super) fn without_account_ceiling(mut gates: Vec<Gate>) -> Vec<Gate> {
 /// a password reset clears it).
 pub(super) fn user_throttle_key(user_id: UserId) -> String {
     format!("login:user:{user_id}")
+}
+
+/// Throttling key of the second factors of a login: apart from the password's, so a user
+/// who typed the password right is not locked out of the second step by earlier typos.
+pub(super) fn second_factor_throttle_key(user_id: UserId) -> String {
+    format!("second_factor:user:{user_id}")
 }
 
 /// Throttling key of a login name no account has: throttled exactly like a real account, so

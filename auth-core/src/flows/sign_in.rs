@@ -60,6 +60,10 @@ impl AuthService {
         let user = self
             .check_login(identifier, password, client, None, now)
             .await?;
+        // The authorization server's login page has no second step yet: an account with a
+        // second factor cannot sign in there with a password alone (fail closed).
+        self.require_no_second_factor(&user, Some(AuthMethod::Pwd), client, now)
+            .await?;
         let started = self
             .start_session_of_kind(
                 &user,

@@ -282,6 +282,8 @@ impl AuthService {
         let user = self
             .check_login(identifier, password, client, device, now)
             .await?;
+        self.require_no_second_factor(&user, Some(AuthMethod::Pwd), client, now)
+            .await?;
         let pair = self
             .start_session(&user, client, password_sign_in(now), now)
             .await?;
@@ -585,6 +587,31 @@ fn is_valid_username(name: &str) -> bool {
         && !name
             .chars()
             .any(|c| c == '@' || c.is_whitespace() || c.is_control())
+}
+
+impl AuthService {
+    /// `Ok` when `user` has no second factor; otherwise the challenge for it, as
+    /// [`AuthError::SecondFactorRequired`] (audited as `second_factor`, `challenged`).
+    pub(super) async fn require_no_second_factor(
+        &self,
+        user: &User,
+        first: Option<AuthMethod>,
+        client: &ClientInfo,
+        now: SystemTime,
+    ) -> Result<(), AuthError> {
+        let Some(challenge) = self.second_factor_challenge(user, first, now).await? else {
+            return Ok(());
+        };
+        self.audit(
+            event(AuditKind::SecondFactor, now, true)
+                .user(user.id)
+                .client(client)
+                .detail("challenged"),
+        )
+        .await?;
+        tracing::info!("login needs a second factor");
+        Err(AuthError::SecondFactorRequired(Box::new(challenge)))
+    }
 }
 
 /// The assurance of a sign-in by password at `now`.

@@ -311,6 +311,8 @@ impl AuthService {
         self.inner.stores.users.record_login(user.id, now).await?;
         // No `amr`: how the provider authenticated the user is its business (an id_token's
         // own `amr`, when there is one, is not evidence this service checked).
+        self.require_no_second_factor(&user, None, client, now)
+            .await?;
         let assurance = Assurance::new(now, Vec::<String>::new());
         let pair = self.start_session(&user, client, assurance, now).await?;
         self.audit(

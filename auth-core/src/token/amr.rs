@@ -11,7 +11,7 @@ use std::fmt;
 /// |---|---|
 /// | password | `pwd` |
 /// | password + TOTP code | `pwd otp mfa` |
-/// | password + recovery code | `pwd kba mfa` |
+/// | password + recovery code (a one-time password) | `pwd otp mfa` |
 /// | passkey (user verification required) | `hwk` or `swk`, `user`, `mfa` |
 /// | social login | *(none: the provider's methods are not known)* |
 ///
@@ -25,8 +25,6 @@ pub enum AuthMethod {
     Pwd,
     /// `otp`: a one-time password (TOTP).
     Otp,
-    /// `kba`: knowledge-based: a recovery code the user kept.
-    Kba,
     /// `hwk`: proof of possession of a hardware-secured key (a device-bound passkey).
     Hwk,
     /// `swk`: proof of possession of a software-secured key (a synced passkey).
@@ -49,10 +47,9 @@ enum FactorKind {
 
 impl AuthMethod {
     /// Every method, in the order they are written into `amr`.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 6] = [
         Self::Pwd,
         Self::Otp,
-        Self::Kba,
         Self::Hwk,
         Self::Swk,
         Self::User,
@@ -64,7 +61,6 @@ impl AuthMethod {
         match self {
             Self::Pwd => "pwd",
             Self::Otp => "otp",
-            Self::Kba => "kba",
             Self::Hwk => "hwk",
             Self::Swk => "swk",
             Self::User => "user",
@@ -79,7 +75,7 @@ impl AuthMethod {
 
     fn kind(self) -> FactorKind {
         match self {
-            Self::Pwd | Self::Kba => FactorKind::Known,
+            Self::Pwd => FactorKind::Known,
             Self::Otp | Self::Hwk | Self::Swk => FactorKind::Held,
             // User verification is a PIN or a biometric; either differs from the key held.
             Self::User => FactorKind::Inherent,
@@ -138,7 +134,7 @@ mod tests {
     #[test]
     fn one_factor_is_not_mfa() {
         assert_eq!(AuthMethod::amr(["pwd"]), ["pwd"]);
-        assert_eq!(AuthMethod::amr(["pwd", "kba"]), ["pwd", "kba"]);
+        assert_eq!(AuthMethod::amr(["pwd", "pwd"]), ["pwd"]);
         assert_eq!(AuthMethod::amr(Vec::<String>::new()), Vec::<String>::new());
     }
 

@@ -163,3 +163,40 @@ impl Harness {
         self.clock.advance(by);
     }
 }
+
+/// A harness whose service has second factors (TOTP, recovery codes) on in-memory stores;
+/// the TOTP store is returned too, for tests that look at it.
+pub fn harness_with_second_factors() -> (Harness, auth_core::store::memory::MemorySecondFactorStore)
+{
+    use auth_core::flows::SecondFactorSetup;
+    use auth_core::mfa::SecretKey;
+    use auth_core::store::memory::{MemoryCeremonyStore, MemorySecondFactorStore};
+
+    let base = harness();
+    let second_factors = MemorySecondFactorStore::default();
+    let keys = KeySet::new(
+        SigningKey::hmac(
+            "k1",
+            Algorithm::HS256,
+            b"an HS256 test secret of 32+ bytes!!",
+        )
+        .expect("valid key"),
+    );
+    let shared: Arc<dyn Clock> = Arc::new(base.clock.clone());
+    let auth = AuthService::builder(keys, Stores::from(base.stores.clone()))
+        .issuer(ISSUER, AUDIENCE)
+        .mailer(Arc::new(base.mailer.clone()))
+        .hasher(PasswordHasher::insecure_fast_for_tests())
+        .clock(shared)
+        .second_factors(
+            SecondFactorSetup::new(
+                Arc::new(second_factors.clone()),
+                Arc::new(MemoryCeremonyStore::default()),
+                SecretKey::from_bytes([9; 32]),
+            )
+            .totp_issuer("Flows Test"),
+        )
+        .build()
+        .expect("a service with second factors");
+    (Harness { auth, ..base }, second_factors)
+}

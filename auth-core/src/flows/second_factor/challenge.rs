@@ -6,9 +6,7 @@ use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
-use super::super::service::{
-    EventExt as _, event, password_gates, second_factor_throttle_key,
-};
+use super::super::service::{EventExt as _, event, password_gates, second_factor_throttle_key};
 use super::super::{AuthError, AuthService, ClientInfo, TokenPair};
 use crate::mfa::{TotpSecret, hash_recovery_code};
 use crate::store::{
@@ -100,7 +98,10 @@ impl AuthService {
             return Ok(None);
         }
         let pending = Pending {
-            amr: first.iter().map(|method| method.as_str().to_owned()).collect(),
+            amr: first
+                .iter()
+                .map(|method| method.as_str().to_owned())
+                .collect(),
             attempts_left: setup.attempts_per_login.max(1),
         };
         self.put_challenge(user.id, &pending, now).await.map(Some)
@@ -159,7 +160,8 @@ impl AuthService {
     /// Completes a login's second step: `challenge` is the token of the
     /// [`AuthError::SecondFactorRequired`] a login answered (or of the retry an
     /// [`AuthError::InvalidSecondFactor`] carried), `proof` the user's code. Answers the
-    /// session's token pair, with `amr` `pwd otp mfa` (`pwd kba mfa` for a recovery code).
+    /// session's token pair, with `amr` `pwd otp mfa` (a recovery code is a one-time password
+    /// too).
     ///
     /// The challenge is consumed whatever the outcome. Audited as `second_factor` (with the
     /// method, or why it failed) and, on success, `login`; a used recovery code also as
@@ -191,8 +193,12 @@ impl AuthService {
             .take_ceremony(&token.hash(), CeremonyPurpose::SecondFactor, now)
             .await?
         else {
-            self.audit(event(AuditKind::SecondFactor, now, false).client(client).detail("unknown_challenge"))
-                .await?;
+            self.audit(
+                event(AuditKind::SecondFactor, now, false)
+                    .client(client)
+                    .detail("unknown_challenge"),
+            )
+            .await?;
             return Err(no_retry());
         };
         let (Some(user_id), Ok(pending)) = (
@@ -224,6 +230,10 @@ impl AuthService {
             }
         };
 
+        let kind = match &proof {
+            SecondFactorProof::Totp(_) => SecondFactorMethod::Totp,
+            SecondFactorProof::RecoveryCode(_) => SecondFactorMethod::RecoveryCode,
+        };
         let checked = match proof {
             SecondFactorProof::Totp(code) => self.check_totp(user_id, &code, now).await?,
             SecondFactorProof::RecoveryCode(code) => {
@@ -236,7 +246,7 @@ impl AuthService {
                 event(AuditKind::SecondFactor, now, false)
                     .user(user_id)
                     .client(client)
-                    .detail("wrong_code"),
+                    .detail(format!("wrong_{}", kind.as_str())),
             )
             .await?;
             let retry = if pending.attempts_left > 1 {
@@ -254,7 +264,11 @@ impl AuthService {
 
         let assurance = Assurance::new(
             now,
-            pending.amr.iter().map(String::as_str).chain([method.as_str()]),
+            pending
+                .amr
+                .iter()
+                .map(String::as_str)
+                .chain([method.as_str()]),
         );
         let pair = self.start_session(&user, client, assurance, now).await?;
         self.audit(
@@ -262,7 +276,7 @@ impl AuthService {
                 .user(user_id)
                 .session(pair.session_id)
                 .client(client)
-                .detail(method.as_str()),
+                .detail(kind.as_str()),
         )
         .await?;
         self.audit(
@@ -272,7 +286,10 @@ impl AuthService {
                 .client(client),
         )
         .await?;
-        tracing::info!(method = method.as_str(), "login completed with a second factor");
+        tracing::info!(
+            method = kind.as_str(),
+            "login completed with a second factor"
+        );
         Ok(pair)
     }
 
@@ -301,10 +318,7 @@ impl AuthService {
                 return Ok(None);
             }
         };
-        let Ok(step) = setup
-            .totp
-            .verify(&secret, code, now, record.last_used_step)
-        else {
+        let Ok(step) = setup.totp.verify(&secret, code, now, record.last_used_step) else {
             return Ok(None);
         };
         Ok(setup
@@ -314,7 +328,9 @@ impl AuthService {
             .then_some(AuthMethod::Otp))
     }
 
-    /// Uses up one recovery code of `user`. `Some(kba)` when it was theirs and unused.
+    /// Uses up one recovery code of `user`. `Some(otp)` when it was theirs and unused: a
+    /// recovery code is a one-time password (RFC 8176 `otp`; NIST SP 800-63B's look-up
+    /// secret, something the user has). The audit trail tells it from a TOTP code.
     async fn use_recovery_code(
         &self,
         user: UserId,
@@ -337,6 +353,6 @@ impl AuthService {
                 .detail(format!("used; {left} left")),
         )
         .await?;
-        Ok(Some(AuthMethod::Kba))
+        Ok(Some(AuthMethod::Otp))
     }
 }

@@ -8,7 +8,8 @@
 //! a [`SecondFactorChallenge`] — a single-use, short-lived token naming the methods the user
 //! may complete it with. [`AuthService::complete_second_factor`] takes the token and a
 //! [`SecondFactorProof`] (a TOTP code or a recovery code) and answers the token pair, whose
-//! access token says `amr: ["pwd", "otp", "mfa"]` (or `kba` for a recovery code).
+//! access token says `amr: ["pwd", "otp", "mfa"]` (a recovery code is a one-time
+//! password too; the audit trail tells them apart).
 //!
 //! Every completion consumes its challenge. A wrong proof answers
 //! [`AuthError::InvalidSecondFactor`] with a *new* challenge while attempts remain (five per

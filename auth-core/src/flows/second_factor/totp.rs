@@ -144,7 +144,9 @@ impl AuthService {
             // Confirmed meanwhile by a concurrent request with the same code.
             return Err(AuthError::TotpAlreadyEnrolled);
         }
-        let codes = self.replace_recovery_codes(user_id, session_id, now).await?;
+        let codes = self
+            .replace_recovery_codes(user_id, session_id, now)
+            .await?;
         self.audit(
             event(AuditKind::TotpChanged, now, true)
                 .user(user_id)
@@ -165,7 +167,11 @@ impl AuthService {
     /// [`AuthError::ReauthenticationRequired`], [`AuthError::SessionNotFound`],
     /// [`AuthError::NotEnabled`].
     #[tracing::instrument(skip_all, fields(user_id = %user_id))]
-    pub async fn remove_totp(&self, user_id: UserId, session_id: SessionId) -> Result<(), AuthError> {
+    pub async fn remove_totp(
+        &self,
+        user_id: UserId,
+        session_id: SessionId,
+    ) -> Result<(), AuthError> {
         let now = self.now();
         self.recent_session(user_id, session_id, now).await?;
         let Some(setup) = &self.inner.second_factors else {

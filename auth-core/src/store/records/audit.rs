@@ -59,7 +59,7 @@ pub enum AuditKind {
     /// ([`AuthService::set_permissions`](crate::flows::AuthService::set_permissions)).
     PermissionsChanged,
     /// A signed-in user authenticated again (step-up): `detail` names the method (`pwd`,
-    /// `otp`, `kba`, `passkey`).
+    /// `otp`, `passkey`).
     Reauthenticated,
     /// A second factor was checked to complete a login: `detail` names the method, or why
     /// it failed.
