@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use auth_core::authz::PlanTiers;
-use auth_core::flows::{AuthServiceBuilder, LogMailer};
+use auth_core::flows::{AuthServiceBuilder, LogMailer, SecondFactorSetup};
 use auth_core::store::CounterStore;
 use auth_providers::LoginFlow;
 use auth_storage_redis::Subscription;
@@ -72,8 +72,15 @@ impl Example {
         let shared = SharedState::open(&store, vars).await?;
 
         // The password + social-login stack, every setting from the environment.
-        let builder = AuthServiceBuilder::from_vars(shared.stores.clone(), vars.lookup())?
+        let mut builder = AuthServiceBuilder::from_vars(shared.stores.clone(), vars.lookup())?
             .mailer(Arc::new(LogMailer));
+        // TOTP and recovery codes, with their secrets encrypted under MFA_ENCRYPTION_KEY.
+        if let Some(key) = vars.mfa_key()? {
+            builder = builder.second_factors(
+                SecondFactorSetup::new(Arc::new(store.clone()), shared.ceremonies.clone(), key)
+                    .totp_issuer("auth-rs demo"),
+            );
+        }
         let service = shared.revocation_reads(builder).build().map_err(setup)?;
         let mut config = EndpointsConfig::from_vars(vars.lookup())?;
         let cors_origins = config.allowed_origins.clone();

@@ -1,13 +1,16 @@
-//! The development signing key: when neither `JWT_SECRET_KEY` nor `JWT_PRIVATE_KEY_FILE` is
-//! set, a random secret generated once into a 0600 file — only in these example binaries,
-//! never in a library (docs/design.md). auth-core reads it as `JWT_SECRET_KEY` through
-//! [`ExampleVars`](crate::ExampleVars).
+//! The development keys: when neither `JWT_SECRET_KEY` nor `JWT_PRIVATE_KEY_FILE` is set, a
+//! random secret generated once into a 0600 file — only in these example binaries, never in
+//! a library (docs/design.md). auth-core reads it as `JWT_SECRET_KEY` through
+//! [`ExampleVars`](crate::ExampleVars); the key TOTP secrets are encrypted under, when
+//! `MFA_ENCRYPTION_KEY` is unset, is [derived](dev_mfa_key) from it.
 
 use std::io::Write as _;
 use std::path::Path;
 
+use auth_core::mfa::SecretKey;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use sha2::{Digest as _, Sha256};
 use zeroize::Zeroizing;
 
 use crate::error::StartError;
@@ -64,6 +67,38 @@ pub fn dev_secret(path: &Path) -> Result<Zeroizing<String>, StartError> {
         }
         Err(e) => Err(error(format!("cannot be read ({e})"))),
     }
+}
+
+/// What [`dev_mfa_key`] hashes before the development secret: the derived key is good for
+/// this one use only (it is not the JWT secret, nor anything else derived from it).
+const MFA_KEY_LABEL: &[u8] =
+    b"auth-rs example: MFA_ENCRYPTION_KEY derived from the development key\0";
+
+/// The development key TOTP secrets are encrypted under, derived from the development JWT
+/// secret (`dev_secret`'s text): SHA-256 over a fixed label and the secret. It lives as long
+/// as the development key file does, so enrolled authenticator apps survive restarts, and it
+/// is useless for anything else. Only for local development, like the secret it comes from.
+///
+/// ```
+/// use auth_core::mfa::{decrypt, encrypt};
+/// use example_common::keys::dev_mfa_key;
+///
+/// let sealed = encrypt(&dev_mfa_key("a development key"), b"totp secret", b"user")?;
+/// // The same development key file gives the same key after a restart…
+/// assert!(decrypt(&dev_mfa_key("a development key"), &sealed, b"user").is_ok());
+/// // …and another one does not open it.
+/// assert!(decrypt(&dev_mfa_key("another development key"), &sealed, b"user").is_err());
+/// # Ok::<(), auth_core::mfa::MfaError>(())
+/// ```
+pub fn dev_mfa_key(dev_secret: &str) -> SecretKey {
+    let mut key = Zeroizing::new([0u8; 32]);
+    key.copy_from_slice(
+        &Sha256::new()
+            .chain_update(MFA_KEY_LABEL)
+            .chain_update(dev_secret.as_bytes())
+            .finalize(),
+    );
+    SecretKey::from_bytes(*key)
 }
 
 /// Creates `path` (never overwriting, never following a planted file) readable by the owner

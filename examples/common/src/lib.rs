@@ -68,7 +68,9 @@ pub use vars::ExampleVars;
 pub use auth_core;
 pub use auth_tower;
 
-/// The body of `GET /api/me`: who the access token says the caller is.
+/// The body of `GET /api/me`: who the access token says the caller is, and how and when they
+/// signed in (`amr`: RFC 8176 methods such as `pwd`, `otp`, `hwk`, `mfa`; `auth_time`;
+/// `acr`).
 pub fn me_body(user: &auth_tower::AuthContext) -> serde_json::Value {
     let claims = user.claims();
     serde_json::json!({
@@ -77,6 +79,9 @@ pub fn me_body(user: &auth_tower::AuthContext) -> serde_json::Value {
         "roles": claims.roles,
         "permissions": claims.permissions,
         "plan": claims.plan,
+        "amr": claims.amr,
+        "auth_time": claims.auth_time,
+        "acr": claims.acr,
         "expires_at": claims.exp,
     })
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use auth_core::flows::{AuthService, AuthServiceBuilder, Stores};
-use auth_core::store::{CounterStore, PendingLoginStore, SplitTokenStatus};
+use auth_core::store::{CeremonyStore, CounterStore, PendingLoginStore, SplitTokenStatus};
 use auth_storage_redis::{RedisInvalidation, RedisStore, Subscription};
 use auth_storage_seaorm::SeaOrmStore;
 
@@ -16,6 +16,9 @@ pub(crate) struct SharedState {
     pub(crate) stores: Stores,
     /// Pending social logins: a login started on one instance completes on any other.
     pub(crate) pending: Arc<dyn PendingLoginStore>,
+    /// Short-lived, single-use ceremonies (second-factor login challenges, passkey
+    /// challenges): started on one instance, finished on any other.
+    pub(crate) ceremonies: Arc<dyn CeremonyStore>,
     /// Rate-limit and quota counters (durable in the database: a monthly quota survives a
     /// restart).
     pub(crate) counters: Arc<dyn CounterStore>,
@@ -32,18 +35,20 @@ impl SharedState {
         let mut state = Self {
             stores: sql.clone().into_stores(),
             pending: Arc::new(sql.clone()),
+            ceremonies: Arc::new(sql.clone()),
             counters: Arc::new(sql.clone()),
             sql: sql.clone(),
             redis: None,
         };
         if let Some(redis) = RedisStore::from_vars(vars.lookup()).await? {
             tracing::info!(
-                "Redis ready: revocations, throttling and pending logins shared by every \
-                 instance; logouts reach every instance's cache at once"
+                "Redis ready: revocations, throttling, pending logins and ceremonies shared by \
+                 every instance; logouts reach every instance's cache at once"
             );
             state.stores.revocations = Arc::new(redis.clone());
             state.stores.throttle = Arc::new(redis.clone());
             state.pending = Arc::new(redis.clone());
+            state.ceremonies = Arc::new(redis.clone());
             state.counters = Arc::new(redis.clone());
             let invalidation = Arc::new(RedisInvalidation::new(&redis));
             state.redis = Some((redis, invalidation));

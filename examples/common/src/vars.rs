@@ -5,11 +5,12 @@
 
 use std::path::PathBuf;
 
-use auth_core::env::{Vars, process_env};
+use auth_core::env::{EnvError, Vars, process_env};
+use auth_core::mfa::SecretKey;
 use zeroize::Zeroizing;
 
 use crate::error::StartError;
-use crate::keys::dev_secret;
+use crate::keys::{dev_mfa_key, dev_secret};
 
 /// A variable lookup: the process environment, or a test's table.
 type Lookup = dyn Fn(&str) -> Option<String> + Send + Sync;
@@ -24,6 +25,7 @@ type Lookup = dyn Fn(&str) -> Option<String> + Send + Sync;
 /// | `JWT_ISSUER`, `JWT_AUDIENCE` | `auth-rs-example`, `api` |
 /// | `AUTH_TOKEN_DELIVERY` | `cookie` (the demo page is a browser front-end) |
 /// | `REVOCATION_CACHE_SECONDS` | 0 (logout takes effect at once on every instance) |
+/// | `MFA_ENCRYPTION_KEY` | with the generated development JWT key: a key derived from it ([`mfa_key`](Self::mfa_key)) — development only |
 ///
 /// Every other variable keeps its library default (the README lists them all).
 pub struct ExampleVars {
@@ -106,6 +108,47 @@ impl ExampleVars {
         Ok(port.map_or(3000, |port| port as u16))
     }
 
+    /// The key TOTP secrets are encrypted under: `MFA_ENCRYPTION_KEY` (32 bytes of base64,
+    /// `openssl rand -base64 32`); unset, with the generated development JWT key, a key
+    /// [derived](dev_mfa_key) from that key (a warning says so: TOTP enrolments live as long
+    /// as the development key file); unset with a configured JWT key, `None` — second
+    /// factors stay off (a warning says which variable turns them on) rather than
+    /// encrypting under a key that would not be kept.
+    ///
+    /// # Errors
+    /// [`StartError::Env`] naming `MFA_ENCRYPTION_KEY` when it is not 32 bytes of base64
+    /// (the message never holds the value).
+    pub fn mfa_key(&self) -> Result<Option<SecretKey>, StartError> {
+        if let Some(text) = (self.lookup)("MFA_ENCRYPTION_KEY").filter(|v| !v.trim().is_empty()) {
+            let text = Zeroizing::new(text);
+            return SecretKey::from_base64(&text).map(Some).map_err(|_| {
+                StartError::Env(EnvError::Invalid {
+                    name: "MFA_ENCRYPTION_KEY",
+                    reason: "must be 32 bytes in base64 (openssl rand -base64 32)".to_owned(),
+                })
+            });
+        }
+        match &self.dev_secret {
+            Some(secret) => {
+                tracing::warn!(
+                    "DEVELOPMENT KEY: MFA_ENCRYPTION_KEY is not set, so TOTP secrets are \
+                     encrypted under a key derived from the generated development key; they \
+                     stay readable as long as that file does. Set MFA_ENCRYPTION_KEY (openssl \
+                     rand -base64 32) for anything but local development."
+                );
+                Ok(Some(dev_mfa_key(secret)))
+            }
+            None => {
+                tracing::warn!(
+                    "TOTP and recovery codes are off: MFA_ENCRYPTION_KEY is not set (a JWT key is \
+                     configured, so no development key is derived). Set MFA_ENCRYPTION_KEY to 32 \
+                     bytes of base64 (openssl rand -base64 32) to turn them on."
+                );
+                Ok(None)
+            }
+        }
+    }
+
     /// The example's name (`axum-app`, `actix-app`).
     pub fn app_name(&self) -> &'static str {
         self.app_name
@@ -143,6 +186,66 @@ mod tests {
             vars.dev_secret.is_none(),
             "no key generated when one is set"
         );
+    }
+
+    #[test]
+    fn the_mfa_key_comes_from_the_environment_or_the_development_key() {
+        use auth_core::mfa::{decrypt, encrypt};
+
+        let configured = vars(&[
+            ("JWT_SECRET_KEY", "an HMAC secret of 32 bytes or more!"),
+            (
+                "MFA_ENCRYPTION_KEY",
+                "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+            ),
+        ]);
+        let key = configured.mfa_key().unwrap().expect("the configured key");
+        let sealed = encrypt(&key, b"secret", b"aad").unwrap();
+        let expected = SecretKey::from_bytes(std::array::from_fn(|i| i as u8));
+        assert!(decrypt(&expected, &sealed, b"aad").is_ok());
+
+        // A configured JWT key and no MFA key: second factors off, no key made up.
+        let production = vars(&[("JWT_SECRET_KEY", "an HMAC secret of 32 bytes or more!")]);
+        assert!(production.mfa_key().unwrap().is_none());
+    }
+
+    #[test]
+    fn the_development_mfa_key_survives_a_restart() {
+        use auth_core::mfa::{decrypt, encrypt};
+
+        let dir = std::env::temp_dir().join(format!("example-common-mfa-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("dev-key").display().to_string();
+        let start = || {
+            let file = file.clone();
+            ExampleVars::from_lookup("demo", move |name| {
+                (name == "JWT_DEV_KEY_FILE").then(|| file.clone())
+            })
+            .unwrap()
+        };
+        let first = start().mfa_key().unwrap().expect("a development key");
+        let sealed = encrypt(&first, b"secret", b"aad").unwrap();
+        let again = start().mfa_key().unwrap().expect("a development key");
+        assert!(
+            decrypt(&again, &sealed, b"aad").is_ok(),
+            "a restart keeps it"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_bad_mfa_key_is_named_without_its_value() {
+        let vars = vars(&[
+            ("JWT_SECRET_KEY", "an HMAC secret of 32 bytes or more!"),
+            ("MFA_ENCRYPTION_KEY", "c2hvcnQtYnV0LXNlY3JldA=="),
+        ]);
+        let message = vars.mfa_key().unwrap_err().to_string();
+        assert!(
+            message.starts_with("MFA_ENCRYPTION_KEY is invalid"),
+            "{message}"
+        );
+        assert!(!message.contains("c2hvcnQtYnV0LXNlY3JldA"), "{message}");
     }
 
     #[test]

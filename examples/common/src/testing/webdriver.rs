@@ -2,9 +2,10 @@
 //! Chromium through `chromedriver`.
 //!
 //! Why not fantoccini or thirtyfour: the demo test needs eight commands (new session,
-//! navigate, find, type, click, read text, run a script, screenshot); the protocol is plain JSON over
-//! HTTP, and either crate would add its own HTTP stack and a dozen crates to the tree for
-//! them.
+//! navigate, find, type, click, read text, run a script, screenshot) and three of the W3C
+//! WebAuthn "Virtual Authenticators" extension (add, list credentials, remove); the protocol
+//! is plain JSON over HTTP, and either crate would add its own HTTP stack and a dozen crates
+//! to the tree for them.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -246,8 +247,103 @@ impl Browser {
         }
     }
 
+    /// Adds a virtual authenticator to this session (W3C WebAuthn Level 2 §11.3, "Add
+    /// Virtual Authenticator"): CTAP2, internal transport (a platform authenticator, like a
+    /// phone's or laptop's), discoverable credentials, user verification that always
+    /// succeeds and a user who always consents — so `navigator.credentials.create()` and
+    /// `.get()` complete without a prompt. Chromium then uses it instead of any real one.
+    pub async fn add_virtual_authenticator(&self) -> VirtualAuthenticator {
+        let value = self
+            .command(
+                reqwest::Method::POST,
+                "/webauthn/authenticator",
+                Some(json!({
+                    "protocol": "ctap2",
+                    "transport": "internal",
+                    "hasResidentKey": true,
+                    "hasUserVerification": true,
+                    "isUserConsenting": true,
+                    "isUserVerified": true,
+                })),
+            )
+            .await;
+        let id = value
+            .as_str()
+            .unwrap_or_else(|| panic!("no virtual authenticator: {value}"));
+        VirtualAuthenticator { id: id.to_owned() }
+    }
+
+    /// The credentials `authenticator` holds (§11.7, "Get Credentials"), in the order it
+    /// made them.
+    pub async fn virtual_credentials(
+        &self,
+        authenticator: &VirtualAuthenticator,
+    ) -> Vec<VirtualCredential> {
+        let value = self
+            .command(
+                reqwest::Method::GET,
+                &format!("/webauthn/authenticator/{}/credentials", authenticator.id),
+                None,
+            )
+            .await;
+        let list = value
+            .as_array()
+            .unwrap_or_else(|| panic!("no credential list: {value}"));
+        list.iter()
+            .map(|credential| VirtualCredential {
+                credential_id: credential["credentialId"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                resident: credential["isResidentCredential"] == true,
+                rp_id: credential["rpId"].as_str().unwrap_or_default().to_owned(),
+                user_handle: credential["userHandle"].as_str().map(str::to_owned),
+                sign_count: credential["signCount"].as_u64().unwrap_or_default(),
+            })
+            .collect()
+    }
+
+    /// Removes `authenticator` from this session (§11.4), with its credentials.
+    pub async fn remove_virtual_authenticator(&self, authenticator: VirtualAuthenticator) {
+        let value = self
+            .command(
+                reqwest::Method::DELETE,
+                &format!("/webauthn/authenticator/{}", authenticator.id),
+                None,
+            )
+            .await;
+        assert!(
+            value.is_null(),
+            "removing the authenticator failed: {value}"
+        );
+    }
+
     /// Ends the session (closes the browser).
     pub async fn quit(self) {
         let _ = self.http.delete(&self.session).send().await;
     }
+}
+
+/// A virtual authenticator of one browser session
+/// ([`Browser::add_virtual_authenticator`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VirtualAuthenticator {
+    id: String,
+}
+
+/// What a virtual authenticator says about one of its credentials. The private key it also
+/// returns is left out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct VirtualCredential {
+    /// The credential id, base64url without padding.
+    pub credential_id: String,
+    /// Whether it is discoverable (a passkey: usable without a user name).
+    pub resident: bool,
+    /// The relying-party id it is bound to.
+    pub rp_id: String,
+    /// The user handle the relying party gave it (base64url), for discoverable credentials.
+    pub user_handle: Option<String>,
+    /// Its signature counter.
+    pub sign_count: u64,
 }
