@@ -205,6 +205,7 @@ mod social_login {
 
     oauth_through_actix!(
         social_login_full,
+        social_login_with_totp_needs_the_second_factor,
         social_login_state_missing_or_replayed,
         social_login_wrong_browser,
         social_login_provider_error,

@@ -89,6 +89,7 @@ use http::header::{ALLOW, HOST, ORIGIN};
 use http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
 
 pub use config::{ClientIpSource, EndpointsConfig, EndpointsError, TokenDelivery};
+pub use second_factor::SECOND_FACTOR_COOKIE;
 #[cfg(feature = "providers")]
 pub use social_login::{SocialLoginConfig, SocialLoginSetupError};
 pub use tower_service::{EndpointsFuture, EndpointsService};

@@ -13,19 +13,27 @@ use std::time::Duration;
 use auth_core::flows::{AuthError, SecondFactorChallenge, SecondFactorProof};
 use auth_core::mfa::RecoveryCodes;
 use bytes::Bytes;
-use http::header::{HeaderValue, WWW_AUTHENTICATE};
+use http::header::{COOKIE, HeaderValue, WWW_AUTHENTICATE};
 use http::{Response, StatusCode};
 use serde::{Deserialize, Serialize};
 
 use super::handlers::{AccessTokenBody, parse_json};
-use super::response::{Failure, json, no_content};
+use super::response::{Failure, add_cookie, host_cookie, json, no_content};
+use crate::credentials::single_cookie;
+
+/// The cookie a social login's callback leaves the second-factor challenge in (cookie mode):
+/// HttpOnly, `SameSite=Strict`, as long as the challenge lives. The page then posts the code
+/// to `POST /login/second-factor` without a `challenge`.
+pub const SECOND_FACTOR_COOKIE: &str = "__Host-second-factor";
 use super::{AuthEndpoints, EndpointRequest};
 
 #[derive(Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = SecondFactorRequest))]
 pub(crate) struct SecondFactorBody {
-    /// The `challenge` of the 401 `second_factor_required` (or of the last retry).
-    challenge: String,
+    /// The `challenge` of the 401 `second_factor_required` (or of the last retry). After a
+    /// social login it is in the `__Host-second-factor` cookie instead (cookie mode).
+    #[serde(default)]
+    challenge: Option<String>,
     /// A code from the authenticator app.
     #[serde(default)]
     code: Option<String>,
@@ -93,6 +101,15 @@ impl<'a> RecoveryCodesBody<'a> {
     }
 }
 
+/// The `challenge` of a challenge response's body, if it carries one.
+fn response_challenge(response: &Response<Bytes>) -> Option<String> {
+    if response.status() != StatusCode::UNAUTHORIZED {
+        return None;
+    }
+    let body: serde_json::Value = serde_json::from_slice(response.body()).ok()?;
+    body.get("challenge")?.as_str().map(str::to_owned)
+}
+
 impl AuthEndpoints {
     /// The answer to a login that needs a second factor (`second_factor_required`) or whose
     /// second factor was wrong (`invalid_second_factor`, with a retry challenge or none).
@@ -152,19 +169,93 @@ impl AuthEndpoints {
                 ));
             }
         };
+        let from_cookie = body.challenge.is_none();
+        let challenge = match body.challenge {
+            Some(challenge) => challenge,
+            None if self.cookie_mode() => single_cookie(
+                request.headers.get_all(COOKIE).iter().map(|v| v.as_bytes()),
+                SECOND_FACTOR_COOKIE,
+            )
+            .ok()
+            .flatten()
+            .and_then(|value| std::str::from_utf8(value).ok())
+            .map(str::to_owned)
+            .ok_or(Failure::InvalidRequest("the challenge is missing"))?,
+            None => return Err(Failure::InvalidRequest("the challenge is missing")),
+        };
         let client = self.client_info(request);
-        match self
+        let outcome = self
             .inner
             .service
-            .complete_second_factor(&body.challenge, proof, &client)
-            .await
-        {
-            Ok(pair) => self.token_response(StatusCode::OK, &pair),
+            .complete_second_factor(&challenge, proof, &client)
+            .await;
+        let mut response = match outcome {
+            Ok(pair) => self.token_response(StatusCode::OK, &pair)?,
             Err(error) => match self.challenge_response(&error) {
-                Some(response) => Ok(response),
-                None => Err(error.into()),
+                Some(response) => response,
+                None => return Err(error.into()),
             },
+        };
+        if from_cookie {
+            // Spent either way; a retry challenge travels the way the first one did.
+            let retry = response_challenge(&response);
+            let max_age = if retry.is_some() {
+                Duration::from_secs(300)
+            } else {
+                Duration::ZERO
+            };
+            add_cookie(
+                &mut response,
+                &host_cookie(
+                    SECOND_FACTOR_COOKIE,
+                    retry.as_deref().unwrap_or(""),
+                    max_age,
+                    true,
+                ),
+            );
         }
+        Ok(response)
+    }
+
+    /// A social login that needs a second factor (cookie mode): the challenge goes into
+    /// [`SECOND_FACTOR_COOKIE`] and the browser to `target` with `second_factor=required`, so
+    /// the page asks for the code.
+    #[cfg(feature = "providers")]
+    pub(super) fn second_factor_redirect(
+        &self,
+        challenge: &SecondFactorChallenge,
+        target: &str,
+    ) -> Response<Bytes> {
+        let separator = if target.contains('?') { '&' } else { '?' };
+        let mut response = super::response::respond(StatusCode::SEE_OTHER, Bytes::new());
+        match HeaderValue::from_str(&format!("{target}{separator}second_factor=required")) {
+            Ok(location) => {
+                response
+                    .headers_mut()
+                    .insert(http::header::LOCATION, location);
+            }
+            Err(_) => {
+                return super::response::error_response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "server_error",
+                    "internal server error",
+                );
+            }
+        }
+        let max_age = challenge
+            .expires_at
+            .duration_since(self.inner.clock.now())
+            .unwrap_or(Duration::ZERO);
+        add_cookie(
+            &mut response,
+            &host_cookie(
+                SECOND_FACTOR_COOKIE,
+                challenge.token.secret(),
+                max_age,
+                true,
+            ),
+        );
+        response
     }
 
     pub(super) async fn second_factors(
