@@ -224,7 +224,8 @@ pub use authenticator::{
 pub use context::{AuthContext, CredentialSource};
 pub use credentials::{CredentialConfig, CredentialError};
 pub use endpoints::{
-    AuthEndpoints, EndpointsConfig, EndpointsError, EndpointsService, TokenDelivery,
+    AuthEndpoints, EndpointsConfig, EndpointsError, EndpointsService, SECOND_FACTOR_COOKIE,
+    TokenDelivery,
 };
 #[cfg(feature = "providers")]
 pub use endpoints::{SocialLoginConfig, SocialLoginSetupError};

@@ -129,6 +129,7 @@ through_actix!(
     me_and_sessions,
     password_change,
     step_up_guard_refuses_an_old_sign_in_until_reauthentication_rfc9470,
+    totp_enrolment_and_second_factor_login,
     password_forgot_and_reset,
     email_verification,
     throttling_uses_the_peer_address,
@@ -204,6 +205,7 @@ mod social_login {
 
     oauth_through_actix!(
         social_login_full,
+        social_login_with_totp_needs_the_second_factor,
         social_login_state_missing_or_replayed,
         social_login_wrong_browser,
         social_login_provider_error,

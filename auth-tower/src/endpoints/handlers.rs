@@ -303,15 +303,22 @@ impl AuthEndpoints {
             client = client.device_name(device);
         }
         let service = &self.inner.service;
-        let pair = match self.device_refresh_token(request, body.refresh_token) {
+        let outcome = match self.device_refresh_token(request, body.refresh_token) {
             Some(token) => {
                 service
                     .login_on_device(&body.email, body.password, &client, &token)
-                    .await?
+                    .await
             }
-            None => service.login(&body.email, body.password, &client).await?,
+            None => service.login(&body.email, body.password, &client).await,
         };
-        self.token_response(StatusCode::OK, &pair)
+        match outcome {
+            Ok(pair) => self.token_response(StatusCode::OK, &pair),
+            // The password was right; the second step's challenge goes to the client.
+            Err(error) => match self.challenge_response(&error) {
+                Some(response) => Ok(response),
+                None => Err(error.into()),
+            },
+        }
     }
 
     /// The refresh token a login presents as proof of a live session on this device: the

@@ -6,7 +6,7 @@
 //! | route | auth | body | answer |
 //! |---|---|---|---|
 //! | `POST /signup` | – | `{"email","password"}` | 201 token response; with `SignupMode::EnumerationSafe`, 202 `{"status":"accepted"}` whether or not the address is taken |
-//! | `POST /login` | – | `{"email","password"}` (email or username); bearer mode may add the device's `"refresh_token"` | 200 token response |
+//! | `POST /login` | – | `{"email","password"}` (email or username); bearer mode may add the device's `"refresh_token"` | 200 token response; 401 `second_factor_required` with `{"challenge","methods","expires_in"}` when the account has TOTP |
 //! | `POST /refresh` | refresh token | bearer mode `{"refresh_token"}`; cookie mode: cookie + CSRF header | 200 token response |
 //! | `POST /logout` | access token | – | 204 |
 //! | `POST /logout-all` | access token | – | 200 `{"sessions_ended"}` |
@@ -14,6 +14,12 @@
 //! | `GET /sessions` | access token | – | 200 the active sessions |
 //! | `DELETE /sessions/{id}` | access token | – | 204 |
 //! | `POST /password/change` | access token | `{"current_password","new_password"}` | 204 |
+//! | `POST /login/second-factor` | – | `{"challenge","code"}` or `{"challenge","recovery_code"}` | 200 token response; 401 `invalid_second_factor` with the next `challenge` while attempts remain |
+//! | `GET /second-factors` | access token | – | 200 `{"totp","recovery_codes_left"}` |
+//! | `POST /totp/enroll` | access token, sign-in ≤ 10 min old | – | 200 `{"otpauth_uri","manual_key","qr_svg"}` |
+//! | `POST /totp/confirm` | access token, sign-in ≤ 10 min old | `{"code"}` | 200 `{"recovery_codes",…}` + a new access token (`amr` with `otp mfa`) |
+//! | `DELETE /totp` | access token, sign-in ≤ 10 min old | – | 204 |
+//! | `POST /recovery-codes` | access token, sign-in ≤ 10 min old | – | 200 `{"recovery_codes"}` (the old ones stop working) |
 //! | `POST /reauthenticate` | access token | `{"password"}` | 200 `{"access_token","token_type","expires_in"}` with a fresh `auth_time` (step-up, RFC 9470) |
 //! | `POST /password/forgot` | – | `{"email"}` | 202 (whether or not the account exists) |
 //! | `POST /password/reset` | – | `{"token","new_password"}` | 204 |
@@ -66,6 +72,7 @@ mod from_env;
 // from the request and response types defined here.
 pub(crate) mod handlers;
 mod response;
+pub(crate) mod second_factor;
 #[cfg(feature = "providers")]
 mod social_login;
 pub(crate) mod step_up;
@@ -82,6 +89,7 @@ use http::header::{ALLOW, HOST, ORIGIN};
 use http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
 
 pub use config::{ClientIpSource, EndpointsConfig, EndpointsError, TokenDelivery};
+pub use second_factor::SECOND_FACTOR_COOKIE;
 #[cfg(feature = "providers")]
 pub use social_login::{SocialLoginConfig, SocialLoginSetupError};
 pub use tower_service::{EndpointsFuture, EndpointsService};
@@ -165,6 +173,18 @@ pub(crate) enum Route {
     EndSession(String),
     PasswordChange,
     Reauthenticate,
+    /// `POST /login/second-factor`.
+    SecondFactor,
+    /// `GET /second-factors`.
+    SecondFactors,
+    /// `POST /totp/enroll`.
+    TotpEnroll,
+    /// `POST /totp/confirm`.
+    TotpConfirm,
+    /// `DELETE /totp`.
+    TotpRemove,
+    /// `POST /recovery-codes`.
+    RecoveryCodes,
     PasswordForgot,
     PasswordReset,
     EmailVerify,
@@ -195,6 +215,12 @@ impl Route {
             "/sessions" => (Self::Sessions, "GET"),
             "/password/change" => (Self::PasswordChange, "POST"),
             "/reauthenticate" => (Self::Reauthenticate, "POST"),
+            "/login/second-factor" => (Self::SecondFactor, "POST"),
+            "/second-factors" => (Self::SecondFactors, "GET"),
+            "/totp/enroll" => (Self::TotpEnroll, "POST"),
+            "/totp/confirm" => (Self::TotpConfirm, "POST"),
+            "/totp" => (Self::TotpRemove, "DELETE"),
+            "/recovery-codes" => (Self::RecoveryCodes, "POST"),
             "/password/forgot" => (Self::PasswordForgot, "POST"),
             "/password/reset" => (Self::PasswordReset, "POST"),
             "/email/verify" => (Self::EmailVerify, "POST"),
@@ -460,6 +486,12 @@ impl AuthEndpoints {
             Route::EndSession(id) => self.end_session(request, &id).await,
             Route::PasswordChange => self.password_change(request).await,
             Route::Reauthenticate => self.reauthenticate(request).await,
+            Route::SecondFactor => self.second_factor(request).await,
+            Route::SecondFactors => self.second_factors(request).await,
+            Route::TotpEnroll => self.totp_enroll(request).await,
+            Route::TotpConfirm => self.totp_confirm(request).await,
+            Route::TotpRemove => self.totp_remove(request).await,
+            Route::RecoveryCodes => self.recovery_codes(request).await,
             Route::PasswordForgot => self.password_forgot(request).await,
             Route::PasswordReset => self.password_reset(request).await,
             Route::EmailVerify => self.email_verify(request).await,

@@ -164,7 +164,15 @@ pub(super) fn auth_error(error: &AuthError, realm: &str, retry_after: Duration) 
     }
     if status == StatusCode::UNAUTHORIZED {
         let challenge = match error {
-            AuthError::InvalidCredentials => format!("Bearer realm=\"{realm}\""),
+            // Refused credentials, not a refused token: a bare challenge (RFC 6750 §3.1).
+            AuthError::InvalidCredentials
+            | AuthError::SecondFactorRequired(_)
+            | AuthError::InvalidSecondFactor { .. } => format!("Bearer realm=\"{realm}\""),
+            // RFC 9470 §3: the token is fine, the sign-in behind it too old.
+            AuthError::ReauthenticationRequired { max_age } => format!(
+                "Bearer realm=\"{realm}\", error=\"insufficient_user_authentication\", max_age=\"{}\"",
+                max_age.as_secs()
+            ),
             _ => format!("Bearer realm=\"{realm}\", error=\"invalid_token\""),
         };
         if let Ok(value) = HeaderValue::from_str(&challenge) {

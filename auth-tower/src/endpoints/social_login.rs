@@ -448,6 +448,10 @@ impl AuthEndpoints {
             .await
         {
             Ok(pair) => pair,
+            Err(auth_core::flows::AuthError::SecondFactorRequired(challenge)) => {
+                tracing::info!(provider, "social login needs a second factor");
+                return self.second_factor_redirect(&challenge, &oauth.config.post_login_url);
+            }
             Err(error) => {
                 if error.is_server_error() {
                     tracing::error!(error = %ErrorChain::new(&error), provider, "social login completion failed");

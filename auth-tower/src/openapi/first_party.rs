@@ -26,6 +26,9 @@ use crate::endpoints::handlers::{
     AccessTokenBody, Credentials, ForgotBody, PasswordChangeBody, RefreshBody, ResetBody,
     SessionBody, TokenBody, UserBody, VerifyBody,
 };
+use crate::endpoints::second_factor::{
+    ChallengeBody, EnrolmentBody, RecoveryCodesBody, SecondFactorBody, StatusBody, TotpConfirmBody,
+};
 use crate::endpoints::step_up::ReauthenticateBody;
 use crate::endpoints::{AuthEndpoints, Route};
 
@@ -83,6 +86,12 @@ fn entries(endpoints: &AuthEndpoints) -> Vec<Entry> {
         },
         Entry::fixed(Route::PasswordChange, Method::POST, "/password/change"),
         Entry::fixed(Route::Reauthenticate, Method::POST, "/reauthenticate"),
+        Entry::fixed(Route::SecondFactor, Method::POST, "/login/second-factor"),
+        Entry::fixed(Route::SecondFactors, Method::GET, "/second-factors"),
+        Entry::fixed(Route::TotpEnroll, Method::POST, "/totp/enroll"),
+        Entry::fixed(Route::TotpConfirm, Method::POST, "/totp/confirm"),
+        Entry::fixed(Route::TotpRemove, Method::DELETE, "/totp"),
+        Entry::fixed(Route::RecoveryCodes, Method::POST, "/recovery-codes"),
         Entry::fixed(Route::PasswordForgot, Method::POST, "/password/forgot"),
         Entry::fixed(Route::PasswordReset, Method::POST, "/password/reset"),
         Entry::fixed(Route::EmailVerify, Method::POST, "/email/verify"),
@@ -291,6 +300,12 @@ fn components(shape: &Shape) -> ComponentsBuilder {
         .schema_from::<RefreshBody>()
         .schema_from::<PasswordChangeBody>()
         .schema_from::<ReauthenticateBody>()
+        .schema_from::<SecondFactorBody>()
+        .schema_from::<TotpConfirmBody>()
+        .schema_from::<ChallengeBody<'static>>()
+        .schema_from::<StatusBody>()
+        .schema_from::<EnrolmentBody<'static>>()
+        .schema_from::<RecoveryCodesBody<'static>>()
         .schema_from::<AccessTokenBody<'static>>()
         .schema_from::<ForgotBody>()
         .schema_from::<ResetBody>()
@@ -432,7 +447,13 @@ fn operation(route: &Route, shape: &Shape) -> utoipa::openapi::path::Operation {
                 .request_body(Some(json_body("Credentials").build()))
                 .response("200", token_response(shape, "Signed in.").build());
             statuses.extend([
-                (401, "Wrong email or password (`invalid_credentials`)."),
+                (
+                    401,
+                    "Wrong email or password (`invalid_credentials`); or the password was \
+                     right and the account has a second factor: `second_factor_required` with \
+                     `challenge`, `methods` and `expires_in` (schema `SecondFactorChallenge`), \
+                     completed at `POST /login/second-factor`.",
+                ),
                 (403, "The account is disabled (when configured to say so)."),
                 (429, THROTTLED),
             ]);
@@ -560,6 +581,123 @@ fn operation(route: &Route, shape: &Shape) -> utoipa::openapi::path::Operation {
                     .build(),
                 );
             statuses.push((429, THROTTLED));
+        }
+        Route::SecondFactor => {
+            (tag, id, summary) = (
+                "second factor",
+                "complete_second_factor",
+                "Complete a login with a TOTP code or a recovery code.",
+            );
+            json = true;
+            operation = operation
+                .request_body(Some(json_body("SecondFactorRequest").build()))
+                .response("200", token_response(shape, "Signed in.").build());
+            statuses.extend([
+                (
+                    401,
+                    "The code is wrong or used, or the challenge unknown or expired \
+                     (`invalid_second_factor`); while attempts remain the body carries the \
+                     next `challenge` (schema `SecondFactorChallenge`).",
+                ),
+                (403, "The account is disabled."),
+                (404, "Second factors are not enabled (`not_enabled`)."),
+                (429, THROTTLED),
+            ]);
+        }
+        Route::SecondFactors => {
+            (tag, id, summary) = (
+                "second factor",
+                "second_factor_status",
+                "Which second factors the account has.",
+            );
+            signed_in = true;
+            operation = operation.response(
+                "200",
+                json_response("The status.", Ref::from_schema_name("SecondFactorStatus")).build(),
+            );
+            statuses.push((404, "Second factors are not enabled (`not_enabled`)."));
+        }
+        Route::TotpEnroll => {
+            (tag, id, summary) = (
+                "second factor",
+                "enroll_totp",
+                "Start enrolling an authenticator app (TOTP).",
+            );
+            signed_in = true;
+            operation = operation.response(
+                "200",
+                json_response(
+                    "The secret as an `otpauth://` URI, a key to type, and a QR code (SVG). \
+                     Nothing changes until confirmed.",
+                    Ref::from_schema_name("TotpEnrolment"),
+                )
+                .build(),
+            );
+            statuses.extend([
+                (404, "Second factors are not enabled (`not_enabled`)."),
+                (409, "TOTP is already enrolled (`totp_already_enrolled`)."),
+            ]);
+        }
+        Route::TotpConfirm => {
+            (tag, id, summary) = (
+                "second factor",
+                "confirm_totp",
+                "Confirm the enrolment with a first code.",
+            );
+            signed_in = true;
+            json = true;
+            operation = operation
+                .request_body(Some(json_body("TotpConfirmRequest").build()))
+                .response(
+                    "200",
+                    json_response(
+                        "Ten recovery codes (shown once) and a new access token for this \
+                         session, whose `amr` counts the code.",
+                        Ref::from_schema_name("RecoveryCodes"),
+                    )
+                    .build(),
+                );
+            statuses.extend([
+                (404, "Second factors are not enabled (`not_enabled`)."),
+                (
+                    409,
+                    "No pending enrolment, or already confirmed (`totp_not_enrolled`, \
+                     `totp_already_enrolled`).",
+                ),
+            ]);
+        }
+        Route::TotpRemove => {
+            (tag, id, summary) = (
+                "second factor",
+                "remove_totp",
+                "Remove TOTP and recovery codes.",
+            );
+            signed_in = true;
+            operation = operation.response("204", empty_response("Removed."));
+            statuses.extend([
+                (404, "Second factors are not enabled (`not_enabled`)."),
+                (409, "TOTP is not enrolled (`totp_not_enrolled`)."),
+            ]);
+        }
+        Route::RecoveryCodes => {
+            (tag, id, summary) = (
+                "second factor",
+                "regenerate_recovery_codes",
+                "New recovery codes; the old ones stop working.",
+            );
+            signed_in = true;
+            operation = operation.response(
+                "200",
+                json_response(
+                    "Ten recovery codes, shown once.",
+                    Ref::from_schema_name("RecoveryCodes"),
+                )
+                .build(),
+            );
+            statuses.extend([
+                (404, "Second factors are not enabled (`not_enabled`)."),
+                (409, "TOTP is not enrolled (`totp_not_enrolled`)."),
+            ]);
         }
         Route::PasswordForgot => {
             (tag, id, summary) = ("password", "forgot_password", "Mail a password-reset link.");

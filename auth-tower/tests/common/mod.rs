@@ -209,14 +209,22 @@ pub fn fixture(options: Options) -> Fixture {
         outage: outage.clone(),
     });
     (options.configure)(&mut config);
-    let service = AuthService::new(
-        config,
-        service_stores,
-        issuer.clone(),
-        PasswordHasher::insecure_fast_for_tests(),
-        shared.clone(),
-        mailer.clone(),
-    );
+    // Second factors on (issue 15): nothing changes for accounts without TOTP.
+    let second_factors = auth_core::flows::SecondFactorSetup::new(
+        Arc::new(auth_core::store::memory::MemorySecondFactorStore::default()),
+        Arc::new(auth_core::store::memory::MemoryCeremonyStore::default()),
+        auth_core::mfa::SecretKey::from_bytes([5; 32]),
+    )
+    .totp_issuer("HTTP Test");
+    let service = AuthService::builder(keys.clone(), service_stores)
+        .issuer("https://auth.test", "api")
+        .config(config)
+        .hasher(PasswordHasher::insecure_fast_for_tests())
+        .clock(shared.clone())
+        .mailer(mailer.clone())
+        .second_factors(second_factors)
+        .build()
+        .expect("the fixture's service");
     let revocations: Arc<dyn RevocationStore> = if options.failing_revocations {
         Arc::new(DownRevocations)
     } else {

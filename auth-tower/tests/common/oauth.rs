@@ -297,6 +297,109 @@ pub async fn social_login_full(build: &Build) {
     assert_eq!(identities[0].subject, "3912345678");
 }
 
+/// Issue 15: a social login of an account with TOTP gives no session yet: the callback
+/// leaves the challenge in an HttpOnly cookie and sends the browser to the post-login page
+/// with `second_factor=required`; the page posts the code (no challenge in the body) and gets
+/// the session cookies.
+pub async fn social_login_with_totp_needs_the_second_factor(build: &Build) {
+    use auth_core::Clock as _;
+    use auth_core::mfa::TotpConfig;
+    use auth_core::store::SessionStore as _;
+
+    let server = MockServer::start().await;
+    let (fx, app) = build(
+        options(
+            &server,
+            SocialLoginConfig::default().post_login_url("/welcome"),
+        ),
+        cookie_config(),
+    );
+    let started = start(&app, &server).await;
+    mount_provider(&server, &started.param("code_challenge"), true).await;
+    let first = app
+        .send(
+            started
+                .callback("the-code")
+                .header("cookie", &started.cookie()),
+        )
+        .await;
+    assert_eq!(first.status, 303, "{}", first.text());
+
+    // The owner enrols TOTP in that session.
+    let user = fx.stores.users.user_by_email(EMAIL).await.unwrap().unwrap();
+    let session = fx
+        .stores
+        .sessions
+        .active_sessions(user.id, fx.clock.now())
+        .await
+        .unwrap()
+        .remove(0);
+    let secret = fx
+        .service
+        .start_totp_enrolment(user.id, session.id)
+        .await
+        .unwrap()
+        .into_secret();
+    let totp = TotpConfig::default();
+    let code = totp.code_at(&secret, fx.clock.now()).unwrap().to_string();
+    fx.service
+        .confirm_totp(user.id, session.id, &code)
+        .await
+        .unwrap();
+
+    fx.clock.advance(Duration::from_secs(30));
+    let started = start(&app, &server).await;
+    mount_provider(&server, &started.param("code_challenge"), true).await;
+    let second = app
+        .send(
+            started
+                .callback("the-code")
+                .header("cookie", &started.cookie()),
+        )
+        .await;
+    assert_eq!(second.status, 303, "{}", second.text());
+    assert_eq!(
+        second.header("location"),
+        Some("/welcome?second_factor=required")
+    );
+    assert_no_session(&second);
+    let (challenge, header) = second
+        .cookie(auth_tower::SECOND_FACTOR_COOKIE)
+        .expect("the challenge cookie");
+    assert!(
+        header.contains("HttpOnly") && header.contains("SameSite=Strict"),
+        "{header}"
+    );
+    assert!(!second.header("location").unwrap().contains(&challenge));
+
+    let code = totp.code_at(&secret, fx.clock.now()).unwrap().to_string();
+    let done = app
+        .send(
+            Req::post("/auth/login/second-factor")
+                .header(
+                    "cookie",
+                    &format!("{}={challenge}", auth_tower::SECOND_FACTOR_COOKIE),
+                )
+                .header("origin", "https://app.test")
+                .json(json!({"code": code})),
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.text());
+    assert!(
+        done.cookie("__Host-refresh").is_some(),
+        "the session cookies"
+    );
+    let (cleared, _) = done
+        .cookie(auth_tower::SECOND_FACTOR_COOKIE)
+        .expect("the challenge cookie is cleared");
+    assert!(cleared.is_empty());
+    let access = done.json()["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.send(Req::get("/auth/me").bearer(&access)).await.status,
+        200
+    );
+}
+
 /// A callback without `state` (or the seed's `"null"`), and a replayed one, are refused
 /// before any code exchange; the second use of a good state finds nothing.
 pub async fn social_login_state_missing_or_replayed(build: &Build) {

@@ -640,6 +640,162 @@ pub async fn step_up_guard_refuses_an_old_sign_in_until_reauthentication_rfc9470
     assert_eq!(anonymous.status, 401);
 }
 
+/// RFC 4648 base32 (the `manual_key` of a TOTP enrolment), for the test to play the app.
+fn base32_decode(text: &str) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let (mut bits, mut value, mut out) = (0u32, 0u32, Vec::new());
+    for c in text.bytes().filter(|c| *c != b'=') {
+        let index = ALPHABET
+            .iter()
+            .position(|a| *a == c.to_ascii_uppercase())
+            .expect("base32");
+        value = (value << 5) | u32::try_from(index).unwrap();
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push(u8::try_from((value >> bits) & 0xff).unwrap());
+        }
+    }
+    out
+}
+
+/// The authenticator app's code for `manual_key` now.
+fn app_code(fx: &Fixture, manual_key: &str) -> String {
+    use auth_core::Clock as _;
+    let secret = auth_core::mfa::TotpSecret::from_bytes(base32_decode(manual_key)).expect("secret");
+    auth_core::mfa::TotpConfig::default()
+        .code_at(&secret, fx.clock.now())
+        .expect("code")
+        .to_string()
+}
+
+/// Issue 15 over HTTP: enrol TOTP (QR code, confirm, recovery codes), then a login needs the
+/// second step; a replayed code is refused with a fresh challenge; a recovery code works
+/// once; removing TOTP needs a recent sign-in (RFC 9470 challenge) and works after
+/// `POST /reauthenticate`.
+pub async fn totp_enrolment_and_second_factor_login(build: &Build) {
+    let (fx, app) = build(Options::default(), EndpointsConfig::default());
+    let token = fx.user("kim@example.com").await;
+    let enrolled = app
+        .send(Req::post("/auth/totp/enroll").bearer(&token))
+        .await;
+    assert_eq!(enrolled.status, 200, "{}", enrolled.text());
+    let enrolment = enrolled.json();
+    assert!(
+        enrolment["otpauth_uri"]
+            .as_str()
+            .unwrap()
+            .starts_with("otpauth://totp/")
+    );
+    assert!(enrolment["qr_svg"].as_str().unwrap().contains("<svg"));
+    let key = enrolment["manual_key"].as_str().unwrap().to_owned();
+    let wrong = app
+        .send(
+            Req::post("/auth/totp/confirm")
+                .bearer(&token)
+                .json(json!({"code": "12"})),
+        )
+        .await;
+    assert_json_error(&wrong, 400, "invalid_code");
+    let confirmed = app
+        .send(
+            Req::post("/auth/totp/confirm")
+                .bearer(&token)
+                .json(json!({"code": app_code(&fx, &key)})),
+        )
+        .await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.text());
+    let codes: Vec<String> = confirmed.json()["recovery_codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|code| code.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(codes.len(), 10);
+    assert!(confirmed.json()["access_token"].is_string());
+    let status = app
+        .send(Req::get("/auth/second-factors").bearer(&token))
+        .await;
+    assert_eq!(
+        status.json(),
+        json!({"totp": true, "recovery_codes_left": 10})
+    );
+
+    // A login now needs the second step.
+    fx.clock.advance(Duration::from_secs(30));
+    let challenged = app.send(login("kim@example.com", PASSWORD)).await;
+    assert_json_error(&challenged, 401, "second_factor_required");
+    let body = challenged.json();
+    assert_eq!(body["methods"], json!(["totp", "recovery_code"]));
+    assert_eq!(body["expires_in"], 300);
+    assert!(body.get("access_token").is_none());
+    let code = app_code(&fx, &key);
+    let done = app
+        .send(
+            Req::post("/auth/login/second-factor")
+                .json(json!({"challenge": body["challenge"], "code": code})),
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.text());
+    let signed_in = done.json()["access_token"].as_str().unwrap().to_owned();
+    let hello = app.send(Req::get("/api/hello").bearer(&signed_in)).await;
+    assert_eq!(hello.status, 200);
+
+    // RFC 6238 §5.2: the same code again is refused, with the next challenge.
+    let again = app.send(login("kim@example.com", PASSWORD)).await.json();
+    let replay = app
+        .send(
+            Req::post("/auth/login/second-factor")
+                .json(json!({"challenge": again["challenge"], "code": code})),
+        )
+        .await;
+    assert_json_error(&replay, 401, "invalid_second_factor");
+    let retry = replay.json()["challenge"]
+        .as_str()
+        .expect("a retry")
+        .to_owned();
+    let both = app
+        .send(
+            Req::post("/auth/login/second-factor")
+                .json(json!({"challenge": retry, "code": "1", "recovery_code": "x"})),
+        )
+        .await;
+    assert_json_error(&both, 400, "invalid_request");
+    let recovered = app
+        .send(
+            Req::post("/auth/login/second-factor")
+                .json(json!({"challenge": retry, "recovery_code": codes[0]})),
+        )
+        .await;
+    assert_eq!(recovered.status, 200, "{}", recovered.text());
+
+    // Turning TOTP off needs a recent sign-in.
+    fx.clock.advance(Duration::from_secs(11 * 60));
+    let stale = app.send(Req::delete("/auth/totp").bearer(&signed_in)).await;
+    assert_json_error(&stale, 401, "insufficient_user_authentication");
+    assert_eq!(
+        stale.header("www-authenticate"),
+        Some("Bearer realm=\"test\", error=\"insufficient_user_authentication\", max_age=\"600\"")
+    );
+    let fresh = app
+        .send(
+            Req::post("/auth/reauthenticate")
+                .bearer(&signed_in)
+                .json(json!({"password": PASSWORD})),
+        )
+        .await
+        .json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let removed = app.send(Req::delete("/auth/totp").bearer(&fresh)).await;
+    assert_eq!(removed.status, 204, "{}", removed.text());
+    assert_eq!(
+        app.send(login("kim@example.com", PASSWORD)).await.status,
+        200
+    );
+}
+
 pub async fn password_forgot_and_reset(build: &Build) {
     let (fx, app) = build(Options::default(), EndpointsConfig::default());
     fx.user("kim@example.com").await;
