@@ -37,6 +37,11 @@ async fn the_demo_page_works_in_headless_chromium() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_demo_page_enrols_totp_and_signs_in_with_a_code_or_a_recovery_code() {
+    browser::totp_page(BIN).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_secret_or_a_pem_key_from_the_environment_signs() {
     scenarios::configured_keys(BIN).await;
 }

@@ -1,9 +1,16 @@
 //! The demo page in headless Chromium: sign up and log in through the page, see the
-//! protected content, survive a reload through the refresh cookie, log out.
+//! protected content, survive a reload through the refresh cookie, log out ([`demo_page`]);
+//! enrol TOTP and sign in with password + code or a recovery code ([`totp_page`]); sign up
+//! with a passkey only and sign back in with it, through a WebDriver virtual authenticator
+//! ([`passkey_page`]).
+
+use std::time::{Duration, SystemTime};
+
+use auth_core::mfa::{TotpConfig, TotpSecret};
 
 use super::process::{ExampleServer, skip_notice};
 use super::scenarios::PASSWORD;
-use super::webdriver::Chromedriver;
+use super::webdriver::{Browser, Chromedriver};
 
 /// Runs the browser scenario against `bin`, or prints why it is skipped when
 /// `AUTH_TEST_CHROMEDRIVER` is unset (`.ci/run` sets it).
@@ -70,14 +77,7 @@ pub async fn demo_page(bin: &str) {
     browser.wait_for_text("#who", email).await;
     browser.wait_for_text("#protected", "\"sub\"").await;
 
-    if let Some(dir) = std::env::var_os("AUTH_TEST_SCREENSHOT_DIR") {
-        let name = std::path::Path::new(bin)
-            .file_name()
-            .map_or_else(|| "demo".into(), |n| n.to_string_lossy().into_owned());
-        browser
-            .screenshot(&std::path::Path::new(&dir).join(format!("{name}-demo.png")))
-            .await;
-    }
+    screenshot(&browser, bin, "demo").await;
     // End this session from the session list: signed out, and the refresh cookie no longer
     // signs the page back in.
     browser.wait_for_text("#sessions", "(this page)").await;
@@ -87,6 +87,225 @@ pub async fn demo_page(bin: &str) {
         .await;
     browser.goto(&server.base_url).await;
     browser.wait_for_text("#status", "Signed out").await;
+
+    browser.quit().await;
+}
+
+/// Saves a screenshot as `<AUTH_TEST_SCREENSHOT_DIR>/<binary>-<step>.png`, when that variable
+/// is set.
+async fn screenshot(browser: &Browser, bin: &str, step: &str) {
+    if let Some(dir) = std::env::var_os("AUTH_TEST_SCREENSHOT_DIR") {
+        let name = std::path::Path::new(bin)
+            .file_name()
+            .map_or_else(|| "demo".into(), |n| n.to_string_lossy().into_owned());
+        browser
+            .screenshot(&std::path::Path::new(&dir).join(format!("{name}-{step}.png")))
+            .await;
+    }
+}
+
+/// The server's page at `http://localhost:PORT`: WebAuthn refuses IP addresses as relying-party
+/// ids, so the passkey flows need a host name (and the example's default
+/// `PASSKEY_ORIGINS` is `http://localhost:PORT`). `__Host-` cookies work there too.
+fn localhost_url(server: &ExampleServer) -> String {
+    server.base_url.replacen("127.0.0.1", "localhost", 1)
+}
+
+/// Decodes RFC 4648 base32 (the TOTP manual key; spaces and padding ignored).
+fn base32_decode(text: &str) -> Vec<u8> {
+    const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut bits: u32 = 0;
+    let mut pending = 0;
+    let mut bytes = Vec::new();
+    for character in text.chars().filter(|c| !c.is_whitespace() && *c != '=') {
+        let value = ALPHABET
+            .find(character.to_ascii_uppercase())
+            .unwrap_or_else(|| panic!("{character:?} is not base32"));
+        bits = (bits << 5) | value as u32;
+        pending += 5;
+        if pending >= 8 {
+            pending -= 8;
+            bytes.push((bits >> pending) as u8);
+            bits &= (1 << pending) - 1;
+        }
+    }
+    bytes
+}
+
+/// The code an authenticator app shows for the manual key `key` at `at` (RFC 6238 with the
+/// apps' defaults: SHA-1, 6 digits, 30 s).
+fn app_code(key: &str, at: SystemTime) -> String {
+    let secret = TotpSecret::from_bytes(base32_decode(key)).expect("a TOTP secret");
+    TotpConfig::default()
+        .code_at(&secret, at)
+        .expect("a code")
+        .to_string()
+}
+
+/// Signs in through the password form of the page: an account with TOTP gets the page's
+/// second-factor form.
+async fn password_login(browser: &Browser, email: &str) {
+    browser.type_into("#email", email).await;
+    browser.type_into("#password", PASSWORD).await;
+    browser.click("#login").await;
+}
+
+async fn log_out(browser: &Browser) {
+    browser.click("#logout").await;
+    browser.wait_for_text("#status", "Signed out").await;
+}
+
+/// TOTP through the page: sign up with a password, enrol an authenticator app (the QR code
+/// shown; the test reads the manual key and computes the codes itself, as the app would),
+/// confirm it, get the recovery codes once; then sign in with password + code, and with
+/// password + a recovery code — which is refused when used again (single use).
+pub async fn totp_page(bin: &str) {
+    let Some(driver) = Chromedriver::from_env().await else {
+        skip_notice(format_args!(
+            "SKIPPED: the headless-Chromium TOTP test of the demo page needs \
+             AUTH_TEST_CHROMEDRIVER=/usr/bin/chromedriver (apt-get install chromium chromium-driver)"
+        ));
+        return;
+    };
+    let server = ExampleServer::start(bin, &[]);
+    let browser = driver.browser().await;
+    let page = localhost_url(&server);
+    let email = "totp@example.com";
+
+    browser.goto(&page).await;
+    browser.wait_for_text("#status", "Not signed in").await;
+    browser.type_into("#email", email).await;
+    browser.type_into("#password", PASSWORD).await;
+    browser.click("#signup").await;
+    browser.wait_for_text("#who", email).await;
+    browser.wait_for_text("#amr", "pwd").await;
+    browser
+        .wait_for_text("#mfa-status", "Authenticator app: off")
+        .await;
+    for absent in ["#remove-totp", "#new-recovery-codes", "#totp-enrolment"] {
+        assert_eq!(
+            browser.text(absent).await,
+            "",
+            "{absent} is hidden before enrolment"
+        );
+    }
+
+    // Enrol: the QR code (an SVG) and the manual key are shown.
+    browser.click("#enrol-totp").await;
+    browser
+        .wait_for_text("#totp-enrolment", "Or type this key")
+        .await;
+    let key = browser
+        .wait_until("#totp-key", "the manual key", |text| text.len() >= 16)
+        .await;
+    let qr = browser
+        .execute("const svg = document.querySelector('#totp-qr svg'); return svg ? svg.getBoundingClientRect().width : 0;")
+        .await;
+    assert!(
+        qr.as_f64().unwrap_or_default() >= 150.0,
+        "the QR code is shown: {qr}"
+    );
+    screenshot(&browser, bin, "totp-enrolment").await;
+
+    // A wrong code is refused, and the enrolment stays open.
+    browser.type_into("#totp-code", "000000").await;
+    let now = SystemTime::now();
+    let window = [
+        now - Duration::from_secs(30),
+        now,
+        now + Duration::from_secs(30),
+    ];
+    if window.iter().all(|at| app_code(&key, *at) != "000000") {
+        browser.click("#confirm-totp").await;
+        browser
+            .wait_until("#error", "an error", |text| !text.is_empty())
+            .await;
+        browser
+            .wait_for_text("#mfa-status", "Authenticator app: off")
+            .await;
+    }
+
+    // Confirm with the app's current code: the recovery codes, shown once, and this
+    // session's new token says otp + mfa.
+    browser
+        .type_into("#totp-code", &app_code(&key, SystemTime::now()))
+        .await;
+    browser.click("#confirm-totp").await;
+    let codes = browser
+        .wait_until("#recovery-list", "ten recovery codes", |text| {
+            text.lines().count() == 10
+        })
+        .await;
+    let codes: Vec<String> = codes.lines().map(str::to_owned).collect();
+    browser.wait_for_text("#amr", "mfa").await;
+    browser.wait_for_text("#amr", "otp").await;
+    browser
+        .wait_for_text("#mfa-status", "Recovery codes left: 10")
+        .await;
+    assert_eq!(
+        browser.text("#enrol-totp").await,
+        "",
+        "hidden once enrolled"
+    );
+    assert_eq!(browser.text("#totp-enrolment").await, "", "the key is gone");
+    screenshot(&browser, bin, "totp-recovery-codes").await;
+    browser.click("#recovery-done").await;
+    assert_eq!(browser.text("#recovery-list").await, "", "shown once");
+    log_out(&browser).await;
+
+    // Password, then the code. The confirmation spent this time step's code (RFC 6238 §5.2:
+    // a code is accepted once), so the app's next code, valid within the ±1 step window.
+    password_login(&browser, email).await;
+    browser
+        .wait_for_text("#second-factor", "authenticator app")
+        .await;
+    assert_eq!(
+        browser.text("#signed-in").await,
+        "",
+        "no tokens before the code"
+    );
+    let next = app_code(&key, SystemTime::now() + Duration::from_secs(30));
+    browser.type_into("#second-factor-code", &next).await;
+    browser.click("#verify-totp").await;
+    browser.wait_for_text("#who", email).await;
+    let amr = browser.wait_for_text("#amr", "mfa").await;
+    assert!(amr.contains("pwd") && amr.contains("otp"), "{amr}");
+    screenshot(&browser, bin, "totp-signed-in").await;
+    log_out(&browser).await;
+
+    // Password, then a recovery code instead.
+    password_login(&browser, email).await;
+    browser
+        .wait_for_text("#second-factor", "recovery codes")
+        .await;
+    browser.type_into("#second-factor-code", &codes[0]).await;
+    browser.click("#verify-recovery").await;
+    browser.wait_for_text("#who", email).await;
+    browser.wait_for_text("#amr", "mfa").await;
+    browser
+        .wait_for_text("#mfa-status", "Recovery codes left: 9")
+        .await;
+    log_out(&browser).await;
+
+    // The same recovery code again: refused (single use), the page still asks for a factor.
+    password_login(&browser, email).await;
+    browser
+        .wait_for_text("#second-factor", "recovery codes")
+        .await;
+    browser.type_into("#second-factor-code", &codes[0]).await;
+    browser.click("#verify-recovery").await;
+    browser
+        .wait_until("#error", "a refusal", |text| !text.is_empty())
+        .await;
+    assert_eq!(
+        browser.text("#who").await,
+        "",
+        "a spent recovery code signs nobody in"
+    );
+    // Another code still works with the retry challenge the refusal carried.
+    browser.type_into("#second-factor-code", &codes[1]).await;
+    browser.click("#verify-recovery").await;
+    browser.wait_for_text("#who", email).await;
 
     browser.quit().await;
 }

@@ -211,15 +211,23 @@ impl Browser {
     /// Waits (polling, up to [`BROWSER_TIMEOUT`]) until the element matching `css` shows
     /// text containing `needle`, and returns that text.
     pub async fn wait_for_text(&self, css: &str, needle: &str) -> String {
+        self.wait_until(css, &format!("{needle:?}"), |text| text.contains(needle))
+            .await
+    }
+
+    /// Waits (polling, up to [`BROWSER_TIMEOUT`]) until the text of the element matching
+    /// `css` satisfies `done` (`what` says what was awaited, for the failure), and returns
+    /// that text.
+    pub async fn wait_until(&self, css: &str, what: &str, done: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + BROWSER_TIMEOUT;
         loop {
             let text = self.text(css).await;
-            if text.contains(needle) {
+            if done(&text) {
                 return text;
             }
             if Instant::now() > deadline {
                 let page = self.text("body").await;
-                panic!("{css} never showed {needle:?}; last {text:?}; the page:\n{page}");
+                panic!("{css} never showed {what}; last {text:?}; the page:\n{page}");
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
