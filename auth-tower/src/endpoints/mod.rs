@@ -63,7 +63,10 @@
 //! `GET /oauth/{provider}/callback` for an auth-providers `LoginFlow`. Cookie mode only: after
 //! the callback the refresh token goes into the `__Host-` cookie with a fresh CSRF cookie, and
 //! the browser is redirected (303) to `SocialLoginConfig::post_login_url` with no token in the URL;
-//! the page then calls `POST /refresh`. Failures redirect to `SocialLoginConfig::error_url` with a
+//! the page then calls `POST /refresh`. An account with TOTP gets no session yet: the
+//! challenge goes into the HttpOnly [`SECOND_FACTOR_COOKIE`] and the browser to
+//! `post_login_url?second_factor=required`; the page posts the code to
+//! `POST /login/second-factor` (no `challenge` in the body). Failures redirect to `SocialLoginConfig::error_url` with a
 //! generic `error=` code, or answer JSON. Unknown providers are 404.
 
 mod config;
