@@ -309,3 +309,105 @@ pub async fn totp_page(bin: &str) {
 
     browser.quit().await;
 }
+
+/// Passkeys through the page, with a WebDriver virtual authenticator standing in for the
+/// device's (CTAP2, internal, discoverable credentials, user verification that succeeds):
+/// sign up with nothing but a passkey, sign out, sign back in with it without typing a
+/// name (a discoverable credential), see `amr` say `mfa`; the last passkey of a
+/// passkey-only account cannot be removed (it is the only way in), a second one can be
+/// added, and then either removed.
+pub async fn passkey_page(bin: &str) {
+    let Some(driver) = Chromedriver::from_env().await else {
+        skip_notice(format_args!(
+            "SKIPPED: the headless-Chromium passkey test of the demo page needs \
+             AUTH_TEST_CHROMEDRIVER=/usr/bin/chromedriver (apt-get install chromium chromium-driver)"
+        ));
+        return;
+    };
+    let server = ExampleServer::start(bin, &[]);
+    let browser = driver.browser().await;
+    let authenticator = browser.add_virtual_authenticator().await;
+    let page = localhost_url(&server);
+    let email = "passkey@example.com";
+
+    // Sign up with a passkey only: the email, then the authenticator makes a discoverable
+    // credential bound to `localhost`.
+    browser.goto(&page).await;
+    browser.wait_for_text("#status", "Not signed in").await;
+    browser.type_into("#email", email).await;
+    browser.click("#passkey-signup").await;
+    browser.wait_for_text("#who", email).await;
+    browser
+        .wait_for_text("#passkeys", "Passkey from sign-up")
+        .await;
+    let credentials = browser.virtual_credentials(&authenticator).await;
+    assert_eq!(credentials.len(), 1, "{credentials:?}");
+    assert!(credentials[0].resident, "a discoverable credential");
+    assert_eq!(credentials[0].rp_id, "localhost");
+    assert!(credentials[0].user_handle.is_some(), "{credentials:?}");
+    log_out(&browser).await;
+
+    // Sign back in with the passkey, no email typed: the browser offers the site's passkey.
+    browser.type_into("#email", "").await;
+    browser.click("#passkey-login").await;
+    browser.wait_for_text("#who", email).await;
+    let amr = browser.wait_for_text("#amr", "mfa").await;
+    assert!(
+        amr.contains("hwk") || amr.contains("swk"),
+        "a key-based sign-in: {amr}"
+    );
+    assert!(!amr.contains("pwd"), "no password involved: {amr}");
+    let used = browser.virtual_credentials(&authenticator).await;
+    assert!(
+        used[0].sign_count > credentials[0].sign_count,
+        "the assertion was made by the authenticator: {used:?}"
+    );
+    browser
+        .wait_until("#passkeys", "a last-used date", |text| {
+            !text.contains("last used never")
+        })
+        .await;
+    screenshot(&browser, bin, "passkey-signed-in").await;
+
+    // The only passkey of a passkey-only account is its only way in: not removable.
+    browser.click(".remove-passkey").await;
+    browser
+        .wait_until("#error", "a refusal", |text| !text.is_empty())
+        .await;
+    browser
+        .wait_for_text("#passkeys", "Passkey from sign-up")
+        .await;
+
+    // A second passkey on another device (an authenticator holding one of the account's
+    // passkeys refuses to make another: WebAuthn's excludeCredentials), then the first can
+    // go.
+    browser.remove_virtual_authenticator(authenticator).await;
+    let authenticator = browser.add_virtual_authenticator().await;
+    browser.type_into("#passkey-name", "Second key").await;
+    browser.click("#add-passkey").await;
+    browser.wait_for_text("#passkeys", "Second key").await;
+    assert_eq!(browser.virtual_credentials(&authenticator).await.len(), 1);
+    let clicked = browser
+        .execute(
+            "for (const item of document.querySelectorAll('#passkeys li')) \
+               if (item.textContent.includes('Passkey from sign-up')) { \
+                 item.querySelector('.remove-passkey').click(); return true; } \
+             return false;",
+        )
+        .await;
+    assert_eq!(clicked, true, "the first passkey's Remove button");
+    browser
+        .wait_until("#passkeys", "one passkey left", |text| {
+            text.contains("Second key") && !text.contains("Passkey from sign-up")
+        })
+        .await;
+    log_out(&browser).await;
+
+    // Signs in with the passkey that is left.
+    browser.click("#passkey-login").await;
+    browser.wait_for_text("#who", email).await;
+    browser.wait_for_text("#amr", "mfa").await;
+
+    browser.remove_virtual_authenticator(authenticator).await;
+    browser.quit().await;
+}
