@@ -12,16 +12,20 @@
 //!   errors, which name the variable to fix.
 //! * [`keys::dev_secret`] — only here, for local development: with neither `JWT_SECRET_KEY`
 //!   nor `JWT_PRIVATE_KEY_FILE` set, a random key generated once into a 0600 file, with a
-//!   loud warning. Libraries never do this (docs/design.md).
+//!   loud warning. Libraries never do this (docs/design.md). Without `MFA_ENCRYPTION_KEY`,
+//!   the key TOTP secrets are encrypted under is [derived](keys::dev_mfa_key) from it
+//!   ([`ExampleVars::mfa_key`]).
 //! * [`Example::build`] — SQLite by default (`DATABASE_URL` for PostgreSQL or MySQL),
 //!   migrations applied, auth-core's service, an [`Authenticator`](auth_tower::Authenticator)
 //!   with the revocation check, and auth-tower's endpoints in cookie mode with every
-//!   social-login provider the environment configures; Redis for the state several
+//!   social-login provider the environment configures; second factors (TOTP, recovery
+//!   codes) and passkeys (`PASSKEY_RP_ID`, `PASSKEY_ORIGINS`); Redis for the state several
 //!   instances share when `REDIS_URL` is set.
 //! * [`DemoPage`] — the HTML page at `/`, with a hash-based Content-Security-Policy.
 //! * [`cli`] — `grant EMAIL --role admin --plan pro`, to try the guarded routes.
 //! * `testing` (feature `e2e`) — the end-to-end harness both examples' tests run: start the
-//!   binary, drive it over HTTP, and drive the demo page in headless Chromium.
+//!   binary, drive it over HTTP, and drive the demo page in headless Chromium (with a
+//!   WebDriver virtual authenticator for the passkey flows).
 //!
 //! ## Quick start
 //!
