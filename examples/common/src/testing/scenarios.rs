@@ -21,6 +21,12 @@ pub async fn lifecycle(bin: &str) {
         logs.contains("DEVELOPMENT KEY"),
         "the generated key must be announced:\n{logs}"
     );
+    assert!(
+        logs.contains(
+            "TOTP secrets are encrypted under a key derived from the generated development key"
+        ),
+        "the derived MFA key must be announced:\n{logs}"
+    );
     let key_file = server.dir.path().join("dev-key");
     assert!(key_file.exists(), "the generated key is kept");
     #[cfg(unix)]
@@ -318,6 +324,11 @@ pub fn startup_errors(bin: &str) {
         &["JWT_SECRET_KEY:", "secret is 16 bytes", "at least 32"],
         "too-short-secret",
     );
+    refuses(
+        &[("MFA_ENCRYPTION_KEY", "c2l4dGVlbi1ieXRlLWtleQ==")],
+        &["MFA_ENCRYPTION_KEY is invalid", "32 bytes"],
+        "c2l4dGVlbi1ieXRlLWtleQ",
+    );
     let pem = dir.path().join("not-a-key.pem");
     std::fs::write(
         &pem,
@@ -420,6 +431,10 @@ pub async fn configured_keys(bin: &str) {
             "{env:?} must not generate a key:\n{logs}"
         );
         assert!(!logs.contains(secret), "the secret must never be logged");
+        assert!(
+            logs.contains("TOTP and recovery codes are off: MFA_ENCRYPTION_KEY is not set"),
+            "{env:?}: no key is made up for TOTP secrets:\n{logs}"
+        );
         if let Some(needle) = log_needle {
             assert!(
                 logs.contains(needle),
