@@ -149,6 +149,19 @@ mod tests {
     }
 
     #[test]
+    fn every_element_the_script_looks_up_exists() {
+        let page = DemoPage::new(None);
+        let (markup, script) = page.html().split_once("<script>").unwrap();
+        let mut looked_up = 0;
+        for rest in script.split("$(\"").skip(1) {
+            let id = rest.split('"').next().unwrap();
+            assert!(markup.contains(&format!("id=\"{id}\"")), "no element #{id}");
+            looked_up += 1;
+        }
+        assert!(looked_up > 30, "{looked_up}");
+    }
+
+    #[test]
     fn the_page_loads_nothing_from_elsewhere() {
         let page = DemoPage::new(None);
         assert!(!page.html().contains("http://") && !page.html().contains("https://"));
