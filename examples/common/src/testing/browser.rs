@@ -29,6 +29,8 @@ pub async fn demo_page(bin: &str) {
     // Fresh visit: not signed in.
     browser.goto(&server.base_url).await;
     browser.wait_for_text("#status", "Not signed in").await;
+    // At 127.0.0.1 the page says passkeys need a host name (WebAuthn refuses IP addresses).
+    browser.wait_for_text("#passkey-host", "localhost").await;
 
     // Sign up through the form: the protected content appears.
     browser.type_into("#email", email).await;
@@ -334,6 +336,11 @@ pub async fn passkey_page(bin: &str) {
     // credential bound to `localhost`.
     browser.goto(&page).await;
     browser.wait_for_text("#status", "Not signed in").await;
+    assert_eq!(
+        browser.text("#passkey-host").await,
+        "",
+        "no warning at localhost"
+    );
     browser.type_into("#email", email).await;
     browser.click("#passkey-signup").await;
     browser.wait_for_text("#who", email).await;
