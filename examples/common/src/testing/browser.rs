@@ -394,6 +394,10 @@ pub async fn passkey_page(bin: &str) {
     browser.click("#add-passkey").await;
     browser.wait_for_text("#passkeys", "Second key").await;
     assert_eq!(browser.virtual_credentials(&authenticator).await.len(), 1);
+    browser
+        .execute("document.getElementById('passkeys').scrollIntoView(); return null;")
+        .await;
+    screenshot(&browser, bin, "passkey-list").await;
     let clicked = browser
         .execute(
             "for (const item of document.querySelectorAll('#passkeys li')) \
