@@ -192,8 +192,44 @@ pub async fn totp_page(bin: &str) {
         );
     }
 
-    // Enrol: the QR code (an SVG) and the manual key are shown.
+    // A sign-in too old to change second factors (RFC 9470): simulated by answering the
+    // first enrolment request as the server does after 10 minutes (a test cannot wait
+    // them out). The page asks for the password, confirms it at the real
+    // `POST /auth/reauthenticate`, and carries on with the enrolment.
+    let stubbed = browser
+        .execute(
+            "const realFetch = window.fetch; let stale = true; \
+             window.fetch = (path, options) => { \
+               if (stale && path === '/auth/totp/enroll') { stale = false; \
+                 return Promise.resolve(new Response(JSON.stringify({ \
+                   error: 'insufficient_user_authentication', \
+                   error_description: 'sign in again' }), { status: 401, headers: { \
+                   'Content-Type': 'application/json', \
+                   'WWW-Authenticate': 'Bearer error=\"insufficient_user_authentication\", max_age=\"600\"' } })); } \
+               return realFetch(path, options); }; \
+             return true;",
+        )
+        .await;
+    assert_eq!(stubbed, true);
     browser.click("#enrol-totp").await;
+    browser.wait_for_text("#reauth", "Confirm it").await;
+    assert_eq!(
+        browser.text("#totp-enrolment").await,
+        "",
+        "no enrolment yet"
+    );
+    browser
+        .type_into("#reauth-password", "not-the-password-1")
+        .await;
+    browser.click("#reauth-submit").await;
+    browser
+        .wait_until("#error", "a refused password", |text| !text.is_empty())
+        .await;
+    assert_ne!(browser.text("#reauth").await, "", "still asking");
+    browser.type_into("#reauth-password", PASSWORD).await;
+    browser.click("#reauth-submit").await;
+
+    // Enrol: the QR code (an SVG) and the manual key are shown.
     browser
         .wait_for_text("#totp-enrolment", "Or type this key")
         .await;
