@@ -18,6 +18,7 @@ mod m20261201_000007_counters;
 mod m20261201_000008_second_factors;
 mod m20261201_000009_passkeys;
 mod m20261201_000010_session_assurance;
+mod m20261201_000011_code_assurance;
 
 pub(crate) use m20261201_000007_counters::COUNTER_KEY;
 pub(crate) use m20261201_000009_passkeys::PASSKEY_NAME;
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000008_second_factors::Migration),
             Box::new(m20261201_000009_passkeys::Migration),
             Box::new(m20261201_000010_session_assurance::Migration),
+            Box::new(m20261201_000011_code_assurance::Migration),
         ]
     }
 
