@@ -5,8 +5,7 @@ use sea_orm_migration::prelude::*;
 
 /// Adds `auth_authorization_codes.amr` (space-separated RFC 8176 names, empty when unknown)
 /// and `acr`. Codes live ten minutes at most: those issued before this migration simply say
-/// nothing about the methods. One `ALTER` per column: SQLite takes only one change per
-/// statement.
+/// nothing about the methods.
 #[derive(DeriveMigrationName)]
 pub(crate) struct Migration;
 
@@ -37,30 +36,11 @@ impl MigrationTrait for Migration {
                 .null()
                 .to_owned(),
         ];
-        for mut column in columns {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(AuthAuthorizationCodes::Table)
-                        .add_column(&mut column)
-                        .to_owned(),
-                )
-                .await?;
-        }
-        Ok(())
+        super::add_columns(manager, AuthAuthorizationCodes::Table, columns).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for column in [AuthAuthorizationCodes::Acr, AuthAuthorizationCodes::Amr] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(AuthAuthorizationCodes::Table)
-                        .drop_column(column)
-                        .to_owned(),
-                )
-                .await?;
-        }
-        Ok(())
+        let columns = [AuthAuthorizationCodes::Acr, AuthAuthorizationCodes::Amr];
+        super::drop_columns(manager, AuthAuthorizationCodes::Table, columns).await
     }
 }

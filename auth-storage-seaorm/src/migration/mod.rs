@@ -58,3 +58,36 @@ impl MigratorTrait for Migrator {
         "auth_seaql_migrations".into_iden()
     }
 }
+
+/// Adds `columns` to `table`, one `ALTER` each (SQLite takes only one change per statement).
+async fn add_columns(
+    manager: &SchemaManager<'_>,
+    table: impl IntoIden + Copy,
+    columns: impl IntoIterator<Item = ColumnDef>,
+) -> Result<(), DbErr> {
+    for mut column in columns {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(table)
+                    .add_column(&mut column)
+                    .to_owned(),
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+/// Drops `columns` from `table`, one `ALTER` each.
+async fn drop_columns<C: IntoIden>(
+    manager: &SchemaManager<'_>,
+    table: impl IntoIden + Copy,
+    columns: impl IntoIterator<Item = C>,
+) -> Result<(), DbErr> {
+    for column in columns {
+        manager
+            .alter_table(Table::alter().table(table).drop_column(column).to_owned())
+            .await?;
+    }
+    Ok(())
+}
