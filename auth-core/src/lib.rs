@@ -29,7 +29,8 @@
 //!   sessions, password change and reset, email verification, social login and account
 //!   linking.
 //! * [`oauth_server`] — the OAuth 2.0 / OpenID Connect authorization server's grant logic:
-//!   authorization code + PKCE (S256), exact redirect URIs, consent, `prompt` and `max_age`,
+//!   authorization code + PKCE (S256), exact redirect URIs, consent, `prompt`, `max_age` and
+//!   `acr_values`, the sign-in's `auth_time`, `amr` and `acr` in id_tokens and access tokens,
 //!   the `query` and `form_post` response modes, refresh rotation, id_tokens, userinfo,
 //!   RFC 7009 revocation, RFC 7662 introspection, RFC 8414 metadata and JWKS — as plain
 //!   requests and outcomes for an HTTP adapter.

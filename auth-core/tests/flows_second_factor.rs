@@ -379,3 +379,27 @@ async fn without_a_setup_second_factors_are_not_enabled() {
         "{refused:?}"
     );
 }
+
+/// `AuthConfig::acr`: the host's levels follow the sign-in — single-factor for the password,
+/// multi-factor once a second factor is proven (at confirmation, and at the next login).
+#[tokio::test]
+async fn acr_levels_follow_the_factors_of_the_sign_in() {
+    let mut config = auth_core::flows::AuthConfig::default();
+    config.acr = auth_core::flows::AcrLevels::new("urn:example:loa:1", "urn:example:loa:2");
+    let (h, _) = harness_with_second_factors_and(config);
+    let (_, secret, _, pair) = enrolled(&h).await;
+    let first = h.session(pair.session_id).await;
+    assert_eq!(
+        first.acr.as_deref(),
+        Some("urn:example:loa:2"),
+        "confirming the code proved a second factor in this session"
+    );
+    h.advance(Duration::from_secs(30));
+    let challenge = challenged(&h).await;
+    let done = complete(&h, &challenge, SecondFactorProof::Totp(code(&h, &secret)))
+        .await
+        .unwrap();
+    assert_eq!(h.claims(&done).acr.as_deref(), Some("urn:example:loa:2"));
+    let (_, other) = h.signup("lee@example.com").await;
+    assert_eq!(h.claims(&other).acr.as_deref(), Some("urn:example:loa:1"));
+}

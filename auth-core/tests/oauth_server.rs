@@ -2065,3 +2065,76 @@ async fn a_replay_racing_the_first_exchange_still_revokes_its_grant() {
         "the session the exchange created is revoked: {sessions:?}"
     );
 }
+
+/// The claims of a compact JWT, read without verification (the tests above verify them).
+fn jwt_claims(token: &str) -> serde_json::Value {
+    let payload = token.split('.').nth(1).expect("a JWT");
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64url")).expect("JSON")
+}
+
+// Issue 15 / OIDC Core §2 and §3.1.2.1 `acr_values`: how the user signed in (`amr`, `acr`)
+// reaches the id_token and the access tokens of the grant, a refresh keeps it with
+// `auth_time`, and a session whose `acr` is not among the requested `acr_values` signs in
+// again.
+#[tokio::test]
+async fn oidc_amr_and_acr_of_the_sign_in_reach_the_tokens_and_acr_values_are_honoured() {
+    use auth_core::oauth_server::ResourceOwner;
+    use auth_core::store::Assurance;
+
+    let h = Harness::new().await;
+    let (verifier, challenge) = pkce();
+    h.code(&challenge, "openid", None).await; // consent given
+    let owner = ResourceOwner::from_assurance(
+        h.user.id,
+        Assurance::new(h.clock.now(), ["pwd", "otp"]).acr("urn:example:mfa"),
+    );
+    let base = authorize_pairs("workflow-studio", REDIRECT, &challenge, "openid");
+    let unmet = with(base.clone(), &[("acr_values", "urn:example:hwk")]);
+    assert!(
+        matches!(
+            h.authorize(&unmet, Some(&owner)).await,
+            AuthorizeOutcome::LoginRequired(_)
+        ),
+        "a session of another acr signs in again"
+    );
+    let without_acr = h.owner();
+    assert!(matches!(
+        h.authorize(&unmet, Some(&without_acr)).await,
+        AuthorizeOutcome::LoginRequired(_)
+    ));
+    let met = with(
+        base,
+        &[
+            ("acr_values", "urn:example:hwk urn:example:mfa"),
+            ("nonce", "n-1"),
+        ],
+    );
+    let code = code_of(&expect_redirect(h.authorize(&met, Some(&owner)).await));
+    h.advance(60);
+    let tokens = h
+        .exchange(&code, &verifier, REDIRECT, Some(h.basic()), &[])
+        .await
+        .unwrap();
+    let id_token = verify_id_token(&h, tokens.id_token.unwrap().secret(), "workflow-studio");
+    assert_eq!(id_token["amr"], serde_json::json!(["pwd", "otp", "mfa"]));
+    assert_eq!(id_token["acr"], "urn:example:mfa");
+    assert_eq!(id_token["auth_time"], unix(owner.auth_time));
+    let access = jwt_claims(tokens.access_token.token.secret());
+    assert_eq!(access["amr"], serde_json::json!(["pwd", "otp", "mfa"]));
+    assert_eq!(access["acr"], "urn:example:mfa");
+    assert_eq!(access["auth_time"], unix(owner.auth_time));
+
+    h.advance(600);
+    let refreshed = h
+        .refresh(tokens.refresh_token.secret(), Some(h.basic()), &[])
+        .await
+        .unwrap();
+    let access = jwt_claims(refreshed.access_token.token.secret());
+    assert_eq!(access["amr"], serde_json::json!(["pwd", "otp", "mfa"]));
+    assert_eq!(access["acr"], "urn:example:mfa");
+    assert_eq!(
+        access["auth_time"],
+        unix(owner.auth_time),
+        "a refresh is not a sign-in"
+    );
+}

@@ -114,6 +114,8 @@ fn every_record_round_trips_through_json() {
         code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into(),
         nonce: Some("n-0S6_WzA2Mj".into()),
         auth_time: at(17),
+        amr: vec!["pwd".into()],
+        acr: None,
         created_at: at(18),
         expires_at: at(19),
         used_at: None,

@@ -91,19 +91,23 @@ fn session_from_model(row: session::Model) -> Result<Session, StoreError> {
         revoked_at: row.revoked_at.map(time),
         revoke_reason,
         auth_time: time(row.auth_time.unwrap_or(row.created_at)),
-        amr: row
-            .amr
-            .split(' ')
-            .filter(|name| !name.is_empty())
-            .map(str::to_owned)
-            .collect(),
+        amr: amr_from_column(&row.amr),
         acr: row.acr,
     })
 }
 
+/// `amr` read back from its column (space-separated names).
+pub(crate) fn amr_from_column(column: &str) -> Vec<String> {
+    column
+        .split(' ')
+        .filter(|name| !name.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 /// `amr` as its column holds it: space-separated names. A name with a space could not be
 /// read back as written, so it is refused rather than split.
-fn amr_column(amr: &[String]) -> Result<String, StoreError> {
+pub(crate) fn amr_column(amr: &[String]) -> Result<String, StoreError> {
     if amr.iter().any(|name| name.is_empty() || name.contains(' ')) {
         return Err(StoreError::Backend(
             "an amr name is empty or contains a space".into(),

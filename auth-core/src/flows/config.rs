@@ -217,6 +217,48 @@ pub struct AuthConfig {
     /// [`AuthError::AccountDisabled`](super::AuthError::AccountDisabled) (only after the
     /// password verified). Defaults to `true`.
     pub hide_inactive_accounts: bool,
+    /// The `acr` (authentication context class) sessions get: a host-defined value for a
+    /// sign-in with one kind of factor and one for a multi-factor sign-in (`amr` has `mfa`).
+    /// Defaults to none: tokens carry no `acr`.
+    pub acr: AcrLevels,
+}
+
+/// The `acr` values of [`AuthConfig::acr`]: which class a sign-in satisfied, by whether it
+/// was multi-factor. Use URIs or short names your clients and guards agree on (say
+/// `urn:example:loa:1` / `urn:example:loa:2`); guards check them with
+/// `Requirement::AcrOneOf`, clients request them with `acr_values`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Deserialize),
+    serde(default, deny_unknown_fields)
+)]
+#[non_exhaustive]
+pub struct AcrLevels {
+    /// The `acr` of a sign-in with one kind of factor (a password; a social login).
+    pub single_factor: Option<String>,
+    /// The `acr` of a multi-factor sign-in (password + TOTP, a passkey with user
+    /// verification).
+    pub multi_factor: Option<String>,
+}
+
+impl AcrLevels {
+    /// Levels naming `single_factor` and `multi_factor`.
+    pub fn new(single_factor: impl Into<String>, multi_factor: impl Into<String>) -> Self {
+        Self {
+            single_factor: Some(single_factor.into()),
+            multi_factor: Some(multi_factor.into()),
+        }
+    }
+
+    /// The `acr` of a sign-in whose `amr` is `amr`.
+    pub fn for_amr(&self, amr: &[String]) -> Option<String> {
+        if amr.iter().any(|method| method == "mfa") {
+            self.multi_factor.clone()
+        } else {
+            self.single_factor.clone()
+        }
+    }
 }
 
 impl AuthConfig {
@@ -260,6 +302,7 @@ impl Default for AuthConfig {
             email_verification_ttl: Self::DEFAULT_EMAIL_VERIFICATION_TTL,
             link_social_by_verified_email: true,
             hide_inactive_accounts: true,
+            acr: AcrLevels::default(),
         }
     }
 }

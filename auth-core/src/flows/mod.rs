@@ -118,7 +118,7 @@ mod types;
 mod undo_signup;
 
 pub use builder::{AuthServiceBuilder, BuildError};
-pub use config::{AuthConfig, SignupMode, ThrottleLimit};
+pub use config::{AcrLevels, AuthConfig, SignupMode, ThrottleLimit};
 pub use error::{AuthError, MailError};
 pub use limits::{Endpoint, EndpointLimits, RouteLimit};
 pub use mailer::{LogMailer, MailKind, Mailer, RecordingMailer, SentMail};

@@ -372,6 +372,18 @@ impl AuthService {
 
     /// An access token for `user` in `session`, with the user's roles, permissions, plan
     /// and tenant, and the session's `auth_time`, `amr` and `acr`, as claims.
+    /// The assurance of a sign-in at `now` by `methods`, with the `acr` the configuration's
+    /// [`AcrLevels`](super::AcrLevels) give it.
+    pub(super) fn assurance<I, S>(&self, now: SystemTime, methods: I) -> Assurance
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let mut assurance = Assurance::new(now, methods);
+        assurance.acr = self.inner.config.acr.for_amr(&assurance.amr);
+        assurance
+    }
+
     /// With `setup` for second factors; only while the service is being built (no clone
     /// exists yet).
     pub(super) fn with_second_factors(mut self, setup: super::SecondFactorSetup) -> Self {

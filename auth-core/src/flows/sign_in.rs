@@ -12,7 +12,7 @@ use super::{AuthError, AuthService, ClientInfo};
 use crate::opaque::OpaqueToken;
 use crate::password::Password;
 use crate::session::standing;
-use crate::store::{Assurance, AuditKind, Session, SessionId, SessionKind};
+use crate::store::{AuditKind, Session, SessionId, SessionKind};
 use crate::token::AuthMethod;
 
 /// A browser signed in at the authorization server: the value of its sign-in cookie and the
@@ -69,7 +69,7 @@ impl AuthService {
                 &user,
                 SessionKind::AuthorizationServerSignIn,
                 client,
-                Assurance::new(now, [AuthMethod::Pwd.as_str()]),
+                self.assurance(now, [AuthMethod::Pwd.as_str()]),
                 now,
             )
             .await?;

@@ -15,8 +15,8 @@ use super::{
 use crate::ErrorChain;
 use crate::password::Password;
 use crate::store::{
-    Assurance, AuditKind, OneTimePurpose, RevokeReason, Session, SessionId, StoreError, User,
-    UserId, UserUpdate, normalize_email,
+    AuditKind, OneTimePurpose, RevokeReason, Session, SessionId, StoreError, User, UserId,
+    UserUpdate, normalize_email,
 };
 use crate::token::AuthMethod;
 
@@ -79,7 +79,12 @@ impl AuthService {
         let pair = self
             .or_undo_signup(&user, async {
                 let pair = self
-                    .start_session(&user, client, password_sign_in(now), now)
+                    .start_session(
+                        &user,
+                        client,
+                        self.assurance(now, [AuthMethod::Pwd.as_str()]),
+                        now,
+                    )
                     .await?;
                 self.audit(
                     event(AuditKind::Signup, now, true)
@@ -285,7 +290,12 @@ impl AuthService {
         self.require_no_second_factor(&user, Some(AuthMethod::Pwd), client, now)
             .await?;
         let pair = self
-            .start_session(&user, client, password_sign_in(now), now)
+            .start_session(
+                &user,
+                client,
+                self.assurance(now, [AuthMethod::Pwd.as_str()]),
+                now,
+            )
             .await?;
         self.audit(
             event(AuditKind::Login, now, true)
@@ -612,11 +622,6 @@ impl AuthService {
         tracing::info!("login needs a second factor");
         Err(AuthError::SecondFactorRequired(Box::new(challenge)))
     }
-}
-
-/// The assurance of a sign-in by password at `now`.
-fn password_sign_in(now: SystemTime) -> Assurance {
-    Assurance::new(now, [AuthMethod::Pwd.as_str()])
 }
 
 #[cfg(test)]

@@ -7,9 +7,7 @@ use tracing::field;
 use super::service::{EventExt as _, event};
 use super::signup_login::is_valid_email;
 use super::{AuthError, AuthService, ClientInfo, SocialProfile, TokenPair};
-use crate::store::{
-    Assurance, AuditKind, ProviderIdentity, StoreError, User, UserId, normalize_email,
-};
+use crate::store::{AuditKind, ProviderIdentity, StoreError, User, UserId, normalize_email};
 
 impl AuthService {
     /// Signs in with a provider account, after the provider client verified the callback.
@@ -313,7 +311,7 @@ impl AuthService {
         // own `amr`, when there is one, is not evidence this service checked).
         self.require_no_second_factor(&user, None, client, now)
             .await?;
-        let assurance = Assurance::new(now, Vec::<String>::new());
+        let assurance = self.assurance(now, Vec::<String>::new());
         let pair = self.start_session(&user, client, assurance, now).await?;
         self.audit(
             event(AuditKind::SocialLogin, now, true)

@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use super::service::{EventExt as _, event};
 use super::{AuthError, AuthService};
 use crate::password::Password;
-use crate::store::{Assurance, AuditKind, Session, SessionId, User, UserId};
+use crate::store::{AuditKind, Session, SessionId, User, UserId};
 use crate::token::{AuthMethod, IssuedAccessToken};
 
 impl AuthService {
@@ -80,9 +80,8 @@ impl AuthService {
         method: &str,
         now: SystemTime,
     ) -> Result<IssuedAccessToken, AuthError> {
-        let mut assurance =
-            Assurance::new(now, session.amr.iter().map(String::as_str).chain([method]));
-        assurance.acr = session.acr.take();
+        // The session's methods and this one; the acr follows from them.
+        let assurance = self.assurance(now, session.amr.iter().map(String::as_str).chain([method]));
         let recorded = self
             .inner
             .stores

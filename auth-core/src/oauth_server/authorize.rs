@@ -36,21 +36,41 @@ const MAX_STATE_BYTES: usize = 1024;
 /// The longest `nonce` kept, in bytes.
 const MAX_NONCE_BYTES: usize = 512;
 
-/// The user on whose behalf the browser asks, as the host's sign-in session says: their id
-/// and when they signed in (the start of that session, not its last use).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The user on whose behalf the browser asks, as the host's sign-in session says: their id,
+/// when they signed in (the sign-in session's `auth_time`, not its last use), and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ResourceOwner {
     /// The signed-in user.
     pub user_id: UserId,
     /// When they authenticated (the id_token's `auth_time`).
     pub auth_time: SystemTime,
+    /// How (the tokens' `amr`); empty when not known.
+    pub amr: Vec<String>,
+    /// The authentication context class satisfied (the tokens' `acr`).
+    pub acr: Option<String>,
 }
 
 impl ResourceOwner {
-    /// `user_id`, who signed in at `auth_time`.
+    /// `user_id`, who signed in at `auth_time` by methods not recorded.
     pub fn new(user_id: UserId, auth_time: SystemTime) -> Self {
-        Self { user_id, auth_time }
+        Self {
+            user_id,
+            auth_time,
+            amr: Vec::new(),
+            acr: None,
+        }
+    }
+
+    /// `user_id`, who signed in as `assurance` says (a sign-in session's
+    /// [`Session::assurance`](crate::store::Session::assurance)).
+    pub fn from_assurance(user_id: UserId, assurance: crate::store::Assurance) -> Self {
+        Self {
+            user_id,
+            auth_time: assurance.auth_time,
+            amr: assurance.amr,
+            acr: assurance.acr,
+        }
     }
 }
 
@@ -177,7 +197,7 @@ impl OAuthServer {
             _ => None,
         };
         let owner = match owner {
-            Some(owner) if validated.sign_in.satisfied_by(owner, now) => *owner,
+            Some(owner) if validated.sign_in.satisfied_by(owner, now) => owner.clone(),
             _ if validated.prompt.none => {
                 return Ok(self.error_response(
                     &validated,
@@ -438,6 +458,14 @@ impl OAuthServer {
             };
             validated.sign_in.max_age = Some(max_age);
         }
+        if let Some(acr_values) = request.acr_values.as_deref() {
+            validated.sign_in.acr_values = acr_values
+                .split(' ')
+                .filter(|value| !value.is_empty())
+                .take(16)
+                .map(str::to_owned)
+                .collect();
+        }
         if validated.prompt.none && (validated.sign_in.login || validated.prompt.consent) {
             return refuse(
                 &validated,
@@ -499,6 +527,8 @@ impl OAuthServer {
             code_challenge: validated.code_challenge.clone(),
             nonce: validated.nonce.clone(),
             auth_time: owner.auth_time,
+            amr: owner.amr.clone(),
+            acr: owner.acr.clone(),
             created_at: now,
             expires_at: later(now, self.inner.config.code_ttl),
             used_at: None,

@@ -31,6 +31,9 @@ pub struct AuthorizeRequest {
     pub prompt: Option<String>,
     /// `max_age` (OpenID Connect): the oldest sign-in, in seconds, the client accepts.
     pub max_age: Option<String>,
+    /// `acr_values` (OpenID Connect): the authentication context classes the client asks
+    /// for, space-separated, most preferred first.
+    pub acr_values: Option<String>,
     /// `response_mode`: `query` (the default) or `form_post`.
     pub response_mode: Option<String>,
     /// `request` (a request object, OpenID Connect Core §6.1): not supported, refused.
@@ -65,6 +68,7 @@ impl AuthorizeRequest {
                 "nonce" => (&mut request.nonce, "nonce"),
                 "prompt" => (&mut request.prompt, "prompt"),
                 "max_age" => (&mut request.max_age, "max_age"),
+                "acr_values" => (&mut request.acr_values, "acr_values"),
                 "response_mode" => (&mut request.response_mode, "response_mode"),
                 "request" => (&mut request.request, "request"),
                 "request_uri" => (&mut request.request_uri, "request_uri"),

@@ -311,6 +311,8 @@ impl OAuthServer {
                 "exp",
                 "iat",
                 "auth_time",
+                "amr",
+                "acr",
                 "nonce",
                 "at_hash",
                 "name",

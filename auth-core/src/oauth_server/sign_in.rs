@@ -23,12 +23,14 @@ use super::ResourceOwner;
 const MAX_AGE_DIGITS: usize = 19;
 
 /// The sign-in requirements of one authorization request.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(super) struct SignInRequirement {
     /// `prompt=login` (or `select_account`, which the same login page serves).
     pub(super) login: bool,
     /// `max_age`, in seconds.
     pub(super) max_age: Option<u64>,
+    /// `acr_values`: a session whose `acr` is none of these signs in again.
+    pub(super) acr_values: Vec<String>,
 }
 
 impl SignInRequirement {
@@ -36,6 +38,14 @@ impl SignInRequirement {
     /// `now`. A sign-in time in the future (clock skew) is not trusted to be recent.
     pub(super) fn satisfied_by(&self, owner: &ResourceOwner, now: SystemTime) -> bool {
         if self.login {
+            return false;
+        }
+        if !self.acr_values.is_empty()
+            && !owner
+                .acr
+                .as_ref()
+                .is_some_and(|acr| self.acr_values.contains(acr))
+        {
             return false;
         }
         match self.max_age {
@@ -62,8 +72,10 @@ pub(super) fn parse_max_age(value: &str) -> Option<u64> {
 
 /// The parameters of an authorization request to continue with once the user has signed in
 /// on the login page shown for it: the same pairs in the same order, without `max_age` and
-/// without the `login` and `select_account` values of `prompt` (a `prompt` left empty is
-/// dropped). The sign-in just completed is the one those parameters asked for.
+/// `acr_values` and without the `login` and `select_account` values of `prompt` (a `prompt`
+/// left empty is dropped). The sign-in just completed is the one those parameters asked for;
+/// its `acr` (and `amr`) are in the id_token for the client to check — `acr_values` is a
+/// request, not a guarantee (OpenID Connect Core §3.1.2.1).
 ///
 /// The login page calls [`OAuthServer::authorize`](super::OAuthServer::authorize) again with
 /// these parameters (auth-tower redirects the browser to them), under the new session.
@@ -102,7 +114,7 @@ where
         .filter_map(|(name, value)| {
             let (name, value) = (name.as_ref(), value.as_ref());
             match name {
-                "max_age" => None,
+                "max_age" | "acr_values" => None,
                 "prompt" => {
                     let rest: Vec<&str> = value
                         .split(' ')
@@ -157,12 +169,12 @@ mod tests {
         let just_now = owner_signed_in(0, now);
         let login = SignInRequirement {
             login: true,
-            max_age: None,
+            ..SignInRequirement::default()
         };
         assert!(!login.satisfied_by(&just_now, now));
         let zero = SignInRequirement {
-            login: false,
             max_age: Some(0),
+            ..SignInRequirement::default()
         };
         assert!(!zero.satisfied_by(&just_now, now));
         assert!(SignInRequirement::default().satisfied_by(&owner_signed_in(86_400, now), now));
@@ -172,8 +184,8 @@ mod tests {
     fn max_age_compares_with_the_sign_in_time() {
         let now = SystemTime::now();
         let max_age = SignInRequirement {
-            login: false,
             max_age: Some(60),
+            ..SignInRequirement::default()
         };
         assert!(max_age.satisfied_by(&owner_signed_in(60, now), now));
         assert!(!max_age.satisfied_by(&owner_signed_in(61, now), now));
@@ -184,11 +196,29 @@ mod tests {
         );
     }
 
+    /// OpenID Connect Core §3.1.2.1 `acr_values`: a session whose `acr` is not one of them
+    /// signs in again (the id_token then says what was achieved).
+    #[test]
+    fn acr_values_need_a_session_with_one_of_them() {
+        let now = SystemTime::now();
+        let mfa = SignInRequirement {
+            acr_values: vec!["urn:example:mfa".into(), "urn:example:hwk".into()],
+            ..SignInRequirement::default()
+        };
+        let mut owner = owner_signed_in(0, now);
+        assert!(!mfa.satisfied_by(&owner, now), "no acr at all");
+        owner.acr = Some("urn:example:pwd".into());
+        assert!(!mfa.satisfied_by(&owner, now), "another acr");
+        owner.acr = Some("urn:example:hwk".into());
+        assert!(mfa.satisfied_by(&owner, now));
+    }
+
     #[test]
     fn continuation_keeps_everything_but_the_sign_in_requirements() {
         let pairs = [
             ("prompt", "select_account login"),
             ("max_age", "10"),
+            ("acr_values", "urn:example:mfa"),
             ("nonce", "n"),
         ];
         assert_eq!(

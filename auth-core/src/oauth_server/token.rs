@@ -155,9 +155,20 @@ struct IdTokenClaims<'a> {
     exp: u64,
     iat: u64,
     auth_time: u64,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    amr: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    acr: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     nonce: Option<&'a str>,
     at_hash: String,
+}
+
+/// How and when the user signed in for the code `record`.
+fn code_assurance(record: &crate::store::AuthorizationCode) -> Assurance {
+    let mut assurance = Assurance::new(record.auth_time, record.amr.iter().map(String::as_str));
+    assurance.acr.clone_from(&record.acr);
+    assurance
 }
 
 impl OAuthServer {
@@ -303,8 +314,8 @@ impl OAuthServer {
             ip: None,
             user_agent: None,
             device_name: Some(client.name.chars().take(128).collect()),
-            // The sign-in behind the code; its methods are not carried through the code yet.
-            assurance: Assurance::new(record.auth_time, Vec::<String>::new()),
+            // The sign-in behind the code: its time, methods and class, for every token.
+            assurance: code_assurance(&record),
         };
         let stores = &self.inner.stores;
         let started = session::start(&*stores.sessions, self.session_rules(), new, now).await?;
@@ -345,6 +356,7 @@ impl OAuthServer {
             client,
             &user,
             &grant,
+            &code_assurance(&record),
             &grant.scope,
             refresh_token,
             record.nonce.as_deref(),
@@ -426,7 +438,16 @@ impl OAuthServer {
         let kind = SessionKind::OAuthGrant;
         match session::refresh(stores, rules, &hash, kind, &audit, now).await? {
             Refresh::Rotated(done) if done.session.id == grant.session_id => {
-                self.tokens(client, &done.user, &grant, &scope, done.refresh_token, None)
+                let assurance = done.session.assurance();
+                self.tokens(
+                    client,
+                    &done.user,
+                    &grant,
+                    &assurance,
+                    &scope,
+                    done.refresh_token,
+                    None,
+                )
             }
             Refresh::RecentlyRotated => Err(OAuthError::InvalidGrant(
                 "the refresh token was just rotated",
@@ -470,11 +491,13 @@ impl OAuthServer {
     }
 
     /// The access token (and id_token with `openid`) for `grant`, with `scope`.
+    #[allow(clippy::too_many_arguments)] // each is one fact of the response; a struct would only rename them
     fn tokens(
         &self,
         client: &OAuthClient,
         user: &User,
         grant: &OAuthGrant,
+        assurance: &Assurance,
         scope: &Scope,
         refresh_token: OpaqueToken,
         nonce: Option<&str>,
@@ -484,7 +507,11 @@ impl OAuthServer {
                 .session(grant.session_id.to_string())
                 .client(client.client_id.clone())
                 .scope(scope.clone())
-                .assurance(grant.auth_time, Vec::new(), None),
+                .assurance(
+                    assurance.auth_time,
+                    assurance.amr.clone(),
+                    assurance.acr.clone(),
+                ),
         )?;
         let id_token = if scope.contains("openid") {
             let signer = &self.inner.id_tokens;
@@ -497,7 +524,9 @@ impl OAuthServer {
                     .issued_at
                     .saturating_add(config.id_token_ttl.as_secs()),
                 iat: access_token.issued_at,
-                auth_time: unix(grant.auth_time),
+                auth_time: unix(assurance.auth_time),
+                amr: &assurance.amr,
+                acr: assurance.acr.as_deref(),
                 nonce,
                 at_hash: at_hash(signer.key().algorithm(), access_token.token.secret()),
             };

@@ -118,6 +118,12 @@ pub struct AuthorizationCode {
     pub nonce: Option<String>,
     /// When the user authenticated (the id_token's `auth_time`).
     pub auth_time: SystemTime,
+    /// How (RFC 8176 names): the id_token's and access tokens' `amr`.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub amr: Vec<String>,
+    /// The authentication context class satisfied: the id_token's `acr`.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub acr: Option<String>,
     /// When it was issued.
     pub created_at: SystemTime,
     /// When it stops being accepted (at most 10 minutes after issue).

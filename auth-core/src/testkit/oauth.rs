@@ -219,6 +219,8 @@ fn new_code(client_id: &str, user_id: UserId, created: i64, expires: i64) -> Aut
         code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".to_owned(),
         nonce: Some("n-0S6_WzA2Mj".to_owned()),
         auth_time: at(created - MINUTE),
+        amr: vec!["pwd".to_owned(), "otp".to_owned(), "mfa".to_owned()],
+        acr: Some("urn:example:loa:2".to_owned()),
         created_at: at(created),
         expires_at: at(expires),
         used_at: None,

@@ -168,6 +168,13 @@ impl Harness {
 /// the TOTP store is returned too, for tests that look at it.
 pub fn harness_with_second_factors() -> (Harness, auth_core::store::memory::MemorySecondFactorStore)
 {
+    harness_with_second_factors_and(AuthConfig::default())
+}
+
+/// [`harness_with_second_factors`] with `config`.
+pub fn harness_with_second_factors_and(
+    config: AuthConfig,
+) -> (Harness, auth_core::store::memory::MemorySecondFactorStore) {
     use auth_core::flows::SecondFactorSetup;
     use auth_core::mfa::SecretKey;
     use auth_core::store::memory::{MemoryCeremonyStore, MemorySecondFactorStore};
@@ -188,6 +195,7 @@ pub fn harness_with_second_factors() -> (Harness, auth_core::store::memory::Memo
         .mailer(Arc::new(base.mailer.clone()))
         .hasher(PasswordHasher::insecure_fast_for_tests())
         .clock(shared)
+        .config(config)
         .second_factors(
             SecondFactorSetup::new(
                 Arc::new(second_factors.clone()),

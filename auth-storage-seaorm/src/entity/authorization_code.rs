@@ -23,6 +23,10 @@ pub struct Model {
     pub nonce: Option<String>,
     /// When the user authenticated (µs since the epoch).
     pub auth_time: i64,
+    /// How the user signed in: space-separated RFC 8176 names.
+    pub amr: String,
+    /// The authentication context class satisfied.
+    pub acr: Option<String>,
     /// Issued at (µs since the epoch).
     pub created_at: i64,
     /// Expiry (µs since the epoch).

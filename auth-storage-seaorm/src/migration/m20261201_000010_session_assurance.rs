@@ -5,8 +5,7 @@ use sea_orm_migration::prelude::*;
 
 /// Adds `auth_sessions.auth_time` (µs since the epoch; `NULL` in sessions from before this
 /// migration, read as their `created_at`: they were signed in then), `amr` (space-separated
-/// RFC 8176 names, empty when unknown) and `acr`. One `ALTER` per column: SQLite takes only
-/// one change per statement.
+/// RFC 8176 names, empty when unknown) and `acr`.
 #[derive(DeriveMigrationName)]
 pub(crate) struct Migration;
 
@@ -42,30 +41,11 @@ impl MigrationTrait for Migration {
                 .null()
                 .to_owned(),
         ];
-        for mut column in columns {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(AuthSessions::Table)
-                        .add_column(&mut column)
-                        .to_owned(),
-                )
-                .await?;
-        }
-        Ok(())
+        super::add_columns(manager, AuthSessions::Table, columns).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for column in [AuthSessions::Acr, AuthSessions::Amr, AuthSessions::AuthTime] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(AuthSessions::Table)
-                        .drop_column(column)
-                        .to_owned(),
-                )
-                .await?;
-        }
-        Ok(())
+        let columns = [AuthSessions::Acr, AuthSessions::Amr, AuthSessions::AuthTime];
+        super::drop_columns(manager, AuthSessions::Table, columns).await
     }
 }

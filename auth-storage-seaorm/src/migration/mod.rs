@@ -18,6 +18,7 @@ mod m20261201_000007_counters;
 mod m20261201_000008_second_factors;
 mod m20261201_000009_passkeys;
 mod m20261201_000010_session_assurance;
+mod m20261201_000011_code_assurance;
 
 pub(crate) use m20261201_000007_counters::COUNTER_KEY;
 pub(crate) use m20261201_000009_passkeys::PASSKEY_NAME;
@@ -49,10 +50,44 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000008_second_factors::Migration),
             Box::new(m20261201_000009_passkeys::Migration),
             Box::new(m20261201_000010_session_assurance::Migration),
+            Box::new(m20261201_000011_code_assurance::Migration),
         ]
     }
 
     fn migration_table_name() -> DynIden {
         "auth_seaql_migrations".into_iden()
     }
+}
+
+/// Adds `columns` to `table`, one `ALTER` each (SQLite takes only one change per statement).
+async fn add_columns(
+    manager: &SchemaManager<'_>,
+    table: impl IntoIden + Copy,
+    columns: impl IntoIterator<Item = ColumnDef>,
+) -> Result<(), DbErr> {
+    for mut column in columns {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(table)
+                    .add_column(&mut column)
+                    .to_owned(),
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+/// Drops `columns` from `table`, one `ALTER` each.
+async fn drop_columns<C: IntoIden>(
+    manager: &SchemaManager<'_>,
+    table: impl IntoIden + Copy,
+    columns: impl IntoIterator<Item = C>,
+) -> Result<(), DbErr> {
+    for column in columns {
+        manager
+            .alter_table(Table::alter().table(table).drop_column(column).to_owned())
+            .await?;
+    }
+    Ok(())
 }

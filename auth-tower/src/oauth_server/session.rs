@@ -27,7 +27,7 @@ use super::OAuthEndpoints;
 use crate::credentials::single_cookie;
 
 /// The signed-in user of a request, and the session that says so.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(super) struct SignedIn {
     pub(super) owner: ResourceOwner,
     pub(super) session_id: SessionId,
@@ -84,7 +84,7 @@ impl OAuthEndpoints {
         };
         let session = self.inner.auth.authorization_server_session(value).await?;
         Ok(session.map(|session| SignedIn {
-            owner: ResourceOwner::new(session.user_id, session.created_at),
+            owner: ResourceOwner::from_assurance(session.user_id, session.assurance()),
             session_id: session.id,
         }))
     }

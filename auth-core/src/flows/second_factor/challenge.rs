@@ -10,7 +10,7 @@ use super::super::service::{EventExt as _, event, password_gates, second_factor_
 use super::super::{AuthError, AuthService, ClientInfo, TokenPair};
 use crate::mfa::{TotpSecret, hash_recovery_code};
 use crate::store::{
-    Assurance, AuditKind, Ceremony, CeremonyPurpose, CeremonyToken, SecretValue, User, UserId,
+    AuditKind, Ceremony, CeremonyPurpose, CeremonyToken, SecretValue, User, UserId,
 };
 use crate::token::AuthMethod;
 
@@ -262,7 +262,7 @@ impl AuthService {
         };
         self.attempt_succeeded(attempt, now).await?;
 
-        let assurance = Assurance::new(
+        let assurance = self.assurance(
             now,
             pending
                 .amr

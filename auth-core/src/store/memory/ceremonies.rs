@@ -1,13 +1,12 @@
 //! [`MemoryCeremonyStore`]: passkey and second-factor ceremonies, bounded and in expiry order.
 
-use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use async_trait::async_trait;
 
-use super::{count, lock};
+use super::count;
+use super::expiring::ExpiringMap;
 use crate::store::{Ceremony, CeremonyPurpose, CeremonyStore, SecretHash, StoreError};
 
 /// An in-memory [`CeremonyStore`] for one instance (or sticky sessions).
@@ -23,79 +22,31 @@ use crate::store::{Ceremony, CeremonyPurpose, CeremonyStore, SecretHash, StoreEr
 /// Clones share the same ceremonies; see the [module docs](super) for the rest.
 #[derive(Clone)]
 pub struct MemoryCeremonyStore {
-    inner: Arc<Mutex<Pending>>,
-    capacity: usize,
-}
-
-/// The two indexes, always updated together inside one critical section.
-#[derive(Default)]
-struct Pending {
-    /// The ceremonies by id hash, with their key in `by_expiry`.
-    by_id: HashMap<SecretHash, (ExpiryKey, Ceremony)>,
-    /// The same ceremonies in expiry order (ties broken by insertion order).
-    by_expiry: BTreeMap<ExpiryKey, SecretHash>,
-    /// The next insertion number.
-    next: u64,
-}
-
-/// Position of a ceremony in expiry order: when it expires, then when it was stored.
-type ExpiryKey = (SystemTime, u64);
-
-impl Pending {
-    fn remove(&mut self, id: &SecretHash) -> Option<Ceremony> {
-        let (key, ceremony) = self.by_id.remove(id)?;
-        self.by_expiry.remove(&key);
-        Some(ceremony)
-    }
-
-    /// Removes the ceremony closest to expiry (O(log n)); `false` when there is none.
-    fn pop_oldest(&mut self) -> bool {
-        match self.by_expiry.pop_first() {
-            Some((_, id)) => {
-                self.by_id.remove(&id);
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Removes every ceremony expired at `now`, oldest first; returns how many.
-    fn purge_expired(&mut self, now: SystemTime) -> usize {
-        let mut purged = 0;
-        while self
-            .by_expiry
-            .first_key_value()
-            .is_some_and(|((expires_at, _), _)| *expires_at <= now)
-        {
-            self.pop_oldest();
-            purged += 1;
-        }
-        purged
-    }
+    ceremonies: ExpiringMap<Ceremony>,
 }
 
 impl MemoryCeremonyStore {
     /// The default capacity.
-    pub const DEFAULT_CAPACITY: usize = 100_000;
+    pub const DEFAULT_CAPACITY: usize = ExpiringMap::<Ceremony>::DEFAULT_CAPACITY;
 
     /// An empty store holding at most [`DEFAULT_CAPACITY`](Self::DEFAULT_CAPACITY) ceremonies.
     pub fn new() -> Self {
         Self {
-            inner: Arc::default(),
-            capacity: Self::DEFAULT_CAPACITY,
+            ceremonies: ExpiringMap::new(),
         }
     }
 
     /// The same store holding at most `capacity` ceremonies (at least one: a store that could
     /// hold none would refuse every ceremony).
-    pub fn with_capacity(mut self, capacity: usize) -> Self {
-        self.capacity = capacity.max(1);
-        self
+    pub fn with_capacity(self, capacity: usize) -> Self {
+        Self {
+            ceremonies: self.ceremonies.with_capacity(capacity),
+        }
     }
 
     /// How many ceremonies are waiting (expired ones included until a put or purge drops them).
     pub fn len(&self) -> usize {
-        lock(&self.inner).by_id.len()
+        self.ceremonies.len()
     }
 
     /// Whether no ceremony is waiting.
@@ -114,7 +65,7 @@ impl fmt::Debug for MemoryCeremonyStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MemoryCeremonyStore")
             .field("pending", &self.len())
-            .field("capacity", &self.capacity)
+            .field("capacity", &self.ceremonies.capacity())
             .finish()
     }
 }
@@ -127,26 +78,9 @@ impl CeremonyStore for MemoryCeremonyStore {
         ceremony: Ceremony,
         now: SystemTime,
     ) -> Result<(), StoreError> {
-        let mut pending = lock(&self.inner);
-        pending.purge_expired(now);
-        if pending.by_id.contains_key(id) {
-            return Err(StoreError::Conflict("ceremony"));
-        }
-        let mut evicted = 0_usize;
-        while pending.by_id.len() >= self.capacity && pending.pop_oldest() {
-            evicted += 1;
-        }
-        if evicted > 0 {
-            tracing::debug!(
-                evicted,
-                "ceremony store full: evicted the ceremonies closest to expiry"
-            );
-        }
-        let key = (ceremony.expires_at, pending.next);
-        pending.next = pending.next.wrapping_add(1);
-        pending.by_expiry.insert(key, *id);
-        pending.by_id.insert(*id, (key, ceremony));
-        Ok(())
+        let expires_at = ceremony.expires_at;
+        self.ceremonies
+            .put(id, ceremony, expires_at, now, "ceremony")
     }
 
     async fn take_ceremony(
@@ -156,12 +90,12 @@ impl CeremonyStore for MemoryCeremonyStore {
         now: SystemTime,
     ) -> Result<Option<Ceremony>, StoreError> {
         // Removed whatever it is for (fail closed), then judged.
-        let ceremony = lock(&self.inner).remove(id);
-        Ok(ceremony.filter(|ceremony| ceremony.purpose == purpose && now < ceremony.expires_at))
+        let ceremony = self.ceremonies.take(id, now);
+        Ok(ceremony.filter(|ceremony| ceremony.purpose == purpose))
     }
 
     async fn purge_expired_ceremonies(&self, now: SystemTime) -> Result<u64, StoreError> {
-        Ok(count(lock(&self.inner).purge_expired(now)))
+        Ok(count(self.ceremonies.purge_expired(now)))
     }
 }
 
@@ -222,8 +156,7 @@ mod tests {
         put(&store, "d", 1_300, 1_200).await;
         assert_eq!(store.len(), 2);
         assert!(taken(&store, "c", 1_200).await);
-        let inner = lock(&store.inner);
-        assert_eq!(inner.by_expiry.len(), inner.by_id.len());
+        assert!(store.ceremonies.indexes_in_step());
     }
 
     #[test]

@@ -45,6 +45,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 mod audit;
 mod ceremonies;
 mod counters;
+mod expiring;
 mod identities;
 mod oauth;
 mod one_time;

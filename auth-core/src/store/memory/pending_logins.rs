@@ -1,13 +1,12 @@
 //! [`MemoryPendingLoginStore`]: pending social logins, bounded and in expiry order.
 
-use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use async_trait::async_trait;
 
-use super::{count, lock};
+use super::count;
+use super::expiring::ExpiringMap;
 use crate::store::{PendingLogin, PendingLoginStore, SecretHash, StoreError};
 
 /// An in-memory [`PendingLoginStore`] for one instance (or sticky sessions).
@@ -29,79 +28,31 @@ use crate::store::{PendingLogin, PendingLoginStore, SecretHash, StoreError};
 /// Clones share the same logins; see the [module docs](super) for the rest.
 #[derive(Clone)]
 pub struct MemoryPendingLoginStore {
-    inner: Arc<Mutex<Pending>>,
-    capacity: usize,
-}
-
-/// The two indexes, always updated together inside one critical section.
-#[derive(Default)]
-struct Pending {
-    /// The logins by `state` hash, with their key in `by_expiry`.
-    by_state: HashMap<SecretHash, (ExpiryKey, PendingLogin)>,
-    /// The same logins in expiry order (ties broken by insertion order).
-    by_expiry: BTreeMap<ExpiryKey, SecretHash>,
-    /// The next insertion number.
-    next: u64,
-}
-
-/// Position of a login in expiry order: when it expires, then when it was stored.
-type ExpiryKey = (SystemTime, u64);
-
-impl Pending {
-    fn remove(&mut self, state: &SecretHash) -> Option<PendingLogin> {
-        let (key, login) = self.by_state.remove(state)?;
-        self.by_expiry.remove(&key);
-        Some(login)
-    }
-
-    /// Removes the login closest to expiry (O(log n)); `false` when there is none.
-    fn pop_oldest(&mut self) -> bool {
-        match self.by_expiry.pop_first() {
-            Some((_, state)) => {
-                self.by_state.remove(&state);
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Removes every login expired at `now`, oldest first; returns how many.
-    fn purge_expired(&mut self, now: SystemTime) -> usize {
-        let mut purged = 0;
-        while self
-            .by_expiry
-            .first_key_value()
-            .is_some_and(|((expires_at, _), _)| *expires_at <= now)
-        {
-            self.pop_oldest();
-            purged += 1;
-        }
-        purged
-    }
+    logins: ExpiringMap<PendingLogin>,
 }
 
 impl MemoryPendingLoginStore {
     /// The default capacity.
-    pub const DEFAULT_CAPACITY: usize = 100_000;
+    pub const DEFAULT_CAPACITY: usize = ExpiringMap::<PendingLogin>::DEFAULT_CAPACITY;
 
     /// An empty store holding at most [`DEFAULT_CAPACITY`](Self::DEFAULT_CAPACITY) logins.
     pub fn new() -> Self {
         Self {
-            inner: Arc::default(),
-            capacity: Self::DEFAULT_CAPACITY,
+            logins: ExpiringMap::new(),
         }
     }
 
     /// The same store holding at most `capacity` pending logins (at least one: a store that
     /// could hold none would refuse every login).
-    pub fn with_capacity(mut self, capacity: usize) -> Self {
-        self.capacity = capacity.max(1);
-        self
+    pub fn with_capacity(self, capacity: usize) -> Self {
+        Self {
+            logins: self.logins.with_capacity(capacity),
+        }
     }
 
     /// How many logins are waiting (expired ones included until a put or purge drops them).
     pub fn len(&self) -> usize {
-        lock(&self.inner).by_state.len()
+        self.logins.len()
     }
 
     /// Whether no login is waiting.
@@ -120,7 +71,7 @@ impl fmt::Debug for MemoryPendingLoginStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MemoryPendingLoginStore")
             .field("pending", &self.len())
-            .field("capacity", &self.capacity)
+            .field("capacity", &self.logins.capacity())
             .finish()
     }
 }
@@ -133,26 +84,9 @@ impl PendingLoginStore for MemoryPendingLoginStore {
         login: PendingLogin,
         now: SystemTime,
     ) -> Result<(), StoreError> {
-        let mut pending = lock(&self.inner);
-        pending.purge_expired(now);
-        if pending.by_state.contains_key(state) {
-            return Err(StoreError::Conflict("pending login"));
-        }
-        let mut evicted = 0_usize;
-        while pending.by_state.len() >= self.capacity && pending.pop_oldest() {
-            evicted += 1;
-        }
-        if evicted > 0 {
-            tracing::debug!(
-                evicted,
-                "pending-login store full: evicted the logins closest to expiry"
-            );
-        }
-        let key = (login.expires_at, pending.next);
-        pending.next = pending.next.wrapping_add(1);
-        pending.by_expiry.insert(key, *state);
-        pending.by_state.insert(*state, (key, login));
-        Ok(())
+        let expires_at = login.expires_at;
+        self.logins
+            .put(state, login, expires_at, now, "pending login")
     }
 
     async fn take_pending_login(
@@ -160,12 +94,11 @@ impl PendingLoginStore for MemoryPendingLoginStore {
         state: &SecretHash,
         now: SystemTime,
     ) -> Result<Option<PendingLogin>, StoreError> {
-        let login = lock(&self.inner).remove(state);
-        Ok(login.filter(|login| now < login.expires_at))
+        Ok(self.logins.take(state, now))
     }
 
     async fn purge_expired_pending_logins(&self, now: SystemTime) -> Result<u64, StoreError> {
-        Ok(count(lock(&self.inner).purge_expired(now)))
+        Ok(count(self.logins.purge_expired(now)))
     }
 }
 
@@ -232,8 +165,7 @@ mod tests {
         put(&store, "c", 1_500, 1_000).await;
         put(&store, "d", 1_300, 1_200).await;
         assert_eq!(store.len(), 2);
-        let inner = lock(&store.inner);
-        assert_eq!(inner.by_expiry.len(), inner.by_state.len());
+        assert!(store.logins.indexes_in_step());
     }
 
     // Both indexes stay in step: a taken login leaves no stale expiry entry that a later
@@ -248,7 +180,7 @@ mod tests {
         assert_eq!(store.len(), 2);
         assert!(taken(&store, "b", 1_000).await);
         assert!(taken(&store, "c", 1_000).await);
-        assert!(lock(&store.inner).by_expiry.is_empty());
+        assert!(store.is_empty() && store.logins.indexes_in_step());
     }
 
     #[tokio::test]
