@@ -146,7 +146,10 @@ async fn a_passkey_added_to_a_signed_in_account_signs_in_with_its_assurance() {
     let record = add_passkey(&h, &mut browser, &user, &pair).await;
     assert_eq!(record.user_id, user.id);
     assert_eq!(record.name, "My phone");
-    assert_eq!(h.auth.passkeys(user.id).await.unwrap(), std::slice::from_ref(&record));
+    assert_eq!(
+        h.auth.passkeys(user.id).await.unwrap(),
+        std::slice::from_ref(&record)
+    );
     let added = h.events_of(AuditKind::PasskeyChanged);
     assert_eq!(added.len(), 1);
     assert_eq!(added[0].detail.as_deref(), Some("added"));

@@ -9,6 +9,8 @@ pub mod axum_client;
 pub mod logs;
 #[cfg(feature = "providers")]
 pub mod oauth;
+#[cfg(feature = "passkey")]
+pub mod passkeys;
 pub mod scenarios;
 
 use std::future::Future;
@@ -63,6 +65,9 @@ pub struct Options {
     /// Social login: providers (pointed at a mock server) and the routes' configuration.
     #[cfg(feature = "providers")]
     pub oauth: Option<oauth::Setup>,
+    /// Passkeys on the service (relying party `example.com`, origin `https://example.com`).
+    #[cfg(feature = "passkey")]
+    pub passkeys: bool,
 }
 
 impl Default for Options {
@@ -73,6 +78,8 @@ impl Default for Options {
             configure: |_| {},
             #[cfg(feature = "providers")]
             oauth: None,
+            #[cfg(feature = "passkey")]
+            passkeys: false,
         }
     }
 }
@@ -217,6 +224,12 @@ pub fn fixture(options: Options) -> Fixture {
         shared.clone(),
         mailer.clone(),
     );
+    #[cfg(feature = "passkey")]
+    let service = if options.passkeys {
+        passkeys::with_passkeys(&service, &keys, mailer.clone())
+    } else {
+        service
+    };
     let revocations: Arc<dyn RevocationStore> = if options.failing_revocations {
         Arc::new(DownRevocations)
     } else {
