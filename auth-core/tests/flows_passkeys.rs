@@ -21,7 +21,7 @@ use auth_core::passkey::{PasskeyConfig, Passkeys};
 use auth_core::password::PasswordHasher;
 use auth_core::store::SessionStore as _;
 use auth_core::store::memory::{MemoryCeremonyStore, MemoryPasskeyStore, MemorySecondFactorStore};
-use auth_core::store::{AuditKind, PasskeyRecord, PasskeyStore as _, User};
+use auth_core::store::{AuditKind, PasskeyRecord, PasskeyStore, StoreError, User, UserId};
 use auth_core::token::{Algorithm, KeySet, SigningKey};
 use flows_support::*;
 use passkey_support::Browser;
@@ -31,12 +31,18 @@ const ORIGIN: &str = "https://example.com";
 
 /// A harness whose service has passkeys over in-memory stores; the passkey store too.
 fn harness_with_passkeys(config: AuthConfig) -> (Harness, MemoryPasskeyStore) {
-    let base = harness();
     let passkey_store = MemoryPasskeyStore::new();
+    let h = harness_over(config, Arc::new(passkey_store.clone()));
+    (h, passkey_store)
+}
+
+/// A harness whose passkeys live in `passkey_store`.
+fn harness_over(config: AuthConfig, passkey_store: Arc<dyn PasskeyStore>) -> Harness {
+    let base = harness();
     let passkeys = Passkeys::new(
         PasskeyConfig::new("example.com", "Example", vec![ORIGIN.parse().unwrap()]),
         Arc::new(MemoryCeremonyStore::new()),
-        Arc::new(passkey_store.clone()),
+        passkey_store,
     )
     .expect("a valid passkey config");
     let keys = KeySet::new(
@@ -62,7 +68,7 @@ fn harness_with_passkeys(config: AuthConfig) -> (Harness, MemoryPasskeyStore) {
         .passkeys(passkeys)
         .build()
         .expect("a service with passkeys");
-    (Harness { auth, ..base }, passkey_store)
+    Harness { auth, ..base }
 }
 
 fn unix(at: std::time::SystemTime) -> u64 {
@@ -375,6 +381,102 @@ async fn concurrent_removals_of_the_last_two_passkeys_leave_one() {
             "round {round}: the account was left without a way in"
         );
     }
+}
+
+/// A passkey store whose deletes wait until `barrier` is full: every concurrent removal has
+/// passed its first check before any of them deletes — the worst interleaving, every time.
+#[derive(Debug)]
+struct DeletesTogether {
+    inner: MemoryPasskeyStore,
+    barrier: tokio::sync::Barrier,
+}
+
+#[auth_core::async_trait]
+impl PasskeyStore for DeletesTogether {
+    async fn add_passkey(&self, record: &PasskeyRecord) -> Result<(), StoreError> {
+        self.inner.add_passkey(record).await
+    }
+    async fn passkeys_of(&self, user_id: UserId) -> Result<Vec<PasskeyRecord>, StoreError> {
+        self.inner.passkeys_of(user_id).await
+    }
+    async fn passkey_by_credential_id(
+        &self,
+        credential_id: &[u8],
+    ) -> Result<Option<PasskeyRecord>, StoreError> {
+        self.inner.passkey_by_credential_id(credential_id).await
+    }
+    async fn update_passkey_use(
+        &self,
+        credential_id: &[u8],
+        passkey: &str,
+        backup_state: bool,
+        now: std::time::SystemTime,
+    ) -> Result<bool, StoreError> {
+        self.inner
+            .update_passkey_use(credential_id, passkey, backup_state, now)
+            .await
+    }
+    async fn rename_passkey(
+        &self,
+        user_id: UserId,
+        credential_id: &[u8],
+        name: &str,
+    ) -> Result<bool, StoreError> {
+        self.inner
+            .rename_passkey(user_id, credential_id, name)
+            .await
+    }
+    async fn delete_passkey(
+        &self,
+        user_id: UserId,
+        credential_id: &[u8],
+    ) -> Result<bool, StoreError> {
+        self.barrier.wait().await;
+        self.inner.delete_passkey(user_id, credential_id).await
+    }
+}
+
+// The same race forced: five concurrent removals of all five passkeys of a passkey-only
+// account, each past its first check before any deletes. Without the check after the
+// delete, all five would succeed and the account would have no way in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn removals_that_all_pass_the_first_check_still_leave_a_way_in() {
+    const N: usize = 5;
+    let inner = MemoryPasskeyStore::new();
+    let store = Arc::new(DeletesTogether {
+        inner: inner.clone(),
+        barrier: tokio::sync::Barrier::new(N),
+    });
+    let h = harness_over(AuthConfig::default(), store);
+    let mut first = Browser::new();
+    let (user, pair) = passkey_signup(&h, &mut first, "lee@example.com").await;
+    for _ in 1..N {
+        add_passkey(&h, &mut Browser::new(), &user, &pair).await;
+    }
+    let ids: Vec<Vec<u8>> = inner
+        .passkeys_of(user.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|record| record.credential_id)
+        .collect();
+    assert_eq!(ids.len(), N);
+    let mut tasks = tokio::task::JoinSet::new();
+    for id in ids {
+        let auth = h.auth.clone();
+        tasks.spawn(async move { auth.remove_passkey(user.id, pair.session_id, &id).await });
+    }
+    let mut removed = 0;
+    while let Some(joined) = tasks.join_next().await {
+        match joined.expect("task ran") {
+            Ok(()) => removed += 1,
+            Err(AuthError::LastSignInMethod) => {}
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+    let left = inner.passkeys_of(user.id).await.unwrap().len();
+    assert!(left >= 1, "the account was left without a way in");
+    assert_eq!(removed + left, N, "a refused removal puts its passkey back");
 }
 
 #[tokio::test]
