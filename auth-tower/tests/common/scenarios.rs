@@ -1143,20 +1143,59 @@ pub async fn passkeys_register_login_list_rename_delete(build: &Build) {
     assert_eq!(list, json!([]));
 }
 
-/// Cookie mode: a passkey sign-in sets the session cookies like `POST /login`, and adding a
-/// passkey with the access-token cookie needs the CSRF header.
+/// Cookie mode: a passkey sign-in sets the session cookies like `POST /login` (no refresh
+/// token in the body), the email-hinted start answers, and a cross-site start is refused.
 #[cfg(feature = "passkey")]
 pub async fn passkeys_in_cookie_mode(build: &Build) {
+    use super::passkeys::{Browser, ORIGIN};
+
     let options = Options {
         passkeys: true,
         ..Options::default()
     };
-    let (_fx, app) = build(options, EndpointsConfig::cookie_mode());
+    let (fx, app) = build(options, EndpointsConfig::cookie_mode());
+    let token = fx.user("kim@example.com").await;
+    let mut browser = Browser::new();
+    let started = app
+        .send(Req::post("/auth/passkeys/register/start").bearer(&token))
+        .await
+        .json();
+    let answer = browser
+        .create(ORIGIN, started["options"].clone())
+        .await
+        .expect("the authenticator registers");
+    let added = app
+        .send(
+            Req::post("/auth/passkeys/register/finish")
+                .bearer(&token)
+                .json(
+                    json!({"ceremony": started["ceremony"], "credential": answer, "name": "Key"}),
+                ),
+        )
+        .await;
+    assert_eq!(added.status, 201, "{}", added.text());
+
     let start = app
-        .send(Req::post("/auth/passkey/login/start").json(json!({"email": "nobody@example.com"})))
+        .send(Req::post("/auth/passkey/login/start").json(json!({"email": "kim@example.com"})))
         .await;
     assert_eq!(start.status, 200, "{}", start.text());
-    assert!(start.json()["options"]["publicKey"]["challenge"].is_string());
+    let start = start.json();
+    let assertion = browser
+        .get(ORIGIN, start["options"].clone())
+        .await
+        .expect("the authenticator signs");
+    let signed_in = app
+        .send(
+            Req::post("/auth/passkey/login/finish")
+                .json(json!({"ceremony": start["ceremony"], "credential": assertion})),
+        )
+        .await;
+    assert_eq!(signed_in.status, 200, "{}", signed_in.text());
+    assert!(signed_in.json()["refresh_token"].is_null(), "cookie mode");
+    let (_, refresh) = signed_in.cookie("__Host-refresh").expect("refresh cookie");
+    assert!(refresh.contains("HttpOnly") && refresh.contains("Secure"));
+    assert!(signed_in.cookie("__Host-csrf").is_some());
+
     let cross_site = app
         .send(
             Req::post("/auth/passkey/login/start")
