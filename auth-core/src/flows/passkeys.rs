@@ -369,11 +369,17 @@ impl AuthService {
         let user = match self.inner.stores.users.user_by_id(user_id).await? {
             Some(user) if user.active => user,
             found => {
+                // A passkey whose account is gone outlived it (stores cascade the delete).
+                let detail = if found.is_some() {
+                    "account_disabled"
+                } else {
+                    "unknown_account"
+                };
                 self.audit(
                     event(AuditKind::Login, now, false)
                         .user(user_id)
                         .client(client)
-                        .detail("account_disabled"),
+                        .detail(detail),
                 )
                 .await?;
                 return Err(if found.is_some() {
