@@ -45,7 +45,10 @@
 //!   [`store::CeremonyStore`] behind a 256-bit token and is consumed once; credentials in a
 //!   [`store::PasskeyStore`] (a credential id is unique across all users). Every verification
 //!   failure — another origin or RP id, a bad signature, an unknown credential, a counter that
-//!   went backwards — is one `Rejected` answer, the cause logged at debug level.
+//!   went backwards — is one `Rejected` answer, the cause logged at debug level. With
+//!   `AuthServiceBuilder::passkeys`, [`flows::AuthService`] adds a passkey to a signed-in
+//!   account (after a recent sign-in), signs in with one (`amr` `hwk`/`swk` `user` `mfa`),
+//!   creates passkey-only accounts, and never removes an account's last way in.
 //! * [`authz`] — roles, permissions, plan tiers, scopes and tenants as [`authz::Requirement`]s.
 //! * [`redact`] — connection URLs with their passwords masked, for errors and logs.
 //! * [`Clock`] — injected time, so expiry is tested without sleeping.

@@ -5,43 +5,18 @@
 //! the take, so a ceremony presented for another purpose is spent too (fail closed).
 
 use std::fmt;
-use std::sync::LazyLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use auth_core::store::{
     Ceremony, CeremonyPurpose, CeremonyStore, SecretHash, SecretValue, StoreError, UserId,
 };
-use redis::Script;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use crate::keys::hex;
 use crate::purge::Bound;
-use crate::store::{RedisStore, duration_millis, millis};
-
-/// KEYS: ceremony, expiry index. ARGV: JSON, time to live (ms), expiry (ms), index member.
-/// Returns 1 when stored, 0 when the id was already pending.
-static PUT: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
-return 1
-",
-    )
-});
-
-/// KEYS: ceremony, expiry index. ARGV: index member. Removes and returns the ceremony.
-static TAKE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-local ceremony = redis.call('GETDEL', KEYS[1])
-redis.call('ZREM', KEYS[2], ARGV[1])
-return ceremony
-",
-    )
-});
+use crate::single_use::Place;
+use crate::store::{RedisStore, millis};
 
 /// The stored form. It holds the ceremony state (a WebAuthn challenge); `Debug` is by hand
 /// so it never reaches a log, and it is zeroed on drop.
@@ -107,6 +82,15 @@ impl Stored {
 #[error("a ceremony in Redis does not parse")]
 struct Malformed;
 
+impl RedisStore {
+    fn ceremony_place(&self) -> Place {
+        Place {
+            data_prefix: self.keys.ceremony_data(),
+            expiry_index: self.keys.ceremony_expiry(),
+        }
+    }
+}
+
 #[async_trait]
 impl CeremonyStore for RedisStore {
     async fn put_ceremony(
@@ -115,32 +99,15 @@ impl CeremonyStore for RedisStore {
         ceremony: Ceremony,
         now: SystemTime,
     ) -> Result<(), StoreError> {
-        let member = hex(id.as_bytes());
-        let key = format!("{}{member}", self.keys.ceremony_data());
         let json = Zeroizing::new(
             serde_json::to_string(&Stored::from_ceremony(&ceremony))
                 .map_err(StoreError::backend)?,
         );
-        // Relative to the caller's `now` (stores never read the clock); a ceremony already
-        // expired still takes its id for a millisecond, so the conflict rule holds.
-        let ttl = ceremony
-            .expires_at
-            .duration_since(now)
-            .map_or(1, |left| duration_millis(left).max(1));
-        let expires = millis(ceremony.expires_at);
-        let stored: u8 = self
-            .run(|mut connection| async move {
-                PUT.key(key)
-                    .key(self.keys.ceremony_expiry())
-                    .arg(json.as_str())
-                    .arg(ttl)
-                    .arg(expires)
-                    .arg(member)
-                    .invoke_async(&mut connection)
-                    .await
-            })
-            .await?;
-        if stored == 1 {
+        let place = self.ceremony_place();
+        if self
+            .put_single_use(place, id, &json, ceremony.expires_at, now)
+            .await?
+        {
             Ok(())
         } else {
             Err(StoreError::Conflict("ceremony"))
@@ -153,18 +120,7 @@ impl CeremonyStore for RedisStore {
         purpose: CeremonyPurpose,
         now: SystemTime,
     ) -> Result<Option<Ceremony>, StoreError> {
-        let member = hex(id.as_bytes());
-        let key = format!("{}{member}", self.keys.ceremony_data());
-        let json: Option<Vec<u8>> = self
-            .run(|mut connection| async move {
-                TAKE.key(key)
-                    .key(self.keys.ceremony_expiry())
-                    .arg(member)
-                    .invoke_async(&mut connection)
-                    .await
-            })
-            .await?;
-        let Some(json) = json.map(Zeroizing::new) else {
+        let Some(json) = self.take_single_use(self.ceremony_place(), id).await? else {
             return Ok(None);
         };
         let ceremony = serde_json::from_slice::<Stored>(&json)

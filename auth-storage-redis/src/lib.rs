@@ -100,6 +100,7 @@ mod keys;
 mod pending_logins;
 mod purge;
 mod revocations;
+mod single_use;
 mod store;
 mod throttle;
 

@@ -4,41 +4,17 @@
 //! of concurrent takes, Redis hands the value to exactly one).
 
 use std::fmt;
-use std::sync::LazyLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use auth_core::store::{PendingLogin, PendingLoginStore, SecretHash, SecretValue, StoreError};
-use redis::Script;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::keys::hex;
 use crate::purge::Bound;
-use crate::store::{RedisStore, duration_millis, millis};
-
-/// KEYS: login, expiry index. ARGV: JSON, time to live (ms), expiry (ms), index member.
-/// Returns 1 when stored, 0 when the state was already pending.
-static PUT: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
-return 1
-",
-    )
-});
-
-/// KEYS: login, expiry index. ARGV: index member. Removes and returns the login.
-static TAKE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-local login = redis.call('GETDEL', KEYS[1])
-redis.call('ZREM', KEYS[2], ARGV[1])
-return login
-",
-    )
-});
+use crate::single_use::Place;
+use crate::store::{RedisStore, millis};
 
 /// The stored form. It holds the PKCE verifier and the nonce (the code exchange needs
 /// them); `Debug` is by hand so they never reach a log.
@@ -122,6 +98,15 @@ fn parse_hash(text: &str) -> Option<SecretHash> {
 #[error("a pending login in Redis does not parse")]
 struct Malformed;
 
+impl RedisStore {
+    fn pending_place(&self) -> Place {
+        Place {
+            data_prefix: self.keys.pending_data(),
+            expiry_index: self.keys.pending_expiry(),
+        }
+    }
+}
+
 #[async_trait]
 impl PendingLoginStore for RedisStore {
     async fn put_pending_login(
@@ -130,31 +115,14 @@ impl PendingLoginStore for RedisStore {
         login: PendingLogin,
         now: SystemTime,
     ) -> Result<(), StoreError> {
-        let member = hex(state.as_bytes());
-        let key = format!("{}{member}", self.keys.pending_data());
         let json = Zeroizing::new(
             serde_json::to_string(&Stored::from_login(&login)).map_err(StoreError::backend)?,
         );
-        // Relative to the caller's `now` (stores never read the clock); a login already
-        // expired still takes its state for a millisecond, so the conflict rule holds.
-        let ttl = login
-            .expires_at
-            .duration_since(now)
-            .map_or(1, |left| duration_millis(left).max(1));
-        let expires = millis(login.expires_at);
-        let stored: u8 = self
-            .run(|mut connection| async move {
-                PUT.key(key)
-                    .key(self.keys.pending_expiry())
-                    .arg(json.as_str())
-                    .arg(ttl)
-                    .arg(expires)
-                    .arg(member)
-                    .invoke_async(&mut connection)
-                    .await
-            })
-            .await?;
-        if stored == 1 {
+        let place = self.pending_place();
+        if self
+            .put_single_use(place, state, &json, login.expires_at, now)
+            .await?
+        {
             Ok(())
         } else {
             Err(StoreError::Conflict("pending login state"))
@@ -166,18 +134,7 @@ impl PendingLoginStore for RedisStore {
         state: &SecretHash,
         now: SystemTime,
     ) -> Result<Option<PendingLogin>, StoreError> {
-        let member = hex(state.as_bytes());
-        let key = format!("{}{member}", self.keys.pending_data());
-        let json: Option<Vec<u8>> = self
-            .run(|mut connection| async move {
-                TAKE.key(key)
-                    .key(self.keys.pending_expiry())
-                    .arg(member)
-                    .invoke_async(&mut connection)
-                    .await
-            })
-            .await?;
-        let Some(json) = json.map(Zeroizing::new) else {
+        let Some(json) = self.take_single_use(self.pending_place(), state).await? else {
             return Ok(None);
         };
         let login = serde_json::from_slice::<Stored>(&json)

@@ -161,6 +161,7 @@
 //! | `aws_lc_rs` | yes | auth-core's crypto backend: aws-lc-rs |
 //! | `rust_crypto` | no | auth-core's crypto backend: the RustCrypto crates |
 //! | `serde` | no | `Deserialize` for [`Timeouts`] (durations as `"2s"`), to read it from a config file |
+//! | `passkey` | no | auth-core's `passkey` feature (the passkey flows of `AuthService`), so a host needs one feature here; the store implements `PasskeyStore` either way. Links OpenSSL |
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]

@@ -150,6 +150,7 @@
 //! | `providers` | no | social login routes on [`AuthEndpoints`] through [auth-providers](https://docs.rs/auth-providers) (`with_providers`, `SocialLoginConfig`) |
 //! | `oauth-server` | no | the authorization-server endpoints: `oauth_server::OAuthEndpoints`, its tower `OAuthService`, with `axum` `OAuthEndpoints::into_router`, with `actix` `oauth_server::actix_config` |
 //! | `openapi` | no | OpenAPI 3.1 documents (utoipa) of the ready endpoints, `AuthEndpoints::openapi` and (with `oauth-server`) `OAuthEndpoints::openapi`, and `openapi::OpenApiService` to serve one at a path of the host's choice |
+//! | `passkey` | no | the passkey routes on [`AuthEndpoints`] (register, list, rename, delete, passkey login, passkey-only signup) over auth-core's `passkey` feature; the service needs `AuthServiceBuilder::passkeys`. Links OpenSSL (`libssl-dev`, `pkg-config`) |
 //! | `serde` | no | `Deserialize` for [`EndpointsConfig`], `OAuthEndpointsConfig`, `SocialLoginConfig` and [`CredentialConfig`]: a field left out keeps its default, an unknown one is an error, origins and header names are checked as they are read, trusting a proxy header is spelt `dangerous_trust_proxy_header` |
 //!
 //! The `actix` feature needs Rust 1.89 (actix-web's own minimum).

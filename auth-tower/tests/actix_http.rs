@@ -140,6 +140,12 @@ through_actix!(
     cookie_mode_refuses_cross_site_login,
 );
 
+#[cfg(feature = "passkey")]
+through_actix!(
+    passkeys_register_login_list_rename_delete,
+    passkeys_in_cookie_mode,
+);
+
 /// Without the middleware, the extractor authenticates by itself with an `Authenticator`
 /// registered as app data — the same checks.
 #[actix_web::test]

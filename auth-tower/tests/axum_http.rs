@@ -131,6 +131,12 @@ through_axum!(
     cookie_mode_refuses_cross_site_login,
 );
 
+#[cfg(feature = "passkey")]
+through_axum!(
+    passkeys_register_login_list_rename_delete,
+    passkeys_in_cookie_mode,
+);
+
 // ---------------------------------------------------------------- axum-only checks
 
 #[tokio::test]

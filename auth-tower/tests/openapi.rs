@@ -602,3 +602,117 @@ mod authorization_server {
         }
     }
 }
+
+// The passkey routes' real answers (feature `passkey`) — ceremonies, the passkey, the list,
+// the token responses, 204s and the refusals (400 `invalid_passkey`, 404, 409) — are what the
+// document says.
+#[cfg(feature = "passkey")]
+#[tokio::test]
+async fn real_passkey_responses_match_the_schemas_the_document_declares() {
+    use common::passkeys::{Browser, ORIGIN};
+
+    let fx = fixture(Options {
+        passkeys: true,
+        ..Options::default()
+    });
+    let endpoints = fx.endpoints(EndpointsConfig::default());
+    let document = to_json(&endpoints.openapi(MOUNT));
+    let client = client(&endpoints);
+    let post = |path: &str| Req::post(&format!("{MOUNT}{path}"));
+    let token = fx.user("kim@example.com").await;
+    let mut browser = Browser::new();
+
+    let started = client
+        .send(post("/passkeys/register/start").bearer(&token))
+        .await;
+    conforms(&document, "POST", "/passkeys/register/start", &started);
+    let started = started.json();
+    let answer = browser
+        .create(ORIGIN, started["options"].clone())
+        .await
+        .unwrap();
+    let added =
+        client
+            .send(post("/passkeys/register/finish").bearer(&token).json(
+                json!({"ceremony": started["ceremony"], "credential": answer, "name": "Key"}),
+            ))
+            .await;
+    assert_eq!(added.status, 201, "{}", added.text());
+    conforms(&document, "POST", "/passkeys/register/finish", &added);
+    let id = added.json()["id"].as_str().unwrap().to_owned();
+
+    let list = client
+        .send(Req::get(&format!("{MOUNT}/passkeys")).bearer(&token))
+        .await;
+    conforms(&document, "GET", "/passkeys", &list);
+    let renamed = client
+        .send(
+            Req::new("PATCH", &format!("{MOUNT}/passkeys/{id}"))
+                .bearer(&token)
+                .json(json!({"name": "Laptop"})),
+        )
+        .await;
+    assert_eq!(renamed.status, 204);
+    conforms(&document, "PATCH", "/passkeys/{id}", &renamed);
+
+    let start = client
+        .send(post("/passkey/login/start").json(json!({})))
+        .await;
+    conforms(&document, "POST", "/passkey/login/start", &start);
+    let start = start.json();
+    let assertion = browser.get(ORIGIN, start["options"].clone()).await.unwrap();
+    let finish = |assertion: Value| {
+        post("/passkey/login/finish")
+            .json(json!({"ceremony": start["ceremony"], "credential": assertion}))
+    };
+    let signed_in = client.send(finish(assertion.clone())).await;
+    assert_eq!(signed_in.status, 200);
+    conforms(&document, "POST", "/passkey/login/finish", &signed_in);
+    let replay = client.send(finish(assertion)).await;
+    assert_eq!(replay.status, 400);
+    conforms(&document, "POST", "/passkey/login/finish", &replay);
+
+    let signup = client
+        .send(post("/passkey/signup/start").json(json!({"email": "lee@example.com"})))
+        .await;
+    conforms(&document, "POST", "/passkey/signup/start", &signup);
+    let signup = signup.json();
+    let created = Browser::new()
+        .create(ORIGIN, signup["options"].clone())
+        .await
+        .unwrap();
+    let signed_up = client
+        .send(
+            post("/passkey/signup/finish")
+                .json(json!({"ceremony": signup["ceremony"], "credential": created})),
+        )
+        .await;
+    assert_eq!(signed_up.status, 201);
+    conforms(&document, "POST", "/passkey/signup/finish", &signed_up);
+    let lee = signed_up.json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let lee_id = client
+        .send(Req::get(&format!("{MOUNT}/passkeys")).bearer(&lee))
+        .await
+        .json()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let last = client
+        .send(Req::delete(&format!("{MOUNT}/passkeys/{lee_id}")).bearer(&lee))
+        .await;
+    assert_eq!(last.status, 409);
+    conforms(&document, "DELETE", "/passkeys/{id}", &last);
+    let unknown = client
+        .send(Req::delete(&format!("{MOUNT}/passkeys/AQID")).bearer(&lee))
+        .await;
+    assert_eq!(unknown.status, 404);
+    conforms(&document, "DELETE", "/passkeys/{id}", &unknown);
+    let removed = client
+        .send(Req::delete(&format!("{MOUNT}/passkeys/{id}")).bearer(&token))
+        .await;
+    assert_eq!(removed.status, 204);
+    conforms(&document, "DELETE", "/passkeys/{id}", &removed);
+}

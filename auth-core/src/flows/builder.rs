@@ -79,6 +79,8 @@ pub struct AuthServiceBuilder {
     token_status: Option<Arc<dyn TokenStatusStore>>,
     broadcast: Option<Arc<dyn InvalidationBroadcast>>,
     second_factors: Option<super::SecondFactorSetup>,
+    #[cfg(feature = "passkey")]
+    passkeys: Option<crate::passkey::Passkeys>,
 }
 
 impl AuthServiceBuilder {
@@ -96,6 +98,8 @@ impl AuthServiceBuilder {
             token_status: None,
             broadcast: None,
             second_factors: None,
+            #[cfg(feature = "passkey")]
+            passkeys: None,
         }
     }
 
@@ -171,6 +175,18 @@ impl AuthServiceBuilder {
         self
     }
 
+    /// Passkeys (feature `passkey`): with this, signed-in users add, list, rename and
+    /// remove passkeys ([`AuthService::start_passkey_registration`] …), anyone signs in with
+    /// one ([`AuthService::start_passkey_login`]) and, in
+    /// [`SignupMode::RevealTaken`](super::SignupMode::RevealTaken), signs up with nothing but
+    /// a passkey ([`AuthService::start_passkey_signup`]). Without it those answer
+    /// [`AuthError::NotEnabled`](super::AuthError::NotEnabled).
+    #[cfg(feature = "passkey")]
+    pub fn passkeys(mut self, passkeys: crate::passkey::Passkeys) -> Self {
+        self.passkeys = Some(passkeys);
+        self
+    }
+
     /// The service, with its verifier and revocation checker.
     ///
     /// # Errors
@@ -214,10 +230,16 @@ impl AuthServiceBuilder {
             verifier,
             revocation,
         );
-        Ok(match self.second_factors {
+        let service = match self.second_factors {
             Some(setup) => service.with_second_factors(setup),
             None => service,
-        })
+        };
+        #[cfg(feature = "passkey")]
+        let service = match self.passkeys {
+            Some(passkeys) => service.with_passkeys(passkeys),
+            None => service,
+        };
+        Ok(service)
     }
 }
 

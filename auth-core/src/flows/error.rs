@@ -205,6 +205,26 @@ pub enum AuthError {
     /// tampered row). HTTP 500; the cause is logged.
     #[error("second-factor secret failure")]
     SecondFactorCrypto,
+    /// A passkey ceremony failed: its token is unknown, expired, already used (a replay) or
+    /// for another purpose, or the authenticator's answer was refused (another origin or RP
+    /// id, a bad signature, an unknown credential, no user verification, a counter gone
+    /// backwards, a credential already registered). One answer for all of these — the reason
+    /// is logged at debug level; the client starts the ceremony again. HTTP 400
+    /// `invalid_passkey`.
+    #[error("passkey refused; start again")]
+    InvalidPasskey,
+    /// A passkey name that is empty, longer than 64 characters, or has control characters.
+    /// HTTP 400 `invalid_passkey_name`.
+    #[error("invalid passkey name")]
+    InvalidPasskeyName,
+    /// Renaming or removing a passkey the user does not have (another user's included).
+    /// HTTP 404 `passkey_not_found`.
+    #[error("passkey not found")]
+    PasskeyNotFound,
+    /// A passkey ceremony could not be started (webauthn-rs, randomness). HTTP 500; the
+    /// cause is logged.
+    #[error("passkey failure")]
+    PasskeyFailure,
 }
 
 impl AuthError {
@@ -225,7 +245,9 @@ impl AuthError {
             | Self::ProviderEmailMissing
             | Self::InvalidSocialProfile
             | Self::InvalidRoleName
-            | Self::InvalidCode => 400,
+            | Self::InvalidCode
+            | Self::InvalidPasskey
+            | Self::InvalidPasskeyName => 400,
             Self::InvalidCredentials
             | Self::InvalidRefreshToken
             | Self::RefreshTokenReused
@@ -234,7 +256,10 @@ impl AuthError {
             | Self::InvalidSecondFactor { .. }
             | Self::ReauthenticationRequired { .. } => 401,
             Self::AccountDisabled | Self::EmailNotVerifiedByProvider => 403,
-            Self::SessionNotFound | Self::IdentityNotFound | Self::NotEnabled(_) => 404,
+            Self::SessionNotFound
+            | Self::IdentityNotFound
+            | Self::NotEnabled(_)
+            | Self::PasskeyNotFound => 404,
             Self::EmailTaken
             | Self::UsernameTaken
             | Self::RefreshTokenRecentlyRotated
@@ -250,7 +275,8 @@ impl AuthError {
             | Self::Mail(_)
             | Self::WrongSignupMode
             | Self::Random
-            | Self::SecondFactorCrypto => 500,
+            | Self::SecondFactorCrypto
+            | Self::PasskeyFailure => 500,
         }
     }
 
@@ -290,13 +316,17 @@ impl AuthError {
             Self::TotpAlreadyEnrolled => "totp_already_enrolled",
             Self::TotpNotEnrolled => "totp_not_enrolled",
             Self::NotEnabled(_) => "not_enabled",
+            Self::InvalidPasskey => "invalid_passkey",
+            Self::InvalidPasskeyName => "invalid_passkey_name",
+            Self::PasskeyNotFound => "passkey_not_found",
             Self::Store(_)
             | Self::Password(_)
             | Self::Token(_)
             | Self::Mail(_)
             | Self::WrongSignupMode
             | Self::Random
-            | Self::SecondFactorCrypto => "server_error",
+            | Self::SecondFactorCrypto
+            | Self::PasskeyFailure => "server_error",
         }
     }
 
@@ -329,6 +359,25 @@ impl ToBearerError for AuthError {
             }
             401 => Some(BearerErrorCode::InvalidToken),
             _ => Some(BearerErrorCode::InvalidRequest),
+        }
+    }
+}
+
+#[cfg(feature = "passkey")]
+impl From<crate::passkey::PasskeyError> for AuthError {
+    /// A ceremony or answer refused is [`AuthError::InvalidPasskey`] (the reason was logged
+    /// where it was found); a bad name [`AuthError::InvalidPasskeyName`]; store failures stay
+    /// store failures; the rest is [`AuthError::PasskeyFailure`].
+    fn from(error: crate::passkey::PasskeyError) -> Self {
+        use crate::passkey::PasskeyError;
+        match error {
+            PasskeyError::UnknownCeremony | PasskeyError::Rejected => Self::InvalidPasskey,
+            PasskeyError::InvalidName => Self::InvalidPasskeyName,
+            PasskeyError::Store(error) => Self::Store(error),
+            other => {
+                tracing::error!(error = %crate::ErrorChain::new(&other), "passkey failure");
+                Self::PasskeyFailure
+            }
         }
     }
 }
@@ -422,6 +471,10 @@ mod tests {
             AuthError::TotpNotEnrolled,
             AuthError::NotEnabled("second factors"),
             AuthError::SecondFactorCrypto,
+            AuthError::InvalidPasskey,
+            AuthError::InvalidPasskeyName,
+            AuthError::PasskeyNotFound,
+            AuthError::PasskeyFailure,
             AuthError::Store(StoreError::Conflict("email")),
             AuthError::Store(StoreError::unavailable(std::io::Error::from(
                 std::io::ErrorKind::ConnectionRefused,

@@ -108,6 +108,9 @@ pub enum Endpoint {
     OAuthToken,
     /// `GET /oauth/{provider}`: the start of a social login.
     SocialStart,
+    /// `POST /passkey/login/start` and `/passkey/login/finish`, and the finish of a
+    /// passkey-only signup (`AuthService::start_passkey_login` …; feature `passkey`).
+    PasskeyLogin,
 }
 
 impl Endpoint {
@@ -121,6 +124,7 @@ impl Endpoint {
             Self::Refresh => "refresh",
             Self::OAuthToken => "oauth_token",
             Self::SocialStart => "social_start",
+            Self::PasskeyLogin => "passkey_login",
         }
     }
 }
@@ -145,6 +149,7 @@ impl Endpoint {
 /// | [`refresh`](Self::refresh) | 60 / min | a page refreshes once per access-token lifetime; tabs and retries add a few |
 /// | [`oauth_token`](Self::oauth_token) | 60 / min | machine clients; a client-credentials secret is hashed on each |
 /// | [`social_start`](Self::social_start) | 30 / min | each parks a pending login in a bounded store |
+/// | [`passkey_login`](Self::passkey_login) | 60 / min | each start stores a ceremony, each finish looks one up and checks a signature; a sign-in is two requests |
 ///
 /// ```
 /// use std::time::Duration;
@@ -182,6 +187,9 @@ pub struct EndpointLimits {
     pub oauth_token: RouteLimit,
     /// `GET /oauth/{provider}`. Defaults to 30 per minute.
     pub social_start: RouteLimit,
+    /// The passkey sign-in requests (start and finish) and the finish of a passkey-only
+    /// signup (its start counts under [`signup`](Self::signup)). Defaults to 60 per minute.
+    pub passkey_login: RouteLimit,
 }
 
 const MINUTE: Duration = Duration::from_secs(60);
@@ -203,6 +211,7 @@ impl EndpointLimits {
             refresh: off,
             oauth_token: off,
             social_start: off,
+            passkey_login: off,
         }
     }
 
@@ -216,6 +225,7 @@ impl EndpointLimits {
             Endpoint::Refresh => self.refresh,
             Endpoint::OAuthToken => self.oauth_token,
             Endpoint::SocialStart => self.social_start,
+            Endpoint::PasskeyLogin => self.passkey_login,
         }
     }
 
@@ -231,6 +241,7 @@ impl EndpointLimits {
             self.refresh,
             self.oauth_token,
             self.social_start,
+            self.passkey_login,
         ]
         .iter()
         .filter_map(RouteLimit::limit)
@@ -251,6 +262,7 @@ impl Default for EndpointLimits {
             refresh: RouteLimit::new(60, MINUTE),
             oauth_token: RouteLimit::new(60, MINUTE),
             social_start: RouteLimit::new(30, MINUTE),
+            passkey_login: RouteLimit::new(60, MINUTE),
         }
     }
 }
@@ -383,6 +395,7 @@ mod tests {
         assert_eq!(limits.refresh, RouteLimit::new(60, MINUTE));
         assert_eq!(limits.oauth_token, RouteLimit::new(60, MINUTE));
         assert_eq!(limits.social_start, RouteLimit::new(30, MINUTE));
+        assert_eq!(limits.passkey_login, RouteLimit::new(60, MINUTE));
         assert_eq!(limits.longest_window(), HOUR);
         assert_eq!(
             EndpointLimits::insecure_unlimited().longest_window(),

@@ -12,6 +12,7 @@
 //! | sessions | [`logout`](AuthService::logout), [`logout_all`](AuthService::logout_all), [`list_sessions`](AuthService::list_sessions), [`end_session`](AuthService::end_session) | `sessions.rs` |
 //! | password reset | [`request_password_reset`](AuthService::request_password_reset), [`reset_password`](AuthService::reset_password) | `password_reset.rs` |
 //! | email verification | [`request_email_verification`](AuthService::request_email_verification), [`verify_email`](AuthService::verify_email) | `email_verification.rs` |
+//! | passkeys (feature `passkey`) | `start_passkey_registration`, `finish_passkey_registration`, `passkeys`, `rename_passkey`, `remove_passkey`, `start_passkey_login`, `finish_passkey_login`, `start_passkey_signup`, `finish_passkey_signup` | `passkeys.rs` |
 //! | social login | [`complete_social_login`](AuthService::complete_social_login), [`link_identity`](AuthService::link_identity), [`unlink_identity`](AuthService::unlink_identity), [`identities`](AuthService::identities) | `social.rs` |
 //!
 //! Guarantees every flow keeps:
@@ -105,6 +106,8 @@ mod limits;
 mod mailer;
 mod owner_device;
 mod ownership;
+#[cfg(feature = "passkey")]
+mod passkeys;
 mod password_reset;
 mod refresh;
 mod second_factor;
@@ -122,6 +125,8 @@ pub use config::{AcrLevels, AuthConfig, SignupMode, ThrottleLimit};
 pub use error::{AuthError, MailError};
 pub use limits::{Endpoint, EndpointLimits, RouteLimit};
 pub use mailer::{LogMailer, MailKind, Mailer, RecordingMailer, SentMail};
+#[cfg(feature = "passkey")]
+pub use passkeys::{DEFAULT_PASSKEY_NAME, PasskeyChallenge};
 pub use second_factor::{
     SecondFactorChallenge, SecondFactorMethod, SecondFactorProof, SecondFactorSetup,
     SecondFactorStatus,

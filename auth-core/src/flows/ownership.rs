@@ -55,6 +55,44 @@ impl AuthService {
     }
 }
 
+impl AuthService {
+    /// Removes every passkey of `user` when its email was not verified before this proof
+    /// (`user` as read **before** it): they were attached while nobody had proved the
+    /// address — possibly by an attacker who signed up with a passkey under the victim's
+    /// email. Each is audited as `passkey_changed` with detail `removed:unproven_at_email_proof`.
+    /// Called at a password reset, which leaves the owner a password to sign in with. Returns
+    /// how many were removed.
+    #[cfg(feature = "passkey")]
+    pub(super) async fn remove_unproven_passkeys(
+        &self,
+        user: &User,
+        now: SystemTime,
+    ) -> Result<u64, AuthError> {
+        let Some(passkeys) = &self.inner.passkeys else {
+            return Ok(0);
+        };
+        if user.email_verified {
+            return Ok(0);
+        }
+        let store = passkeys.store();
+        let mut removed = 0;
+        for record in store.passkeys_of(user.id).await? {
+            if !store.delete_passkey(user.id, &record.credential_id).await? {
+                continue; // removed concurrently
+            }
+            removed += 1;
+            self.audit(
+                event(AuditKind::PasskeyChanged, now, true)
+                    .user(user.id)
+                    .detail("removed:unproven_at_email_proof"),
+            )
+            .await?;
+            tracing::warn!("passkey registered before the account's email was proven removed");
+        }
+        Ok(removed)
+    }
+}
+
 /// Whether `identity` stays linked when the owner of `user`'s email proves it (`user` as it
 /// was before the proof):
 ///

@@ -160,7 +160,9 @@ impl AuthService {
     /// (the link reached its inbox) and the user-wide cut-off `tokens_valid_after` moves
     /// forward to now — after provider identities that nothing ties to the owner of the
     /// address were unlinked (pre-account takeover: see `unlink_unproven_identities`; each
-    /// audited as `identity_unlinked`). Every session is revoked (`password_changed`), login
+    /// audited as `identity_unlinked`) and, with passkeys configured, the passkeys of an
+    /// account whose email was not verified were removed (`remove_unproven_passkeys`).
+    /// Every session is revoked (`password_changed`), login
     /// throttling of the account is cleared, and the reset is audited as `password_reset`.
     ///
     /// Before anything else, one request is reserved under
@@ -207,6 +209,8 @@ impl AuthService {
         // Unlink first: should a later step fail, the account is left without the suspect
         // identities rather than with a new password and them still linked.
         self.unlink_unproven_identities(&user, now).await?;
+        #[cfg(feature = "passkey")]
+        self.remove_unproven_passkeys(&user, now).await?;
         let update = UserUpdate::new(now)
             .password_hash(password_hash)
             .email_verified(true)

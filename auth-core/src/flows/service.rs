@@ -157,6 +157,10 @@ pub(super) struct Inner {
     /// TOTP, recovery codes and login challenges, when the host configured them
     /// ([`AuthServiceBuilder::second_factors`](super::AuthServiceBuilder::second_factors)).
     pub(super) second_factors: Option<super::SecondFactorSetup>,
+    /// Passkey registration, sign-in and passkey-only signup, when the host configured them
+    /// ([`AuthServiceBuilder::passkeys`](super::AuthServiceBuilder::passkeys)).
+    #[cfg(feature = "passkey")]
+    pub(super) passkeys: Option<Arc<crate::passkey::Passkeys>>,
     /// Work answered before it was done (password-reset delivery); finished tasks are reaped
     /// at each spawn, the rest awaited by [`AuthService::drain_background_work`].
     pub(super) background: std::sync::Mutex<tokio::task::JoinSet<()>>,
@@ -241,6 +245,8 @@ impl AuthService {
                 verifier,
                 revocation,
                 second_factors: None,
+                #[cfg(feature = "passkey")]
+                passkeys: None,
                 background: std::sync::Mutex::new(tokio::task::JoinSet::new()),
                 #[cfg(test)]
                 password_hashes: std::sync::atomic::AtomicUsize::new(0),
@@ -390,6 +396,16 @@ impl AuthService {
         match Arc::get_mut(&mut self.inner) {
             Some(inner) => inner.second_factors = Some(setup),
             None => tracing::error!("second factors set on a shared service; ignored"),
+        }
+        self
+    }
+
+    /// With `passkeys`; only while the service is being built (no clone exists yet).
+    #[cfg(feature = "passkey")]
+    pub(super) fn with_passkeys(mut self, passkeys: crate::passkey::Passkeys) -> Self {
+        match Arc::get_mut(&mut self.inner) {
+            Some(inner) => inner.passkeys = Some(Arc::new(passkeys)),
+            None => tracing::error!("passkeys set on a shared service; ignored"),
         }
         self
     }
@@ -615,6 +631,33 @@ impl AuthService {
     pub(super) async fn audit(&self, event: AuditEvent) -> Result<(), AuthError> {
         self.inner.stores.audit.record_event(&event).await?;
         Ok(())
+    }
+
+    /// The session `session_id` of `user_id`, if it is active and its sign-in is at most
+    /// `max_age` old: changing the ways into an account (second factors, passkeys) needs
+    /// proof that the user, not a stolen token, is at the keyboard. The one home of that rule.
+    ///
+    /// # Errors
+    /// [`AuthError::SessionNotFound`] for a session that is not this user's or not active;
+    /// [`AuthError::ReauthenticationRequired`] for an older sign-in.
+    pub(super) async fn recent_session_within(
+        &self,
+        user_id: UserId,
+        session_id: SessionId,
+        max_age: Duration,
+        now: SystemTime,
+    ) -> Result<Session, AuthError> {
+        let session = match self.inner.stores.sessions.session(session_id).await? {
+            Some(session) if session.user_id == user_id && session.is_active(now) => session,
+            _ => return Err(AuthError::SessionNotFound),
+        };
+        let recent = now
+            .duration_since(session.auth_time)
+            .is_ok_and(|age| age <= max_age);
+        if !recent {
+            return Err(AuthError::ReauthenticationRequired { max_age });
+        }
+        Ok(session)
     }
 
     /// Loads a user a signed-in operation acts for.

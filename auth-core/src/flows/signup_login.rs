@@ -566,7 +566,7 @@ impl AuthService {
 }
 
 /// The user-facing error for a failed account insert.
-fn signup_conflict(error: StoreError) -> AuthError {
+pub(super) fn signup_conflict(error: StoreError) -> AuthError {
     match error {
         StoreError::Conflict(what) if what.contains("username") => AuthError::UsernameTaken,
         StoreError::Conflict(_) => AuthError::EmailTaken,

@@ -4,6 +4,7 @@ use std::time::SystemTime;
 
 use tracing::field;
 
+use super::account::Removing;
 use super::service::{EventExt as _, event};
 use super::signup_login::is_valid_email;
 use super::{AuthError, AuthService, ClientInfo, SocialProfile, TokenPair};
@@ -218,7 +219,10 @@ impl AuthService {
         {
             return Err(AuthError::IdentityNotFound);
         }
-        if user.password_hash.is_none() && linked.len() <= 1 {
+        if !self
+            .keeps_a_way_in(&user, Removing::Identity(provider, subject))
+            .await?
+        {
             return Err(AuthError::LastSignInMethod);
         }
         if !identities

@@ -37,11 +37,20 @@ pub struct PasskeyConfig {
     /// Defaults to 5 minutes (WebAuthn's recommendation); at least 10 seconds, at most
     /// 30 minutes.
     pub ceremony_ttl: Duration,
+    /// How recent the session's sign-in must be to add or remove a passkey through
+    /// [`AuthService`](crate::flows::AuthService) (older:
+    /// [`AuthError::ReauthenticationRequired`](crate::flows::AuthError::ReauthenticationRequired)):
+    /// changing the ways into an account needs the user, not a stolen token, at the keyboard.
+    /// Defaults to 10 minutes.
+    pub recent_sign_in: Duration,
 }
 
 impl PasskeyConfig {
     /// The default time a ceremony stays usable.
     pub const DEFAULT_CEREMONY_TTL: Duration = Duration::from_secs(5 * 60);
+
+    /// The default of [`recent_sign_in`](Self::recent_sign_in).
+    pub const DEFAULT_RECENT_SIGN_IN: Duration = Duration::from_secs(10 * 60);
 
     /// A relying party with the default ceremony lifetime. User verification (a PIN or a
     /// biometric on the authenticator) is always required: the passkey is a whole sign-in,
@@ -52,6 +61,7 @@ impl PasskeyConfig {
             rp_name: rp_name.into(),
             origins,
             ceremony_ttl: Self::DEFAULT_CEREMONY_TTL,
+            recent_sign_in: Self::DEFAULT_RECENT_SIGN_IN,
         }
     }
 

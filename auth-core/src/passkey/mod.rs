@@ -112,6 +112,14 @@ pub const MAX_PASSKEY_NAME_CHARS: usize = 64;
 #[derive(Serialize, Deserialize)]
 struct SignInState(DiscoverableAuthentication);
 
+/// The state a passkey-only signup keeps: the registration's, and the email the account will
+/// have (the user id is the ceremony's).
+#[derive(Serialize, Deserialize)]
+struct SignupState {
+    registration: PasskeyRegistration,
+    email: String,
+}
+
 /// Passkey registration and sign-in. See the [module docs](self).
 ///
 /// Cheap to share behind an `Arc`; every method takes `now` (no clock is read).
@@ -215,6 +223,46 @@ impl Passkeys {
         user: &User,
         now: SystemTime,
     ) -> Result<(CeremonyToken, Value), PasskeyError> {
+        let (state, options) = self.registration_challenge(user).await?;
+        let state = serde_json::to_string(&state).map_err(corrupt)?;
+        let token = self
+            .put(
+                CeremonyPurpose::PasskeyRegistration,
+                Some(user.id),
+                state,
+                now,
+            )
+            .await?;
+        Ok((token, options))
+    }
+
+    /// Starts a passkey-only signup for `user`, an account that does not exist yet (its id,
+    /// generated now, is the WebAuthn user handle; its email is kept with the ceremony).
+    /// The ceremony has its own purpose: it never finishes a registration to an existing
+    /// account, and a registration ceremony never creates one.
+    pub(crate) async fn start_signup(
+        &self,
+        user: &User,
+        now: SystemTime,
+    ) -> Result<(CeremonyToken, Value), PasskeyError> {
+        let (registration, options) = self.registration_challenge(user).await?;
+        let state = SignupState {
+            registration,
+            email: user.email.clone(),
+        };
+        let state = serde_json::to_string(&state).map_err(corrupt)?;
+        let token = self
+            .put(CeremonyPurpose::PasskeySignup, Some(user.id), state, now)
+            .await?;
+        Ok((token, options))
+    }
+
+    /// The options and state of a registration for `user`: existing passkeys excluded, a
+    /// discoverable credential required.
+    async fn registration_challenge(
+        &self,
+        user: &User,
+    ) -> Result<(PasskeyRegistration, Value), PasskeyError> {
         let existing = self.passkeys.passkeys_of(user.id).await?;
         let exclude = existing
             .iter()
@@ -236,16 +284,7 @@ impl Passkeys {
             selection.insert("residentKey".to_owned(), Value::from("required"));
             selection.insert("requireResidentKey".to_owned(), Value::from(true));
         }
-        let state = serde_json::to_string(&state).map_err(corrupt)?;
-        let token = self
-            .put(
-                CeremonyPurpose::PasskeyRegistration,
-                Some(user.id),
-                state,
-                now,
-            )
-            .await?;
-        Ok((token, options))
+        Ok((state, options))
     }
 
     /// Finishes a registration: takes the ceremony (once), checks it was started for
@@ -277,11 +316,51 @@ impl Passkeys {
         }
         let state: PasskeyRegistration =
             serde_json::from_str(ceremony.state.expose_secret()).map_err(corrupt)?;
+        let record = self.verify_registration(&state, *user_id, credential, name, now)?;
+        self.keep(&record).await?;
+        Ok(record)
+    }
+
+    /// Finishes a passkey-only signup: takes the [`start_signup`](Self::start_signup)
+    /// ceremony (once) and verifies the browser's answer. Returns the new account's id and
+    /// email (from the ceremony) and the passkey record, **not stored yet**: the account
+    /// must exist first ([`keep`](Self::keep) stores it).
+    pub(crate) async fn finish_signup(
+        &self,
+        token: &str,
+        credential: Value,
+        name: &str,
+        now: SystemTime,
+    ) -> Result<(UserId, String, PasskeyRecord), PasskeyError> {
+        let name = checked_name(name)?;
+        let ceremony = self
+            .take(token, CeremonyPurpose::PasskeySignup, now)
+            .await?;
+        let Some(user_id) = ceremony.user_id else {
+            tracing::error!("a passkey signup ceremony without a user id; refusing");
+            return Err(PasskeyError::UnknownCeremony);
+        };
+        let state: SignupState =
+            serde_json::from_str(ceremony.state.expose_secret()).map_err(corrupt)?;
+        let record =
+            self.verify_registration(&state.registration, user_id, credential, name, now)?;
+        Ok((user_id, state.email, record))
+    }
+
+    /// Verifies a registration answer against `state`; the record of the new passkey.
+    fn verify_registration(
+        &self,
+        state: &PasskeyRegistration,
+        user_id: UserId,
+        credential: Value,
+        name: &str,
+        now: SystemTime,
+    ) -> Result<PasskeyRecord, PasskeyError> {
         let credential: RegisterPublicKeyCredential = serde_json::from_value(credential)
             .map_err(|error| rejected("the registration answer does not parse", Some(&error)))?;
         let passkey = self
             .webauthn
-            .finish_passkey_registration(&credential, &state)
+            .finish_passkey_registration(&credential, state)
             .map_err(refused_by_webauthn)?;
         let json = serde_json::to_value(&passkey).map_err(corrupt)?;
         let flag = |name: &str| {
@@ -289,22 +368,32 @@ impl Passkeys {
                 .and_then(Value::as_bool)
                 .unwrap_or(false)
         };
-        let record = PasskeyRecord::new(
+        Ok(PasskeyRecord::new(
             passkey.cred_id().to_vec(),
-            *user_id,
+            user_id,
             name,
             json.to_string(),
             now,
             flag("backup_eligible"),
             flag("backup_state"),
-        );
-        match self.passkeys.add_passkey(&record).await {
-            Ok(()) => Ok(record),
+        ))
+    }
+
+    /// Stores a verified passkey; a credential id already registered (to anyone) is
+    /// [`PasskeyError::Rejected`].
+    pub(crate) async fn keep(&self, record: &PasskeyRecord) -> Result<(), PasskeyError> {
+        match self.passkeys.add_passkey(record).await {
+            Ok(()) => Ok(()),
             Err(StoreError::Conflict(_)) => {
                 Err(rejected("the credential id is already registered", None))
             }
             Err(error) => Err(error.into()),
         }
+    }
+
+    /// The store the passkeys are kept in.
+    pub(crate) fn store(&self) -> &Arc<dyn PasskeyStore> {
+        &self.passkeys
     }
 
     /// Starts a passkey sign-in. Returns the ceremony token and the
@@ -482,7 +571,7 @@ impl Passkeys {
 }
 
 /// `name` trimmed, if it is a name a user may give a passkey.
-fn checked_name(name: &str) -> Result<&str, PasskeyError> {
+pub(crate) fn checked_name(name: &str) -> Result<&str, PasskeyError> {
     let name = name.trim();
     if name.is_empty()
         || name.chars().count() > MAX_PASSKEY_NAME_CHARS

@@ -60,6 +60,9 @@ pub enum CeremonyPurpose {
     PasskeyRegistration,
     /// Signing in with a passkey (WebAuthn `navigator.credentials.get`).
     PasskeyAuthentication,
+    /// Creating an account whose only way in is the passkey being registered (passkey-only
+    /// signup): never serves a registration to an existing account, nor the other way round.
+    PasskeySignup,
     /// The second step of a login that needs a second factor (TOTP, passkey, recovery code).
     SecondFactor,
 }
@@ -70,6 +73,7 @@ impl CeremonyPurpose {
         match self {
             Self::PasskeyRegistration => "passkey_registration",
             Self::PasskeyAuthentication => "passkey_authentication",
+            Self::PasskeySignup => "passkey_signup",
             Self::SecondFactor => "second_factor",
         }
     }
@@ -79,6 +83,7 @@ impl CeremonyPurpose {
         [
             Self::PasskeyRegistration,
             Self::PasskeyAuthentication,
+            Self::PasskeySignup,
             Self::SecondFactor,
         ]
         .into_iter()

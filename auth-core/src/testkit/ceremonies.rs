@@ -35,9 +35,10 @@ where
     concurrent_take(store).await;
 }
 
-const PURPOSES: [CeremonyPurpose; 3] = [
+const PURPOSES: [CeremonyPurpose; 4] = [
     CeremonyPurpose::PasskeyRegistration,
     CeremonyPurpose::PasskeyAuthentication,
+    CeremonyPurpose::PasskeySignup,
     CeremonyPurpose::SecondFactor,
 ];
 

@@ -151,7 +151,7 @@ pub(crate) struct SessionBody<'a> {
     current: bool,
 }
 
-fn unix(time: SystemTime) -> u64 {
+pub(super) fn unix(time: SystemTime) -> u64 {
     time.duration_since(UNIX_EPOCH)
         .map_or(0, |since| since.as_secs())
 }

@@ -26,6 +26,15 @@
 //! | `POST /email/verify` | – | `{"token"}` | 204 |
 //! | `GET /oauth/{provider}` | – | – | 302 to the provider, browser-binding cookie (feature `providers`) |
 //! | `GET /oauth/{provider}/callback` | binding cookie | query from the provider | 303 to the post-login URL, session cookies (feature `providers`) |
+//! | `POST /passkeys/register/start` | access token | – | 200 `{"ceremony","options"}` (sign-in ≤ 10 min old, else 401 `insufficient_user_authentication`; feature `passkey`) |
+//! | `POST /passkeys/register/finish` | access token | `{"ceremony","credential","name"}` | 201 the passkey `{"id","name","created_at","last_used_at","backup_eligible","backup_state"}` |
+//! | `GET /passkeys` | access token | – | 200 the account's passkeys |
+//! | `PATCH /passkeys/{id}` | access token | `{"name"}` | 204 |
+//! | `DELETE /passkeys/{id}` | access token | – | 204; 409 `last_sign_in_method` for the account's last way in |
+//! | `POST /passkey/login/start` | – | `{}` or `{"email"}` | 200 `{"ceremony","options"}` |
+//! | `POST /passkey/login/finish` | – | `{"ceremony","credential"}` | 200 token response (`amr` `hwk`/`swk`, `user`, `mfa`) |
+//! | `POST /passkey/signup/start` | – | `{"email"}` | 200 `{"ceremony","options"}` (404 `not_enabled` in the enumeration-safe signup mode) |
+//! | `POST /passkey/signup/finish` | – | `{"ceremony","credential","name"?}` | 201 token response: an account without a password, signed in |
 //!
 //! A token response is `{"access_token","token_type":"Bearer","expires_in","refresh_token"}`
 //! (no `refresh_token` in cookie mode). Every answer has `Cache-Control: no-store`; errors
@@ -74,6 +83,8 @@ mod from_env;
 // `pub(crate)` for the OpenAPI document (feature `openapi`), which derives its bodies' schemas
 // from the request and response types defined here.
 pub(crate) mod handlers;
+#[cfg(feature = "passkey")]
+pub(crate) mod passkeys;
 mod response;
 pub(crate) mod second_factor;
 #[cfg(feature = "providers")]
@@ -197,6 +208,33 @@ pub(crate) enum Route {
     /// `GET /oauth/{provider}/callback`.
     #[cfg(feature = "providers")]
     OAuthCallback(String),
+    /// `POST /passkeys/register/start`.
+    #[cfg(feature = "passkey")]
+    PasskeyRegisterStart,
+    /// `POST /passkeys/register/finish`.
+    #[cfg(feature = "passkey")]
+    PasskeyRegisterFinish,
+    /// `GET /passkeys`.
+    #[cfg(feature = "passkey")]
+    Passkeys,
+    /// `PATCH /passkeys/{id}`.
+    #[cfg(feature = "passkey")]
+    RenamePasskey(String),
+    /// `DELETE /passkeys/{id}`.
+    #[cfg(feature = "passkey")]
+    DeletePasskey(String),
+    /// `POST /passkey/login/start`.
+    #[cfg(feature = "passkey")]
+    PasskeyLoginStart,
+    /// `POST /passkey/login/finish`.
+    #[cfg(feature = "passkey")]
+    PasskeyLoginFinish,
+    /// `POST /passkey/signup/start`.
+    #[cfg(feature = "passkey")]
+    PasskeySignupStart,
+    /// `POST /passkey/signup/finish`.
+    #[cfg(feature = "passkey")]
+    PasskeySignupFinish,
 }
 
 /// Why a request matched no route.
@@ -208,6 +246,18 @@ pub(crate) enum NoRoute {
 
 impl Route {
     pub(crate) fn parse(method: &Method, path: &str) -> Result<Self, NoRoute> {
+        // `/passkeys/{id}` takes two methods.
+        #[cfg(feature = "passkey")]
+        if let Some(id) = path.strip_prefix("/passkeys/")
+            && !id.is_empty()
+            && !id.contains('/')
+        {
+            return match *method {
+                Method::PATCH => Ok(Self::RenamePasskey(id.to_owned())),
+                Method::DELETE => Ok(Self::DeletePasskey(id.to_owned())),
+                _ => Err(NoRoute::MethodNotAllowed("PATCH, DELETE")),
+            };
+        }
         let (route, allowed) = match path {
             "/signup" => (Self::Signup, "POST"),
             "/login" => (Self::Login, "POST"),
@@ -227,6 +277,20 @@ impl Route {
             "/password/forgot" => (Self::PasswordForgot, "POST"),
             "/password/reset" => (Self::PasswordReset, "POST"),
             "/email/verify" => (Self::EmailVerify, "POST"),
+            #[cfg(feature = "passkey")]
+            "/passkeys/register/start" => (Self::PasskeyRegisterStart, "POST"),
+            #[cfg(feature = "passkey")]
+            "/passkeys/register/finish" => (Self::PasskeyRegisterFinish, "POST"),
+            #[cfg(feature = "passkey")]
+            "/passkeys" => (Self::Passkeys, "GET"),
+            #[cfg(feature = "passkey")]
+            "/passkey/login/start" => (Self::PasskeyLoginStart, "POST"),
+            #[cfg(feature = "passkey")]
+            "/passkey/login/finish" => (Self::PasskeyLoginFinish, "POST"),
+            #[cfg(feature = "passkey")]
+            "/passkey/signup/start" => (Self::PasskeySignupStart, "POST"),
+            #[cfg(feature = "passkey")]
+            "/passkey/signup/finish" => (Self::PasskeySignupFinish, "POST"),
             other => match other.strip_prefix("/sessions/") {
                 Some(id) if !id.is_empty() && !id.contains('/') => {
                     (Self::EndSession(id.to_owned()), "DELETE")
@@ -502,6 +566,24 @@ impl AuthEndpoints {
             Route::OAuthStart(provider) => Ok(self.oauth_start(request, &provider).await),
             #[cfg(feature = "providers")]
             Route::OAuthCallback(provider) => Ok(self.oauth_callback(request, &provider).await),
+            #[cfg(feature = "passkey")]
+            Route::PasskeyRegisterStart => self.passkey_register_start(request).await,
+            #[cfg(feature = "passkey")]
+            Route::PasskeyRegisterFinish => self.passkey_register_finish(request).await,
+            #[cfg(feature = "passkey")]
+            Route::Passkeys => self.passkey_list(request).await,
+            #[cfg(feature = "passkey")]
+            Route::RenamePasskey(id) => self.passkey_rename(request, &id).await,
+            #[cfg(feature = "passkey")]
+            Route::DeletePasskey(id) => self.passkey_delete(request, &id).await,
+            #[cfg(feature = "passkey")]
+            Route::PasskeyLoginStart => self.passkey_login_start(request).await,
+            #[cfg(feature = "passkey")]
+            Route::PasskeyLoginFinish => self.passkey_login_finish(request).await,
+            #[cfg(feature = "passkey")]
+            Route::PasskeySignupStart => self.passkey_signup_start(request).await,
+            #[cfg(feature = "passkey")]
+            Route::PasskeySignupFinish => self.passkey_signup_finish(request).await,
         }
     }
 

@@ -26,6 +26,11 @@ use crate::endpoints::handlers::{
     AccessTokenBody, Credentials, ForgotBody, PasswordChangeBody, RefreshBody, ResetBody,
     SessionBody, TokenBody, UserBody, VerifyBody,
 };
+#[cfg(feature = "passkey")]
+use crate::endpoints::passkeys::{
+    CeremonyBody, LoginFinishBody, LoginStartBody, PasskeyBody, RegisterFinishBody, RenameBody,
+    SignupFinishBody, SignupStartBody,
+};
 use crate::endpoints::second_factor::{
     ChallengeBody, EnrolmentBody, RecoveryCodesBody, SecondFactorBody, StatusBody, TotpConfirmBody,
 };
@@ -97,7 +102,76 @@ fn entries(endpoints: &AuthEndpoints) -> Vec<Entry> {
         Entry::fixed(Route::EmailVerify, Method::POST, "/email/verify"),
     ];
     entries.extend(social_entries(endpoints));
+    entries.extend(passkey_entries());
     entries
+}
+
+/// The passkey routes.
+#[cfg(feature = "passkey")]
+fn passkey_entries() -> Vec<Entry> {
+    // A credential id, base64url: any routes the same way.
+    let id = "AQID";
+    vec![
+        Entry::fixed(
+            Route::PasskeyRegisterStart,
+            Method::POST,
+            "/passkeys/register/start",
+        ),
+        Entry::fixed(
+            Route::PasskeyRegisterFinish,
+            Method::POST,
+            "/passkeys/register/finish",
+        ),
+        Entry::fixed(Route::Passkeys, Method::GET, "/passkeys"),
+        Entry {
+            route: Route::RenamePasskey(id.to_owned()),
+            method: Method::PATCH,
+            template: "/passkeys/{id}",
+            sample: format!("/passkeys/{id}"),
+        },
+        Entry {
+            route: Route::DeletePasskey(id.to_owned()),
+            method: Method::DELETE,
+            template: "/passkeys/{id}",
+            sample: format!("/passkeys/{id}"),
+        },
+        Entry::fixed(
+            Route::PasskeyLoginStart,
+            Method::POST,
+            "/passkey/login/start",
+        ),
+        Entry::fixed(
+            Route::PasskeyLoginFinish,
+            Method::POST,
+            "/passkey/login/finish",
+        ),
+        Entry::fixed(
+            Route::PasskeySignupStart,
+            Method::POST,
+            "/passkey/signup/start",
+        ),
+        Entry::fixed(
+            Route::PasskeySignupFinish,
+            Method::POST,
+            "/passkey/signup/finish",
+        ),
+    ]
+}
+
+/// No passkey routes without the `passkey` feature.
+#[cfg(not(feature = "passkey"))]
+fn passkey_entries() -> Vec<Entry> {
+    Vec::new()
+}
+
+/// Whether `route` only reads (`GET`): no CSRF header in cookie mode, no 403.
+fn read_only(route: &Route) -> bool {
+    match route {
+        Route::Me | Route::Sessions | Route::SecondFactors => true,
+        #[cfg(feature = "passkey")]
+        Route::Passkeys => true,
+        _ => false,
+    }
 }
 
 /// The social-login pair per configured provider.
@@ -231,6 +305,11 @@ impl AuthEndpoints {
                         "social login",
                         "Signing in through a social-login provider.",
                     ),
+                    (
+                        "passkeys",
+                        "Passkeys (WebAuthn): adding them to the account, signing in and \
+                         signing up with one.",
+                    ),
                 ]
                 .into_iter()
                 .map(|(name, description)| {
@@ -315,6 +394,18 @@ fn components(shape: &Shape) -> ComponentsBuilder {
         .schema_from::<SessionBody<'static>>()
         .schema(ACCEPTED, accepted)
         .schema(SESSIONS_ENDED, ended);
+    #[cfg(feature = "passkey")]
+    {
+        components = components
+            .schema_from::<RegisterFinishBody>()
+            .schema_from::<RenameBody>()
+            .schema_from::<LoginStartBody>()
+            .schema_from::<LoginFinishBody>()
+            .schema_from::<SignupStartBody>()
+            .schema_from::<SignupFinishBody>()
+            .schema_from::<CeremonyBody<'static>>()
+            .schema_from::<PasskeyBody<'static>>();
+    }
     if shape.bearer_header {
         components = components.security_scheme(
             BEARER,
@@ -409,6 +500,17 @@ fn operation(route: &Route, shape: &Shape) -> utoipa::openapi::path::Operation {
     const SERVER_ERROR: &str = "A server-side failure (`server_error`); the cause is logged.";
     const UNAVAILABLE: &str = "A store could not be reached in time, or password hashing is at \
                                capacity (`temporarily_unavailable`); retry after `Retry-After`.";
+    #[cfg(feature = "passkey")]
+    const PASSKEY_REFUSED: &str = "The ceremony is unknown, expired or used, or the \
+                                   authenticator's answer was refused (`invalid_passkey`; \
+                                   start again), or the body or name is malformed.";
+    #[cfg(feature = "passkey")]
+    const RECENT_SIGN_IN: &str = "No valid access token, or its sign-in is older than 10 \
+                                  minutes (`insufficient_user_authentication`: re-authenticate).";
+    #[cfg(feature = "passkey")]
+    const PASSKEYS_OFF: &str = "Passkeys are not configured (`not_enabled`).";
+    #[cfg(feature = "passkey")]
+    const NO_SUCH_PASSKEY: &str = "No such passkey of this account (`passkey_not_found`).";
     const CSRF: &str = "The cross-site request forgery check failed (`csrf_check_failed`): a \
                         foreign `Origin` or `Sec-Fetch-Site`, or no matching CSRF header.";
 
@@ -818,6 +920,185 @@ fn operation(route: &Route, shape: &Shape) -> utoipa::openapi::path::Operation {
                 ),
             ]);
         }
+        #[cfg(feature = "passkey")]
+        Route::PasskeyRegisterStart => {
+            (tag, id, summary) = (
+                "passkeys",
+                "passkey_register_start",
+                "Start adding a passkey to the account.",
+            );
+            signed_in = true;
+            operation = operation.response(
+                "200",
+                json_response(
+                    "The ceremony and the options for `navigator.credentials.create()`.",
+                    Ref::from_schema_name("PasskeyCeremony"),
+                )
+                .build(),
+            );
+            statuses.push((401, RECENT_SIGN_IN));
+            statuses.push((404, PASSKEYS_OFF));
+        }
+        #[cfg(feature = "passkey")]
+        Route::PasskeyRegisterFinish => {
+            (tag, id, summary) = (
+                "passkeys",
+                "passkey_register_finish",
+                "Finish adding a passkey with the browser's answer.",
+            );
+            signed_in = true;
+            json = true;
+            operation = operation
+                .request_body(Some(json_body("PasskeyRegisterFinishRequest").build()))
+                .response(
+                    "201",
+                    json_response("The new passkey.", Ref::from_schema_name("Passkey")).build(),
+                );
+            statuses.insert(0, (400, PASSKEY_REFUSED));
+            statuses.push((401, RECENT_SIGN_IN));
+            statuses.push((404, PASSKEYS_OFF));
+        }
+        #[cfg(feature = "passkey")]
+        Route::Passkeys => {
+            (tag, id, summary) = ("passkeys", "list_passkeys", "The account's passkeys.");
+            signed_in = true;
+            operation = operation.response(
+                "200",
+                json_response(
+                    "The passkeys, oldest first.",
+                    ArrayBuilder::new().items(Ref::from_schema_name("Passkey")),
+                )
+                .build(),
+            );
+            statuses.push((404, PASSKEYS_OFF));
+        }
+        #[cfg(feature = "passkey")]
+        Route::RenamePasskey(_) => {
+            (tag, id, summary) = ("passkeys", "rename_passkey", "Rename one of the passkeys.");
+            signed_in = true;
+            json = true;
+            operation = operation
+                .parameter(passkey_id_parameter())
+                .request_body(Some(json_body("PasskeyRenameRequest").build()))
+                .response("204", empty_response("Renamed."));
+            statuses.push((404, NO_SUCH_PASSKEY));
+        }
+        #[cfg(feature = "passkey")]
+        Route::DeletePasskey(_) => {
+            (tag, id, summary) = ("passkeys", "delete_passkey", "Remove one of the passkeys.");
+            signed_in = true;
+            operation = operation
+                .parameter(passkey_id_parameter())
+                .response("204", empty_response("Removed."));
+            statuses.extend([
+                (401, RECENT_SIGN_IN),
+                (404, NO_SUCH_PASSKEY),
+                (
+                    409,
+                    "It is the account's last way in: no password, no provider, no other \
+                     passkey (`last_sign_in_method`).",
+                ),
+            ]);
+        }
+        #[cfg(feature = "passkey")]
+        Route::PasskeyLoginStart => {
+            (tag, id, summary) = (
+                "passkeys",
+                "passkey_login_start",
+                "Start signing in with a passkey.",
+            );
+            json = true;
+            operation = operation
+                .request_body(Some(json_body("PasskeyLoginStartRequest").build()))
+                .response(
+                    "200",
+                    json_response(
+                        "The ceremony and the options for `navigator.credentials.get()`; the \
+                         same for an email without an account as for no email.",
+                        Ref::from_schema_name("PasskeyCeremony"),
+                    )
+                    .build(),
+                );
+            statuses.extend([(404, PASSKEYS_OFF), (429, THROTTLED)]);
+        }
+        #[cfg(feature = "passkey")]
+        Route::PasskeyLoginFinish => {
+            (tag, id, summary) = (
+                "passkeys",
+                "passkey_login_finish",
+                "Finish signing in with a passkey.",
+            );
+            json = true;
+            operation = operation
+                .request_body(Some(json_body("PasskeyLoginFinishRequest").build()))
+                .response(
+                    "200",
+                    token_response(shape, "Signed in (`amr`: `hwk` or `swk`, `user`, `mfa`).")
+                        .build(),
+                );
+            statuses.insert(0, (400, PASSKEY_REFUSED));
+            statuses.extend([
+                (403, "The account is disabled (`account_disabled`)."),
+                (404, PASSKEYS_OFF),
+                (429, THROTTLED),
+            ]);
+        }
+        #[cfg(feature = "passkey")]
+        Route::PasskeySignupStart => {
+            (tag, id, summary) = (
+                "passkeys",
+                "passkey_signup_start",
+                "Start creating an account whose way in is a passkey.",
+            );
+            json = true;
+            operation = operation
+                .request_body(Some(json_body("PasskeySignupStartRequest").build()))
+                .response(
+                    "200",
+                    json_response(
+                        "The ceremony and the options for `navigator.credentials.create()`.",
+                        Ref::from_schema_name("PasskeyCeremony"),
+                    )
+                    .build(),
+                );
+            statuses.extend([
+                (
+                    404,
+                    "Passkeys are not configured, or the signup mode is enumeration-safe \
+                     (`not_enabled`).",
+                ),
+                (409, "The email address is taken (`email_taken`)."),
+                (429, THROTTLED),
+            ]);
+        }
+        #[cfg(feature = "passkey")]
+        Route::PasskeySignupFinish => {
+            (tag, id, summary) = (
+                "passkeys",
+                "passkey_signup_finish",
+                "Finish a passkey signup: the account is created and signed in.",
+            );
+            json = true;
+            operation = operation
+                .request_body(Some(json_body("PasskeySignupFinishRequest").build()))
+                .response(
+                    "201",
+                    token_response(shape, "Signed up (no password) and in.").build(),
+                );
+            statuses.insert(0, (400, PASSKEY_REFUSED));
+            statuses.extend([
+                (
+                    404,
+                    "Passkeys are not configured, or the signup mode is enumeration-safe \
+                     (`not_enabled`).",
+                ),
+                (
+                    409,
+                    "The email address was taken meanwhile (`email_taken`).",
+                ),
+                (429, THROTTLED),
+            ]);
+        }
     }
     if json {
         statuses.push((415, MEDIA_TYPE));
@@ -830,7 +1111,7 @@ fn operation(route: &Route, shape: &Shape) -> utoipa::openapi::path::Operation {
         }
         if shape.access_cookie.is_some() {
             let cookie = SecurityRequirement::new(ACCESS_COOKIE, Vec::<String>::new());
-            alternatives.push(if matches!(route, Route::Me | Route::Sessions) {
+            alternatives.push(if read_only(route) {
                 cookie
             } else {
                 cookie.add(CSRF_HEADER, Vec::<String>::new())
@@ -838,7 +1119,7 @@ fn operation(route: &Route, shape: &Shape) -> utoipa::openapi::path::Operation {
         }
         operation = operation.securities(Some(alternatives));
     }
-    let state_changing = !matches!(route, Route::Me | Route::Sessions);
+    let state_changing = !read_only(route);
     #[cfg(feature = "providers")]
     let state_changing =
         state_changing && !matches!(route, Route::OAuthStart(_) | Route::OAuthCallback(_));
@@ -865,6 +1146,18 @@ fn provider_parameter(shape: &Shape) -> utoipa::openapi::path::Parameter {
         true,
         "The provider's name.",
         string().enum_values(Some(shape.providers.iter().map(String::as_str))),
+    )
+}
+
+/// `{id}`: a passkey's credential id.
+#[cfg(feature = "passkey")]
+fn passkey_id_parameter() -> utoipa::openapi::path::Parameter {
+    string_parameter(
+        "id",
+        ParameterIn::Path,
+        true,
+        "The passkey's `id` (base64url, from `GET /passkeys`).",
+        string(),
     )
 }
 

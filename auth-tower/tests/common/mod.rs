@@ -9,6 +9,8 @@ pub mod axum_client;
 pub mod logs;
 #[cfg(feature = "providers")]
 pub mod oauth;
+#[cfg(feature = "passkey")]
+pub mod passkeys;
 pub mod scenarios;
 
 use std::future::Future;
@@ -63,6 +65,9 @@ pub struct Options {
     /// Social login: providers (pointed at a mock server) and the routes' configuration.
     #[cfg(feature = "providers")]
     pub oauth: Option<oauth::Setup>,
+    /// Passkeys on the service (relying party `example.com`, origin `https://example.com`).
+    #[cfg(feature = "passkey")]
+    pub passkeys: bool,
 }
 
 impl Default for Options {
@@ -73,6 +78,8 @@ impl Default for Options {
             configure: |_| {},
             #[cfg(feature = "providers")]
             oauth: None,
+            #[cfg(feature = "passkey")]
+            passkeys: false,
         }
     }
 }
@@ -216,15 +223,20 @@ pub fn fixture(options: Options) -> Fixture {
         auth_core::mfa::SecretKey::from_bytes([5; 32]),
     )
     .totp_issuer("HTTP Test");
-    let service = AuthService::builder(keys.clone(), service_stores)
+    let builder = AuthService::builder(keys.clone(), service_stores)
         .issuer("https://auth.test", "api")
         .config(config)
         .hasher(PasswordHasher::insecure_fast_for_tests())
         .clock(shared.clone())
         .mailer(mailer.clone())
-        .second_factors(second_factors)
-        .build()
-        .expect("the fixture's service");
+        .second_factors(second_factors);
+    #[cfg(feature = "passkey")]
+    let builder = if options.passkeys {
+        builder.passkeys(passkeys::passkeys())
+    } else {
+        builder
+    };
+    let service = builder.build().expect("the fixture's service");
     let revocations: Arc<dyn RevocationStore> = if options.failing_revocations {
         Arc::new(DownRevocations)
     } else {

@@ -1137,3 +1137,227 @@ pub async fn direct_login(fx: &Fixture, email: &str) -> String {
         .token
         .into_secret()
 }
+
+// ---------------------------------------------------------------- passkeys (feature `passkey`)
+
+/// Issue 15, bearer mode: a signed-in account adds a passkey and signs in with it; the list,
+/// a rename, and the removal rules (a passkey-only account keeps its last passkey: 409
+/// `last_sign_in_method`); a replayed sign-in is refused.
+#[cfg(feature = "passkey")]
+pub async fn passkeys_register_login_list_rename_delete(build: &Build) {
+    use super::passkeys::{Browser, ORIGIN};
+
+    let options = Options {
+        passkeys: true,
+        ..Options::default()
+    };
+    let (fx, app) = build(options, EndpointsConfig::default());
+    let token = fx.user("kim@example.com").await;
+    let mut browser = Browser::new();
+
+    // Register.
+    let started = app
+        .send(Req::post("/auth/passkeys/register/start").bearer(&token))
+        .await;
+    assert_eq!(started.status, 200, "{}", started.text());
+    let started = started.json();
+    assert_eq!(started["options"]["publicKey"]["rp"]["id"], "example.com");
+    let answer = browser
+        .create(ORIGIN, started["options"].clone())
+        .await
+        .expect("the authenticator registers");
+    let added = app
+        .send(
+            Req::post("/auth/passkeys/register/finish")
+                .bearer(&token)
+                .json(json!({"ceremony": started["ceremony"], "credential": answer, "name": "My key"})),
+        )
+        .await;
+    assert_eq!(added.status, 201, "{}", added.text());
+    let added = added.json();
+    assert_eq!(added["name"], "My key");
+    assert!(added["last_used_at"].is_null());
+    assert!(added["backup_eligible"].is_boolean() && added["backup_state"].is_boolean());
+    let id = added["id"].as_str().expect("a base64url id").to_owned();
+
+    // Sign in, usernameless.
+    let login = app
+        .send(Req::post("/auth/passkey/login/start").json(json!({})))
+        .await;
+    assert_eq!(login.status, 200, "{}", login.text());
+    let login = login.json();
+    let assertion = browser
+        .get(ORIGIN, login["options"].clone())
+        .await
+        .expect("the authenticator signs");
+    let finish = |assertion: serde_json::Value| {
+        Req::post("/auth/passkey/login/finish")
+            .json(json!({"ceremony": login["ceremony"], "credential": assertion}))
+    };
+    let signed_in = app.send(finish(assertion.clone())).await;
+    assert_eq!(signed_in.status, 200, "{}", signed_in.text());
+    let tokens = signed_in.json();
+    assert_eq!(tokens["token_type"], "Bearer");
+    assert!(tokens["refresh_token"].is_string(), "bearer mode");
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
+    let claims = fx
+        .service
+        .access_token_verifier()
+        .verify(&access)
+        .expect("verifies");
+    assert!(claims.amr.contains(&"user".to_owned()) && claims.amr.contains(&"mfa".to_owned()));
+    // WebAuthn §13.4.3: the same answer again is a replay.
+    let replay = app.send(finish(assertion)).await;
+    assert_json_error(&replay, 400, "invalid_passkey");
+
+    // List and rename.
+    let list = app.send(Req::get("/auth/passkeys").bearer(&access)).await;
+    assert_eq!(list.status, 200, "{}", list.text());
+    let list = list.json();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["id"], id.as_str());
+    assert!(list[0]["last_used_at"].is_u64());
+    let renamed = app
+        .send(
+            Req::new("PATCH", &format!("/auth/passkeys/{id}"))
+                .bearer(&access)
+                .json(json!({"name": "Work laptop"})),
+        )
+        .await;
+    assert_eq!(renamed.status, 204, "{}", renamed.text());
+    let list = app
+        .send(Req::get("/auth/passkeys").bearer(&access))
+        .await
+        .json();
+    assert_eq!(list[0]["name"], "Work laptop");
+    let bad = app
+        .send(
+            Req::new("PATCH", &format!("/auth/passkeys/{id}"))
+                .bearer(&access)
+                .json(json!({"name": ""})),
+        )
+        .await;
+    assert_json_error(&bad, 400, "invalid_passkey_name");
+    let wrong_method = app
+        .send(Req::get(&format!("/auth/passkeys/{id}")).bearer(&access))
+        .await;
+    assert_eq!(wrong_method.status, 405);
+
+    // A passkey-only account: signup, then its only passkey cannot be removed.
+    let mut other = Browser::new();
+    let signup = app
+        .send(Req::post("/auth/passkey/signup/start").json(json!({"email": "lee@example.com"})))
+        .await;
+    assert_eq!(signup.status, 200, "{}", signup.text());
+    let signup = signup.json();
+    let created = other
+        .create(ORIGIN, signup["options"].clone())
+        .await
+        .expect("the authenticator registers");
+    let signed_up = app
+        .send(
+            Req::post("/auth/passkey/signup/finish")
+                .json(json!({"ceremony": signup["ceremony"], "credential": created})),
+        )
+        .await;
+    assert_eq!(signed_up.status, 201, "{}", signed_up.text());
+    let lee = signed_up.json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let lee_keys = app
+        .send(Req::get("/auth/passkeys").bearer(&lee))
+        .await
+        .json();
+    let lee_id = lee_keys[0]["id"].as_str().unwrap().to_owned();
+    let last = app
+        .send(Req::delete(&format!("/auth/passkeys/{lee_id}")).bearer(&lee))
+        .await;
+    assert_json_error(&last, 409, "last_sign_in_method");
+    // Another user's passkey is not found; a malformed id neither.
+    for foreign in [id.as_str(), "not+base64"] {
+        let refused = app
+            .send(Req::delete(&format!("/auth/passkeys/{foreign}")).bearer(&lee))
+            .await;
+        assert_json_error(&refused, 404, "passkey_not_found");
+    }
+    // Taken address.
+    let taken = app
+        .send(Req::post("/auth/passkey/signup/start").json(json!({"email": "kim@example.com"})))
+        .await;
+    assert_json_error(&taken, 409, "email_taken");
+
+    // Kim has a password: her passkey may go.
+    let removed = app
+        .send(Req::delete(&format!("/auth/passkeys/{id}")).bearer(&access))
+        .await;
+    assert_eq!(removed.status, 204, "{}", removed.text());
+    let list = app
+        .send(Req::get("/auth/passkeys").bearer(&access))
+        .await
+        .json();
+    assert_eq!(list, json!([]));
+}
+
+/// Cookie mode: a passkey sign-in sets the session cookies like `POST /login` (no refresh
+/// token in the body), the email-hinted start answers, and a cross-site start is refused.
+#[cfg(feature = "passkey")]
+pub async fn passkeys_in_cookie_mode(build: &Build) {
+    use super::passkeys::{Browser, ORIGIN};
+
+    let options = Options {
+        passkeys: true,
+        ..Options::default()
+    };
+    let (fx, app) = build(options, EndpointsConfig::cookie_mode());
+    let token = fx.user("kim@example.com").await;
+    let mut browser = Browser::new();
+    let started = app
+        .send(Req::post("/auth/passkeys/register/start").bearer(&token))
+        .await
+        .json();
+    let answer = browser
+        .create(ORIGIN, started["options"].clone())
+        .await
+        .expect("the authenticator registers");
+    let added = app
+        .send(
+            Req::post("/auth/passkeys/register/finish")
+                .bearer(&token)
+                .json(
+                    json!({"ceremony": started["ceremony"], "credential": answer, "name": "Key"}),
+                ),
+        )
+        .await;
+    assert_eq!(added.status, 201, "{}", added.text());
+
+    let start = app
+        .send(Req::post("/auth/passkey/login/start").json(json!({"email": "kim@example.com"})))
+        .await;
+    assert_eq!(start.status, 200, "{}", start.text());
+    let start = start.json();
+    let assertion = browser
+        .get(ORIGIN, start["options"].clone())
+        .await
+        .expect("the authenticator signs");
+    let signed_in = app
+        .send(
+            Req::post("/auth/passkey/login/finish")
+                .json(json!({"ceremony": start["ceremony"], "credential": assertion})),
+        )
+        .await;
+    assert_eq!(signed_in.status, 200, "{}", signed_in.text());
+    assert!(signed_in.json()["refresh_token"].is_null(), "cookie mode");
+    let (_, refresh) = signed_in.cookie("__Host-refresh").expect("refresh cookie");
+    assert!(refresh.contains("HttpOnly") && refresh.contains("Secure"));
+    assert!(signed_in.cookie("__Host-csrf").is_some());
+
+    let cross_site = app
+        .send(
+            Req::post("/auth/passkey/login/start")
+                .header("sec-fetch-site", "cross-site")
+                .json(json!({})),
+        )
+        .await;
+    assert_json_error(&cross_site, 403, "csrf_check_failed");
+}

@@ -34,9 +34,10 @@ impl SecondFactorMethod {
     }
 }
 
-/// What a login answers instead of tokens when the account has a second factor (see the
-/// [module docs](super)): a single-use token for [`AuthService::complete_second_factor`], the
-/// methods it accepts, and its expiry. `Debug` does not show the token.
+/// What a login answers instead of tokens when the account has a second factor, inside
+/// [`AuthError::SecondFactorRequired`]: a single-use token for
+/// [`AuthService::complete_second_factor`], the methods it accepts, and its expiry. `Debug`
+/// does not show the token.
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct SecondFactorChallenge {

@@ -21,8 +21,8 @@ pub struct SecondFactorStatus {
 
 impl AuthService {
     /// The session `session_id` of `user_id`, if it is active and its sign-in is at most
-    /// [`recent_sign_in`](super::SecondFactorSetup::recent_sign_in) old: changing second
-    /// factors needs proof that the user (not a stolen token) is at the keyboard.
+    /// [`recent_sign_in`](super::SecondFactorSetup::recent_sign_in) old (see
+    /// [`recent_session_within`](AuthService::recent_session_within)).
     async fn recent_session(
         &self,
         user_id: UserId,
@@ -32,19 +32,8 @@ impl AuthService {
         let Some(setup) = &self.inner.second_factors else {
             return Err(AuthError::NotEnabled("second factors"));
         };
-        let session = match self.inner.stores.sessions.session(session_id).await? {
-            Some(session) if session.user_id == user_id && session.is_active(now) => session,
-            _ => return Err(AuthError::SessionNotFound),
-        };
-        let recent = now
-            .duration_since(session.auth_time)
-            .is_ok_and(|age| age <= setup.recent_sign_in);
-        if !recent {
-            return Err(AuthError::ReauthenticationRequired {
-                max_age: setup.recent_sign_in,
-            });
-        }
-        Ok(session)
+        self.recent_session_within(user_id, session_id, setup.recent_sign_in, now)
+            .await
     }
 
     /// Starts enrolling TOTP for the signed-in user: a new secret, stored encrypted and
