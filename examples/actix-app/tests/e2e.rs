@@ -41,6 +41,12 @@ async fn the_demo_page_enrols_totp_and_signs_in_with_a_code_or_a_recovery_code()
     browser::totp_page(BIN).await;
 }
 
+#[cfg(feature = "passkey")]
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_page_signs_up_and_in_with_a_passkey_through_a_virtual_authenticator() {
+    browser::passkey_page(BIN).await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_secret_or_a_pem_key_from_the_environment_signs() {
     scenarios::configured_keys(BIN).await;

@@ -4,6 +4,8 @@ use std::sync::Arc;
 
 use auth_core::authz::PlanTiers;
 use auth_core::flows::{AuthServiceBuilder, LogMailer, SecondFactorSetup};
+#[cfg(feature = "passkey")]
+use auth_core::passkey::{PasskeyConfig, Passkeys, Url};
 use auth_core::store::CounterStore;
 use auth_providers::LoginFlow;
 use auth_storage_redis::Subscription;
@@ -81,6 +83,10 @@ impl Example {
                     .totp_issuer("auth-rs demo"),
             );
         }
+        #[cfg(feature = "passkey")]
+        {
+            builder = builder.passkeys(passkeys(vars, port, &store, &shared)?);
+        }
         let service = shared.revocation_reads(builder).build().map_err(setup)?;
         let mut config = EndpointsConfig::from_vars(vars.lookup())?;
         let cors_origins = config.allowed_origins.clone();
@@ -113,6 +119,43 @@ fn loopback_origins(port: u16) -> [String; 2] {
         format!("http://127.0.0.1:{port}"),
         format!("http://localhost:{port}"),
     ]
+}
+
+/// Passkeys for the relying party `PASSKEY_RP_ID` (default `localhost`, named
+/// `PASSKEY_RP_NAME`) on the origins `PASSKEY_ORIGINS` (default this server's
+/// `http://localhost:PORT`), ceremonies where the other instances see them.
+#[cfg(feature = "passkey")]
+fn passkeys(
+    vars: &ExampleVars,
+    port: u16,
+    store: &SeaOrmStore,
+    shared: &SharedState,
+) -> Result<Passkeys, StartError> {
+    let rp_id = vars.get("PASSKEY_RP_ID").unwrap_or_default();
+    let rp_name = vars.get("PASSKEY_RP_NAME").unwrap_or_default();
+    let mut origins = auth_core::env::Vars::new(vars.lookup()).list("PASSKEY_ORIGINS");
+    if origins.is_empty() {
+        origins.push(format!("http://localhost:{port}"));
+    }
+    let origins = origins
+        .iter()
+        .map(|origin| {
+            Url::parse(origin).map_err(|error| auth_core::env::EnvError::Invalid {
+                name: "PASSKEY_ORIGINS",
+                reason: format!("{origin:?} is not an origin ({error})"),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let config = PasskeyConfig::new(rp_id, rp_name, origins);
+    let passkeys = Passkeys::new(
+        config.clone(),
+        shared.ceremonies.clone(),
+        Arc::new(store.clone()),
+    )
+    .map_err(|error| StartError::Setup(format!("PASSKEY_RP_ID / PASSKEY_ORIGINS: {error}")))?;
+    let origins: Vec<&str> = config.origins.iter().map(Url::as_str).collect();
+    tracing::info!(rp_id = %config.rp_id, ?origins, "passkeys enabled");
+    Ok(passkeys)
 }
 
 fn setup(error: impl std::fmt::Display) -> StartError {

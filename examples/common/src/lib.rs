@@ -47,6 +47,7 @@
 //!
 //! | feature | default | what it does |
 //! |---|---|---|
+//! | `passkey` | yes | passkeys on the demo page (auth-tower's `passkey` routes, `PASSKEY_*` variables); links OpenSSL |
 //! | `e2e` | no | the `testing` module: process harness, HTTP scenarios, a minimal WebDriver client |
 
 #![forbid(unsafe_code)]

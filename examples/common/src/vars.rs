@@ -25,6 +25,7 @@ type Lookup = dyn Fn(&str) -> Option<String> + Send + Sync;
 /// | `JWT_ISSUER`, `JWT_AUDIENCE` | `auth-rs-example`, `api` |
 /// | `AUTH_TOKEN_DELIVERY` | `cookie` (the demo page is a browser front-end) |
 /// | `REVOCATION_CACHE_SECONDS` | 0 (logout takes effect at once on every instance) |
+/// | `PASSKEY_RP_ID`, `PASSKEY_RP_NAME` | `localhost`, `auth-rs demo` (and `PASSKEY_ORIGINS`: `http://localhost:PORT`, set where the port is known) |
 /// | `MFA_ENCRYPTION_KEY` | with the generated development JWT key: a key derived from it ([`mfa_key`](Self::mfa_key)) — development only |
 ///
 /// Every other variable keeps its library default (the README lists them all).
@@ -90,6 +91,8 @@ impl ExampleVars {
             "JWT_AUDIENCE" => Some("api".to_owned()),
             "AUTH_TOKEN_DELIVERY" => Some("cookie".to_owned()),
             "REVOCATION_CACHE_SECONDS" => Some("0".to_owned()),
+            "PASSKEY_RP_ID" => Some("localhost".to_owned()),
+            "PASSKEY_RP_NAME" => Some("auth-rs demo".to_owned()),
             _ => None,
         }
     }
