@@ -329,6 +329,13 @@ pub fn startup_errors(bin: &str) {
         &["MFA_ENCRYPTION_KEY is invalid", "32 bytes"],
         "c2l4dGVlbi1ieXRlLWtleQ",
     );
+    // WebAuthn over plain http only on localhost: an IP-address origin is refused at start.
+    #[cfg(feature = "passkey")]
+    refuses(
+        &[("PASSKEY_ORIGINS", "http://127.0.0.1:3000")],
+        &["PASSKEY_ORIGINS", "http is allowed for localhost only"],
+        "\u{0}",
+    );
     let pem = dir.path().join("not-a-key.pem");
     std::fs::write(
         &pem,
