@@ -802,3 +802,93 @@ async fn a_password_reset_removes_passkeys_registered_before_the_email_was_prove
         .expect("reset");
     assert_eq!(store.passkeys_of(user.id).await.unwrap().len(), 1);
 }
+
+/// Issue 15: "the client completes it with a TOTP code, a recovery code or a passkey" — a
+/// password login of an account with TOTP and a passkey offers the passkey too, with its
+/// WebAuthn options; the passkey completes the login (`amr` pwd + the key + user → mfa); a
+/// passkey of another account does not.
+#[tokio::test]
+async fn a_passkey_completes_the_second_step_of_a_password_login() {
+    use auth_core::flows::{SecondFactorMethod, SecondFactorProof};
+
+    let (h, _) = passkey_harness();
+    let (user, pair) = h.signup("kim@example.com").await;
+    let secret = h
+        .auth
+        .start_totp_enrolment(user.id, pair.session_id)
+        .await
+        .unwrap()
+        .into_secret();
+    let code = TotpConfig::default()
+        .code_at(&secret, h.now())
+        .unwrap()
+        .to_string();
+    h.auth
+        .confirm_totp(user.id, pair.session_id, &code)
+        .await
+        .unwrap();
+    let mut browser = Browser::new();
+    add_passkey(&h, &mut browser, &user, &pair).await;
+    // Another account's passkey, in another authenticator.
+    let mut stranger = Browser::new();
+    passkey_signup(&h, &mut stranger, "lee@example.com").await;
+
+    let challenge = match h.login("kim@example.com", PASSWORD).await {
+        Err(AuthError::SecondFactorRequired(challenge)) => challenge,
+        other => panic!("expected a second step, got {other:?}"),
+    };
+    assert_eq!(
+        challenge.methods,
+        [
+            SecondFactorMethod::Totp,
+            SecondFactorMethod::RecoveryCode,
+            SecondFactorMethod::Passkey
+        ]
+    );
+    let (ceremony, options) = challenge.passkey.expect("the passkey options");
+    // The stranger's authenticator holds no credential the options allow.
+    assert!(stranger.get(ORIGIN, options.clone()).await.is_err());
+    let answer = browser
+        .get(ORIGIN, options)
+        .await
+        .expect("the authenticator answers");
+    let pair = h
+        .auth
+        .complete_second_factor(
+            challenge.token.secret(),
+            SecondFactorProof::Passkey {
+                ceremony: ceremony.secret().to_owned(),
+                credential: answer.clone(),
+            },
+            &client(),
+        )
+        .await
+        .expect("the passkey completes the login");
+    let amr = h.claims(&pair).amr;
+    assert!(
+        amr.contains(&"pwd".to_owned()) && amr.contains(&"user".to_owned()),
+        "{amr:?}"
+    );
+    assert!(amr.contains(&"mfa".to_owned()), "{amr:?}");
+
+    // The same answer again (a replayed ceremony) at a new login is refused.
+    let again = match h.login("kim@example.com", PASSWORD).await {
+        Err(AuthError::SecondFactorRequired(challenge)) => challenge,
+        other => panic!("expected a second step, got {other:?}"),
+    };
+    let replay = h
+        .auth
+        .complete_second_factor(
+            again.token.secret(),
+            SecondFactorProof::Passkey {
+                ceremony: ceremony.secret().to_owned(),
+                credential: answer,
+            },
+            &client(),
+        )
+        .await;
+    assert!(
+        matches!(replay, Err(AuthError::InvalidSecondFactor { .. })),
+        "{replay:?}"
+    );
+}

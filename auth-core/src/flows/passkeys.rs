@@ -70,7 +70,7 @@ use super::signup_login::{is_valid_email, signup_conflict};
 use super::{AuthError, AuthService, ClientInfo, Endpoint, SignupMode, TokenPair};
 use crate::passkey::{Passkeys, checked_name};
 use crate::store::{
-    Assurance, AuditKind, CeremonyToken, PasskeyRecord, SessionId, User, UserId, normalize_email,
+    AuditKind, CeremonyToken, PasskeyRecord, SessionId, User, UserId, normalize_email,
 };
 use crate::token::AuthMethod;
 
@@ -391,7 +391,12 @@ impl AuthService {
         };
         self.inner.stores.users.record_login(user_id, now).await?;
         let pair = self
-            .start_session(&user, client, passkey_sign_in(&record, now), now)
+            .start_session(
+                &user,
+                client,
+                self.assurance(now, passkey_methods(&record)),
+                now,
+            )
             .await?;
         tracing::Span::current().record("session_id", field::display(pair.session_id));
         self.audit(
@@ -489,7 +494,12 @@ impl AuthService {
             .or_undo_signup(&user, async {
                 passkeys.keep(&record).await?;
                 let pair = self
-                    .start_session(&user, client, passkey_sign_in(&record, now), now)
+                    .start_session(
+                        &user,
+                        client,
+                        self.assurance(now, passkey_methods(&record)),
+                        now,
+                    )
                     .await?;
                 self.audit(
                     event(AuditKind::Signup, now, true)
@@ -542,21 +552,27 @@ impl AuthService {
     }
 }
 
-/// The assurance of a sign-in with `passkey` at `now`: a key held (`swk` when it may be
-/// synced, `hwk` when it is bound to its device) and the user verified by the authenticator
-/// (`user`) — two kinds of factor, so `amr` gains `mfa`.
-fn passkey_sign_in(passkey: &PasskeyRecord, now: SystemTime) -> Assurance {
+/// The methods of a sign-in with `passkey`: a key held (`swk` when it may be synced, `hwk`
+/// when it is bound to its device) and the user verified by the authenticator (`user`) —
+/// two kinds of factor, so `amr` gains `mfa`.
+pub(super) fn passkey_methods(passkey: &PasskeyRecord) -> [&'static str; 2] {
     let key = if passkey.backup_eligible {
         AuthMethod::Swk
     } else {
         AuthMethod::Hwk
     };
-    Assurance::new(now, [key.as_str(), AuthMethod::User.as_str()])
+    [key.as_str(), AuthMethod::User.as_str()]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Assurance;
+
+    /// The assurance of a passkey sign-in at `now` (without the host's `acr`).
+    fn passkey_sign_in(passkey: &PasskeyRecord, now: SystemTime) -> Assurance {
+        Assurance::new(now, passkey_methods(passkey))
+    }
 
     fn record(backup_eligible: bool) -> PasskeyRecord {
         PasskeyRecord::new(

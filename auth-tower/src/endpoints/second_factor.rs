@@ -40,6 +40,29 @@ pub(crate) struct SecondFactorBody {
     /// One of the recovery codes.
     #[serde(default)]
     recovery_code: Option<String>,
+    /// A passkey's answer to the challenge's `passkey.options` (feature `passkey`).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    passkey: Option<PasskeyAnswer>,
+}
+
+/// A passkey's answer in the second step: the ceremony of the challenge's `passkey` and the
+/// browser's `PublicKeyCredential.toJSON()`.
+#[derive(Deserialize)]
+pub(crate) struct PasskeyAnswer {
+    #[cfg_attr(not(feature = "passkey"), allow(dead_code))]
+    ceremony: String,
+    #[cfg_attr(not(feature = "passkey"), allow(dead_code))]
+    credential: serde_json::Value,
+}
+
+/// The passkey part of a challenge: the ceremony token and the WebAuthn request options.
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub(crate) struct PasskeyOffer<'a> {
+    ceremony: &'a str,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    options: &'a serde_json::Value,
 }
 
 #[derive(Deserialize)]
@@ -62,6 +85,9 @@ pub(crate) struct ChallengeBody<'a> {
     methods: Option<Vec<&'static str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     expires_in: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(inline))]
+    passkey: Option<PasskeyOffer<'a>>,
 }
 
 #[derive(Serialize)]
@@ -139,6 +165,12 @@ impl AuthEndpoints {
                     .map(|method| method.as_str())
                     .collect()
             }),
+            passkey: challenge
+                .and_then(|challenge| challenge.passkey.as_ref())
+                .map(|(ceremony, options)| PasskeyOffer {
+                    ceremony: ceremony.secret(),
+                    options,
+                }),
             expires_in: challenge.map(|challenge| {
                 challenge
                     .expires_at
@@ -160,12 +192,17 @@ impl AuthEndpoints {
         request: &EndpointRequest,
     ) -> Result<Response<Bytes>, Failure> {
         let body: SecondFactorBody = parse_json(request)?;
-        let proof = match (body.code, body.recovery_code) {
-            (Some(code), None) => SecondFactorProof::Totp(code),
-            (None, Some(code)) => SecondFactorProof::RecoveryCode(code),
+        let proof = match (body.code, body.recovery_code, body.passkey) {
+            (Some(code), None, None) => SecondFactorProof::Totp(code),
+            (None, Some(code), None) => SecondFactorProof::RecoveryCode(code),
+            #[cfg(feature = "passkey")]
+            (None, None, Some(answer)) => SecondFactorProof::Passkey {
+                ceremony: answer.ceremony,
+                credential: answer.credential,
+            },
             _ => {
                 return Err(Failure::InvalidRequest(
-                    "give exactly one of `code` and `recovery_code`",
+                    "give exactly one of `code`, `recovery_code` and `passkey`",
                 ));
             }
         };

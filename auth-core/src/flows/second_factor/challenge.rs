@@ -22,6 +22,9 @@ pub enum SecondFactorMethod {
     Totp,
     /// One of the recovery codes shown at enrolment.
     RecoveryCode,
+    /// One of the account's passkeys (feature `passkey`, with passkeys configured): the
+    /// challenge carries the WebAuthn options for it.
+    Passkey,
 }
 
 impl SecondFactorMethod {
@@ -30,6 +33,7 @@ impl SecondFactorMethod {
         match self {
             Self::Totp => "totp",
             Self::RecoveryCode => "recovery_code",
+            Self::Passkey => "passkey",
         }
     }
 }
@@ -47,6 +51,10 @@ pub struct SecondFactorChallenge {
     pub methods: Vec<SecondFactorMethod>,
     /// When it stops being accepted.
     pub expires_at: SystemTime,
+    /// When [`SecondFactorMethod::Passkey`] is offered: a passkey sign-in ceremony for this
+    /// account (its token, and the options for `navigator.credentials.get()`), to answer with
+    /// `SecondFactorProof::Passkey`.
+    pub passkey: Option<(CeremonyToken, serde_json::Value)>,
 }
 
 /// What completes a login's second step.
@@ -56,6 +64,15 @@ pub enum SecondFactorProof {
     Totp(String),
     /// A recovery code (case, spaces and dashes ignored). Used up by a successful login.
     RecoveryCode(String),
+    /// The browser's answer (`PublicKeyCredential.toJSON()`) to the challenge's passkey
+    /// options, with the ceremony token that came with them.
+    #[cfg(feature = "passkey")]
+    Passkey {
+        /// The token of [`SecondFactorChallenge::passkey`].
+        ceremony: String,
+        /// The browser's answer.
+        credential: serde_json::Value,
+    },
 }
 
 impl fmt::Debug for SecondFactorProof {
@@ -63,6 +80,8 @@ impl fmt::Debug for SecondFactorProof {
         f.write_str(match self {
             Self::Totp(_) => "Totp([redacted])",
             Self::RecoveryCode(_) => "RecoveryCode([redacted])",
+            #[cfg(feature = "passkey")]
+            Self::Passkey { .. } => "Passkey([redacted])",
         })
     }
 }
@@ -122,7 +141,11 @@ impl AuthService {
         let expires_at = now + setup.challenge_ttl;
         let state = serde_json::to_string(pending)
             .map_err(|error| AuthError::Store(crate::store::StoreError::backend(error)))?;
-        let methods = self.second_factor_methods(user).await?;
+        let mut methods = self.second_factor_methods(user).await?;
+        let passkey = self.second_factor_passkey(user, now).await?;
+        if passkey.is_some() {
+            methods.push(SecondFactorMethod::Passkey);
+        }
         setup
             .ceremonies
             .put_ceremony(
@@ -140,7 +163,36 @@ impl AuthService {
             token,
             methods,
             expires_at,
+            passkey,
         })
+    }
+
+    /// A passkey sign-in ceremony for `user`'s passkeys, when passkeys are configured and the
+    /// account has one.
+    #[cfg(feature = "passkey")]
+    async fn second_factor_passkey(
+        &self,
+        user: UserId,
+        now: SystemTime,
+    ) -> Result<Option<(CeremonyToken, serde_json::Value)>, AuthError> {
+        let Some(passkeys) = self.inner.passkeys.as_deref() else {
+            return Ok(None);
+        };
+        if self.passkeys(user).await?.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(passkeys.start_authentication(Some(&user), now).await?))
+    }
+
+    /// Without the `passkey` feature there is no passkey to offer.
+    #[cfg(not(feature = "passkey"))]
+    #[allow(clippy::unused_async)] // the same shape as the feature's version
+    async fn second_factor_passkey(
+        &self,
+        _user: UserId,
+        _now: SystemTime,
+    ) -> Result<Option<(CeremonyToken, serde_json::Value)>, AuthError> {
+        Ok(None)
     }
 
     /// The methods `user` can complete a challenge with.
@@ -234,14 +286,28 @@ impl AuthService {
         let kind = match &proof {
             SecondFactorProof::Totp(_) => SecondFactorMethod::Totp,
             SecondFactorProof::RecoveryCode(_) => SecondFactorMethod::RecoveryCode,
+            #[cfg(feature = "passkey")]
+            SecondFactorProof::Passkey { .. } => SecondFactorMethod::Passkey,
         };
-        let checked = match proof {
-            SecondFactorProof::Totp(code) => self.check_totp(user_id, &code, now).await?,
-            SecondFactorProof::RecoveryCode(code) => {
-                self.use_recovery_code(user_id, &code, now).await?
-            }
+        let checked: Option<Vec<&'static str>> = match proof {
+            SecondFactorProof::Totp(code) => self
+                .check_totp(user_id, &code, now)
+                .await?
+                .map(|method| vec![method.as_str()]),
+            SecondFactorProof::RecoveryCode(code) => self
+                .use_recovery_code(user_id, &code, now)
+                .await?
+                .map(|method| vec![method.as_str()]),
+            #[cfg(feature = "passkey")]
+            SecondFactorProof::Passkey {
+                ceremony,
+                credential,
+            } => self
+                .check_passkey(user_id, &ceremony, credential, now)
+                .await?
+                .map(|methods| methods.to_vec()),
         };
-        let Some(method) = checked else {
+        let Some(methods) = checked else {
             drop(attempt); // kept: a wrong second factor is a failure
             self.audit(
                 event(AuditKind::SecondFactor, now, false)
@@ -263,14 +329,7 @@ impl AuthService {
         };
         self.attempt_succeeded(attempt, now).await?;
 
-        let assurance = self.assurance(
-            now,
-            pending
-                .amr
-                .iter()
-                .map(String::as_str)
-                .chain([method.as_str()]),
-        );
+        let assurance = self.assurance(now, pending.amr.iter().map(String::as_str).chain(methods));
         let pair = self.start_session(&user, client, assurance, now).await?;
         self.audit(
             event(AuditKind::SecondFactor, now, true)
@@ -327,6 +386,35 @@ impl AuthService {
             .use_totp_step(user, step)
             .await?
             .then_some(AuthMethod::Otp))
+    }
+
+    /// Checks a passkey answer to the challenge's ceremony: it must verify and be one of
+    /// `user`'s passkeys. The methods it proves, when it passed.
+    #[cfg(feature = "passkey")]
+    async fn check_passkey(
+        &self,
+        user: UserId,
+        ceremony: &str,
+        credential: serde_json::Value,
+        now: SystemTime,
+    ) -> Result<Option<[&'static str; 2]>, AuthError> {
+        let Some(passkeys) = self.inner.passkeys.as_deref() else {
+            return Ok(None);
+        };
+        match passkeys
+            .finish_authentication(ceremony, credential, now)
+            .await
+        {
+            Ok((owner, record)) if owner == user => {
+                Ok(Some(super::super::passkeys::passkey_methods(&record)))
+            }
+            Ok(_) => {
+                tracing::warn!("a second-factor passkey of another account; refused");
+                Ok(None)
+            }
+            Err(crate::passkey::PasskeyError::Store(error)) => Err(error.into()),
+            Err(_) => Ok(None),
+        }
     }
 
     /// Uses up one recovery code of `user`. `Some(otp)` when it was theirs and unused: a
