@@ -302,6 +302,11 @@ pub async fn totp_page(bin: &str) {
         "",
         "no tokens before the code"
     );
+    assert_eq!(
+        browser.text("#second-factor-passkey").await,
+        "",
+        "no passkey offered to an account without one"
+    );
     let next = app_code(&key, SystemTime::now() + Duration::from_secs(30));
     browser.type_into("#second-factor-code", &next).await;
     browser.click("#verify-totp").await;
@@ -344,6 +349,28 @@ pub async fn totp_page(bin: &str) {
     browser.type_into("#second-factor-code", &codes[1]).await;
     browser.click("#verify-recovery").await;
     browser.wait_for_text("#who", email).await;
+
+    // With a passkey on the account, the second step offers it as well.
+    #[cfg(feature = "passkey")]
+    {
+        let authenticator = browser.add_virtual_authenticator().await;
+        browser.type_into("#passkey-name", "Laptop").await;
+        browser.click("#add-passkey").await;
+        browser.wait_for_text("#passkeys", "Laptop").await;
+        log_out(&browser).await;
+        password_login(&browser, email).await;
+        browser
+            .wait_for_text("#second-factor-passkey", "passkeys")
+            .await;
+        browser.click("#verify-passkey").await;
+        browser.wait_for_text("#who", email).await;
+        let amr = browser.wait_for_text("#amr", "mfa").await;
+        assert!(
+            amr.contains("pwd") && (amr.contains("hwk") || amr.contains("swk")),
+            "password + passkey: {amr}"
+        );
+        browser.remove_virtual_authenticator(authenticator).await;
+    }
 
     browser.quit().await;
 }
