@@ -362,6 +362,7 @@ pub async fn totp_page(bin: &str) {
         browser
             .wait_for_text("#second-factor-passkey", "passkeys")
             .await;
+        screenshot(&browser, bin, "second-factor").await;
         browser.click("#verify-passkey").await;
         browser.wait_for_text("#who", email).await;
         let amr = browser.wait_for_text("#amr", "mfa").await;
