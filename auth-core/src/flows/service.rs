@@ -376,8 +376,6 @@ impl AuthService {
         })
     }
 
-    /// An access token for `user` in `session`, with the user's roles, permissions, plan
-    /// and tenant, and the session's `auth_time`, `amr` and `acr`, as claims.
     /// The assurance of a sign-in at `now` by `methods`, with the `acr` the configuration's
     /// [`AcrLevels`](super::AcrLevels) give it.
     pub(super) fn assurance<I, S>(&self, now: SystemTime, methods: I) -> Assurance
@@ -410,6 +408,8 @@ impl AuthService {
         self
     }
 
+    /// An access token for `user` in `session`, with the user's roles, permissions, plan
+    /// and tenant, and the session's `auth_time`, `amr` and `acr`, as claims.
     pub(super) fn access_token(
         &self,
         user: &User,
