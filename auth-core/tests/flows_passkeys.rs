@@ -892,3 +892,52 @@ async fn a_passkey_completes_the_second_step_of_a_password_login() {
         "{replay:?}"
     );
 }
+
+/// A passkey-only account steps up with its passkey: after ten minutes adding a passkey needs
+/// a recent sign-in, and the passkey re-authentication gives one (amr with the key, `user`
+/// and `mfa`), without a password it does not have.
+#[tokio::test]
+async fn a_passkey_only_account_steps_up_with_its_passkey() {
+    let (h, _) = passkey_harness();
+    let mut browser = Browser::new();
+    let (user, pair) = passkey_signup(&h, &mut browser, "kim@example.com").await;
+    h.advance(Duration::from_secs(11 * 60));
+    assert!(matches!(
+        h.auth
+            .start_passkey_registration(user.id, pair.session_id)
+            .await,
+        Err(AuthError::ReauthenticationRequired { .. })
+    ));
+    let started = h
+        .auth
+        .start_passkey_reauthentication(user.id, pair.session_id)
+        .await
+        .expect("starts");
+    let answer = browser.get(ORIGIN, started.options).await.expect("answers");
+    let token = h
+        .auth
+        .finish_passkey_reauthentication(
+            user.id,
+            pair.session_id,
+            started.token.secret(),
+            answer.clone(),
+        )
+        .await
+        .expect("the passkey re-authenticates");
+    let claims = h.verifier.verify(token.token.secret()).unwrap();
+    assert_eq!(claims.auth_time, Some(unix(h.now())));
+    assert!(claims.is_multi_factor() && claims.has_amr("user"));
+    // The ceremony is spent.
+    let replay = h
+        .auth
+        .finish_passkey_reauthentication(user.id, pair.session_id, started.token.secret(), answer)
+        .await;
+    assert!(
+        matches!(replay, Err(AuthError::InvalidPasskey)),
+        "{replay:?}"
+    );
+    h.auth
+        .start_passkey_registration(user.id, pair.session_id)
+        .await
+        .expect("a recent sign-in now");
+}

@@ -403,3 +403,38 @@ async fn acr_levels_follow_the_factors_of_the_sign_in() {
     let (_, other) = h.signup("lee@example.com").await;
     assert_eq!(h.claims(&other).acr.as_deref(), Some("urn:example:loa:1"));
 }
+
+/// Step-up with a TOTP code (for accounts whose way in is not a password): the session's
+/// `auth_time` moves, the code is spent (a replay is refused), and the stale-sign-in rule is
+/// then satisfied.
+#[tokio::test]
+async fn reauthentication_with_a_totp_code_moves_auth_time_and_refuses_a_replay() {
+    let (h, _) = harness_with_second_factors();
+    let (user, secret, _, pair) = enrolled(&h).await;
+    h.advance(Duration::from_secs(11 * 60));
+    assert!(matches!(
+        h.auth.remove_totp(user.id, pair.session_id).await,
+        Err(AuthError::ReauthenticationRequired { .. })
+    ));
+    let code_now = code(&h, &secret);
+    let token = h
+        .auth
+        .reauthenticate_with_totp(user.id, pair.session_id, &code_now)
+        .await
+        .expect("the code re-authenticates");
+    let claims = h.verifier.verify(token.token.secret()).unwrap();
+    assert_eq!(claims.auth_time, Some(NOW + 11 * 60));
+    assert!(claims.is_multi_factor());
+    let replay = h
+        .auth
+        .reauthenticate_with_totp(user.id, pair.session_id, &code_now)
+        .await;
+    assert!(
+        matches!(replay, Err(AuthError::InvalidCredentials)),
+        "{replay:?}"
+    );
+    h.auth
+        .remove_totp(user.id, pair.session_id)
+        .await
+        .expect("recent again");
+}

@@ -20,7 +20,8 @@
 //! | `POST /totp/confirm` | access token, sign-in ≤ 10 min old | `{"code"}` | 200 `{"recovery_codes",…}` + a new access token (`amr` with `otp mfa`) |
 //! | `DELETE /totp` | access token, sign-in ≤ 10 min old | – | 204 |
 //! | `POST /recovery-codes` | access token, sign-in ≤ 10 min old | – | 200 `{"recovery_codes"}` (the old ones stop working) |
-//! | `POST /reauthenticate` | access token | `{"password"}` | 200 `{"access_token","token_type","expires_in"}` with a fresh `auth_time` (step-up, RFC 9470) |
+//! | `POST /reauthenticate` | access token | `{"password"}`, `{"code"}` (TOTP) or `{"passkey":{"ceremony","credential"}}` | 200 `{"access_token","token_type","expires_in"}` with a fresh `auth_time` (step-up, RFC 9470) |
+//! | `POST /reauthenticate/passkey` | access token | – | 200 `{"ceremony","options"}` to step up with a passkey (feature `passkey`) |
 //! | `POST /password/forgot` | – | `{"email"}` | 202 (whether or not the account exists) |
 //! | `POST /password/reset` | – | `{"token","new_password"}` | 204 |
 //! | `POST /email/verify` | – | `{"token"}` | 204 |
@@ -187,6 +188,9 @@ pub(crate) enum Route {
     EndSession(String),
     PasswordChange,
     Reauthenticate,
+    /// `POST /reauthenticate/passkey`.
+    #[cfg(feature = "passkey")]
+    ReauthenticatePasskey,
     /// `POST /login/second-factor`.
     SecondFactor,
     /// `GET /second-factors`.
@@ -268,6 +272,8 @@ impl Route {
             "/sessions" => (Self::Sessions, "GET"),
             "/password/change" => (Self::PasswordChange, "POST"),
             "/reauthenticate" => (Self::Reauthenticate, "POST"),
+            #[cfg(feature = "passkey")]
+            "/reauthenticate/passkey" => (Self::ReauthenticatePasskey, "POST"),
             "/login/second-factor" => (Self::SecondFactor, "POST"),
             "/second-factors" => (Self::SecondFactors, "GET"),
             "/totp/enroll" => (Self::TotpEnroll, "POST"),
@@ -553,6 +559,8 @@ impl AuthEndpoints {
             Route::EndSession(id) => self.end_session(request, &id).await,
             Route::PasswordChange => self.password_change(request).await,
             Route::Reauthenticate => self.reauthenticate(request).await,
+            #[cfg(feature = "passkey")]
+            Route::ReauthenticatePasskey => self.reauthenticate_passkey_start(request).await,
             Route::SecondFactor => self.second_factor(request).await,
             Route::SecondFactors => self.second_factors(request).await,
             Route::TotpEnroll => self.totp_enroll(request).await,

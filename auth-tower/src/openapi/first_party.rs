@@ -113,6 +113,11 @@ fn passkey_entries() -> Vec<Entry> {
     let id = "AQID";
     vec![
         Entry::fixed(
+            Route::ReauthenticatePasskey,
+            Method::POST,
+            "/reauthenticate/passkey",
+        ),
+        Entry::fixed(
             Route::PasskeyRegisterStart,
             Method::POST,
             "/passkeys/register/start",
@@ -919,6 +924,25 @@ fn operation(route: &Route, shape: &Shape) -> utoipa::openapi::path::Operation {
                     "The provider could not be reached (`temporarily_unavailable`).",
                 ),
             ]);
+        }
+        #[cfg(feature = "passkey")]
+        Route::ReauthenticatePasskey => {
+            (tag, id, summary) = (
+                "account",
+                "reauthenticate_passkey_start",
+                "Start a step-up with one of the account's passkeys.",
+            );
+            signed_in = true;
+            operation = operation.response(
+                "200",
+                json_response(
+                    "The ceremony and the options for `navigator.credentials.get()`; answer at \
+                     `POST /reauthenticate` with `passkey`.",
+                    Ref::from_schema_name("PasskeyCeremony"),
+                )
+                .build(),
+            );
+            statuses.push((404, PASSKEYS_OFF));
         }
         #[cfg(feature = "passkey")]
         Route::PasskeyRegisterStart => {

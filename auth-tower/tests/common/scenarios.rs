@@ -672,7 +672,7 @@ fn app_code(fx: &Fixture, manual_key: &str) -> String {
 /// Issue 15 over HTTP: enrol TOTP (QR code, confirm, recovery codes), then a login needs the
 /// second step; a replayed code is refused with a fresh challenge; a recovery code works
 /// once; removing TOTP needs a recent sign-in (RFC 9470 challenge) and works after
-/// `POST /reauthenticate`.
+/// `POST /reauthenticate` with the app's code.
 pub async fn totp_enrolment_and_second_factor_login(build: &Build) {
     let (fx, app) = build(Options::default(), EndpointsConfig::default());
     let token = fx.user("kim@example.com").await;
@@ -777,14 +777,25 @@ pub async fn totp_enrolment_and_second_factor_login(build: &Build) {
         stale.header("www-authenticate"),
         Some("Bearer realm=\"test\", error=\"insufficient_user_authentication\", max_age=\"600\"")
     );
-    let fresh = app
+    // A step-up with the app's code (what an account without a password uses); exactly one
+    // proof per request.
+    let both = app
         .send(
             Req::post("/auth/reauthenticate")
                 .bearer(&signed_in)
-                .json(json!({"password": PASSWORD})),
+                .json(json!({"password": PASSWORD, "code": "123456"})),
         )
-        .await
-        .json()["access_token"]
+        .await;
+    assert_json_error(&both, 400, "invalid_request");
+    let stepped_up = app
+        .send(
+            Req::post("/auth/reauthenticate")
+                .bearer(&signed_in)
+                .json(json!({"code": app_code(&fx, &key)})),
+        )
+        .await;
+    assert_eq!(stepped_up.status, 200, "{}", stepped_up.text());
+    let fresh = stepped_up.json()["access_token"]
         .as_str()
         .unwrap()
         .to_owned();

@@ -355,7 +355,7 @@ impl AuthService {
 
     /// Checks a TOTP code of `user` and spends its time step (one conditional write, so a
     /// code is accepted once even by concurrent requests). `Some(otp)` when it passed.
-    pub(super) async fn check_totp(
+    pub(in crate::flows) async fn check_totp(
         &self,
         user: UserId,
         code: &str,

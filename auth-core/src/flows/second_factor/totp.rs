@@ -144,7 +144,7 @@ impl AuthService {
         )
         .await?;
         let token = self
-            .record_step_up(&user, session, AuthMethod::Otp.as_str(), now)
+            .record_step_up(&user, session, &[AuthMethod::Otp.as_str()], now)
             .await?;
         Ok((codes, token))
     }
