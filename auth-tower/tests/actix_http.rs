@@ -144,6 +144,7 @@ through_actix!(
 through_actix!(
     passkeys_register_login_list_rename_delete,
     passkeys_in_cookie_mode,
+    passkey_step_up_and_second_step,
 );
 
 /// Without the middleware, the extractor authenticates by itself with an `Authenticator`

@@ -135,6 +135,7 @@ through_axum!(
 through_axum!(
     passkeys_register_login_list_rename_delete,
     passkeys_in_cookie_mode,
+    passkey_step_up_and_second_step,
 );
 
 // ---------------------------------------------------------------- axum-only checks

@@ -1372,3 +1372,126 @@ pub async fn passkeys_in_cookie_mode(build: &Build) {
         .await;
     assert_json_error(&cross_site, 403, "csrf_check_failed");
 }
+
+/// Issue 15, bearer mode: a passkey steps up a stale session (`POST /reauthenticate/passkey`,
+/// then `POST /reauthenticate` with the answer), and completes a password login's second step
+/// (the 401's `passkey` options, answered at `POST /login/second-factor`).
+#[cfg(feature = "passkey")]
+pub async fn passkey_step_up_and_second_step(build: &Build) {
+    use super::passkeys::{Browser, ORIGIN};
+
+    let options = Options {
+        passkeys: true,
+        ..Options::default()
+    };
+    let (fx, app) = build(options, EndpointsConfig::default());
+    let token = fx.user("kim@example.com").await;
+    let mut browser = Browser::new();
+    let started = app
+        .send(Req::post("/auth/passkeys/register/start").bearer(&token))
+        .await
+        .json();
+    let answer = browser
+        .create(ORIGIN, started["options"].clone())
+        .await
+        .expect("the authenticator registers");
+    let added = app
+        .send(
+            Req::post("/auth/passkeys/register/finish")
+                .bearer(&token)
+                .json(
+                    json!({"ceremony": started["ceremony"], "credential": answer, "name": "Key"}),
+                ),
+        )
+        .await;
+    assert_eq!(added.status, 201, "{}", added.text());
+
+    // Ten minutes later the session is too old to add another passkey; the passkey steps up.
+    fx.clock.advance(Duration::from_secs(11 * 60));
+    let stale = app
+        .send(Req::post("/auth/passkeys/register/start").bearer(&token))
+        .await;
+    assert_json_error(&stale, 401, "insufficient_user_authentication");
+    let options = app
+        .send(Req::post("/auth/reauthenticate/passkey").bearer(&token))
+        .await;
+    assert_eq!(options.status, 200, "{}", options.text());
+    let options = options.json();
+    let assertion = browser
+        .get(ORIGIN, options["options"].clone())
+        .await
+        .expect("the authenticator signs");
+    let stepped_up = app
+        .send(
+            Req::post("/auth/reauthenticate").bearer(&token).json(
+                json!({"passkey": {"ceremony": options["ceremony"], "credential": assertion}}),
+            ),
+        )
+        .await;
+    assert_eq!(stepped_up.status, 200, "{}", stepped_up.text());
+    let fresh = stepped_up.json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let allowed = app
+        .send(Req::post("/auth/passkeys/register/start").bearer(&fresh))
+        .await;
+    assert_eq!(allowed.status, 200, "{}", allowed.text());
+
+    // With TOTP on, a password login offers the passkey as its second step.
+    let user = fx
+        .stores
+        .users
+        .user_by_email("kim@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let session = auth_core::store::SessionId::parse(
+        fx.service
+            .access_token_verifier()
+            .verify(&fresh)
+            .unwrap()
+            .sid
+            .as_deref()
+            .unwrap(),
+    )
+    .unwrap();
+    let secret = fx
+        .service
+        .start_totp_enrolment(user.id, session)
+        .await
+        .unwrap()
+        .into_secret();
+    let code = {
+        use auth_core::Clock as _;
+        auth_core::mfa::TotpConfig::default()
+            .code_at(&secret, fx.clock.now())
+            .unwrap()
+            .to_string()
+    };
+    fx.service
+        .confirm_totp(user.id, session, &code)
+        .await
+        .unwrap();
+    let challenged = app.send(login("kim@example.com", PASSWORD)).await;
+    assert_json_error(&challenged, 401, "second_factor_required");
+    let body = challenged.json();
+    assert_eq!(body["methods"], json!(["totp", "recovery_code", "passkey"]));
+    let assertion = browser
+        .get(ORIGIN, body["passkey"]["options"].clone())
+        .await
+        .expect("the authenticator signs");
+    let done = app
+        .send(Req::post("/auth/login/second-factor").json(json!({
+            "challenge": body["challenge"],
+            "passkey": {"ceremony": body["passkey"]["ceremony"], "credential": assertion},
+        })))
+        .await;
+    assert_eq!(done.status, 200, "{}", done.text());
+    let claims = fx
+        .service
+        .access_token_verifier()
+        .verify(done.json()["access_token"].as_str().unwrap())
+        .unwrap();
+    assert!(claims.has_amr("pwd") && claims.has_amr("user") && claims.is_multi_factor());
+}
