@@ -741,31 +741,33 @@ async fn without_passkeys_configured_the_flows_are_not_enabled() {
 // Pre-account takeover: an attacker signs up with a passkey under the victim's address; the
 // victim, finding the address taken, resets the password — the attacker's passkey must not
 // keep signing in.
-#[tokio::test]
-async fn a_password_reset_removes_passkeys_registered_before_the_email_was_proven() {
-    let (h, store) = passkey_harness();
-    let mut attacker = Browser::new();
-    let (user, _) = passkey_signup(&h, &mut attacker, "victim@example.com").await;
+/// A password reset through the mailed link, to `password`.
+async fn reset_password_by_mail(h: &Harness, email: &str, password: &str) {
     h.auth
-        .request_password_reset("victim@example.com", &client())
+        .request_password_reset(email, &client())
         .await
         .expect("request");
     h.auth.drain_background_work().await;
     let link = h
         .mailer
-        .last_token(
-            auth_core::flows::MailKind::PasswordReset,
-            "victim@example.com",
-        )
+        .last_token(auth_core::flows::MailKind::PasswordReset, email)
         .expect("reset mailed");
     h.auth
         .reset_password(
             &link,
-            auth_core::password::Password::from(NEW_PASSWORD),
+            auth_core::password::Password::from(password),
             &client(),
         )
         .await
         .expect("reset");
+}
+
+#[tokio::test]
+async fn a_password_reset_removes_passkeys_registered_before_the_email_was_proven() {
+    let (h, store) = passkey_harness();
+    let mut attacker = Browser::new();
+    let (user, _) = passkey_signup(&h, &mut attacker, "victim@example.com").await;
+    reset_password_by_mail(&h, "victim@example.com", NEW_PASSWORD).await;
     assert!(store.passkeys_of(user.id).await.unwrap().is_empty());
     let refused = passkey_login(&h, &mut attacker, None).await.unwrap_err();
     assert!(matches!(refused, AuthError::InvalidPasskey), "{refused:?}");
@@ -780,26 +782,7 @@ async fn a_password_reset_removes_passkeys_registered_before_the_email_was_prove
     let mut owner = Browser::new();
     add_passkey(&h, &mut owner, &user, &pair).await;
     h.advance(Duration::from_secs(3600));
-    h.auth
-        .request_password_reset("victim@example.com", &client())
-        .await
-        .expect("request");
-    h.auth.drain_background_work().await;
-    let link = h
-        .mailer
-        .last_token(
-            auth_core::flows::MailKind::PasswordReset,
-            "victim@example.com",
-        )
-        .expect("reset mailed");
-    h.auth
-        .reset_password(
-            &link,
-            auth_core::password::Password::from(PASSWORD),
-            &client(),
-        )
-        .await
-        .expect("reset");
+    reset_password_by_mail(&h, "victim@example.com", PASSWORD).await;
     assert_eq!(store.passkeys_of(user.id).await.unwrap().len(), 1);
 }
 

@@ -1151,6 +1151,36 @@ pub async fn direct_login(fx: &Fixture, email: &str) -> String {
 
 // ---------------------------------------------------------------- passkeys (feature `passkey`)
 
+/// Adds a passkey made by `browser` to the account of `token` over HTTP (start, the
+/// authenticator, finish); answers the 201 body.
+#[cfg(feature = "passkey")]
+async fn register_passkey(
+    app: &Client,
+    token: &str,
+    browser: &mut super::passkeys::Browser,
+    name: &str,
+) -> serde_json::Value {
+    let started = app
+        .send(Req::post("/auth/passkeys/register/start").bearer(token))
+        .await;
+    assert_eq!(started.status, 200, "{}", started.text());
+    let started = started.json();
+    assert_eq!(started["options"]["publicKey"]["rp"]["id"], "example.com");
+    let answer = browser
+        .create(super::passkeys::ORIGIN, started["options"].clone())
+        .await
+        .expect("the authenticator registers");
+    let added = app
+        .send(
+            Req::post("/auth/passkeys/register/finish")
+                .bearer(token)
+                .json(json!({"ceremony": started["ceremony"], "credential": answer, "name": name})),
+        )
+        .await;
+    assert_eq!(added.status, 201, "{}", added.text());
+    added.json()
+}
+
 /// Issue 15, bearer mode: a signed-in account adds a passkey and signs in with it; the list,
 /// a rename, and the removal rules (a passkey-only account keeps its last passkey: 409
 /// `last_sign_in_method`); a replayed sign-in is refused.
@@ -1167,25 +1197,7 @@ pub async fn passkeys_register_login_list_rename_delete(build: &Build) {
     let mut browser = Browser::new();
 
     // Register.
-    let started = app
-        .send(Req::post("/auth/passkeys/register/start").bearer(&token))
-        .await;
-    assert_eq!(started.status, 200, "{}", started.text());
-    let started = started.json();
-    assert_eq!(started["options"]["publicKey"]["rp"]["id"], "example.com");
-    let answer = browser
-        .create(ORIGIN, started["options"].clone())
-        .await
-        .expect("the authenticator registers");
-    let added = app
-        .send(
-            Req::post("/auth/passkeys/register/finish")
-                .bearer(&token)
-                .json(json!({"ceremony": started["ceremony"], "credential": answer, "name": "My key"})),
-        )
-        .await;
-    assert_eq!(added.status, 201, "{}", added.text());
-    let added = added.json();
+    let added = register_passkey(&app, &token, &mut browser, "My key").await;
     assert_eq!(added["name"], "My key");
     assert!(added["last_used_at"].is_null());
     assert!(added["backup_eligible"].is_boolean() && added["backup_state"].is_boolean());
@@ -1323,24 +1335,7 @@ pub async fn passkeys_in_cookie_mode(build: &Build) {
     let (fx, app) = build(options, EndpointsConfig::cookie_mode());
     let token = fx.user("kim@example.com").await;
     let mut browser = Browser::new();
-    let started = app
-        .send(Req::post("/auth/passkeys/register/start").bearer(&token))
-        .await
-        .json();
-    let answer = browser
-        .create(ORIGIN, started["options"].clone())
-        .await
-        .expect("the authenticator registers");
-    let added = app
-        .send(
-            Req::post("/auth/passkeys/register/finish")
-                .bearer(&token)
-                .json(
-                    json!({"ceremony": started["ceremony"], "credential": answer, "name": "Key"}),
-                ),
-        )
-        .await;
-    assert_eq!(added.status, 201, "{}", added.text());
+    register_passkey(&app, &token, &mut browser, "Key").await;
 
     let start = app
         .send(Req::post("/auth/passkey/login/start").json(json!({"email": "kim@example.com"})))
@@ -1387,24 +1382,7 @@ pub async fn passkey_step_up_and_second_step(build: &Build) {
     let (fx, app) = build(options, EndpointsConfig::default());
     let token = fx.user("kim@example.com").await;
     let mut browser = Browser::new();
-    let started = app
-        .send(Req::post("/auth/passkeys/register/start").bearer(&token))
-        .await
-        .json();
-    let answer = browser
-        .create(ORIGIN, started["options"].clone())
-        .await
-        .expect("the authenticator registers");
-    let added = app
-        .send(
-            Req::post("/auth/passkeys/register/finish")
-                .bearer(&token)
-                .json(
-                    json!({"ceremony": started["ceremony"], "credential": answer, "name": "Key"}),
-                ),
-        )
-        .await;
-    assert_eq!(added.status, 201, "{}", added.text());
+    register_passkey(&app, &token, &mut browser, "Key").await;
 
     // Ten minutes later the session is too old to add another passkey; the passkey steps up.
     fx.clock.advance(Duration::from_secs(11 * 60));
